@@ -1,0 +1,1 @@
+"""dativo compiler: load -> validate -> resolve -> check -> plan -> emit."""

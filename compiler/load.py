@@ -1,0 +1,243 @@
+"""Load YAML files into plain Python values that remember where each value came from.
+
+ruamel.yaml composes the node graph (with libyaml's C parser when available, which
+keeps compile within its budget); we then build plain dicts/lists ourselves so that
+duplicate keys, unsafe tags and alias bombs become diagnostics instead of crashes,
+and every key and value keeps file, line and column.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from hashlib import sha256
+from pathlib import Path
+from typing import Any
+
+from ruamel.yaml import YAML
+from ruamel.yaml.error import MarkedYAMLError, YAMLError
+from ruamel.yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
+
+from . import codes
+from .diagnostics import Diagnostics, Span
+
+try:  # libyaml through ruamel.yaml.clib; the pure parser is the fallback
+    from ruamel.yaml.cyaml import CSafeLoader as _Loader
+except ImportError:  # pragma: no cover - exercised only without the C extension
+    from ruamel.yaml.loader import SafeLoader as _Loader  # type: ignore[assignment]
+
+MAX_FILE_BYTES = 8 * 1024 * 1024
+MAX_EXPANDED_NODES = 100_000
+MAX_DEPTH = 100
+
+_T = "tag:yaml.org,2002:"
+_STR, _INT, _FLOAT, _BOOL, _NULL = _T + "str", _T + "int", _T + "float", _T + "bool", _T + "null"
+_MAP, _SEQ, _MERGE, _TIMESTAMP = _T + "map", _T + "seq", _T + "merge", _T + "timestamp"
+_ALLOWED_TAGS = {_STR, _INT, _FLOAT, _BOOL, _NULL, _MAP, _SEQ, _MERGE, _TIMESTAMP}
+
+# ruamel's constructors need a loader object; one pure instance serves int/float parsing.
+_constructor = YAML(typ="safe", pure=True).constructor
+
+PathT = tuple  # tuple[str | int, ...]
+
+
+@dataclass
+class Document:
+    """A loaded YAML file: its data, and spans for every value and mapping key."""
+
+    path: str  # as shown in diagnostics (relative to the project root)
+    data: Any
+    digest: str
+    spans: dict[PathT, Span] = field(default_factory=dict)
+    key_spans: dict[PathT, Span] = field(default_factory=dict)
+
+    def span(self, path: PathT = (), *, key: bool = False) -> Span:
+        """The span at `path`, falling back to the nearest ancestor that has one."""
+        p = tuple(path)
+        while True:
+            if key and p in self.key_spans:
+                return self.key_spans[p]
+            if p in self.spans:
+                return self.spans[p]
+            if not p:
+                return Span.of_file(self.path)
+            p = p[:-1]
+
+
+class _LoadError(Exception):
+    def __init__(self, code: str, message: str, node: Node | None = None, hint: str | None = None):
+        super().__init__(message)
+        self.code, self.message, self.node, self.hint = code, message, node, hint
+
+
+def _span(file: str, node: Node) -> Span:
+    s, e = node.start_mark, node.end_mark
+    return Span(file, s.line + 1, s.column + 1, e.line + 1, e.column + 1)
+
+
+def _expanded_size(root: Node) -> int:
+    """Nodes the document expands to with every alias followed, computed once per node."""
+    sizes: dict[int, int] = {}
+    active: set[int] = set()
+    stack: list[tuple[Node, bool]] = [(root, False)]
+    while stack:
+        node, done = stack.pop()
+        nid = id(node)
+        if done:
+            active.discard(nid)
+            children = _children(node)
+            sizes[nid] = min(1 + sum(sizes[id(c)] for c in children), MAX_EXPANDED_NODES + 1)
+            continue
+        if nid in sizes:
+            continue
+        if nid in active:
+            raise _LoadError(codes.ALIAS_BOMB, "recursive alias: a node contains itself", node)
+        active.add(nid)
+        stack.append((node, True))
+        stack.extend((c, False) for c in _children(node) if id(c) not in sizes)
+    return sizes[id(root)]
+
+
+def _children(node: Node) -> list[Node]:
+    if isinstance(node, MappingNode):
+        return [n for pair in node.value for n in pair]
+    if isinstance(node, SequenceNode):
+        return list(node.value)
+    return []
+
+
+class _Builder:
+    def __init__(self, doc: Document, diags: Diagnostics):
+        self.doc, self.diags, self.file = doc, diags, doc.path
+
+    def build(self, node: Node, path: PathT, depth: int = 0) -> Any:
+        if depth > MAX_DEPTH:
+            raise _LoadError(codes.ALIAS_BOMB, f"document nests deeper than {MAX_DEPTH} levels", node)
+        self.doc.spans[path] = _span(self.file, node)
+        if node.tag not in _ALLOWED_TAGS:
+            raise _LoadError(
+                codes.UNSAFE_TAG,
+                f"tag {node.tag.replace(_T, '!!')!r} is not allowed",
+                node,
+                "configs hold plain data only: remove the tag",
+            )
+        if isinstance(node, ScalarNode):
+            return _scalar(node)
+        if isinstance(node, SequenceNode):
+            return [self.build(item, path + (i,), depth + 1) for i, item in enumerate(node.value)]
+        return self._mapping(node, path, depth)
+
+    def _mapping(self, node: MappingNode, path: PathT, depth: int) -> dict[str, Any]:
+        out: dict[str, Any] = {}
+        first_seen: dict[str, Node] = {}
+        merged: dict[str, Any] = {}
+        for key_node, value_node in node.value:
+            if key_node.tag == _MERGE:
+                merged.update(self._merge_sources(value_node, path, depth))
+                continue
+            if not isinstance(key_node, ScalarNode):
+                raise _LoadError(codes.YAML_SYNTAX, "mapping keys must be plain scalars", key_node)
+            key = str(key_node.value)
+            if key in first_seen:
+                line = first_seen[key].start_mark.line + 1
+                self.diags.error(
+                    codes.DUPLICATE_KEY,
+                    f"duplicate key {key!r} (first at line {line})",
+                    _span(self.file, key_node),
+                    hint="YAML keeps only one of them; remove or rename the other",
+                )
+                continue
+            first_seen[key] = key_node
+            self.doc.key_spans[path + (key,)] = _span(self.file, key_node)
+            out[key] = self.build(value_node, path + (key,), depth + 1)
+        # YAML merge keys (<<): explicit keys win over merged ones
+        for key, value in merged.items():
+            out.setdefault(key, value)
+        return out
+
+    def _merge_sources(self, node: Node, path: PathT, depth: int) -> dict[str, Any]:
+        sources = node.value if isinstance(node, SequenceNode) else [node]
+        merged: dict[str, Any] = {}
+        for src in reversed(sources):  # earlier sources win, as in the YAML merge spec
+            if not isinstance(src, MappingNode):
+                raise _LoadError(codes.YAML_SYNTAX, "merge key '<<' needs a mapping or a list of mappings", src)
+            merged.update(self._mapping(src, path, depth + 1))
+        return merged
+
+
+def _scalar(node: ScalarNode) -> Any:
+    tag, value = node.tag, node.value
+    if tag == _STR or tag == _TIMESTAMP:  # dates stay text: the models decide what they mean
+        return value
+    if tag == _NULL:
+        return None
+    if tag == _BOOL:
+        return value.lower() in ("true", "yes", "on")
+    if tag == _INT:
+        return _constructor.construct_yaml_int(node)
+    return _constructor.construct_yaml_float(node)
+
+
+def decode(raw: bytes) -> str:
+    """UTF-8 text or a ValueError that says where it stops being text."""
+    nul = raw.find(b"\x00")
+    if nul >= 0:
+        raise ValueError(f"file is binary, not YAML text (NUL byte at offset {nul})")
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as e:
+        raise ValueError(f"file is not UTF-8 text (invalid byte 0x{raw[e.start]:02x} at offset {e.start})") from None
+    return text[1:] if text.startswith("\ufeff") else text
+
+
+def load_text(text: str, display: str, diags: Diagnostics, digest: str = "") -> Document | None:
+    doc = Document(path=display, data=None, digest=digest)
+    try:
+        loader = _Loader(text)
+        try:
+            root = loader.get_single_node()
+        finally:
+            loader.dispose()
+        if root is None:
+            diags.error(codes.NOT_A_MAPPING, "the file is empty; expected a mapping", Span.of_file(display))
+            return None
+        if not isinstance(root, MappingNode):
+            kind = "sequence" if isinstance(root, SequenceNode) else "scalar"
+            diags.error(codes.NOT_A_MAPPING, f"expected a mapping at the top of the file, found a {kind}", _span(display, root))
+            return None
+        if _expanded_size(root) > MAX_EXPANDED_NODES:
+            raise _LoadError(codes.ALIAS_BOMB, f"aliases expand to more than {MAX_EXPANDED_NODES} nodes", root,
+                             "expand fewer aliases, or write the values out")
+        doc.data = _Builder(doc, diags).build(root, ())
+        return doc
+    except _LoadError as e:
+        span = _span(display, e.node) if e.node is not None else Span.of_file(display)
+        diags.error(e.code, e.message, span, hint=e.hint)
+    except MarkedYAMLError as e:
+        mark = e.problem_mark or e.context_mark
+        line, col = (mark.line + 1, mark.column + 1) if mark else (1, 1)
+        problem = (e.problem or e.context or "invalid YAML").strip()
+        code = codes.MULTI_DOCUMENT if "single document" in str(e.context or "") + problem else codes.YAML_SYNTAX
+        if code == codes.MULTI_DOCUMENT:
+            problem = "expected one YAML document, found more ('---' separates documents)"
+        diags.error(code, problem, Span(display, line, col, line, col))
+    except (YAMLError, RecursionError) as e:
+        diags.error(codes.YAML_SYNTAX, str(e).strip().splitlines()[0] if str(e).strip() else "invalid YAML", Span.of_file(display))
+    return None
+
+
+def load_file(path: Path, display: str, diags: Diagnostics) -> Document | None:
+    """Read, decode and load one file; every failure is a diagnostic."""
+    try:
+        if path.stat().st_size > MAX_FILE_BYTES:
+            diags.error(codes.UNREADABLE, f"file is larger than {MAX_FILE_BYTES // (1024 * 1024)} MiB", Span.of_file(display))
+            return None
+        raw = path.read_bytes()
+    except OSError as e:
+        diags.error(codes.UNREADABLE, f"cannot read file: {e.strerror or e}", Span.of_file(display))
+        return None
+    try:
+        text = decode(raw)
+    except ValueError as e:
+        diags.error(codes.NOT_TEXT, str(e), Span.of_file(display))
+        return None
+    return load_text(text, display, diags, "sha256:" + sha256(raw).hexdigest())

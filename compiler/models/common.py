@@ -1,0 +1,61 @@
+"""Shared pieces of the config models."""
+
+from __future__ import annotations
+
+import re
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator
+
+Role = Literal["source", "target"]
+Engine = Literal["airbyte", "singer", "meltano", "native", "jdbc", "spark"]
+ENGINES: tuple[str, ...] = Engine.__args__  # type: ignore[attr-defined]
+
+
+class Model(BaseModel):
+    """Strict and closed: unknown keys are errors, and YAML text is never coerced to numbers."""
+
+    model_config = ConfigDict(extra="forbid", strict=True, populate_by_name=True, frozen=False)
+
+
+class EngineBlock(Model):
+    """`default_engine` in a recipe, or an `engine` override in a job."""
+
+    type: Engine
+    options: dict[str, Any] = Field(default_factory=dict)
+
+
+class RetryConfig(Model):
+    """Seed 002 retry policy; owned by the runtime, so targets keep native retries at 0."""
+
+    max_retries: int = Field(0, ge=0, le=100)
+    initial_delay_seconds: float = Field(5.0, ge=0)
+    max_delay_seconds: float = Field(300.0, ge=0)
+    backoff_multiplier: float = Field(2.0, ge=1)
+    retryable_exit_codes: list[int] = Field(default_factory=lambda: [2])
+    retryable_error_patterns: list[str] = Field(default_factory=list)
+
+    @field_validator("retryable_error_patterns")
+    @classmethod
+    def _patterns_compile(cls, v: list[str]) -> list[str]:
+        for pattern in v:
+            try:
+                re.compile(pattern)
+            except re.error as e:
+                raise ValueError(f"pattern {pattern!r} is not a valid regular expression: {e}") from None
+        return v
+
+    @field_validator("retryable_exit_codes")
+    @classmethod
+    def _codes(cls, v: list[int]) -> list[int]:
+        bad = [c for c in v if c not in (1, 2)]
+        if bad:
+            raise ValueError(f"exit codes are 1 (partial) or 2 (failure), got {bad[0]}")
+        return v
+
+
+def version_text(v: Any) -> Any:
+    """`version: 1.0` unquoted is a float in YAML; keep what the user meant."""
+    if isinstance(v, (int, float)) and not isinstance(v, bool):
+        return str(v)
+    return v

@@ -1,0 +1,41 @@
+"""`dativo.yaml`: optional project file (paths, container root, deployment and target settings)."""
+
+from __future__ import annotations
+
+from typing import Any, Literal
+
+from pydantic import Field
+
+from .common import Model
+
+
+class Paths(Model):
+    registry: str | None = None
+    connectors: str = "connectors"
+    assets: str = "assets"
+    jobs: str = "jobs"
+    runner: str = "configs/runner.yaml"
+    dags: str = "dags"
+    out: str = "generated"
+
+
+class Deploy(Model):
+    """Where the project lives on the workers; artifacts never carry the compiling machine's paths."""
+
+    project_dir: str | None = None  # default: the container root
+    dativo_bin: str = "dativo"
+    state_dir: str | None = None  # default: <project_dir>/state
+
+
+class Tenancy(Model):
+    shared_namespaces: list[str] = Field(default_factory=list)
+
+
+class ProjectFile(Model):
+    version: Literal[1] = 1
+    container_root: str = Field("/app", pattern=r"^/.*")
+    mode: Literal["self_hosted", "cloud"] = "self_hosted"
+    paths: Paths = Field(default_factory=Paths)
+    deploy: Deploy = Field(default_factory=Deploy)
+    tenancy: Tenancy = Field(default_factory=Tenancy)
+    targets: dict[str, dict[str, Any]] = Field(default_factory=dict)
