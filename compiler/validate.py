@@ -10,12 +10,12 @@ from typing import Any, TypeVar
 from pydantic import BaseModel, ValidationError
 
 from . import codes
+from .checks.secrets import SECRET_KEY
 from .diagnostics import Diagnostics, did_you_mean, json_path
 from .load import Document
 
 M = TypeVar("M", bound=BaseModel)
 
-SECRET_KEY = re.compile(r"(pass(word|wd)?|secret|token|api_?key|private_?key|access_?key|credential)", re.I)
 
 _TYPE_WORDS = {
     "int": "an integer",

@@ -1,0 +1,144 @@
+"""Schedules (DTV3xx): one job or DAG each, cron XOR interval, valid crons and time zones, DST hazards."""
+
+from __future__ import annotations
+
+import functools
+import zoneinfo
+from dataclasses import dataclass, field
+
+from .. import codes
+from ..cron import dst_hazards, interval_to_cron, normalize_cron
+from ..diagnostics import Diagnostics, Span, did_you_mean
+from ..models.runner import Schedule
+from ..project import Loaded, Project
+
+_TRANSITION_BEHAVIOUR = {
+    "skipped": "croniter and Dagster fire at the first valid time after the gap, systemd skips the run, "
+               "Airflow and Kubernetes follow their own time-zone libraries",
+    "repeated": "croniter and Kubernetes fire twice, systemd once (first occurrence), Dagster once (second occurrence)",
+}
+
+
+@dataclass
+class ResolvedSchedule:
+    index: int
+    model: Schedule
+    span: Span
+    job_rel: str | None = None
+    dag_rel: str | None = None
+    tenant: str | None = None
+    cron_lines: list[str] = field(default_factory=list)
+    ok: bool = True
+
+    @property
+    def id(self) -> str:
+        return f"{self.tenant}.{self.model.name}"
+
+
+@functools.lru_cache(maxsize=1)
+def _zones() -> frozenset[str]:
+    return frozenset(zoneinfo.available_timezones())
+
+
+@functools.lru_cache(maxsize=None)
+def _zone_ok(name: str) -> bool:
+    try:
+        zoneinfo.ZoneInfo(name)
+    except (zoneinfo.ZoneInfoNotFoundError, ValueError, OSError):
+        return False
+    return True
+
+
+def run(project: Project, diags: Diagnostics) -> list[ResolvedSchedule]:
+    runner = project.runner
+    if runner is None:
+        return []
+    out: list[ResolvedSchedule] = []
+    first_name: dict[str, int] = {}
+    for i, s in enumerate(runner.model.runner.orchestrator.schedules):
+        base = ("runner", "orchestrator", "schedules", i)
+        doc = runner.doc
+        rs = ResolvedSchedule(i, s, doc.span(base + ("name",)))
+        if s.name in first_name:
+            line = doc.span(("runner", "orchestrator", "schedules", first_name[s.name], "name")).line
+            diags.error(codes.DUPLICATE_SCHEDULE, f"duplicate schedule name {s.name!r} (first at line {line})",
+                        doc.span(base + ("name",)), hint="schedule names are unique within runner.yaml")
+            rs.ok = False
+        first_name.setdefault(s.name, i)
+        _target(project, runner, rs, base, diags)
+        _timing(runner, rs, base, diags)
+        out.append(rs)
+    return out
+
+
+def _target(project: Project, runner: Loaded, rs: ResolvedSchedule, base: tuple, diags: Diagnostics) -> None:
+    s, doc = rs.model, runner.doc
+    if (s.config is None) == (s.dag is None):
+        what = "both 'config' and 'dag'" if s.config else "neither 'config' nor 'dag'"
+        diags.error(codes.MISSING_FIELD if s.config is None else codes.INVALID_VALUE,
+                    f"schedule {s.name!r} has {what}", doc.span(base, key=False),
+                    hint="set config: <job yaml> to run one job, or dag: <dag yaml> to run a DAG")
+        rs.ok = False
+        return
+    field_name, raw, known = ("config", s.config, project.jobs) if s.config else ("dag", s.dag, project.dags)
+    assert raw is not None
+    rel, problem = project.resolver.to_rel(raw)
+    if problem:
+        diags.error(problem.code, problem.message, doc.span(base + (field_name,)), hint=problem.hint)
+        rs.ok = False
+        return
+    loaded = known.get(rel)
+    if loaded is None:
+        exists = project.resolver.abs(rel).is_file()
+        what = "job config" if field_name == "config" else "DAG"
+        diags.error(codes.FILE_NOT_FOUND,
+                    f"{what} {raw!r} is not a valid file of this project" if exists else f"{what} {raw!r} not found (looked for {rel})",
+                    doc.span(base + (field_name,)), hint=None if exists else did_you_mean(rel, known))
+        rs.ok = False
+        return
+    if field_name == "config":
+        rs.job_rel, rs.tenant = rel, loaded.model.tenant_id
+    else:
+        rs.dag_rel, rs.tenant = rel, loaded.model.tenant_id
+
+
+def _timing(runner: Loaded, rs: ResolvedSchedule, base: tuple, diags: Diagnostics) -> None:
+    s, doc = rs.model, runner.doc
+    if (s.cron is None) == (s.interval_seconds is None):
+        what = "both 'cron' and 'interval_seconds'" if s.cron is not None else "neither 'cron' nor 'interval_seconds'"
+        diags.error(codes.CRON_XOR_INTERVAL, f"schedule {s.name!r} has {what}", doc.span(base + ("cron",) if s.cron else base),
+                    hint="a schedule fires on a cron expression or every interval_seconds, not both")
+        rs.ok = False
+    elif s.cron is not None:
+        for j, line in enumerate(s.cron):
+            path = base + ("cron",) + ((j,) if len(s.cron) > 1 else ())
+            normalized, problem = normalize_cron(line)
+            if problem:
+                diags.error(problem.code, problem.message, doc.span(path), hint=problem.hint)
+                rs.ok = False
+            elif normalized not in rs.cron_lines:
+                rs.cron_lines.append(normalized)
+    else:
+        lines, problem = interval_to_cron(s.interval_seconds)
+        if problem:
+            diags.error(problem.code, problem.message, doc.span(base + ("interval_seconds",)), hint=problem.hint)
+            rs.ok = False
+        else:
+            rs.cron_lines = list(lines or [])
+    if not _zone_ok(s.timezone):
+        diags.error(codes.UNKNOWN_TIMEZONE, f"unknown time zone {s.timezone!r}", doc.span(base + ("timezone",)),
+                    hint=did_you_mean(s.timezone, _zones()) or "use an IANA name such as 'UTC' or 'Europe/Berlin'")
+        rs.ok = False
+        return
+    if rs.ok and rs.cron_lines:
+        seen: set[str] = set()
+        for hazard in dst_hazards(rs.cron_lines, s.timezone):
+            if hazard.kind in seen:
+                continue  # the first transition of each kind shows the problem
+            seen.add(hazard.kind)
+            times = ", ".join(hazard.local_times)
+            diags.warning(codes.DST_TRANSITION,
+                          f"schedule {s.name!r} fires at {times} on {hazard.local_date}, inside a {hazard.kind} hour "
+                          f"of {s.timezone}; targets disagree there: {_TRANSITION_BEHAVIOUR[hazard.kind]}",
+                          doc.span(base + (("cron",) if s.cron else ("interval_seconds",))),
+                          hint="schedule in UTC, or outside 01:00-03:59 local time")

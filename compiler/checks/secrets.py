@@ -1,0 +1,45 @@
+"""Plain-text secrets in any config file (DTV405). Messages never repeat the value."""
+
+from __future__ import annotations
+
+import re
+from typing import TYPE_CHECKING, Any, Iterator
+
+from .. import codes
+from ..diagnostics import Diagnostics
+
+if TYPE_CHECKING:  # validate.py imports SECRET_KEY from here, and project.py imports validate.py
+    from ..project import Project
+
+# keys whose value is a credential; names ending in _env, _file, _url, ... are references and pass
+SECRET_KEY = re.compile(r"(password|passwd|pwd|secret|token|api_?key|private_?key|access_?key|client_?secret)$", re.I)
+_REFERENCE = re.compile(r"\$\{[A-Za-z_][A-Za-z0-9_]*\}")
+
+
+def run(project: "Project", diags: Diagnostics) -> None:
+    for rel in sorted(project.documents):
+        doc = project.documents[rel]
+        for path, key in _secret_values(doc.data, ()):
+            diags.error(codes.PLAINTEXT_SECRET, f"{key!r} holds a plain-text secret", doc.span(path),
+                        hint=f"reference it instead: {key}: \"${{{key.upper()}}}\" (an environment variable), "
+                             "or a secret file under secrets/<tenant>/")
+
+
+def _secret_values(value: Any, path: tuple) -> Iterator[tuple[tuple, str]]:
+    if isinstance(value, dict):
+        for k, v in value.items():
+            if SECRET_KEY.search(str(k)) and _is_literal(v):
+                yield path + (k,), str(k)
+            else:
+                yield from _secret_values(v, path + (k,))
+    elif isinstance(value, list):
+        for i, v in enumerate(value):
+            yield from _secret_values(v, path + (i,))
+
+
+def _is_literal(v: Any) -> bool:
+    if v is None or isinstance(v, bool) or v == "":
+        return False
+    if isinstance(v, (dict, list)):
+        return False
+    return not (isinstance(v, str) and _REFERENCE.search(v))

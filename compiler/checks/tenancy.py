@@ -1,0 +1,105 @@
+"""Tenant isolation (DTV40x): folders, namespaces, branches, secrets, and who writes which table.
+
+The table graph is a networkx multigraph tenant -> table (one edge per writing job),
+so "a table written by two tenants" is a question about a node's predecessors.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any, Iterator
+
+import networkx as nx
+
+from .. import codes
+from ..diagnostics import Diagnostics
+from ..jobspec import Merged
+from ..project import Project
+from ..resolve import ResolvedJob
+
+_SECRET_PATH = re.compile(r"(?:^|/)secrets/([^/{}$]+)/")
+_BRANCH_SEPARATORS = ("/", "-", "_", ".")
+
+
+def run(project: Project, jobs: list[tuple[ResolvedJob, Merged]], diags: Diagnostics) -> None:
+    graph = nx.MultiDiGraph()
+    jobs_dir = project.settings.paths.jobs.strip("/")
+    shared = set(project.settings.tenancy.shared_namespaces)
+    for rj, mg in jobs:
+        tenant = rj.tenant
+        _folder(rj, jobs_dir, diags)
+        _namespace_and_branch(rj, mg, shared, diags)
+        _secrets(rj, mg, diags)
+        t = rj.job.model.target
+        table = (t.catalog or "", (t.warehouse or "").rstrip("/"), mg.namespace, mg.table)
+        graph.add_edge(("tenant", tenant), ("table", table), job=rj)
+    for node in sorted((n for n in graph if n[0] == "table"), key=str):
+        edges = sorted(graph.in_edges(node, data="job"), key=lambda e: e[2].job.rel)
+        tenants = sorted({src[1] for src, _, _ in edges})
+        name = f"{node[1][2]}.{node[1][3]}"
+        if len(tenants) > 1:
+            for _, _, rj in edges:
+                diags.error(codes.TABLE_MULTI_TENANT,
+                            f"Iceberg table {name!r} is written by several tenants ({', '.join(tenants)})",
+                            rj.span("target", key=True) if rj.job.model.target.table or rj.job.model.target.namespace else rj.span("asset"),
+                            hint="give each tenant its own namespace (target.namespace defaults to the tenant id)")
+            continue
+        assets = sorted({rj.asset.loaded.rel for _, _, rj in edges if rj.asset is not None})
+        if len(assets) > 1:
+            for _, _, rj in edges:
+                diags.error(codes.DUPLICATE_TABLE_WRITER,
+                            f"Iceberg table {name!r} is written with different assets ({', '.join(assets)})",
+                            rj.span("asset"), hint="one table, one data contract: point the jobs at the same asset")
+
+
+def _folder(rj: ResolvedJob, jobs_dir: str, diags: Diagnostics) -> None:
+    rel = rj.job.rel
+    if not rel.startswith(jobs_dir + "/"):
+        return
+    parts = rel[len(jobs_dir) + 1:].split("/")
+    if len(parts) >= 2 and parts[0] != rj.tenant:
+        diags.error(codes.TENANT_FOLDER_MISMATCH,
+                    f"tenant_id {rj.tenant!r} differs from the tenant folder {jobs_dir}/{parts[0]}/",
+                    rj.span("tenant_id"), hint=f"one tenant per folder: set tenant_id: {parts[0]}, or move the file")
+
+
+def _namespace_and_branch(rj: ResolvedJob, mg: Merged, shared: set[str], diags: Diagnostics) -> None:
+    tenant = rj.tenant
+    ns = mg.namespace
+    if not (ns == tenant or ns.startswith(tenant + ".") or ns in shared):
+        diags.error(codes.OUTSIDE_TENANT_NAMESPACE,
+                    f"job of tenant {tenant!r} writes to namespace {ns!r}, outside its own ({tenant!r} or {tenant}.*)",
+                    rj.span("target", "namespace"), hint="list it under tenancy.shared_namespaces in dativo.yaml if it is shared on purpose")
+    branch = rj.job.model.target.branch
+    if branch is not None and not (branch == tenant or any(branch.startswith(tenant + s) for s in _BRANCH_SEPARATORS)):
+        diags.error(codes.OUTSIDE_TENANT_NAMESPACE,
+                    f"job of tenant {tenant!r} commits to branch {branch!r}, which is not the tenant's",
+                    rj.span("target", "branch"), hint=f"use branch {tenant!r} or one starting with '{tenant}/'")
+
+
+def _secrets(rj: ResolvedJob, mg: Merged, diags: Diagnostics) -> None:
+    tenant = rj.tenant
+    for path, value in _strings(rj.job.doc.data, ()):
+        for owner in _SECRET_PATH.findall(value):
+            if owner != tenant:
+                diags.error(codes.FOREIGN_SECRET, f"secret path belongs to tenant {owner!r}, not {tenant!r}",
+                            rj.job.doc.span(path), hint=f"use the tenant's own secrets: secrets/{tenant}/...")
+    src = rj.source
+    if mg.credentials_file and src is not None and src.recipe is not None:
+        for owner in _SECRET_PATH.findall(mg.credentials_file):
+            if owner != tenant:
+                diags.error(codes.FOREIGN_SECRET,
+                            f"recipe {src.recipe.rel} makes job {rj.job.rel} read secrets of tenant {owner!r}",
+                            src.recipe.doc.span(("credentials", "file_template")),
+                            hint="use '{tenant}' in file_template: /app/secrets/{tenant}/...")
+
+
+def _strings(value: Any, path: tuple) -> Iterator[tuple[tuple, str]]:
+    if isinstance(value, str):
+        yield path, value
+    elif isinstance(value, dict):
+        for k, v in value.items():
+            yield from _strings(v, path + (k,))
+    elif isinstance(value, list):
+        for i, v in enumerate(value):
+            yield from _strings(v, path + (i,))

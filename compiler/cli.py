@@ -1,0 +1,84 @@
+"""`dativo`: a thin argparse layer; each command is a plain function returning an exit code.
+
+Heavy modules (pydantic models, jinja2, pyiceberg, pyarrow) are imported inside the
+commands, so `dativo --help` starts fast.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from typing import Sequence
+
+EXIT_OK, EXIT_FAIL, EXIT_USAGE = 0, 1, 2
+FORMATS = ("text", "json", "github")
+
+
+class UsageError(Exception):
+    """Bad invocation: exit 2 with a one-line message."""
+
+
+def _common(p: argparse.ArgumentParser) -> None:
+    p.add_argument("project", nargs="?", default=".", help="project directory (default: the current directory)")
+    p.add_argument("--format", choices=FORMATS, default="text", help="diagnostics format (default: text)")
+    p.add_argument("--strict", action="store_true", help="treat warnings as errors")
+    p.add_argument("--mode", choices=("self_hosted", "cloud"), help="deployment mode (default: from dativo.yaml)")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    from dativo.targets import names
+
+    parser = argparse.ArgumentParser(prog="dativo", description="Compile ingestion config into verified orchestration.")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
+
+    p = sub.add_parser("compile", help="validate the project and write plan.json and target artifacts")
+    _common(p)
+    p.add_argument("--out", help="output directory (default: generated/ in the project, or paths.out)")
+    p.add_argument("--target", action="append", choices=names() or None, metavar="TARGET",
+                   help=f"emit only this target (repeatable; default: all of {', '.join(names()) or 'none yet'})")
+    p.add_argument("--check", action="store_true", help="write nothing; exit 1 if the artifacts on disk are stale")
+    p.set_defaults(func=_run("compile"))
+
+    p = sub.add_parser("validate", help="check the project; write nothing")
+    _common(p)
+    p.set_defaults(func=_run("validate"))
+
+    p = sub.add_parser("schema", help="write the JSON Schemas of every config file")
+    p.add_argument("--out", default="schemas", help="directory (default: ./schemas)")
+    p.add_argument("--check", action="store_true", help="write nothing; exit 1 if the schemas in --out are stale")
+    p.set_defaults(func=_run("schema"))
+    return parser
+
+
+def _run(name: str):
+    def call(args: argparse.Namespace) -> int:
+        import importlib
+
+        return importlib.import_module(f"dativo.compiler.commands.{name}").main(args)
+
+    return call
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    try:
+        return int(args.func(args))
+    except UsageError as e:
+        print(f"dativo {args.command}: error: {e}", file=sys.stderr)
+        return EXIT_USAGE
+    except KeyboardInterrupt:
+        return 130
+    except BrokenPipeError:
+        return EXIT_FAIL
+    except Exception as e:  # never a traceback for users; DATIVO_DEBUG=1 shows it
+        if os.environ.get("DATIVO_DEBUG"):
+            raise
+        print(f"dativo {args.command}: internal error: {type(e).__name__}: {e} (set DATIVO_DEBUG=1 for details)",
+              file=sys.stderr)
+        return EXIT_USAGE
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

@@ -1,0 +1,53 @@
+"""`compile --check`: compare what compile would write with what is on disk (DTV6xx)."""
+
+from __future__ import annotations
+
+import difflib
+from dataclasses import dataclass
+from pathlib import Path
+
+from . import codes
+from .diagnostics import Diagnostics, Span
+from .write import existing_files
+
+
+@dataclass(frozen=True)
+class Drift:
+    changed: list[str]
+    missing: list[str]
+    extra: list[str]
+    diff: str
+
+    @property
+    def stale(self) -> bool:
+        return bool(self.changed or self.missing or self.extra)
+
+
+def check(out_dir: Path, shown: str, artifacts: dict[str, str], diags: Diagnostics) -> Drift:
+    present = existing_files(out_dir)
+    changed: list[str] = []
+    diff_parts: list[str] = []
+    for rel in sorted(set(artifacts) & present):
+        path = out_dir / rel
+        want = artifacts[rel]
+        try:
+            have = path.read_bytes().decode("utf-8")
+        except (OSError, UnicodeDecodeError):
+            have = None
+        if have != want:
+            changed.append(rel)
+            diff_parts.extend(difflib.unified_diff(
+                (have or "").splitlines(keepends=True), want.splitlines(keepends=True),
+                fromfile=f"a/{shown}/{rel}", tofile=f"b/{shown}/{rel}"))
+    missing = sorted(set(artifacts) - present)
+    extra = sorted(present - set(artifacts))
+    for rel in changed:
+        diags.error(codes.ARTIFACT_CHANGED, f"generated artifact {rel} is stale", Span.of_file(f"{shown}/{rel}"),
+                    hint="run `dativo compile` and commit the result")
+    for rel in missing:
+        diags.error(codes.ARTIFACT_MISSING, f"generated artifact {rel} is missing", Span.of_file(f"{shown}/{rel}"),
+                    hint="run `dativo compile` and commit the result")
+    for rel in extra:
+        diags.error(codes.ARTIFACT_EXTRA, f"{rel} is in the output dir but compile does not produce it",
+                    Span.of_file(f"{shown}/{rel}"), hint="run `dativo compile` (it removes stale files) and commit the result")
+    return Drift(changed, missing, extra, "".join(diff_parts))

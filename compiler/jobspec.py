@@ -1,0 +1,170 @@
+"""Merge a resolved job's layers (registry < recipe < asset < job) into the runtime's JobSpec."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from typing import Any
+
+from dativo.runtime.spec import (
+    AssetSpec,
+    ColumnSpec,
+    CredentialsSpec,
+    FileSpec,
+    IncrementalSpec,
+    JobSpec,
+    LoggingSpec,
+    RetrySpec,
+    SourceSpec,
+    TableSpec,
+    TargetSpec,
+)
+
+from .diagnostics import Diagnostics
+from .models.common import RetryConfig
+from .project import Project
+from .resolve import ResolvedJob, deep_merge
+
+_TENANT_TEMPLATE = re.compile(r"\{tenant(_id)?\}")
+
+
+@dataclass
+class Merged:
+    """The effective values of one job, before they become a JobSpec."""
+
+    objects: list[str]
+    strategy: str | None
+    cursor_field: str | None
+    cursor_origin: tuple  # job path the cursor came from, () when it came from the recipe
+    lookback_days: int
+    file_format: str
+    partitioning: list[str]
+    namespace: str
+    table: str
+    credentials_file: str | None = None
+    explicit_incremental: bool = False
+    files: list[tuple[int, str]] = field(default_factory=list)  # (index, project-relative path)
+
+
+def merge(rj: ResolvedJob) -> Merged:
+    m = rj.job.model
+    src, tgt, asset = rj.source, rj.target, rj.asset
+    recipe_inc = src.recipe.model.incremental if src and src.recipe else None
+    job_inc = m.source.incremental
+    tables = m.source.tables or []
+    objects = (
+        list(m.source.objects or [])
+        or ([m.source.object] if m.source.object else [])
+        or [t.object for t in tables if t.object]
+        or [f.object for f in (m.source.files or []) if f.object]
+        or ([asset.object] if asset else [])
+    )
+    strategy = (job_inc.strategy if job_inc else None) or (recipe_inc.strategy if recipe_inc else None)
+    if strategy is None and src and src.reg and src.reg.supports_incremental:
+        strategy = src.reg.incremental_strategy_default
+    cursor, origin = None, ()
+    if job_inc and job_inc.cursor_field:
+        cursor, origin = job_inc.cursor_field, ("source", "incremental", "cursor_field")
+    else:
+        for i, t in enumerate(tables):
+            if t.cursor_field:
+                cursor, origin = t.cursor_field, ("source", "tables", i, "cursor_field")
+                break
+    if cursor is None and recipe_inc is not None:
+        cursor = recipe_inc.cursor_field_default
+    lookback = (job_inc.lookback_days if job_inc and job_inc.lookback_days is not None else None)
+    if lookback is None:
+        lookback = (recipe_inc.lookback_days_default if recipe_inc and recipe_inc.lookback_days_default is not None else 0)
+    trecipe = tgt.recipe.model if tgt and tgt.recipe else None
+    file_format = m.target.file_format or (asset.target.file_format if asset else None) or (trecipe.file_format if trecipe else None) or "parquet"
+    partitioning = (
+        m.target.partitioning
+        if m.target.partitioning is not None
+        else (asset.target.partitioning if asset and asset.target.partitioning is not None else (trecipe.partitioning_default if trecipe else None))
+    ) or []
+    creds = src.recipe.model.credentials if src and src.recipe else None
+    cred_file = _TENANT_TEMPLATE.sub(m.tenant_id, creds.file_template) if creds and creds.file_template else None
+    return Merged(
+        objects=objects,
+        strategy=strategy,
+        cursor_field=cursor,
+        cursor_origin=origin,
+        lookback_days=lookback,
+        file_format=file_format,
+        partitioning=list(partitioning),
+        namespace=m.target.namespace or m.tenant_id,
+        table=m.target.table or (asset.name if asset else m.asset),
+        credentials_file=cred_file,
+        explicit_incremental=job_inc is not None,
+    )
+
+
+#: strategies driven by file metadata; every other strategy reads a cursor column
+FILE_STRATEGIES = frozenset({"file_modified_time", "spreadsheet_modified_time"})
+
+
+def needs_cursor(strategy: str | None) -> bool:
+    return strategy is not None and strategy not in FILE_STRATEGIES
+
+
+def build_spec(rj: ResolvedJob, mg: Merged, project: Project, retry_default: RetryConfig | None,
+               diags: Diagnostics) -> JobSpec | None:
+    """The JobSpec, or None when a part failed to resolve (already reported)."""
+    src, tgt, asset = rj.source, rj.target, rj.asset
+    if src is None or tgt is None or asset is None:
+        return None
+    m = rj.job.model
+    files: list[FileSpec] = []
+    for i, f in enumerate(m.source.files or []):
+        rel, problem = project.resolver.to_rel(f.path)
+        if problem:
+            diags.error(problem.code, problem.message, rj.span("source", "files", i, "path"), hint=problem.hint)
+            continue
+        files.append(FileSpec(path=rel, object=f.object, file_format=f.file_format))
+    cred = None
+    creds = src.recipe.model.credentials if src.recipe else None
+    if creds is not None:
+        cred_file = None
+        if mg.credentials_file:
+            cred_file, problem = project.resolver.to_rel(mg.credentials_file)
+            if problem:
+                diags.error(problem.code, problem.message, src.recipe.doc.span(("credentials", "file_template")), hint=problem.hint)
+        cred = CredentialsSpec(type=creds.type, from_env=creds.from_env, file=cred_file)
+    src_conn = deep_merge((src.recipe.model.connection_template or {}) if src.recipe else {}, m.source.connection or {})
+    tgt_conn = deep_merge((tgt.recipe.model.connection_template or {}) if tgt.recipe else {}, m.target.connection or {})
+    retry = m.retry_config or retry_default or RetryConfig()
+    return JobSpec(
+        id=rj.job.rel,
+        tenant=m.tenant_id,
+        environment=m.environment,
+        source=SourceSpec(
+            connector=src.name, type=src.type, engine=src.engine, engine_options=_plain(src.engine_options),
+            objects=mg.objects, files=files, connection=_plain(src_conn), credentials=cred,
+            tables=[TableSpec(name=t.name, object=t.object, cursor_field=t.cursor_field or mg.cursor_field) for t in m.source.tables or []],
+            incremental=IncrementalSpec(strategy=mg.strategy, cursor_field=mg.cursor_field if needs_cursor(mg.strategy) else None,
+                                        lookback_days=mg.lookback_days) if mg.strategy else None,
+        ),
+        target=TargetSpec(
+            connector=tgt.name, type=tgt.type, engine=tgt.engine, catalog=m.target.catalog, warehouse=m.target.warehouse,
+            branch=m.target.branch, namespace=mg.namespace, table=mg.table, file_format=mg.file_format,
+            partitioning=mg.partitioning, connection=_plain(tgt_conn),
+        ),
+        asset=AssetSpec(
+            name=asset.name, version=asset.version, form=asset.form, path=asset.loaded.rel, source_type=asset.source_type,
+            object=asset.object, mode=asset.target.mode, key_columns=list(asset.target.key_columns or []),
+            columns=[ColumnSpec(name=c.name, type=c.type, required=c.required, classification=c.classification,
+                                precision=c.precision, scale=c.scale) for c in asset.columns],
+        ),
+        schema_validation_mode=m.schema_validation_mode,
+        logging=LoggingSpec(level=m.logging.level, redaction=m.logging.redaction),
+        retry=RetrySpec(**retry.model_dump()),
+    )
+
+
+def _plain(value: Any) -> Any:
+    """Mappings with sorted keys, so the plan never depends on YAML key order."""
+    if isinstance(value, dict):
+        return {k: _plain(value[k]) for k in sorted(value)}
+    if isinstance(value, list):
+        return [_plain(v) for v in value]
+    return value

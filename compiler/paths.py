@@ -1,0 +1,81 @@
+"""Project root discovery and the one place where config paths become project files.
+
+Configs name files as users write them today: relative to the project root, or as
+container paths (`/app/jobs/acme/x.yaml`). Both map into the project root; any other
+absolute path, and anything that escapes the root (`..`, symlinks), is rejected.
+"""
+
+from __future__ import annotations
+
+import os
+import posixpath
+from dataclasses import dataclass
+from pathlib import Path
+
+from . import codes
+
+ROOT_MARKERS = ("dativo.yaml",)
+FALLBACK_MARKERS = ("configs/runner.yaml", "jobs")
+
+
+def find_root(start: Path) -> Path:
+    """The nearest ancestor holding dativo.yaml, else one holding configs/runner.yaml or jobs/, else start."""
+    start = start.resolve()
+    candidates = [start, *start.parents]
+    for markers in (ROOT_MARKERS, FALLBACK_MARKERS):
+        for d in candidates:
+            if any((d / m).exists() for m in markers):
+                return d
+    return start
+
+
+@dataclass(frozen=True)
+class PathProblem:
+    code: str
+    message: str
+    hint: str | None = None
+
+
+@dataclass(frozen=True)
+class PathResolver:
+    root: Path  # resolved
+    container_root: str = "/app"
+
+    def to_rel(self, raw: str) -> tuple[str | None, PathProblem | None]:
+        """Project-relative POSIX path for a config path, or the reason it is not one."""
+        if not raw or "\x00" in raw:
+            return None, PathProblem(codes.PATH_ESCAPES_ROOT, f"path {raw!r} is not a valid path")
+        text = raw.replace("\\", "/") if os.sep == "\\" else raw
+        cr = self.container_root.rstrip("/")
+        if text.startswith("/"):
+            if text == cr or not text.startswith(cr + "/"):
+                return None, PathProblem(
+                    codes.PATH_OUTSIDE_CONTAINER,
+                    f"absolute path {raw!r} is not under the container root {cr!r}",
+                    f"write it relative to the project root, or as {cr}/<path in the project>",
+                )
+            text = text[len(cr) + 1:]
+        rel = posixpath.normpath(text)
+        if rel == ".." or rel.startswith("../") or rel == ".":
+            return None, PathProblem(codes.PATH_ESCAPES_ROOT, f"path {raw!r} escapes the project root")
+        real = (self.root / rel).resolve()
+        if real != self.root and self.root not in real.parents:
+            return None, PathProblem(codes.PATH_ESCAPES_ROOT, f"path {raw!r} leads outside the project root (symlink)")
+        return rel, None
+
+    def abs(self, rel: str) -> Path:
+        return self.root / rel
+
+
+def display_prefix(root: Path, cwd: Path | None = None) -> str:
+    """How diagnostics name project files: relative to the working directory when possible."""
+    cwd = (cwd or Path.cwd()).resolve()
+    try:
+        rel = root.relative_to(cwd)
+    except ValueError:
+        return str(root)
+    return "" if str(rel) == "." else rel.as_posix()
+
+
+def join_display(prefix: str, rel: str) -> str:
+    return f"{prefix}/{rel}" if prefix else rel

@@ -1,0 +1,110 @@
+"""The compile pipeline: load -> validate -> resolve -> check -> plan -> emit, collecting diagnostics."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from dativo.runtime.spec import JobSpec, RetrySpec
+
+from .checks import capabilities, schedules, secrets, tenancy
+from .checks.schedules import ResolvedSchedule
+from .diagnostics import Diagnostics
+from .jobspec import build_spec, merge
+from .models.common import RetryConfig
+from .plan import Deployment, Plan, ScheduleEntry, TenantEntry
+from .project import Project, load_project
+from .resolve import ResolvedJob, Resolver
+
+PLAN_FILE = "plan.json"
+
+
+@dataclass
+class CompileResult:
+    project: Project
+    diags: Diagnostics
+    plan: Plan | None = None
+    artifacts: dict[str, str] = field(default_factory=dict)  # path inside the output dir -> content
+
+
+def compile_project(root: Path, *, targets: list[str] | None = None, mode: str | None = None,
+                    emit: bool = True, cwd: Path | None = None) -> CompileResult:
+    diags = Diagnostics()
+    project = load_project(root, diags, cwd)
+    mode = mode or project.settings.mode
+    runner = project.runner.model.runner if project.runner else None
+    retry_default = runner.orchestrator.retry_config if runner else None
+
+    resolved = Resolver(project, diags).resolve_all()
+    merged = [(rj, merge(rj)) for rj in resolved]
+    specs: dict[str, JobSpec] = {}
+    for rj, mg in merged:
+        capabilities.run(rj, mg, mode, diags)
+        spec = build_spec(rj, mg, project, retry_default, diags)
+        if spec is not None:
+            specs[rj.job.rel] = spec
+    tenancy.run(project, merged, diags)
+    secrets.run(project, diags)
+    scheds = schedules.run(project, diags)
+
+    result = CompileResult(project, diags)
+    if diags.has_errors():
+        return result
+    result.plan = build_plan(project, scheds, specs, {rj.job.rel: rj for rj in resolved}, mode)
+    if emit:
+        from dativo.targets import select
+
+        result.artifacts[PLAN_FILE] = result.plan.to_json()
+        for target in select(targets):
+            target.check(result.plan, diags)
+            if not diags.has_errors():
+                result.artifacts.update(target.render(result.plan))
+        if diags.has_errors():
+            result.artifacts = {}
+    return result
+
+
+def build_plan(project: Project, scheds: list[ResolvedSchedule], specs: dict[str, JobSpec],
+               resolved: dict[str, ResolvedJob], mode: str) -> Plan:
+    runner = project.runner.model.runner if project.runner else None
+    concurrency = runner.orchestrator.concurrency_per_tenant if runner else 1
+    entries: dict[str, ScheduleEntry] = {}
+    for rs in scheds:
+        if not rs.ok or rs.tenant is None:
+            continue
+        spec = specs.get(rs.job_rel or "")
+        s = rs.model
+        retry = spec.retry if spec else RetrySpec(**(RetryConfig().model_dump()))
+        entries[rs.id] = ScheduleEntry(
+            id=rs.id, name=s.name, tenant=rs.tenant, kind="job" if rs.job_rel else "dag", job=rs.job_rel, dag=rs.dag_rel,
+            cron=rs.cron_lines, interval_seconds=s.interval_seconds, timezone=s.timezone, enabled=s.enabled,
+            max_concurrent_runs=s.max_concurrent_runs, tags=dict(sorted(s.tags.items())), retry=retry,
+            concurrency_key=f"tenant:{rs.tenant}", inputs=_inputs(project, rs, resolved.get(rs.job_rel or "")),
+        )
+    tenant_names = sorted({e.tenant for e in entries.values()} | {s.tenant for s in specs.values()})
+    tenants = {
+        t: TenantEntry(concurrency=concurrency, schedules=sorted(i for i, e in entries.items() if e.tenant == t))
+        for t in tenant_names
+    }
+    st = project.settings
+    project_dir = (st.deploy.project_dir or st.container_root).rstrip("/") or "/"
+    return Plan(
+        orchestrator=runner.orchestrator.type if runner else "dagster",
+        runner_mode=runner.mode if runner else "orchestrated",
+        deployment=Deployment(container_root=st.container_root, project_dir=project_dir, dativo_bin=st.deploy.dativo_bin,
+                              state_dir=st.deploy.state_dir or f"{project_dir}/state", mode=mode),
+        tenants=tenants,
+        schedules=dict(sorted(entries.items())),
+        jobs=dict(sorted(specs.items())),
+        inputs=dict(sorted(project.digests.items())),
+        targets={k: st.targets[k] for k in sorted(st.targets)},
+    )
+
+
+def _inputs(project: Project, rs: ResolvedSchedule, rj: ResolvedJob | None) -> list[str]:
+    files = {project.settings.paths.runner, "dativo.yaml", rs.job_rel, rs.dag_rel}
+    if rj is not None:
+        files |= {ep.recipe.rel for ep in (rj.source, rj.target) if ep is not None and ep.recipe is not None}
+        files.add(rj.asset.loaded.rel if rj.asset else None)
+        files.add(project.registry.rel if project.registry else None)
+    return sorted(f for f in files if f in project.digests)

@@ -1,0 +1,70 @@
+"""The plan: the target-neutral compile result (DESIGN.md section 5).
+
+Targets render from it, `dativo plan` diffs two of them, and the runtime executes
+a job spec from it. Sorted keys, no timestamps, no machine paths.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from dativo.runtime.spec import JobSpec, RetrySpec
+
+PLAN_VERSION = 1
+
+
+class PlanModel(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class ScheduleEntry(PlanModel):
+    id: str  # "<tenant>.<name>"
+    name: str
+    tenant: str
+    kind: Literal["job", "dag"]
+    job: str | None = None  # key into Plan.jobs
+    dag: str | None = None
+    cron: list[str]  # one or more five-field lines, all in `timezone`
+    interval_seconds: int | None = None  # when the cron lines came from an interval
+    timezone: str
+    enabled: bool
+    max_concurrent_runs: int
+    tags: dict[str, str] = Field(default_factory=dict)
+    retry: RetrySpec
+    concurrency_key: str  # the runtime's tenant lock key
+    inputs: list[str]  # project files this schedule depends on (keys of Plan.inputs)
+
+
+class TenantEntry(PlanModel):
+    concurrency: int
+    schedules: list[str]
+
+
+class Deployment(PlanModel):
+    container_root: str
+    project_dir: str
+    dativo_bin: str
+    state_dir: str
+    mode: Literal["self_hosted", "cloud"]
+
+
+class Plan(PlanModel):
+    version: int = PLAN_VERSION
+    orchestrator: str
+    runner_mode: str
+    deployment: Deployment
+    tenants: dict[str, TenantEntry]
+    schedules: dict[str, ScheduleEntry]
+    jobs: dict[str, JobSpec]
+    inputs: dict[str, str]  # project-relative path -> content digest
+    targets: dict[str, dict] = Field(default_factory=dict)  # per-target settings from dativo.yaml
+
+    def to_json(self) -> str:
+        return json.dumps(self.model_dump(mode="json"), sort_keys=True, indent=2, ensure_ascii=False) + "\n"
+
+    @classmethod
+    def from_json(cls, text: str) -> "Plan":
+        return cls.model_validate_json(text)

@@ -1,0 +1,137 @@
+"""Discover and load every config file of a project into validated models (stages load + validate)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from importlib import resources
+from pathlib import Path
+from typing import Generic, TypeVar
+
+from pydantic import BaseModel
+
+from . import codes
+from .diagnostics import Diagnostics, Span
+from .load import Document, load_file, load_text
+from .models import Dag, Job, LegacyAsset, OdcsAsset, ProjectFile, Recipe, Registry, RunnerConfig
+from .paths import PathResolver, display_prefix, join_display
+from .validate import validate
+
+M = TypeVar("M", bound=BaseModel)
+BUILTIN_REGISTRY = "<dativo>/registry/connectors.yaml"
+
+
+@dataclass
+class Loaded(Generic[M]):
+    rel: str
+    doc: Document
+    model: M
+
+
+@dataclass
+class Project:
+    root: Path
+    resolver: PathResolver
+    display: str  # prefix for diagnostics
+    settings: ProjectFile
+    registry: Loaded[Registry] | None = None
+    recipes: dict[str, Loaded[Recipe]] = field(default_factory=dict)
+    assets: dict[str, Loaded[LegacyAsset] | Loaded[OdcsAsset]] = field(default_factory=dict)
+    jobs: dict[str, Loaded[Job]] = field(default_factory=dict)
+    runner: Loaded[RunnerConfig] | None = None
+    dags: dict[str, Loaded[Dag]] = field(default_factory=dict)
+    digests: dict[str, str] = field(default_factory=dict)  # rel path -> sha256 of every input read
+    documents: dict[str, Document] = field(default_factory=dict)  # every loaded document, valid or not
+
+    def shown(self, rel: str) -> str:
+        return join_display(self.display, rel)
+
+
+class _Reader:
+    def __init__(self, project: Project, diags: Diagnostics):
+        self.p, self.diags = project, diags
+
+    def read(self, rel: str, model: type[M] | None, what: str) -> Loaded | None:
+        doc = load_file(self.p.root / rel, self.p.shown(rel), self.diags)
+        if doc is None:
+            return None
+        self.p.digests[rel] = doc.digest
+        self.p.documents[rel] = doc
+        if model is None:
+            model = _asset_model(doc, self.diags)
+            if model is None:
+                return None
+        obj = validate(doc, model, self.diags, what)
+        return Loaded(rel, doc, obj) if obj is not None else None
+
+    def glob(self, folder: str, pattern: str) -> list[str]:
+        base = self.p.root / folder
+        if not base.is_dir():
+            return []
+        found = {f for ext in ("yaml", "yml") for f in base.glob(f"{pattern}.{ext}") if f.is_file()}
+        return sorted(f.relative_to(self.p.root).as_posix() for f in found)
+
+
+def _asset_model(doc: Document, diags: Diagnostics) -> type[BaseModel] | None:
+    data = doc.data
+    if "asset" in data:
+        return LegacyAsset
+    if "apiVersion" in data or "kind" in data:
+        return OdcsAsset
+    diags.error(codes.UNKNOWN_ASSET_FORM, "cannot tell the asset form: expected a top-level 'asset' (legacy form) "
+                "or 'apiVersion' and 'kind: DataContract' (ODCS form)", doc.span(()),
+                hint="see the README's config reference for both forms")
+    return None
+
+
+def load_project(root: Path, diags: Diagnostics, cwd: Path | None = None) -> Project:
+    """Load and validate every file of the project; invalid files are reported and left out."""
+    root = root.resolve()
+    display = display_prefix(root, cwd)
+    settings = ProjectFile()
+    project = Project(root=root, resolver=PathResolver(root), display=display, settings=settings)
+    reader = _Reader(project, diags)
+    if (root / "dativo.yaml").is_file():
+        loaded = reader.read("dativo.yaml", ProjectFile, "project file")
+        if loaded is not None:
+            project.settings = settings = loaded.model
+    project.resolver = PathResolver(root, settings.container_root)
+    paths = settings.paths
+
+    project.registry = _load_registry(reader, project, paths.registry)
+    for rel in reader.glob(paths.connectors, "**/*"):
+        if (r := reader.read(rel, Recipe, "connector recipe")) is not None:
+            project.recipes[rel] = r
+    for rel in reader.glob(paths.assets, "**/*"):
+        if (a := reader.read(rel, None, "asset")) is not None:
+            project.assets[rel] = a
+    for rel in reader.glob(paths.jobs, "**/*"):
+        if (j := reader.read(rel, Job, "job")) is not None:
+            project.jobs[rel] = j
+    if (root / paths.runner).is_file():
+        project.runner = reader.read(paths.runner, RunnerConfig, "runner config")
+    for rel in reader.glob(paths.dags, "**/*"):
+        if (d := reader.read(rel, Dag, "DAG")) is not None:
+            project.dags[rel] = d
+    return project
+
+
+def _load_registry(reader: _Reader, project: Project, configured: str | None) -> Loaded[Registry] | None:
+    rel = configured or "registry/connectors.yaml"
+    if (project.root / rel).is_file():
+        return reader.read(rel, Registry, "registry")
+    if configured:
+        reader.diags.error(codes.FILE_NOT_FOUND, f"registry {configured!r} not found", Span.of_file(project.shown("dativo.yaml")))
+        return None
+    text = resources.files("dativo.registry").joinpath("connectors.yaml").read_text("utf-8")
+    doc = load_text(text, BUILTIN_REGISTRY, reader.diags, _digest(text))
+    if doc is None:
+        return None
+    project.digests[BUILTIN_REGISTRY] = doc.digest
+    model = validate(doc, Registry, reader.diags, "registry")
+    return Loaded(BUILTIN_REGISTRY, doc, model) if model is not None else None
+
+
+def _digest(text: str) -> str:
+    from hashlib import sha256
+
+    return "sha256:" + sha256(text.encode("utf-8")).hexdigest()

@@ -1,0 +1,185 @@
+"""Resolve each job: job -> connector recipes -> registry -> asset, with recipe defaults merged under the job."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from . import codes
+from .diagnostics import Diagnostics, Span, did_you_mean
+from .models import Job, LegacyAsset, Recipe
+from .models.asset import Column
+from .models.registry import RegistryConnector
+from .project import Loaded, Project
+
+
+@dataclass
+class Endpoint:
+    """One side of a job (source or target) after resolution."""
+
+    role: str
+    name: str
+    recipe: Loaded[Recipe] | None
+    reg: RegistryConnector | None
+    type: str
+    engine: str
+    engine_span: Span
+    engine_options: dict[str, Any]
+
+
+@dataclass
+class AssetView:
+    """Both asset forms seen the same way."""
+
+    loaded: Loaded
+    form: str
+    name: str
+    version: str
+    source_type: str
+    object: str
+    columns: list[Column]
+    target: Any  # AssetTarget
+
+    def span(self, *fields: str | int) -> Span:
+        prefix: tuple = ("asset",) if self.form == "legacy" else ()
+        return self.loaded.doc.span(prefix + tuple(fields))
+
+
+@dataclass
+class ResolvedJob:
+    job: Loaded[Job]
+    source: Endpoint | None
+    target: Endpoint | None
+    asset: AssetView | None
+
+    @property
+    def tenant(self) -> str:
+        return self.job.model.tenant_id
+
+    def span(self, *path: str | int, key: bool = False) -> Span:
+        return self.job.doc.span(tuple(path), key=key)
+
+
+def deep_merge(base: Any, over: Any) -> Any:
+    """`over` wins; mappings merge key by key, everything else is replaced."""
+    if isinstance(base, dict) and isinstance(over, dict):
+        out = dict(base)
+        for k, v in over.items():
+            out[k] = deep_merge(base[k], v) if k in base else v
+        return out
+    return base if over is None else over
+
+
+def asset_view(loaded: Loaded) -> AssetView:
+    m = loaded.model
+    if isinstance(m, LegacyAsset):
+        a = m.asset
+        return AssetView(loaded, "legacy", a.name, a.version, a.source_type, a.object, a.columns, a.target)
+    return AssetView(loaded, "odcs", m.name, m.version, m.source_type, m.object, m.columns, m.target)
+
+
+class Resolver:
+    def __init__(self, project: Project, diags: Diagnostics):
+        self.p, self.diags = project, diags
+        self.registry = project.registry.model.connectors if project.registry else {}
+        self.assets = {rel: asset_view(a) for rel, a in project.assets.items()}
+        self.assets_by_name: dict[str, list[AssetView]] = {}
+        for view in self.assets.values():
+            self.assets_by_name.setdefault(view.name, []).append(view)
+        self.recipes_by_name: dict[str, list[Loaded[Recipe]]] = {}
+        for r in project.recipes.values():
+            self.recipes_by_name.setdefault(r.model.name, []).append(r)
+
+    def resolve_all(self) -> list[ResolvedJob]:
+        return [self.resolve(j) for j in self.p.jobs.values()]
+
+    def resolve(self, job: Loaded[Job]) -> ResolvedJob:
+        m = job.model
+        source = self._endpoint(job, "source", m.source_connector, m.source_connector_path, m.source.engine)
+        target = self._endpoint(job, "target", m.target_connector, m.target_connector_path, m.target.engine)
+        asset = self._asset(job)
+        return ResolvedJob(job, source, target, asset)
+
+    # -- connectors -------------------------------------------------------------
+    def _endpoint(self, job: Loaded[Job], role: str, name: str, path: str | None, engine_override: Any) -> Endpoint | None:
+        field = f"{role}_connector"
+        recipe = self._recipe(job, field, name, path)
+        if path and recipe is None:
+            return None
+        ctype = recipe.model.type if recipe else name
+        reg = self.registry.get(ctype)
+        if reg is None:
+            where = job.doc.span((field,)) if recipe is None else recipe.doc.span(("type",))
+            self.diags.error(codes.UNKNOWN_CONNECTOR, f"connector type {ctype!r} is not in the registry", where,
+                             hint=did_you_mean(ctype, self.registry) or "add it to registry/connectors.yaml")
+            return None
+        if engine_override is not None:
+            engine, span, options = engine_override.type, job.doc.span((role, "engine", "type")), engine_override.options
+        elif recipe is not None and recipe.model.default_engine is not None:
+            de = recipe.model.default_engine
+            engine, span, options = de.type, recipe.doc.span(("default_engine", "type")), de.options
+        else:
+            engine, span, options = reg.default_engine, job.doc.span((field,)), {}
+        # only the chosen engine's own options travel with the job
+        chosen = options.get(engine, options) if isinstance(options.get(engine), dict) else options
+        return Endpoint(role, name, recipe, reg, ctype, engine, span, dict(chosen))
+
+    def _recipe(self, job: Loaded[Job], field: str, name: str, path: str | None) -> Loaded[Recipe] | None:
+        if path:
+            rel = self._ref(job, f"{field}_path", path)
+            if rel is None:
+                return None
+            recipe = self.p.recipes.get(rel)
+            if recipe is None:
+                self._missing(job, f"{field}_path", f"connector recipe {path!r}", rel, self.p.recipes)
+                return None
+            if recipe.model.name != name:
+                self.diags.error(codes.RECIPE_MISMATCH,
+                                 f"recipe {rel} is named {recipe.model.name!r} but the job names {name!r}",
+                                 job.doc.span((field,)), hint=f"set {field}: {recipe.model.name}, or fix the path")
+            return recipe
+        found = self.recipes_by_name.get(name, [])
+        if not found and name not in self.registry:
+            self.diags.error(codes.UNKNOWN_CONNECTOR, f"unknown connector {name!r}", job.doc.span((field,)),
+                             hint=did_you_mean(name, [*self.recipes_by_name, *self.registry]))
+        return found[0] if found else None
+
+    # -- asset ------------------------------------------------------------------
+    def _asset(self, job: Loaded[Job]) -> AssetView | None:
+        m = job.model
+        if m.asset_path:
+            rel = self._ref(job, "asset_path", m.asset_path)
+            if rel is None:
+                return None
+            view = self.assets.get(rel)
+            if view is None:
+                self._missing(job, "asset_path", f"asset {m.asset_path!r}", rel, self.p.assets)
+                return None
+            if view.name != m.asset:
+                self.diags.error(codes.ASSET_MISMATCH, f"asset file {rel} defines {view.name!r} but the job names {m.asset!r}",
+                                 job.doc.span(("asset",)), hint=f"set asset: {view.name}, or fix asset_path")
+            return view
+        views = self.assets_by_name.get(m.asset, [])
+        if not views:
+            self.diags.error(codes.UNKNOWN_ASSET, f"unknown asset {m.asset!r}", job.doc.span(("asset",)),
+                             hint=did_you_mean(m.asset, self.assets_by_name) or "set asset_path to the asset file")
+            return None
+        if len(views) > 1:
+            files = ", ".join(sorted(v.loaded.rel for v in views))
+            self.diags.error(codes.UNKNOWN_ASSET, f"asset name {m.asset!r} is defined by several files ({files})",
+                             job.doc.span(("asset",)), hint="set asset_path to choose one")
+            return None
+        return views[0]
+
+    # -- paths ------------------------------------------------------------------
+    def _ref(self, job: Loaded[Job], field: str, raw: str) -> str | None:
+        rel, problem = self.p.resolver.to_rel(raw)
+        if problem:
+            self.diags.error(problem.code, problem.message, job.doc.span((field,)), hint=problem.hint)
+        return rel
+
+    def _missing(self, job: Loaded[Job], field: str, what: str, rel: str, known: dict) -> None:
+        exists = self.p.resolver.abs(rel).is_file()
+        msg = f"{what} is not a valid file of this project" if exists else f"{what} not found (looked for {rel})"
+        hint = did_you_mean(rel, known) if not exists else "see the diagnostics for that file"
+        self.diags.error(codes.FILE_NOT_FOUND, msg, job.doc.span((field,)), hint=hint)

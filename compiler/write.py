@@ -1,0 +1,59 @@
+"""Write artifacts into the output dir, and nowhere else."""
+
+from __future__ import annotations
+
+import os
+import posixpath
+import tempfile
+from pathlib import Path
+
+OWNER_MARK = "plan.json"  # an output dir dativo owns always holds its plan
+
+
+class UnsafeOutput(Exception):
+    """The output dir or an artifact path would write outside the output dir or clobber foreign files."""
+
+
+def safe_join(out_dir: Path, rel: str) -> Path:
+    """`out_dir/rel`, refusing absolute paths, `..` and anything that resolves outside out_dir."""
+    norm = posixpath.normpath(rel)
+    if rel.startswith("/") or norm.startswith("..") or norm in (".", "") or "\x00" in rel or "\\" in rel:
+        raise UnsafeOutput(f"artifact path {rel!r} is not inside the output dir")
+    path = out_dir / norm
+    base = out_dir.resolve()
+    if base not in path.resolve().parents:
+        raise UnsafeOutput(f"artifact path {rel!r} resolves outside the output dir")
+    return path
+
+
+def existing_files(out_dir: Path) -> set[str]:
+    if not out_dir.is_dir():
+        return set()
+    return {p.relative_to(out_dir).as_posix() for p in out_dir.rglob("*") if p.is_file() or p.is_symlink()}
+
+
+def write_artifacts(out_dir: Path, artifacts: dict[str, str]) -> tuple[list[str], list[str]]:
+    """Make out_dir hold exactly `artifacts`; returns (written, removed). Unchanged files are not touched."""
+    present = existing_files(out_dir)
+    if present and OWNER_MARK not in present:
+        raise UnsafeOutput(f"{out_dir} is not empty and holds no {OWNER_MARK}: refusing to manage files dativo did not write")
+    targets = {rel: safe_join(out_dir, rel) for rel in sorted(artifacts)}
+    written: list[str] = []
+    for rel, path in targets.items():
+        data = artifacts[rel].encode("utf-8")
+        if path.is_file() and not path.is_symlink() and path.read_bytes() == data:
+            continue
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".dativo-")
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(data)
+        os.chmod(tmp, 0o644)
+        os.replace(tmp, path)  # atomic: readers see the old or the new file, never half of one
+        written.append(rel)
+    removed = sorted(present - set(artifacts))
+    for rel in removed:
+        safe_join(out_dir, rel).unlink()
+    for d in sorted({p for p in out_dir.rglob("*") if p.is_dir()}, key=lambda p: len(p.parts), reverse=True):
+        if not any(d.iterdir()):
+            d.rmdir()
+    return written, removed

@@ -1,0 +1,115 @@
+"""The resolved job spec: what the compiler hands the runtime (inside plan.json).
+
+It lives in the runtime package because the runtime owns its input contract and
+must never import the compiler; the compiler builds these objects.
+Paths are project-relative POSIX paths; secrets appear only as references
+(`${ENV}` placeholders, environment variable names, secret file paths).
+"""
+
+from __future__ import annotations
+
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+
+class Spec(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class ColumnSpec(Spec):
+    name: str
+    type: str
+    required: bool = False
+    classification: str | None = None
+    precision: int | None = None
+    scale: int | None = None
+
+
+class AssetSpec(Spec):
+    name: str
+    version: str
+    form: Literal["legacy", "odcs"]
+    path: str
+    source_type: str
+    object: str
+    columns: list[ColumnSpec]
+    mode: Literal["strict", "merge", "relaxed"] = "strict"
+    key_columns: list[str] = Field(default_factory=list)
+
+
+class TableSpec(Spec):
+    name: str
+    object: str | None = None
+    cursor_field: str | None = None
+
+
+class FileSpec(Spec):
+    path: str
+    object: str | None = None
+    file_format: str | None = None
+
+
+class IncrementalSpec(Spec):
+    strategy: str
+    cursor_field: str | None = None
+    lookback_days: int = 0
+
+
+class CredentialsSpec(Spec):
+    type: str
+    from_env: str | None = None
+    file: str | None = None
+
+
+class SourceSpec(Spec):
+    connector: str
+    type: str
+    engine: str
+    engine_options: dict[str, Any] = Field(default_factory=dict)
+    objects: list[str] = Field(default_factory=list)
+    tables: list[TableSpec] = Field(default_factory=list)
+    files: list[FileSpec] = Field(default_factory=list)
+    connection: dict[str, Any] = Field(default_factory=dict)
+    incremental: IncrementalSpec | None = None
+    credentials: CredentialsSpec | None = None
+
+
+class TargetSpec(Spec):
+    connector: str
+    type: str
+    engine: str
+    catalog: str | None = None
+    warehouse: str | None = None
+    branch: str | None = None
+    namespace: str
+    table: str
+    file_format: str = "parquet"
+    partitioning: list[str] = Field(default_factory=list)
+    connection: dict[str, Any] = Field(default_factory=dict)
+
+
+class RetrySpec(Spec):
+    max_retries: int = 0
+    initial_delay_seconds: float = 5.0
+    max_delay_seconds: float = 300.0
+    backoff_multiplier: float = 2.0
+    retryable_exit_codes: list[int] = Field(default_factory=lambda: [2])
+    retryable_error_patterns: list[str] = Field(default_factory=list)
+
+
+class LoggingSpec(Spec):
+    level: str = "INFO"
+    redaction: bool = True
+
+
+class JobSpec(Spec):
+    id: str  # the job file, project-relative
+    tenant: str
+    environment: str | None = None
+    source: SourceSpec
+    target: TargetSpec
+    asset: AssetSpec
+    schema_validation_mode: Literal["strict", "warn"] = "strict"
+    logging: LoggingSpec = Field(default_factory=LoggingSpec)
+    retry: RetrySpec = Field(default_factory=RetrySpec)
