@@ -179,6 +179,8 @@ class Resolver:
         return rel
 
     def _missing(self, job: Loaded[Job], field: str, what: str, rel: str, known: dict) -> None:
+        if rel in self.p.documents:
+            return  # the file itself is invalid and already reported: no follow-on error
         exists = self.p.resolver.abs(rel).is_file()
         msg = f"{what} is not a valid file of this project" if exists else f"{what} not found (looked for {rel})"
         hint = did_you_mean(rel, known) if not exists else "see the diagnostics for that file"

@@ -88,6 +88,9 @@ def _target(project: Project, runner: Loaded, rs: ResolvedSchedule, base: tuple,
         rs.ok = False
         return
     loaded = known.get(rel)
+    if loaded is None and rel in project.documents:
+        rs.ok = False  # the file itself is invalid and already reported: no follow-on error
+        return
     if loaded is None:
         exists = project.resolver.abs(rel).is_file()
         what = "job config" if field_name == "config" else "DAG"

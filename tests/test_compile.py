@@ -1,0 +1,122 @@
+"""`dativo compile`, `--check` and `validate` end to end on the example project."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+
+import pytest
+
+from helpers import EXAMPLES, REPO, dativo
+
+
+@pytest.fixture
+def project(tmp_path: Path) -> Path:
+    dst = tmp_path / "proj"
+    shutil.copytree(EXAMPLES, dst)
+    return dst
+
+
+def test_committed_example_output_is_fresh() -> None:
+    r = dativo("compile", "examples", "--check")
+    assert r.code == 0, r.out
+    assert r.out == ""
+
+
+def test_validate_examples_is_clean() -> None:
+    r = dativo("validate", "examples", "--format", "json")
+    assert (r.code, json.loads(r.out)) == (0, [])
+
+
+def test_check_reports_changed_missing_and_extra_files(project: Path) -> None:
+    out = project / "generated"
+    plan = out / "plan.json"
+    plan.write_text(plan.read_text().replace('"enabled": true', '"enabled": false', 1))
+    (out / "stray.txt").write_text("x\n")
+    r = dativo("compile", ".", "--check", cwd=project)
+    assert r.code == 1
+    assert "generated/plan.json:1:1: error DTV601: generated artifact plan.json is stale" in r.out
+    assert "generated/stray.txt:1:1: error DTV603:" in r.out
+    assert '-      "enabled": false,' in r.out and '+      "enabled": true,' in r.out
+    plan.unlink()
+    r = dativo("compile", ".", "--check", "--format", "json", cwd=project)
+    codes = sorted(d["code"] for d in json.loads(r.out))
+    assert (r.code, codes) == (1, ["DTV602", "DTV603"])
+
+
+def test_compile_restores_output_and_removes_stale_files(project: Path) -> None:
+    out = project / "generated"
+    shutil.rmtree(out)
+    out.mkdir()
+    (out / "plan.json").write_text("{}\n")
+    (out / "old").mkdir()
+    (out / "old" / "x.py").write_text("")
+    r = dativo("compile", ".", cwd=project)
+    assert r.code == 0, r.out + r.err
+    assert sorted(p.name for p in out.rglob("*")) == ["plan.json"]
+    assert dativo("compile", ".", "--check", cwd=project).code == 0
+
+
+def test_compile_refuses_a_foreign_output_dir(project: Path, tmp_path: Path) -> None:
+    foreign = tmp_path / "important"
+    foreign.mkdir()
+    (foreign / "notes.txt").write_text("keep me\n")
+    r = dativo("compile", ".", "--out", str(foreign), cwd=project)
+    assert r.code == 2 and "refusing" in r.err
+    assert (foreign / "notes.txt").read_text() == "keep me\n"
+
+
+def test_output_is_byte_identical_across_dirs_and_hash_seeds(tmp_path: Path) -> None:
+    outputs = []
+    for i, seed in enumerate(("0", "1", "12345")):
+        proj = tmp_path / f"copy{i}" / ("nested/" * i) / "proj"
+        shutil.copytree(EXAMPLES, proj)
+        shutil.rmtree(proj / "generated")
+        r = dativo("compile", str(proj), env={"PYTHONHASHSEED": seed})
+        assert r.code == 0, r.out
+        outputs.append({p.relative_to(proj).as_posix(): p.read_bytes() for p in sorted((proj / "generated").rglob("*"))})
+    assert outputs[0] == outputs[1] == outputs[2]
+    committed = {p.relative_to(EXAMPLES).as_posix(): p.read_bytes() for p in sorted((EXAMPLES / "generated").rglob("*"))}
+    assert outputs[0] == committed
+
+
+def test_plan_holds_no_machine_paths() -> None:
+    text = (EXAMPLES / "generated" / "plan.json").read_text()
+    assert str(REPO) not in text and "/work/" not in text and "/home/" not in text
+
+
+@pytest.mark.parametrize("args, message", [
+    (["compile", "no/such/dir"], "does not exist"),
+    (["compile", "--format", "xml"], "invalid choice"),
+    (["frobnicate"], "invalid choice"),
+    (["compile", "--nope"], "unrecognized arguments"),
+])
+def test_usage_errors_exit_2(args: list[str], message: str) -> None:
+    r = dativo(*args)
+    assert r.code == 2 and message in r.err
+
+
+def test_formats_carry_the_same_diagnostics(project: Path) -> None:
+    job = project / "jobs" / "acme" / "orders_csv_to_iceberg.yaml"
+    job.write_text(job.read_text().replace("tenant_id: acme", "tenant_id: acme\ncolour: blue"))
+    text = dativo("validate", ".", cwd=project)
+    js = dativo("validate", ".", "--format", "json", cwd=project)
+    gh = dativo("validate", ".", "--format", "github", cwd=project)
+    assert text.code == js.code == gh.code == 1
+    [d] = json.loads(js.out)
+    assert d["code"] == "DTV101" and d["file"] == "jobs/acme/orders_csv_to_iceberg.yaml"
+    assert f"{d['file']}:{d['line']}:{d['col']}: error DTV101: unknown key 'colour' in job" in text.out
+    assert gh.out.startswith(f"::error file={d['file']},line={d['line']},col={d['col']},")
+
+
+def test_help_imports_no_heavy_modules() -> None:
+    import subprocess
+    import sys
+
+    p = subprocess.run([sys.executable, "-X", "importtime", "-m", "dativo.compiler.cli", "--help"],
+                       capture_output=True, text=True, cwd=REPO)
+    assert p.returncode == 0
+    imported = {line.split("|")[-1].strip() for line in p.stderr.splitlines() if "|" in line}
+    for heavy in ("jinja2", "pyiceberg", "pyarrow", "networkx", "pydantic"):
+        assert heavy not in imported, heavy

@@ -1,0 +1,42 @@
+"""The seeds' own runner.yaml and job examples compile as written."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+
+from helpers import REPO, dativo
+
+SEEDS = REPO / "tests" / "seeds"
+
+
+def _plan(tmp_path: Path, runner: str) -> dict:
+    proj = tmp_path / "seeds"
+    shutil.copytree(SEEDS, proj)
+    if runner != "runner.yaml":
+        shutil.copy(proj / "configs" / runner, proj / "configs" / "runner.yaml")
+    r = dativo("compile", ".", "--out", "out", cwd=proj)
+    assert (r.code, r.out) == (0, ""), r.out
+    return json.loads((proj / "out" / "plan.json").read_text())
+
+
+def test_seed_002_schedules(tmp_path: Path) -> None:
+    plan = _plan(tmp_path, "runner.yaml")
+    s = plan["schedules"]
+    assert sorted(s) == ["acme.hubspot_contacts_daily", "acme.maintenance_job", "acme.stripe_customers_hourly"]
+    hourly = s["acme.stripe_customers_hourly"]
+    assert (hourly["cron"], hourly["timezone"], hourly["tags"]) == (["0 * * * *"], "UTC", {"environment": "production"})
+    assert hourly["retry"]["max_retries"] == 3 and hourly["retry"]["retryable_exit_codes"] == [1, 2]
+    interval = s["acme.hubspot_contacts_daily"]
+    assert (interval["cron"], interval["interval_seconds"], interval["timezone"]) == (["0 */6 * * *"], 21600, "America/New_York")
+    assert s["acme.maintenance_job"]["enabled"] is False
+    job = plan["jobs"]["jobs/acme/stripe_customers_to_iceberg.yaml"]
+    assert job["source"]["incremental"]["cursor_field"] == "created"  # recipe default filled in
+    assert plan["tenants"] == {"acme": {"concurrency": 1, "schedules": sorted(s)}}
+
+
+def test_seed_000_runner(tmp_path: Path) -> None:
+    plan = _plan(tmp_path, "runner_seed000.yaml")
+    assert plan["schedules"]["acme.hubspot_contacts_daily"]["cron"] == ["15 2 * * *"]
+    assert plan["orchestrator"] == "dagster" and plan["runner_mode"] == "orchestrated"
