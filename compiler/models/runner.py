@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Annotated, Literal
 
-from pydantic import Field, field_validator
+from pydantic import Field, WithJsonSchema, field_validator
 
 from .common import Model, RetryConfig
 
@@ -13,7 +13,11 @@ class Schedule(Model):
     name: str = Field(min_length=1)
     config: str | None = None
     dag: str | None = None
-    cron: list[str] | None = None  # one line, or several (written as a list)
+    # one line, or several written as a list; the model always holds a list
+    cron: Annotated[
+        list[str] | None,
+        WithJsonSchema({"anyOf": [{"type": "string"}, {"type": "array", "items": {"type": "string"}}, {"type": "null"}]}),
+    ] = None
     interval_seconds: int | None = Field(None, gt=0)
     enabled: bool = True
     timezone: str = "UTC"

@@ -1,0 +1,291 @@
+"""Compile benchmark: `dativo compile --check` on synthetic projects, against a libyaml baseline.
+
+Prints ratios measured side by side in one run, next to the budgets of DESIGN.md section 9.
+It is a report, not a test: it exits 0 even when a figure is over budget.
+
+    .venv/bin/python bench/compile.py [--quick] [--keep DIR]
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Sequence
+
+REPO = Path(__file__).resolve().parent.parent
+EXAMPLES = REPO / "examples"
+BIN = Path(sys.executable).parent
+DATIVO = str(BIN / "dativo") if (BIN / "dativo").exists() else (shutil.which("dativo") or "dativo")
+FULL, QUICK = (1000, 2000, 4000), (200, 400, 800)
+JOBS_PER_TENANT = 20
+RUNS = 3
+BUDGET_CHECK_2000, BUDGET_UNCHANGED, BUDGET_DOUBLING, BUDGET_EXAMPLES = 2.0, 0.3, 2.1, 0.4
+HEAVY = ("jinja2", "pyiceberg", "pyarrow")
+
+# Recipes and assets are copied from the example project (both asset forms: legacy and flat ODCS).
+RECIPES = ("csv", "stripe", "postgres", "iceberg")
+ASSETS = ("csv/v1.0/orders.yaml", "csv/v1.0/events.yaml", "stripe/v1.0/customers.yaml",
+          "stripe/v1.0/charges.yaml", "stripe/v1.0/invoices.yaml", "postgres/v1.0/db_orders.yaml")
+
+PROJECT = """\
+# Synthetic benchmark project (bench/compile.py).
+version: 1
+container_root: /app
+mode: self_hosted
+deploy:
+  project_dir: /app
+  dativo_bin: dativo
+  state_dir: /app/state
+"""
+
+JOB = """\
+# Synthetic job {i} of {tenant}: {what}.
+tenant_id: {tenant}
+environment: production
+
+source_connector: {conn}
+source_connector_path: /app/connectors/{conn}.yaml
+target_connector: iceberg
+target_connector_path: /app/connectors/iceberg.yaml
+asset: {asset}
+asset_path: /app/assets/{asset_file}
+
+source:
+{source}
+target:
+  branch: {tenant}
+  warehouse: s3://lake/{tenant}/
+  catalog: nessie
+  table: {asset}_{i:05d}
+  partitioning: [{partition}]
+
+schema_validation_mode: {mode}
+logging:
+  level: INFO
+  redaction: true
+
+retry_config:
+  max_retries: {retries}
+  initial_delay_seconds: 10
+  max_delay_seconds: 300
+  backoff_multiplier: 2.0
+  retryable_exit_codes: [2]
+  retryable_error_patterns:
+    - "ConnectionError"
+    - "TimeoutError"
+"""
+
+
+def _stripe(obj: str, lookback: int, native: bool) -> str:
+    engine = "  engine:\n    type: native\n    options:\n      page_size: 100\n" if native else ""
+    return (f"  objects: [{obj}]\n  incremental:\n    strategy: created\n    cursor_field: created\n"
+            f"    lookback_days: {lookback}\n{engine}")
+
+
+def _csv(tenant: str, name: str, i: int) -> str:
+    return (f"  files:\n    - path: /app/data/{tenant}/{name}_{i:05d}.csv\n      object: file\n      file_format: csv\n"
+            "  incremental:\n    strategy: file_modified_time\n")
+
+
+def _postgres(tenant: str, i: int) -> str:
+    return (f"  tables:\n    - name: public.orders_{i:05d}\n      object: db_orders\n      cursor_field: updated_at\n"
+            "  incremental:\n    strategy: cursor_field\n    cursor_field: updated_at\n"
+            f"  connection:\n    database: shop_{tenant}\n    application_name: dativo-{tenant}\n")
+
+
+def job_yaml(i: int, tenant: str) -> str:
+    """Job i: six kinds in turn (stripe x3, csv legacy, csv ODCS, postgres), all valid."""
+    kind = i % 6
+    if kind in (0, 1, 4):
+        obj = ("customers", "charges", "", "", "invoices")[kind]
+        conn, asset, afile, src = "stripe", f"stripe_{obj}", f"stripe/v1.0/{obj}.yaml", _stripe(obj, i % 4, i % 12 == 0)
+    elif kind == 2:
+        conn, asset, afile, src = "csv", "orders", "csv/v1.0/orders.yaml", _csv(tenant, "orders", i)
+    elif kind == 3:
+        conn, asset, afile, src = "postgres", "db_orders", "postgres/v1.0/db_orders.yaml", _postgres(tenant, i)
+    else:
+        conn, asset, afile, src = "csv", "events", "csv/v1.0/events.yaml", _csv(tenant, "events", i)
+    return JOB.format(i=i, tenant=tenant, what=f"{conn} {asset} into Iceberg", conn=conn, asset=asset,
+                      asset_file=afile, source=src, partition="event_date" if asset == "events" else "ingest_date",
+                      mode="warn" if asset == "events" else "strict", retries=1 + i % 4)
+
+
+# (cron line or None, interval_seconds or None, time zone); DST-safe so validation stays silent
+TIMINGS: tuple[tuple[str | None, int | None, str], ...] = (
+    ("0 * * * *", None, "UTC"), ("*/15 * * * *", None, "UTC"), ("30 6 * * 1-5", None, "UTC"),
+    (None, 21600, "UTC"), ("30 6 * * *", None, "Europe/Berlin"), ("0 12 * * *", None, "America/New_York"),
+    (None, 21600, "America/New_York"),
+)
+
+
+def schedule_yaml(i: int, tenant: str) -> str:
+    cron, interval, tz = TIMINGS[i % len(TIMINGS)]
+    lines = [f"      - name: {tenant}_job_{i:05d}", f"        config: /app/jobs/{tenant}/job_{i:05d}.yaml",
+             f'        cron: "{cron}"' if cron else f"        interval_seconds: {interval}", f"        timezone: {tz}"]
+    if i % 10 == 9:
+        lines.append("        enabled: false")
+    if i % 5 == 1:
+        lines.append("        max_concurrent_runs: 2")
+    if i % 3 == 0:
+        lines += ["        tags:", "          environment: production", f"          team: data-{i % 7}"]
+    return "\n".join(lines) + "\n"
+
+
+def generate(root: Path, n_jobs: int) -> int:
+    """Write a project of n_jobs jobs across n_jobs/20 tenants; returns the number of tenants."""
+    n_tenants = max(1, n_jobs // JOBS_PER_TENANT)
+    (root / "configs").mkdir(parents=True)
+    (root / "connectors").mkdir()
+    (root / "dativo.yaml").write_text(PROJECT)
+    for name in RECIPES:
+        shutil.copyfile(EXAMPLES / "connectors" / f"{name}.yaml", root / "connectors" / f"{name}.yaml")
+    for rel in ASSETS:
+        (root / "assets" / rel).parent.mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(EXAMPLES / "assets" / rel, root / "assets" / rel)
+    runner = ["runner:", "  mode: orchestrated", "  orchestrator:", "    type: dagster", "    concurrency_per_tenant: 1",
+              "    retry_config:", "      max_retries: 2", "      initial_delay_seconds: 5", "      max_delay_seconds: 300",
+              "      backoff_multiplier: 2.0", "      retryable_exit_codes: [2]", "    schedules:"]
+    text = ["\n".join(runner) + "\n"]
+    for i in range(n_jobs):
+        tenant = f"tenant_{min(i // JOBS_PER_TENANT, n_tenants - 1):03d}"
+        folder = root / "jobs" / tenant
+        folder.mkdir(parents=True, exist_ok=True)
+        (folder / f"job_{i:05d}.yaml").write_text(job_yaml(i, tenant))
+        text.append(schedule_yaml(i, tenant))
+    (root / "configs" / "runner.yaml").write_text("".join(text))
+    return n_tenants
+
+
+def run(cmd: Sequence[str]) -> tuple[float, subprocess.CompletedProcess[str]]:
+    start = time.perf_counter()
+    proc = subprocess.run(list(cmd), capture_output=True, text=True, cwd=REPO)
+    return time.perf_counter() - start, proc
+
+
+def best(cmd: Sequence[str], runs: int = RUNS) -> tuple[float, subprocess.CompletedProcess[str]]:
+    """Min wall time of `runs` fresh subprocesses, and the last result."""
+    times, proc = [], None
+    for _ in range(runs):
+        t, proc = run(cmd)
+        times.append(t)
+    assert proc is not None
+    return min(times), proc
+
+
+def fail(what: str, proc: subprocess.CompletedProcess[str]) -> None:
+    sys.exit(f"bench: {what} failed (exit {proc.returncode})\n{proc.stdout}{proc.stderr}")
+
+
+LIBYAML = """\
+import sys, pathlib, yaml
+for p in sorted(pathlib.Path(sys.argv[1]).rglob("*.yaml")):
+    yaml.load(p.read_bytes(), Loader=yaml.CSafeLoader)
+"""
+
+
+def measure(root: Path, n_jobs: int) -> dict[str, float]:
+    n_tenants = generate(root, n_jobs)
+    t, proc = run([DATIVO, "compile", str(root)])
+    if proc.returncode:
+        fail(f"dativo compile ({n_jobs} jobs)", proc)
+    check, proc = best([DATIVO, "compile", str(root), "--check"])
+    if proc.returncode:
+        fail(f"dativo compile --check ({n_jobs} jobs)", proc)
+    unchanged, proc = run([DATIVO, "compile", str(root), "--check"])
+    if proc.returncode:
+        fail(f"dativo compile --check, unchanged ({n_jobs} jobs)", proc)
+    libyaml, proc = best([sys.executable, "-c", LIBYAML, str(root)])
+    if proc.returncode:
+        fail("libyaml baseline", proc)
+    return {"jobs": n_jobs, "tenants": n_tenants, "compile": t, "check": check, "libyaml": libyaml,
+            "unchanged": unchanged}
+
+
+def verdict(value: float, budget: float) -> str:
+    return "OK" if value <= budget else "OVER"
+
+
+def help_imports() -> set[str]:
+    """Top-level packages that `dativo --help` imports, from -X importtime."""
+    proc = subprocess.run([sys.executable, "-X", "importtime", "-m", "dativo.compiler.cli", "--help"],
+                          capture_output=True, text=True, cwd=REPO)
+    names = set()
+    for line in proc.stderr.splitlines():
+        if line.startswith("import time:") and "|" in line:
+            names.add(line.rsplit("|", 1)[1].strip().split(".")[0])
+    return names
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--quick", action="store_true", help=f"smoke run: {'/'.join(map(str, QUICK))} jobs")
+    ap.add_argument("--keep", metavar="DIR", help="generate the projects under DIR and keep them")
+    args = ap.parse_args(argv)
+    sizes = QUICK if args.quick else FULL
+    base = Path(args.keep).resolve() if args.keep else Path(tempfile.mkdtemp(prefix="dativo-bench-"))
+    base.mkdir(parents=True, exist_ok=True)
+    try:
+        return report(base, sizes, args.quick)
+    finally:
+        if args.keep:
+            print(f"\nprojects kept in {base}")
+        else:
+            shutil.rmtree(base, ignore_errors=True)
+
+
+def report(base: Path, sizes: Sequence[int], quick: bool) -> int:
+    smoke = base / "validate-smoke"
+    shutil.rmtree(smoke, ignore_errors=True)
+    generate(smoke, 6 * len(TIMINGS))  # every job kind with every timing
+    _, proc = run([DATIVO, "validate", str(smoke)])
+    if proc.returncode or proc.stdout.strip() or proc.stderr.strip():
+        fail("dativo validate on the generated project (it must report nothing)", proc)
+
+    print(f"dativo compile benchmark ({'quick' if quick else 'full'}; {os.cpu_count()} CPUs; "
+          f"best of {RUNS} fresh subprocesses, wall clock; targets: plan.json only)\n")
+    header = f"{'jobs':>6} {'tenants':>7} {'check s':>8} {'libyaml s':>9} {'check/libyaml':>13} {'unchanged s':>11}"
+    print(header)
+    print("-" * len(header))
+    rows: list[dict[str, float]] = []
+    for n in sizes:
+        root = base / f"jobs-{n}"
+        shutil.rmtree(root, ignore_errors=True)
+        r = measure(root, n)
+        rows.append(r)
+        print(f"{int(r['jobs']):>6} {int(r['tenants']):>7} {r['check']:>8.3f} {r['libyaml']:>9.3f} "
+              f"{r['check'] / r['libyaml']:>13.1f}x {r['unchanged']:>10.3f}", flush=True)
+
+    print("\nbudgets (DESIGN.md section 9)")
+    by_n = {int(r["jobs"]): r for r in rows}
+    if 2000 in by_n:
+        r = by_n[2000]
+        print(f"  compile --check, 2,000 jobs    {r['check']:7.3f} s   budget <= {BUDGET_CHECK_2000} s    "
+              f"{verdict(r['check'], BUDGET_CHECK_2000)}")
+        print(f"  unchanged inputs, 2,000 jobs   {r['unchanged']:7.3f} s   budget <= {BUDGET_UNCHANGED} s    "
+              f"{verdict(r['unchanged'], BUDGET_UNCHANGED)}")
+    else:
+        print("  compile / unchanged budgets apply to 2,000 jobs: run without --quick")
+    for small, large in zip(rows, rows[1:]):
+        ratio = large["check"] / small["check"]
+        print(f"  doubling {int(small['jobs']):,} -> {int(large['jobs']):,} jobs {ratio:7.2f} x   "
+              f"budget <= {BUDGET_DOUBLING} x   {verdict(ratio, BUDGET_DOUBLING)}")
+
+    ex, proc = best([DATIVO, "compile", str(EXAMPLES), "--check"])
+    state = "" if proc.returncode == 0 else f"   (exit {proc.returncode}: examples/generated is stale or invalid)"
+    print(f"  compile examples --check       {ex:7.3f} s   budget <= {BUDGET_EXAMPLES} s    "
+          f"{verdict(ex, BUDGET_EXAMPLES)}{state}")
+    helptime, _ = best([DATIVO, "--help"])
+    heavy = sorted(set(HEAVY) & help_imports())
+    print(f"  dativo --help                  {helptime:7.3f} s   imports {', '.join(HEAVY)}: "
+          f"{'none' if not heavy else ', '.join(heavy)}    {'OK' if not heavy else 'OVER'}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,92 @@
+"""The positioned loader: values keep their place, and bad files are diagnostics."""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+
+import pytest
+from hypothesis import given, settings, strategies as st
+
+from dativo.compiler.diagnostics import Diagnostics
+from dativo.compiler.load import decode, load_file, load_text
+
+
+def _load(text: str):
+    d = Diagnostics()
+    doc = load_text(text, "f.yaml", d)
+    return doc, [(x.code, x.span.line, x.span.col) for x in d]
+
+
+def test_values_and_keys_keep_their_positions() -> None:
+    doc, diags = _load("a:\n  b: [1, two]\n  c: {d: true}\n")
+    assert diags == []
+    assert doc.data == {"a": {"b": [1, "two"], "c": {"d": True}}}
+    assert (doc.span(("a", "b", 1)).line, doc.span(("a", "b", 1)).col) == (2, 10)
+    assert (doc.span(("a", "c"), key=True).line, doc.span(("a", "c"), key=True).col) == (3, 3)
+    assert doc.span(("a", "missing")).line == 2  # the nearest ancestor with a span: the value of a
+
+
+@pytest.mark.parametrize("text, expected", [
+    ("a: 1\na: 2\n", [("DTV002", 2, 1)]),
+    ("a: !!python/object/apply:os.system [id]\n", [("DTV004", 1, 4)]),
+    ("a: !Ref x\n", [("DTV004", 1, 4)]),
+    ("- 1\n", [("DTV005", 1, 1)]),
+    ("just text\n", [("DTV005", 1, 1)]),
+    ("", [("DTV005", 1, 1)]),
+    ("a: 1\n---\nb: 2\n", [("DTV008", 2, 1)]),
+    ("a: [1\nb: 2\n", [("DTV001", 2, 2)]),
+    ("a: &x [*x]\n", [("DTV003", 1, 4)]),
+    ("? [a]\n: 1\n", [("DTV001", 1, 3)]),
+    ("a: " + "[" * 200 + "]" * 200 + "\n", [("DTV003", 1, 104)]),
+])
+def test_bad_yaml_is_a_diagnostic(text: str, expected: list) -> None:
+    doc, diags = _load(text)
+    assert diags == expected
+
+
+def test_merge_keys_and_scalars() -> None:
+    doc, diags = _load("base: &b {x: 1, y: 2}\nc:\n  <<: *b\n  y: 3\nn: ~\nf: 1.5\nh: 0x10\nd: 2024-01-01\ns: yes\n")
+    assert diags == []
+    assert doc.data["c"] == {"x": 1, "y": 3}
+    assert (doc.data["n"], doc.data["f"], doc.data["h"], doc.data["d"], doc.data["s"]) == (None, 1.5, 16, "2024-01-01", "yes")
+
+
+def test_billion_laughs_fails_fast() -> None:
+    lines = ['a0: &a0 ["lol","lol","lol","lol","lol","lol","lol","lol","lol","lol"]']
+    lines += [f"a{i}: &a{i} [" + ",".join([f"*a{i - 1}"] * 10) + "]" for i in range(1, 10)]
+    start = time.perf_counter()
+    doc, diags = _load("\n".join(lines) + "\n")
+    assert doc is None and diags[0][0] == "DTV003"
+    assert time.perf_counter() - start < 0.5  # a bound on the algorithm (no expansion), not a benchmark
+
+
+@pytest.mark.parametrize("raw, code", [
+    (b"a: 1\n\x00\x01", "DTV006"),
+    (b"a: \xff\xfe\n", "DTV006"),
+])
+def test_non_text_files(tmp_path: Path, raw: bytes, code: str) -> None:
+    f = tmp_path / "x.yaml"
+    f.write_bytes(raw)
+    d = Diagnostics()
+    assert load_file(f, "x.yaml", d) is None
+    assert [x.code for x in d] == [code]
+
+
+def test_unreadable_file(tmp_path: Path) -> None:
+    d = Diagnostics()
+    assert load_file(tmp_path / "absent.yaml", "absent.yaml", d) is None
+    assert load_file(tmp_path, "dir.yaml", d) is None
+    assert [x.code for x in d] == ["DTV007", "DTV007"]
+
+
+def test_bom_is_accepted() -> None:
+    assert decode("\ufeffa: 1\n".encode()) == "a: 1\n"
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.text(max_size=200))
+def test_any_text_loads_or_is_diagnosed(text: str) -> None:
+    d = Diagnostics()
+    doc = load_text(text, "f.yaml", d)
+    assert (doc is None) == (len(d) > 0) or (doc is not None and all(x.code == "DTV002" for x in d))
