@@ -15,8 +15,9 @@ import subprocess
 import sys
 import tempfile
 import time
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Sequence
+from typing import NoReturn, Sequence
 
 REPO = Path(__file__).resolve().parent.parent
 EXAMPLES = REPO / "examples"
@@ -170,7 +171,8 @@ def run(cmd: Sequence[str]) -> tuple[float, subprocess.CompletedProcess[str]]:
 
 def best(cmd: Sequence[str], runs: int = RUNS) -> tuple[float, subprocess.CompletedProcess[str]]:
     """Min wall time of `runs` fresh subprocesses, and the last result."""
-    times, proc = [], None
+    times: list[float] = []
+    proc: subprocess.CompletedProcess[str] | None = None
     for _ in range(runs):
         t, proc = run(cmd)
         times.append(t)
@@ -178,7 +180,7 @@ def best(cmd: Sequence[str], runs: int = RUNS) -> tuple[float, subprocess.Comple
     return min(times), proc
 
 
-def fail(what: str, proc: subprocess.CompletedProcess[str]) -> None:
+def fail(what: str, proc: subprocess.CompletedProcess[str]) -> NoReturn:
     sys.exit(f"bench: {what} failed (exit {proc.returncode})\n{proc.stdout}{proc.stderr}")
 
 
@@ -189,33 +191,45 @@ for p in sorted(pathlib.Path(sys.argv[1]).rglob("*.yaml")):
 """
 
 
-def measure(root: Path, n_jobs: int) -> dict[str, float]:
+@dataclass
+class Row:
+    jobs: int
+    tenants: int
+    check: float  # best of RUNS, seconds
+    libyaml: float  # best of RUNS, seconds
+    unchanged: float  # one more --check right after, seconds
+
+
+def timed(cmd: Sequence[str], what: str, runs: int = RUNS) -> float:
+    """best() of a command that must succeed."""
+    seconds, proc = best(cmd, runs)
+    if proc.returncode:
+        fail(what, proc)
+    return seconds
+
+
+def measure(root: Path, n_jobs: int) -> Row:
     n_tenants = generate(root, n_jobs)
-    t, proc = run([DATIVO, "compile", str(root)])
-    if proc.returncode:
-        fail(f"dativo compile ({n_jobs} jobs)", proc)
-    check, proc = best([DATIVO, "compile", str(root), "--check"])
-    if proc.returncode:
-        fail(f"dativo compile --check ({n_jobs} jobs)", proc)
-    unchanged, proc = run([DATIVO, "compile", str(root), "--check"])
-    if proc.returncode:
-        fail(f"dativo compile --check, unchanged ({n_jobs} jobs)", proc)
-    libyaml, proc = best([sys.executable, "-c", LIBYAML, str(root)])
-    if proc.returncode:
-        fail("libyaml baseline", proc)
-    return {"jobs": n_jobs, "tenants": n_tenants, "compile": t, "check": check, "libyaml": libyaml,
-            "unchanged": unchanged}
+    timed([DATIVO, "compile", str(root)], f"dativo compile ({n_jobs} jobs)", runs=1)
+    check_cmd = [DATIVO, "compile", str(root), "--check"]
+    check = timed(check_cmd, f"dativo compile --check ({n_jobs} jobs)")
+    unchanged = timed(check_cmd, f"dativo compile --check, unchanged inputs ({n_jobs} jobs)", runs=1)
+    libyaml = timed([sys.executable, "-c", LIBYAML, str(root)], "libyaml baseline")
+    return Row(n_jobs, n_tenants, check, libyaml, unchanged)
 
 
-def verdict(value: float, budget: float) -> str:
-    return "OK" if value <= budget else "OVER"
+def budget_line(label: str, value: float, unit: str, budget: float, note: str = "") -> None:
+    verdict = "OK" if value <= budget else "OVER"
+    print(f"  {label:<32} {value:7.3f} {unit}   budget <= {budget} {unit}   {verdict}{note}")
 
 
 def help_imports() -> set[str]:
     """Top-level packages that `dativo --help` imports, from -X importtime."""
     proc = subprocess.run([sys.executable, "-X", "importtime", "-m", "dativo.compiler.cli", "--help"],
                           capture_output=True, text=True, cwd=REPO)
-    names = set()
+    if proc.returncode:
+        fail("python -X importtime -m dativo.compiler.cli --help", proc)
+    names: set[str] = set()
     for line in proc.stderr.splitlines():
         if line.startswith("import time:") and "|" in line:
             names.add(line.rsplit("|", 1)[1].strip().split(".")[0])
@@ -252,38 +266,33 @@ def report(base: Path, sizes: Sequence[int], quick: bool) -> int:
     header = f"{'jobs':>6} {'tenants':>7} {'check s':>8} {'libyaml s':>9} {'check/libyaml':>13} {'unchanged s':>11}"
     print(header)
     print("-" * len(header))
-    rows: list[dict[str, float]] = []
+    rows: list[Row] = []
     for n in sizes:
         root = base / f"jobs-{n}"
         shutil.rmtree(root, ignore_errors=True)
         r = measure(root, n)
         rows.append(r)
-        print(f"{int(r['jobs']):>6} {int(r['tenants']):>7} {r['check']:>8.3f} {r['libyaml']:>9.3f} "
-              f"{r['check'] / r['libyaml']:>13.1f}x {r['unchanged']:>10.3f}", flush=True)
+        print(f"{r.jobs:>6} {r.tenants:>7} {r.check:>8.3f} {r.libyaml:>9.3f} {r.check / r.libyaml:>12.1f}x "
+              f"{r.unchanged:>11.3f}", flush=True)
 
     print("\nbudgets (DESIGN.md section 9)")
-    by_n = {int(r["jobs"]): r for r in rows}
+    by_n = {r.jobs: r for r in rows}
     if 2000 in by_n:
         r = by_n[2000]
-        print(f"  compile --check, 2,000 jobs    {r['check']:7.3f} s   budget <= {BUDGET_CHECK_2000} s    "
-              f"{verdict(r['check'], BUDGET_CHECK_2000)}")
-        print(f"  unchanged inputs, 2,000 jobs   {r['unchanged']:7.3f} s   budget <= {BUDGET_UNCHANGED} s    "
-              f"{verdict(r['unchanged'], BUDGET_UNCHANGED)}")
+        budget_line("compile --check, 2,000 jobs", r.check, "s", BUDGET_CHECK_2000, "   (plan.json only)")
+        budget_line("unchanged inputs, 2,000 jobs", r.unchanged, "s", BUDGET_UNCHANGED)
     else:
         print("  compile / unchanged budgets apply to 2,000 jobs: run without --quick")
     for small, large in zip(rows, rows[1:]):
-        ratio = large["check"] / small["check"]
-        print(f"  doubling {int(small['jobs']):,} -> {int(large['jobs']):,} jobs {ratio:7.2f} x   "
-              f"budget <= {BUDGET_DOUBLING} x   {verdict(ratio, BUDGET_DOUBLING)}")
+        budget_line(f"doubling {small.jobs:,} -> {large.jobs:,} jobs", large.check / small.check, "x", BUDGET_DOUBLING)
 
     ex, proc = best([DATIVO, "compile", str(EXAMPLES), "--check"])
     state = "" if proc.returncode == 0 else f"   (exit {proc.returncode}: examples/generated is stale or invalid)"
-    print(f"  compile examples --check       {ex:7.3f} s   budget <= {BUDGET_EXAMPLES} s    "
-          f"{verdict(ex, BUDGET_EXAMPLES)}{state}")
-    helptime, _ = best([DATIVO, "--help"])
+    budget_line("compile examples --check", ex, "s", BUDGET_EXAMPLES, state)
+    helptime = timed([DATIVO, "--help"], "dativo --help")
     heavy = sorted(set(HEAVY) & help_imports())
-    print(f"  dativo --help                  {helptime:7.3f} s   imports {', '.join(HEAVY)}: "
-          f"{'none' if not heavy else ', '.join(heavy)}    {'OK' if not heavy else 'OVER'}")
+    print(f"  {'dativo --help':<32} {helptime:7.3f} s   imports of {', '.join(HEAVY)}: "
+          f"{', '.join(heavy) or 'none'}   {'OVER' if heavy else 'OK'}")
     return 0
 
 
