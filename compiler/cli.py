@@ -38,6 +38,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--target", action="append", choices=names() or None, metavar="TARGET",
                    help=f"emit only this target (repeatable; default: all of {', '.join(names()) or 'none yet'})")
     p.add_argument("--check", action="store_true", help="write nothing; exit 1 if the artifacts on disk are stale")
+    p.add_argument("--no-cache", action="store_true", help="with --check: always compile in full (see README)")
     p.set_defaults(func=_run("compile"))
 
     p = sub.add_parser("validate", help="check the project; write nothing")

@@ -5,11 +5,13 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[1]
 EXAMPLES = REPO / "examples"
+CACHE = Path(tempfile.gettempdir()) / "dativo-test-cache"
 
 
 @dataclass
@@ -20,7 +22,7 @@ class Run:
 
 
 def dativo(*args: str, cwd: Path | str | None = None, env: dict[str, str] | None = None) -> Run:
-    full_env = {**os.environ, **(env or {})}
+    full_env = {**os.environ, "XDG_CACHE_HOME": str(CACHE), **(env or {})}
     full_env.pop("DATIVO_DEBUG", None)
     p = subprocess.run([sys.executable, "-m", "dativo.compiler.cli", *args], cwd=cwd or REPO,
                        capture_output=True, text=True, env=full_env, timeout=120)

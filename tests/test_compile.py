@@ -120,3 +120,23 @@ def test_help_imports_no_heavy_modules() -> None:
     imported = {line.split("|")[-1].strip() for line in p.stderr.splitlines() if "|" in line}
     for heavy in ("jinja2", "pyiceberg", "pyarrow", "networkx", "pydantic"):
         assert heavy not in imported, heavy
+
+
+def test_check_cache_never_hides_a_change(project: Path, tmp_path: Path) -> None:
+    env = {"XDG_CACHE_HOME": str(tmp_path / "cache")}
+    assert dativo("compile", ".", "--check", cwd=project, env=env).code == 0
+    assert list((tmp_path / "cache" / "dativo").glob("check-*.json")), "a clean check is remembered"
+    assert dativo("compile", ".", "--check", cwd=project, env=env).code == 0  # served by the cache
+    runner = project / "configs" / "runner.yaml"
+    good = runner.read_text()
+    runner.write_text(good.replace('"0 * * * *"', '"61 * * * *"', 1))
+    r = dativo("compile", ".", "--check", cwd=project, env=env)
+    assert r.code == 1 and "DTV301" in r.out
+    runner.write_text(good)
+    assert dativo("compile", ".", "--check", cwd=project, env=env).code == 0
+    (project / "jobs" / "acme" / "new.yaml").write_text("tenant_id: acme\n")
+    assert dativo("compile", ".", "--check", cwd=project, env=env).code == 1
+    (project / "jobs" / "acme" / "new.yaml").unlink()
+    plan = project / "generated" / "plan.json"
+    plan.write_text(plan.read_text() + " ")
+    assert dativo("compile", ".", "--check", cwd=project, env=env).code == 1

@@ -6,20 +6,27 @@ import argparse
 import sys
 from pathlib import Path
 
-from .. import drift
 from ..cli import EXIT_FAIL, EXIT_OK, UsageError
 from ..paths import display_prefix
-from ..pipeline import compile_project
-from ..write import UnsafeOutput, write_artifacts
 from .common import emit, project_root
 
 
 def main(args: argparse.Namespace) -> int:
     root = project_root(args.project)
+    cache = None
+    if args.check and not args.no_cache:
+        from ..cache import CheckCache
+
+        cache = CheckCache(root, [args.out or "", sorted(args.target or []), args.mode or "", args.strict, args.format])
+        if cache.hit():
+            return EXIT_OK
+    from .. import drift
+    from ..pipeline import compile_project
+    from ..write import UnsafeOutput, write_artifacts
+
     result = compile_project(root, targets=args.target, mode=args.mode)
     diags = result.diags
-    failed = diags.has_errors(strict=args.strict)
-    if failed:
+    if diags.has_errors(strict=args.strict):
         emit(diags, args.format)
         return EXIT_FAIL
     out_dir = Path(args.out) if args.out else root / result.project.settings.paths.out
@@ -30,6 +37,8 @@ def main(args: argparse.Namespace) -> int:
             if args.format == "text" and report.diff:
                 sys.stdout.write(report.diff if report.diff.endswith("\n") else report.diff + "\n")
             return EXIT_FAIL
+        if cache is not None and not len(diags):
+            _remember(cache, result, out_dir)
         return EXIT_OK
     try:
         written, removed = write_artifacts(out_dir, result.artifacts)
@@ -39,3 +48,12 @@ def main(args: argparse.Namespace) -> int:
     print(f"dativo: {len(result.artifacts)} artifacts in {display_prefix(out_dir.resolve()) or '.'} "
           f"({len(written)} written, {len(removed)} removed)", file=sys.stderr)
     return EXIT_OK
+
+
+def _remember(cache, result, out_dir: Path) -> None:
+    project = result.project
+    paths = project.settings.paths
+    folders = [paths.connectors, paths.assets, paths.jobs, paths.dags]
+    singles = ["dativo.yaml", paths.runner, paths.registry or "registry/connectors.yaml"]
+    inputs = {rel: d.removeprefix("sha256:") for rel, d in project.digests.items() if not rel.startswith("<")}
+    cache.store(out_dir, folders, singles, inputs, result.artifacts)

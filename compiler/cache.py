@@ -1,0 +1,98 @@
+"""A result cache for `compile --check` on unchanged inputs (DESIGN.md section 9: at most 0.3 s).
+
+Only clean results are cached: no diagnostics, output on disk equal to what compile writes.
+The fast path hashes the inputs and the output files and imports nothing heavy (no pydantic,
+ruamel, networkx); any difference, or any doubt, falls through to a full compile.
+The cache lives outside the project (XDG cache dir), keyed by project root and options.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import sys
+from importlib import metadata
+from pathlib import Path
+
+_DEPS = ("pydantic", "pydantic-core", "ruamel.yaml", "croniter", "networkx", "jinja2", "tzdata")
+_PACKAGE_DIRS = ("compiler", "targets", "runtime", "registry")
+
+
+def _cache_dir() -> Path:
+    base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
+    return Path(base) / "dativo"
+
+
+def _digest(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def _tool_fingerprint() -> str:
+    """dativo's own code (every source and template file) and its dependencies' versions."""
+    h = hashlib.sha256(sys.version.encode())
+    pkg_root = Path(__file__).resolve().parent.parent
+    for name in _PACKAGE_DIRS:
+        base = pkg_root / name if (pkg_root / name).is_dir() else None
+        if base is None:
+            continue
+        for f in sorted(base.rglob("*")):
+            if f.is_file() and "__pycache__" not in f.parts:
+                st = f.stat()
+                h.update(f"{f.relative_to(pkg_root)}:{st.st_size}:{st.st_mtime_ns}".encode())
+    for dep in _DEPS:
+        try:
+            h.update(f"{dep}={metadata.version(dep)}".encode())
+        except metadata.PackageNotFoundError:
+            h.update(f"{dep}=-".encode())
+    return h.hexdigest()
+
+
+def _files(root: Path, folders: list[str], singles: list[str]) -> dict[str, str]:
+    out: dict[str, str] = {}
+    for folder in folders:
+        base = root / folder
+        if base.is_dir():
+            for f in base.rglob("*"):
+                if f.suffix in (".yaml", ".yml") and f.is_file():
+                    out[f.relative_to(root).as_posix()] = _digest(f)
+    for rel in singles:
+        if (root / rel).is_file():
+            out[rel] = _digest(root / rel)
+    return out
+
+
+def _outputs(out_dir: Path) -> dict[str, str] | None:
+    if not out_dir.is_dir():
+        return None
+    return {f.relative_to(out_dir).as_posix(): _digest(f) for f in out_dir.rglob("*") if f.is_file()}
+
+
+class CheckCache:
+    def __init__(self, root: Path, options: list[str]):
+        self.root = root.resolve()
+        key = json.dumps([str(self.root), options, _tool_fingerprint()])
+        self.path = _cache_dir() / f"check-{hashlib.sha256(key.encode()).hexdigest()[:32]}.json"
+
+    def hit(self) -> bool:
+        """True only when the recorded inputs and outputs are exactly what is on disk now."""
+        try:
+            record = json.loads(self.path.read_text("utf-8"))
+            inputs = _files(self.root, record["folders"], record["singles"])
+            return inputs == record["inputs"] and _outputs(Path(record["out_dir"])) == record["outputs"]
+        except (OSError, ValueError, KeyError, TypeError):
+            return False
+
+    def store(self, out_dir: Path, folders: list[str], singles: list[str], inputs: dict[str, str],
+              artifacts: dict[str, str]) -> None:
+        """Record a clean result; `inputs` are the digests of exactly the bytes that were compiled."""
+        outputs = {rel: hashlib.sha256(text.encode("utf-8")).hexdigest() for rel, text in artifacts.items()}
+        record = {"out_dir": str(out_dir.resolve()), "folders": folders, "singles": singles,
+                  "inputs": inputs, "outputs": outputs}
+        try:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            tmp = self.path.with_suffix(f".{os.getpid()}.tmp")
+            tmp.write_text(json.dumps(record, sort_keys=True), "utf-8")
+            os.replace(tmp, self.path)
+        except OSError:
+            pass  # a cache that cannot be written only costs time
