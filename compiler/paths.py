@@ -7,6 +7,7 @@ absolute path, and anything that escapes the root (`..`, symlinks), is rejected.
 
 from __future__ import annotations
 
+import functools
 import os
 import posixpath
 from dataclasses import dataclass
@@ -41,6 +42,7 @@ class PathResolver:
     root: Path  # resolved
     container_root: str = "/app"
 
+    @functools.lru_cache(maxsize=4096)  # noqa: B019 - resolvers are few and immutable; jobs share paths
     def to_rel(self, raw: str) -> tuple[str | None, PathProblem | None]:
         """Project-relative POSIX path for a config path, or the reason it is not one."""
         if not raw or "\x00" in raw:
