@@ -18,6 +18,7 @@ from .validate import validate
 
 M = TypeVar("M", bound=BaseModel)
 BUILTIN_REGISTRY = "<dativo>/registry/connectors.yaml"
+_BLOCKED = "<invalid path>"  # stands in for a configured path that was rejected: nothing is read from it
 
 
 @dataclass
@@ -41,6 +42,7 @@ class Project:
     dags: dict[str, Loaded[Dag]] = field(default_factory=dict)
     digests: dict[str, str] = field(default_factory=dict)  # rel path -> sha256 of every input read
     documents: dict[str, Document] = field(default_factory=dict)  # every loaded document, valid or not
+    reported: set[str] = field(default_factory=set)  # files already diagnosed: references to them add no follow-on error
 
     def shown(self, rel: str) -> str:
         return join_display(self.display, rel)
@@ -53,6 +55,7 @@ class _Reader:
     def read(self, rel: str, model: type[M] | None, what: str) -> Loaded | None:
         doc = load_file(self.p.root / rel, self.p.shown(rel), self.diags)
         if doc is None:
+            self.p.reported.add(rel)
             return None
         self.p.digests[rel] = doc.digest
         self.p.documents[rel] = doc
@@ -61,9 +64,13 @@ class _Reader:
             if model is None:
                 return None
         obj = validate(doc, model, self.diags, what)
+        if obj is None:
+            self.p.reported.add(rel)
         return Loaded(rel, doc, obj) if obj is not None else None
 
     def glob(self, folder: str, pattern: str) -> list[str]:
+        if folder == _BLOCKED:
+            return []
         base = self.p.root / folder
         if not base.is_dir():
             return []
@@ -95,7 +102,7 @@ def load_project(root: Path, diags: Diagnostics, cwd: Path | None = None) -> Pro
         if loaded is not None:
             project.settings = settings = loaded.model
     project.resolver = PathResolver(root, settings.container_root)
-    paths = settings.paths
+    paths = _checked_paths(project, diags)
 
     project.registry = _load_registry(reader, project, paths.registry)
     for rel in reader.glob(paths.connectors, "**/*"):
@@ -107,7 +114,7 @@ def load_project(root: Path, diags: Diagnostics, cwd: Path | None = None) -> Pro
     for rel in reader.glob(paths.jobs, "**/*"):
         if (j := reader.read(rel, Job, "job")) is not None:
             project.jobs[rel] = j
-    if (root / paths.runner).is_file():
+    if paths.runner != _BLOCKED and (root / paths.runner).is_file():
         project.runner = reader.read(paths.runner, RunnerConfig, "runner config")
     for rel in reader.glob(paths.dags, "**/*"):
         if (d := reader.read(rel, Dag, "DAG")) is not None:
@@ -115,12 +122,35 @@ def load_project(root: Path, diags: Diagnostics, cwd: Path | None = None) -> Pro
     return project
 
 
+def _checked_paths(project: Project, diags: Diagnostics):
+    """The configured paths, each inside the project; a bad one is reported and its folder not read."""
+    paths = project.settings.paths
+    updates: dict[str, str | None] = {}
+    for name in sorted(type(paths).model_fields):
+        raw = getattr(paths, name)
+        if raw is None or name == "out":  # the output dir may live anywhere (it is written, not read)
+            continue
+        rel, problem = project.resolver.to_rel(raw)
+        if problem:
+            doc = project.documents.get("dativo.yaml")
+            span = doc.span(("paths", name)) if doc else Span.of_file(project.shown("dativo.yaml"))
+            diags.error(problem.code, problem.message, span, hint=problem.hint)
+            rel = _BLOCKED
+        updates[name] = rel
+    return paths.model_copy(update=updates)
+
+
 def _load_registry(reader: _Reader, project: Project, configured: str | None) -> Loaded[Registry] | None:
+    if configured == _BLOCKED:
+        return None
     rel = configured or "registry/connectors.yaml"
     if (project.root / rel).is_file():
         return reader.read(rel, Registry, "registry")
     if configured:
-        reader.diags.error(codes.FILE_NOT_FOUND, f"registry {configured!r} not found", Span.of_file(project.shown("dativo.yaml")))
+        doc = project.documents.get("dativo.yaml")
+        span = doc.span(("paths", "registry")) if doc else Span.of_file(project.shown("dativo.yaml"))
+        reader.diags.error(codes.FILE_NOT_FOUND, f"registry {configured!r} not found", span)
+        project.reported.add(rel)
         return None
     text = resources.files("dativo.registry").joinpath("connectors.yaml").read_text("utf-8")
     doc = load_text(text, BUILTIN_REGISTRY, reader.diags, _digest(text))

@@ -108,6 +108,8 @@ class Resolver:
             return None
         ctype = recipe.model.type if recipe else name
         reg = self.registry.get(ctype)
+        if reg is None and (self.p.registry is None or (recipe is None and name not in self.recipes_by_name)):
+            return None  # no registry at all, or an unknown connector: both already reported
         if reg is None:
             where = job.doc.span((field,)) if recipe is None else recipe.doc.span(("type",))
             self.diags.error(codes.UNKNOWN_CONNECTOR, f"connector type {ctype!r} is not in the registry", where,
@@ -179,7 +181,7 @@ class Resolver:
         return rel
 
     def _missing(self, job: Loaded[Job], field: str, what: str, rel: str, known: dict) -> None:
-        if rel in self.p.documents:
+        if rel in self.p.reported:
             return  # the file itself is invalid and already reported: no follow-on error
         exists = self.p.resolver.abs(rel).is_file()
         msg = f"{what} is not a valid file of this project" if exists else f"{what} not found (looked for {rel})"

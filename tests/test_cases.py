@@ -10,6 +10,10 @@ Files that cannot live in git as text (invalid UTF-8, NUL bytes, an oversized fi
 are written by this module (`GENERATED`), and a permission-denied file is made by
 `chmod 000` (`CHMOD`, skipped as root, who can read everything).
 
+The text report (the golden) comes from `python -m dativo.compiler.cli validate .` in a
+subprocess per case, the cases running in parallel; the JSON report, checked against the
+text, from the same CLI entry point inside the test process (it halves the run time).
+
 Regenerate the goldens with `pytest tests/test_cases.py --force-regen`; the cases in
 `XFAIL` hold hand-written goldens (what the compiler should print) and are never
 regenerated.
@@ -17,6 +21,8 @@ regenerated.
 
 from __future__ import annotations
 
+import contextlib
+import io
 import json
 import os
 import re
@@ -24,6 +30,8 @@ import shutil
 import subprocess
 import sys
 import time
+import traceback
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -55,14 +63,26 @@ GENERATED: dict[str, dict[str, bytes]] = {
 
 #: case -> relative path made unreadable (chmod 000) after assembly
 CHMOD: dict[str, str] = {
-    "DTV007_job_permission_denied": "jobs/acme/stripe_customers.yaml",
+    "DTV007_job_permission_denied": "jobs/acme/private.yaml",
 }
 
 #: case -> literal secret values that must never be printed (stdout or stderr, any format)
-SECRETS: dict[str, list[str]] = {}
+SECRETS: dict[str, list[str]] = {
+    "DTV405_password_in_job_connection": ["hunter2"],
+    "DTV405_api_key_in_recipe": ["sk_live_4eC39HqLyjWDarjtT1zdp7dc"],
+    "DTV405_password_in_connection_uri": ["hunter2"],
+}
 
+# Suspected compiler bugs: the case's expected.txt holds what the compiler should print.
+_FOLLOW_ON = ("follow-on DTV203 for a file that failed to load (commit 89ede90 suppresses follow-ons only "
+              "for files that loaded but failed validation: the check is `rel in project.documents`)")
+_PROJECT_PATHS = ("dativo.yaml paths.* are joined to the root unchecked (project.py: root / paths.dags), "
+                  "so they may point outside the project and are read from there")
 #: (case, check) -> reason; check is one of "text", "exit", "json"
-XFAIL: dict[tuple[str, str], str] = {}
+XFAIL: dict[tuple[str, str], str] = {
+    ("DTV203_dag_task_job_missing", "text"): "DAG tasks are never resolved: a task's missing job is not reported",
+    ("DTV203_dag_task_job_missing", "exit"): "DAG tasks are never resolved: a task's missing job is not reported",
+}
 
 _TEXT_LINE = re.compile(r"^(?P<file>.*):(?P<line>\d+):(?P<col>\d+): (?P<sev>error|warning) (?P<code>DTV\d{3}): ")
 
@@ -124,21 +144,59 @@ class CaseResult:
     json: Run
 
 
+def run_in_process(project: Path, *args: str) -> Run:
+    """`dativo validate . ARGS` inside this interpreter (main thread only: it changes the cwd)."""
+    from dativo.compiler import cli
+
+    out, err, cwd = io.StringIO(), io.StringIO(), os.getcwd()
+    debug = os.environ.pop("DATIVO_DEBUG", None)
+    os.chdir(project)
+    try:
+        with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
+            try:
+                code = cli.main(["validate", ".", *args])
+            except SystemExit as e:  # argparse usage errors
+                code = e.code if isinstance(e.code, int) else 2
+            except Exception:  # what the CLI would print as an internal error
+                traceback.print_exc()
+                code = -1
+    finally:
+        os.chdir(cwd)
+        if debug is not None:
+            os.environ["DATIVO_DEBUG"] = debug
+    return Run(code, out.getvalue(), err.getvalue())
+
+
 @pytest.fixture(scope="module")
-def results(tmp_path_factory: pytest.TempPathFactory):
-    """case -> CaseResult, computed once per case (one subprocess per format)."""
-    cache: dict[str, CaseResult] = {}
+def results(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory):
+    """case -> CaseResult. The text report, the golden, comes from a subprocess per case (run in
+    parallel); the JSON report from the same CLI in this interpreter, which halves the run time."""
+    root = tmp_path_factory.mktemp("cases")
+    selected = sorted({item.callspec.params["case"] for item in request.session.items
+                       if getattr(item, "callspec", None) and "case" in item.callspec.params
+                       and item.module is request.module and item.callspec.params["case"] in CASE_NAMES})
 
-    def get(case: str) -> CaseResult:
-        if case not in cache:
-            project = assemble(case, tmp_path_factory.mktemp(case[:40]) / "project")
-            cache[case] = CaseResult(case, project, run_cli(project), run_cli(project, "--format", "json"))
-        return cache[case]
+    def text_run(case: str) -> tuple[Path, Run]:
+        project = assemble(case, root / case / "project")
+        return project, run_cli(project)
 
-    yield get
-    for res in cache.values():  # let pytest clean up the tmp dirs
-        if res.case in CHMOD:
-            (res.project / CHMOD[res.case]).chmod(0o644)
+    done: dict[str, CaseResult] = {}
+    with ThreadPoolExecutor(max_workers=max(2, os.cpu_count() or 1)) as pool:
+        futures = {case: pool.submit(text_run, case) for case in selected}
+
+        def get(case: str) -> CaseResult:
+            if case not in done:
+                if case not in futures:
+                    futures[case] = pool.submit(text_run, case)
+                project, text = futures[case].result()
+                done[case] = CaseResult(case, project, text, run_in_process(project, "--format", "json"))
+            return done[case]
+
+        yield get
+    for case in CHMOD:  # let pytest clean up the tmp dirs
+        path = root / case / "project" / CHMOD[case]
+        if path.exists():
+            path.chmod(0o644)
 
 
 def _params(check: str) -> list:
@@ -148,7 +206,7 @@ def _params(check: str) -> list:
         if (case, check) in XFAIL:
             marks.append(pytest.mark.xfail(strict=True, reason=XFAIL[case, check]))
         if case in CHMOD and IS_ROOT:
-            marks.append(pytest.mark.skip(reason="root reads files whatever their mode; see test_unreadable_*"))
+            marks.append(pytest.mark.skip(reason="root reads files whatever their mode; see the DTV007 unit tests"))
         out.append(pytest.param(case, marks=marks, id=case))
     return out
 
@@ -157,13 +215,16 @@ def case_code(case: str) -> str:
     return case.split("_", 1)[0]
 
 
-def text_keys(out: str) -> set[tuple[str, str, int, int]]:
-    keys = set()
+def parse_text(out: str) -> list[tuple]:
+    """(code, severity, file, line, col, message, hint) of every diagnostic of a text report."""
+    items: list[list] = []
     for line in out.splitlines():
         m = _TEXT_LINE.match(line)
         if m:
-            keys.add((m["code"], m["file"], int(m["line"]), int(m["col"])))
-    return keys
+            items.append([m["code"], m["sev"], m["file"], int(m["line"]), int(m["col"]), line[m.end():], None])
+        elif line.startswith("  hint: ") and items and items[-1][6] is None:
+            items[-1][6] = line[len("  hint: "):]
+    return [tuple(i) for i in items]
 
 
 # ------------------------------------------------------------------------------ the base project
@@ -208,8 +269,10 @@ def test_case_exit_code_and_no_traceback(case: str, results) -> None:
 def test_case_json_matches_text(case: str, results) -> None:
     res = results(case)
     items = json.loads(res.json.stdout)
-    assert {(d["code"], d["file"], d["line"], d["col"]) for d in items} == text_keys(res.text.stdout)
-    assert len(items) == len(text_keys(res.text.stdout))
+    text = parse_text(res.text.stdout)
+    assert {(d["code"], d["file"], d["line"], d["col"]) for d in items} == {t[0:1] + t[2:5] for t in text}
+    # the same diagnostics in the same order, not just the same positions
+    assert [(d["code"], d["severity"], d["file"], d["line"], d["col"], d["message"], d["hint"]) for d in items] == text
 
 
 def test_every_load_schema_resolve_schedule_tenancy_code_has_a_case() -> None:
@@ -226,3 +289,80 @@ def test_case_folders_are_well_formed() -> None:
         assert (BAD / case / "expected.txt").is_file(), f"{case}: expected.txt is missing"
     for case in [*GENERATED, *CHMOD, *SECRETS, *(c for c, _ in XFAIL)]:
         assert case in CASE_NAMES, f"{case} is configured in test_cases.py but has no folder"
+
+
+# ------------------------------------------------------------------------------ case-specific checks
+
+
+@pytest.mark.parametrize("case", sorted(SECRETS))
+def test_secret_values_are_never_printed(case: str, results) -> None:
+    res = results(case)
+    for run in (res.text, res.json):
+        for secret in SECRETS[case]:
+            assert secret not in run.stdout and secret not in run.stderr
+
+
+def test_alias_bomb_fails_in_under_a_second(tmp_path: Path) -> None:
+    from dativo.compiler.pipeline import compile_project
+
+    project = assemble("DTV003_billion_laughs_job", tmp_path / "project")
+    started = time.perf_counter()
+    result = compile_project(project, emit=False, cwd=project)
+    elapsed = time.perf_counter() - started
+    assert [d.code for d in result.diags] == [codes.ALIAS_BOMB]
+    assert elapsed < 1.0, f"the alias bomb took {elapsed:.2f} s"
+
+
+def test_alias_bomb_adds_under_a_second_to_the_cli(tmp_path: Path) -> None:
+    """The same bound through `dativo validate`, net of interpreter start-up (a clean run of the base)."""
+    bomb = assemble("DTV003_billion_laughs_job", tmp_path / "bomb")
+    clean = assemble(None, tmp_path / "clean")
+    run_cli(clean)  # warm the OS caches
+    timings = {}
+    for name, project in (("clean", clean), ("bomb", bomb)):
+        started = time.perf_counter()
+        run = run_cli(project)
+        timings[name] = time.perf_counter() - started
+        assert run.returncode == (1 if name == "bomb" else 0)
+    assert timings["bomb"] - timings["clean"] < 1.0, timings
+
+
+@pytest.mark.parametrize("case", [c for c in CASE_NAMES if c.startswith(codes.DST_TRANSITION)])
+def test_dst_warning_fails_only_with_strict(case: str, results) -> None:
+    res = results(case)
+    assert res.text.returncode == 0
+    strict = run_cli(res.project, "--strict")
+    assert strict.returncode == 1
+    assert strict.stdout == res.text.stdout  # --strict changes the exit code, not the report
+
+
+# ------------------------------------------------------------------------------ DTV007 as a unit
+
+
+def test_unreadable_directory_path_is_dtv007(tmp_path: Path) -> None:
+    (tmp_path / "jobs.yaml").mkdir()
+    diags = Diagnostics()
+    assert load_file(tmp_path / "jobs.yaml", "jobs.yaml", diags) is None
+    assert [(d.code, d.span.file, d.span.line, d.span.col) for d in diags] == [(codes.UNREADABLE, "jobs.yaml", 1, 1)]
+    assert list(diags)[0].message.startswith("cannot read file: ")
+
+
+def test_missing_path_is_dtv007(tmp_path: Path) -> None:
+    diags = Diagnostics()
+    assert load_file(tmp_path / "gone.yaml", "jobs/acme/gone.yaml", diags) is None
+    [d] = list(diags)
+    assert (d.code, d.span.file, d.message) == (codes.UNREADABLE, "jobs/acme/gone.yaml", "cannot read file: No such file or directory")
+
+
+@pytest.mark.skipif(IS_ROOT, reason="root reads files whatever their mode")
+def test_permission_denied_is_dtv007(tmp_path: Path) -> None:
+    path = tmp_path / "private.yaml"
+    path.write_text("tenant_id: acme\n", encoding="utf-8")
+    path.chmod(0)
+    try:
+        diags = Diagnostics()
+        assert load_file(path, "jobs/acme/private.yaml", diags) is None
+        [d] = list(diags)
+        assert (d.code, d.message) == (codes.UNREADABLE, "cannot read file: Permission denied")
+    finally:
+        path.chmod(0o644)

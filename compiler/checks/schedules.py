@@ -88,7 +88,7 @@ def _target(project: Project, runner: Loaded, rs: ResolvedSchedule, base: tuple,
         rs.ok = False
         return
     loaded = known.get(rel)
-    if loaded is None and rel in project.documents:
+    if loaded is None and rel in project.reported:
         rs.ok = False  # the file itself is invalid and already reported: no follow-on error
         return
     if loaded is None:

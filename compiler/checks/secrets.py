@@ -14,15 +14,22 @@ if TYPE_CHECKING:  # validate.py imports SECRET_KEY from here, and project.py im
 # keys whose value is a credential; names ending in _env, _file, _url, ... are references and pass
 SECRET_KEY = re.compile(r"(password|passwd|pwd|secret|token|api_?key|private_?key|access_?key|client_?secret)$", re.I)
 _REFERENCE = re.compile(r"\$\{[A-Za-z_][A-Za-z0-9_]*\}")
+_IN_URI = " (password in the URI)"
+_URI_PASSWORD = re.compile(r"://[^/\s:@]*:([^@\s/]+)@")  # scheme://user:password@host
 
 
 def run(project: "Project", diags: Diagnostics) -> None:
     for rel in sorted(project.documents):
         doc = project.documents[rel]
         for path, key in _secret_values(doc.data, ()):
-            diags.error(codes.PLAINTEXT_SECRET, f"{key!r} holds a plain-text secret", doc.span(path),
-                        hint=f"reference it instead: {key}: \"${{{key.upper()}}}\" (an environment variable), "
-                             "or a secret file under secrets/<tenant>/")
+            message = f"{key!r} holds a plain-text secret"
+            if key.endswith(_IN_URI):
+                message = f"{key.removesuffix(_IN_URI)!r} holds a plain-text password inside its URI"
+                hint = "write the password as an environment reference inside the URI: user:${DB_PASSWORD}@host"
+            else:
+                hint = (f"reference it instead: {key}: \"${{{key.upper()}}}\" (an environment variable), "
+                        "or a secret file under secrets/<tenant>/")
+            diags.error(codes.PLAINTEXT_SECRET, message, doc.span(path), hint=hint)
 
 
 def _secret_values(value: Any, path: tuple) -> Iterator[tuple[tuple, str]]:
@@ -30,6 +37,8 @@ def _secret_values(value: Any, path: tuple) -> Iterator[tuple[tuple, str]]:
         for k, v in value.items():
             if SECRET_KEY.search(str(k)) and _is_literal(v):
                 yield path + (k,), str(k)
+            elif isinstance(v, str) and any(_is_literal(p) for p in _URI_PASSWORD.findall(v)):
+                yield path + (k,), f"{k}{_IN_URI}"
             else:
                 yield from _secret_values(v, path + (k,))
     elif isinstance(value, list):
