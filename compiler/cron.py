@@ -20,15 +20,12 @@ from dataclasses import dataclass
 from croniter import croniter
 
 from . import codes
+from .diagnostics import Problem
 
 _TARGETS = "every target (Dagster, Airflow, Kubernetes, systemd)"
 
 
-@dataclass(frozen=True)
-class CronProblem:
-    code: str
-    message: str
-    hint: str | None = None
+CronProblem = Problem  # one problem type for every pure helper
 
 
 @dataclass(frozen=True)

@@ -33,6 +33,15 @@ class Span:
 
 
 @dataclass(frozen=True)
+class Problem:
+    """What a pure helper (cron, paths) found wrong; the caller adds the position."""
+
+    code: str
+    message: str
+    hint: str | None = None
+
+
+@dataclass(frozen=True)
 class Diagnostic:
     code: str
     severity: Severity

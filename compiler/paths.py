@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from . import codes
+from .diagnostics import Problem
 
 ROOT_MARKERS = ("dativo.yaml",)
 FALLBACK_MARKERS = ("configs/runner.yaml", "jobs")
@@ -30,11 +31,7 @@ def find_root(start: Path) -> Path:
     return start
 
 
-@dataclass(frozen=True)
-class PathProblem:
-    code: str
-    message: str
-    hint: str | None = None
+PathProblem = Problem  # one problem type for every pure helper
 
 
 @dataclass(frozen=True)

@@ -110,7 +110,7 @@ def _timing(runner: Loaded, rs: ResolvedSchedule, base: tuple, diags: Diagnostic
     if (s.cron is None) == (s.interval_seconds is None):
         what = "both 'cron' and 'interval_seconds'" if s.cron is not None else "neither 'cron' nor 'interval_seconds'"
         diags.error(codes.CRON_XOR_INTERVAL, f"schedule {s.name!r} has {what}", doc.span(base + ("cron",) if s.cron else base),
-                    hint="a schedule fires on a cron expression or every interval_seconds, not both")
+                    hint="set exactly one: cron (a cron expression) or interval_seconds")
         rs.ok = False
     elif s.cron is not None:
         for j, line in enumerate(s.cron):
