@@ -7,7 +7,7 @@ a job spec from it. Sorted keys, no timestamps, no machine paths.
 from __future__ import annotations
 
 import json
-from typing import Literal
+from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -38,6 +38,20 @@ class ScheduleEntry(PlanModel):
     inputs: list[str]  # project files this schedule depends on (keys of Plan.inputs)
 
 
+class DagTaskEntry(PlanModel):
+    id: str
+    job: str  # key into Plan.jobs
+    params: dict[str, Any] = Field(default_factory=dict)
+    retries: int = 0  # extra attempts of this task, on top of the job's own retry policy
+    depends_on: list[str] = Field(default_factory=list)  # task ids, sorted
+
+
+class DagEntry(PlanModel):
+    name: str
+    tenant: str
+    tasks: list[DagTaskEntry]  # in a stable topological order: run them top to bottom
+
+
 class TenantEntry(PlanModel):
     concurrency: int
     schedules: list[str]
@@ -48,6 +62,7 @@ class Deployment(PlanModel):
     project_dir: str
     dativo_bin: str
     state_dir: str
+    plan_path: str  # where plan.json is on the workers: every artifact runs `dativo run --plan <this>`
     mode: Literal["self_hosted", "cloud"]
 
 
@@ -59,6 +74,7 @@ class Plan(PlanModel):
     tenants: dict[str, TenantEntry]
     schedules: dict[str, ScheduleEntry]
     jobs: dict[str, JobSpec]
+    dags: dict[str, DagEntry] = Field(default_factory=dict)  # dag file (project-relative) -> DAG
     inputs: dict[str, str]  # project-relative path -> content digest
     targets: dict[str, dict] = Field(default_factory=dict)  # per-target settings from dativo.yaml
 

@@ -25,6 +25,7 @@ class Deploy(Model):
     project_dir: str | None = None  # default: the container root
     dativo_bin: str = "dativo"
     state_dir: str | None = None  # default: <project_dir>/state
+    plan_path: str | None = None  # default: <project_dir>/<paths.out>/plan.json
 
 
 class Tenancy(Model):
