@@ -59,9 +59,23 @@ OUTSIDE_TENANT_NAMESPACE = "DTV403"
 FOREIGN_SECRET = "DTV404"
 PLAINTEXT_SECRET = "DTV405"
 DUPLICATE_TABLE_WRITER = "DTV406"
+DAG_CYCLE = "DTV407"
+UNKNOWN_DEPENDENCY = "DTV408"
+DUPLICATE_TASK = "DTV409"
+DAG_MIXED_TENANTS = "DTV410"
 
 # 5xx target and emit
 UNSAFE_NAME = "DTV501"
+# 510-514 the Dagster target
+DAGSTER_SETTINGS = "DTV510"
+DAGSTER_CRON = "DTV511"
+DAGSTER_NAME_CLASH = "DTV512"
+DAGSTER_RESERVED_TAG = "DTV513"
+DAGSTER_TAG_KEY = "DTV514"
+AIRFLOW_BAD_NAME = "DTV515"
+AIRFLOW_TAG_TOO_LONG = "DTV516"
+AIRFLOW_SETTINGS = "DTV517"
+AIRFLOW_UNPASSABLE = "DTV518"
 
 # 6xx drift
 ARTIFACT_CHANGED = "DTV601"
@@ -113,7 +127,20 @@ CATALOGUE: dict[str, tuple[str, str]] = {
     FOREIGN_SECRET: ("secret path of another tenant", "secret path '/app/secrets/globex/stripe.env' belongs to tenant 'globex'"),
     PLAINTEXT_SECRET: ("plain-text secret in config", "'password' holds a plain-text secret; use '${ENV_VAR}'"),
     DUPLICATE_TABLE_WRITER: ("one tenant writes a table from two assets", "table 'acme.customers' is written with two different assets"),
-    UNSAFE_NAME: ("name cannot be used in generated artifacts", "schedule name 'x\\'); import os' is not a safe identifier"),
+    DAG_CYCLE: ("DAG tasks depend on each other in a cycle", "DAG 'acme_daily' has a dependency cycle: a -> b -> a (each depends on the next)"),
+    UNKNOWN_DEPENDENCY: ("depends_on names no task of the DAG", "task 'invoices' depends on unknown task 'charge'; hint: did you mean 'charges'?"),
+    DUPLICATE_TASK: ("duplicate task id in a DAG", "duplicate task id 'charges' (first at line 9)"),
+    DAG_MIXED_TENANTS: ("DAG runs a job of another tenant", "task 'events' runs a job of tenant 'globex' in DAG 'acme_daily' of tenant 'acme'"),
+    UNSAFE_NAME: ("name cannot be used in generated artifacts", "schedule name \"x'); import os\" cannot name artifacts"),
+    AIRFLOW_BAD_NAME: ("schedule or tenant cannot name an Airflow DAG or pool", "schedule 'acme.x y' cannot be an Airflow dag_id ('dativo.acme.x y')"),
+    AIRFLOW_TAG_TOO_LONG: ("tag longer than Airflow's 100 characters", "schedule 'acme.x': tag 'team:...' is 130 characters as an Airflow DAG tag"),
+    AIRFLOW_SETTINGS: ("invalid targets.airflow setting", "invalid Airflow setting 'start_date': must be a date written YYYY-MM-DD"),
+    AIRFLOW_UNPASSABLE: ("deployment path no command line can pass", "deployment path '/app\\x00' holds a NUL character"),
+    DAGSTER_SETTINGS: ("invalid Dagster target settings", "targets.dagster.max_concurrent_runs: Input should be greater than or equal to -1"),
+    DAGSTER_CRON: ("schedule Dagster cannot run exactly", "Dagster cannot run cron '*/90 * * * *' of schedule acme.x exactly"),
+    DAGSTER_NAME_CLASH: ("two schedules map to one Dagster name", "schedules acme.a-b and acme.a_b both become Dagster job 'acme__a_b'"),
+    DAGSTER_RESERVED_TAG: ("tag key reserved by Dagster or dativo", "tag 'dagster/priority' of schedule acme.x uses a reserved prefix"),
+    DAGSTER_TAG_KEY: ("tag key Dagster does not accept cleanly (warning)", "tag key 'cost center' of schedule acme.x is not a valid Dagster tag key"),
     ARTIFACT_CHANGED: ("generated artifact is stale", "generated/plan.json differs from what compile would write"),
     ARTIFACT_MISSING: ("generated artifact is missing", "generated/plan.json is missing"),
     ARTIFACT_EXTRA: ("file in the output dir that compile would not write", "generated/old.py is not produced by compile"),

@@ -7,12 +7,12 @@ from pathlib import Path
 
 from dativo.runtime.spec import JobSpec, RetrySpec
 
-from .checks import capabilities, schedules, secrets, tenancy
+from .checks import capabilities, dags, schedules, secrets, tenancy
 from .checks.schedules import ResolvedSchedule
 from .diagnostics import Diagnostics
 from .jobspec import build_spec, merge
 from .models.common import RetryConfig
-from .plan import Deployment, Plan, ScheduleEntry, TenantEntry
+from .plan import DagEntry, Deployment, Plan, ScheduleEntry, TenantEntry
 from .project import Project, load_project
 from .resolve import ResolvedJob, Resolver
 
@@ -46,11 +46,12 @@ def compile_project(root: Path, *, targets: list[str] | None = None, mode: str |
     tenancy.run(project, merged, diags)
     secrets.run(project, diags)
     scheds = schedules.run(project, diags)
+    dag_entries = dags.run(project, diags)
 
     result = CompileResult(project, diags)
     if diags.has_errors():
         return result
-    result.plan = build_plan(project, scheds, specs, {rj.job.rel: rj for rj in resolved}, mode)
+    result.plan = build_plan(project, scheds, specs, dag_entries, {rj.job.rel: rj for rj in resolved}, mode)
     if emit:
         from dativo.targets import select
 
@@ -65,7 +66,7 @@ def compile_project(root: Path, *, targets: list[str] | None = None, mode: str |
 
 
 def build_plan(project: Project, scheds: list[ResolvedSchedule], specs: dict[str, JobSpec],
-               resolved: dict[str, ResolvedJob], mode: str) -> Plan:
+               dag_entries: dict[str, DagEntry], resolved: dict[str, ResolvedJob], mode: str) -> Plan:
     runner = project.runner.model.runner if project.runner else None
     concurrency = runner.orchestrator.concurrency_per_tenant if runner else 1
     entries: dict[str, ScheduleEntry] = {}
@@ -79,7 +80,7 @@ def build_plan(project: Project, scheds: list[ResolvedSchedule], specs: dict[str
             id=rs.id, name=s.name, tenant=rs.tenant, kind="job" if rs.job_rel else "dag", job=rs.job_rel, dag=rs.dag_rel,
             cron=rs.cron_lines, interval_seconds=s.interval_seconds, timezone=s.timezone, enabled=s.enabled,
             max_concurrent_runs=s.max_concurrent_runs, tags=dict(sorted(s.tags.items())), retry=retry,
-            concurrency_key=f"tenant:{rs.tenant}", inputs=_inputs(project, rs, resolved.get(rs.job_rel or "")),
+            concurrency_key=f"tenant:{rs.tenant}", inputs=_inputs(project, rs, dag_entries, resolved),
         )
     tenant_names = sorted({e.tenant for e in entries.values()} | {s.tenant for s in specs.values()})
     tenants = {
@@ -98,14 +99,20 @@ def build_plan(project: Project, scheds: list[ResolvedSchedule], specs: dict[str
         tenants=tenants,
         schedules=dict(sorted(entries.items())),
         jobs=dict(sorted(specs.items())),
+        dags=dict(sorted(dag_entries.items())),
         inputs=dict(sorted(project.digests.items())),
         targets={k: st.targets[k] for k in sorted(st.targets)},
     )
 
 
-def _inputs(project: Project, rs: ResolvedSchedule, rj: ResolvedJob | None) -> list[str]:
+def _inputs(project: Project, rs: ResolvedSchedule, dag_entries: dict[str, DagEntry],
+            resolved: dict[str, ResolvedJob]) -> list[str]:
     files = {project.settings.paths.runner, "dativo.yaml", rs.job_rel, rs.dag_rel}
-    if rj is not None:
+    job_rels = [rs.job_rel] if rs.job_rel else [t.job for t in dag_entries[rs.dag_rel].tasks] if rs.dag_rel in dag_entries else []
+    for rj in (resolved.get(j) for j in job_rels):
+        if rj is None:
+            continue
+        files.add(rj.job.rel)
         files |= {ep.recipe.rel for ep in (rj.source, rj.target) if ep is not None and ep.recipe is not None}
         files.add(rj.asset.loaded.rel if rj.asset else None)
         files.add(project.registry.rel if project.registry else None)

@@ -7,6 +7,7 @@ a job spec from it. Sorted keys, no timestamps, no machine paths.
 from __future__ import annotations
 
 import json
+import re
 from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
@@ -14,6 +15,10 @@ from pydantic import BaseModel, ConfigDict, Field
 from dativo.runtime.spec import JobSpec, RetrySpec
 
 PLAN_VERSION = 1
+
+#: tenant ids and schedule names (DTV501): a letter or digit, then letters, digits, '_' or '-', at most 63 in all.
+#: Every target puts them in file, unit, DAG and object names; anything else would need a per-target escape.
+SAFE_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_-]{0,62}$")
 
 
 class PlanModel(BaseModel):

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from . import codes
+from . import codes, refs
 from .diagnostics import Diagnostics, Span, did_you_mean
 from .models import Job, LegacyAsset, Recipe
 from .models.asset import Column
@@ -128,12 +128,9 @@ class Resolver:
 
     def _recipe(self, job: Loaded[Job], field: str, name: str, path: str | None) -> Loaded[Recipe] | None:
         if path:
-            rel = self._ref(job, f"{field}_path", path)
-            if rel is None:
-                return None
-            recipe = self.p.recipes.get(rel)
+            rel, recipe = refs.lookup(self.p, "recipe", path, job.doc.span((f"{field}_path",)), self.diags,
+                                      "connector recipe")
             if recipe is None:
-                self._missing(job, f"{field}_path", f"connector recipe {path!r}", rel, self.p.recipes)
                 return None
             if recipe.model.name != name:
                 self.diags.error(codes.RECIPE_MISMATCH,
@@ -150,12 +147,9 @@ class Resolver:
     def _asset(self, job: Loaded[Job]) -> AssetView | None:
         m = job.model
         if m.asset_path:
-            rel = self._ref(job, "asset_path", m.asset_path)
-            if rel is None:
-                return None
-            view = self.assets.get(rel)
+            rel, _ = refs.lookup(self.p, "asset", m.asset_path, job.doc.span(("asset_path",)), self.diags, "asset")
+            view = self.assets.get(rel) if rel is not None else None
             if view is None:
-                self._missing(job, "asset_path", f"asset {m.asset_path!r}", rel, self.p.assets)
                 return None
             if view.name != m.asset:
                 self.diags.error(codes.ASSET_MISMATCH, f"asset file {rel} defines {view.name!r} but the job names {m.asset!r}",
@@ -172,18 +166,3 @@ class Resolver:
                              job.doc.span(("asset",)), hint="set asset_path to choose one")
             return None
         return views[0]
-
-    # -- paths ------------------------------------------------------------------
-    def _ref(self, job: Loaded[Job], field: str, raw: str) -> str | None:
-        rel, problem = self.p.resolver.to_rel(raw)
-        if problem:
-            self.diags.error(problem.code, problem.message, job.doc.span((field,)), hint=problem.hint)
-        return rel
-
-    def _missing(self, job: Loaded[Job], field: str, what: str, rel: str, known: dict) -> None:
-        if rel in self.p.reported:
-            return  # the file itself is invalid and already reported: no follow-on error
-        exists = self.p.resolver.abs(rel).is_file()
-        msg = f"{what} is not a valid file of this project" if exists else f"{what} not found (looked for {rel})"
-        hint = did_you_mean(rel, known) if not exists else "see the diagnostics for that file"
-        self.diags.error(codes.FILE_NOT_FOUND, msg, job.doc.span((field,)), hint=hint)

@@ -74,22 +74,7 @@ SECRETS: dict[str, list[str]] = {
 }
 
 # Suspected compiler bugs: the case's expected.txt holds what the compiler should print.
-_DOTDOT_SECRET = ("checks/tenancy.py matches secrets/<tenant>/ in the path as written: "
-                  "secrets/acme/../globex/x.env passes as acme's although it names globex's file")
-_EMPTY_CRON = ("`cron: []` passes: the schedule gets no cron lines and never fires (plan.json: \"cron\": [])")
-#: (case, check) -> reason; check is one of "text", "exit", "json"
 XFAIL: dict[tuple[str, str], str] = {
-    ("DTV203_dag_task_job_missing", "text"): "DAG tasks are never resolved: a task's missing job is not reported",
-    ("DTV203_dag_task_job_missing", "exit"): "DAG tasks are never resolved: a task's missing job is not reported",
-    ("DTV203_reference_to_a_file_of_another_kind", "text"): (
-        "a reference to a valid file of another kind (an asset_path naming a job, a schedule naming a recipe) says "
-        "'see the diagnostics for that file', or nothing, though that file has no diagnostics"),
-    ("DTV303_empty_cron_list", "text"): _EMPTY_CRON,
-    ("DTV303_empty_cron_list", "exit"): _EMPTY_CRON,
-    ("DTV404_job_secret_path_dotdot_into_globex", "text"): _DOTDOT_SECRET,
-    ("DTV404_job_secret_path_dotdot_into_globex", "exit"): _DOTDOT_SECRET,
-    ("DTV404_recipe_template_dotdot_into_globex", "text"): _DOTDOT_SECRET,
-    ("DTV404_recipe_template_dotdot_into_globex", "exit"): _DOTDOT_SECRET,
 }
 
 _TEXT_LINE = re.compile(r"^(?P<file>.*):(?P<line>\d+):(?P<col>\d+): (?P<sev>error|warning) (?P<code>DTV\d{3}): ")

@@ -6,10 +6,11 @@ import functools
 import zoneinfo
 from dataclasses import dataclass, field
 
-from .. import codes
+from .. import codes, refs
 from ..cron import dst_hazards, interval_to_cron, normalize_cron
 from ..diagnostics import Diagnostics, Span, did_you_mean
 from ..models.runner import Schedule
+from ..plan import SAFE_NAME
 from ..project import Loaded, Project
 
 _TRANSITION_BEHAVIOUR = {
@@ -65,6 +66,11 @@ def run(project: Project, diags: Diagnostics) -> list[ResolvedSchedule]:
                         doc.span(base + ("name",)), hint="schedule names are unique within runner.yaml")
             rs.ok = False
         first_name.setdefault(s.name, i)
+        if not SAFE_NAME.match(s.name):
+            diags.error(codes.UNSAFE_NAME, f"schedule name {s.name!r} cannot name artifacts",
+                        doc.span(base + ("name",)),
+                        hint="use letters, digits, '_' and '-' (at most 63, starting with a letter or digit)")
+            rs.ok = False
         _target(project, runner, rs, base, diags)
         _timing(runner, rs, base, diags)
         out.append(rs)
@@ -80,23 +86,11 @@ def _target(project: Project, runner: Loaded, rs: ResolvedSchedule, base: tuple,
                     hint="set config: <job yaml> to run one job, or dag: <dag yaml> to run a DAG")
         rs.ok = False
         return
-    field_name, raw, known = ("config", s.config, project.jobs) if s.config else ("dag", s.dag, project.dags)
+    field_name, kind, what = ("config", "job", "job config") if s.config else ("dag", "dag", "DAG")
+    raw = s.config or s.dag
     assert raw is not None
-    rel, problem = project.resolver.to_rel(raw)
-    if problem:
-        diags.error(problem.code, problem.message, doc.span(base + (field_name,)), hint=problem.hint)
-        rs.ok = False
-        return
-    loaded = known.get(rel)
-    if loaded is None and rel in project.reported:
-        rs.ok = False  # the file itself is invalid and already reported: no follow-on error
-        return
+    rel, loaded = refs.lookup(project, kind, raw, doc.span(base + (field_name,)), diags, what)
     if loaded is None:
-        exists = project.resolver.abs(rel).is_file()
-        what = "job config" if field_name == "config" else "DAG"
-        diags.error(codes.FILE_NOT_FOUND,
-                    f"{what} {raw!r} is not a valid file of this project" if exists else f"{what} {raw!r} not found (looked for {rel})",
-                    doc.span(base + (field_name,)), hint=None if exists else did_you_mean(rel, known))
         rs.ok = False
         return
     if field_name == "config":
@@ -107,12 +101,14 @@ def _target(project: Project, runner: Loaded, rs: ResolvedSchedule, base: tuple,
 
 def _timing(runner: Loaded, rs: ResolvedSchedule, base: tuple, diags: Diagnostics) -> None:
     s, doc = rs.model, runner.doc
-    if (s.cron is None) == (s.interval_seconds is None):
-        what = "both 'cron' and 'interval_seconds'" if s.cron is not None else "neither 'cron' nor 'interval_seconds'"
-        diags.error(codes.CRON_XOR_INTERVAL, f"schedule {s.name!r} has {what}", doc.span(base + ("cron",) if s.cron else base),
+    has_cron = bool(s.cron)  # `cron: []` is no cron at all
+    if has_cron == (s.interval_seconds is not None):
+        what = "both 'cron' and 'interval_seconds'" if has_cron else "neither 'cron' nor 'interval_seconds'"
+        diags.error(codes.CRON_XOR_INTERVAL, f"schedule {s.name!r} has {what}",
+                    doc.span(base + ("cron",) if s.cron is not None else base),
                     hint="set exactly one: cron (a cron expression) or interval_seconds")
         rs.ok = False
-    elif s.cron is not None:
+    elif s.cron:
         for j, line in enumerate(s.cron):
             path = base + ("cron",) + ((j,) if len(s.cron) > 1 else ())
             normalized, problem = normalize_cron(line)

@@ -6,6 +6,7 @@ so "a table written by two tenants" is a question about a node's predecessors.
 
 from __future__ import annotations
 
+import posixpath
 import re
 from typing import Any, Iterator
 
@@ -14,6 +15,7 @@ import networkx as nx
 from .. import codes
 from ..diagnostics import Diagnostics
 from ..jobspec import Merged
+from ..plan import SAFE_NAME
 from ..project import Project
 from ..resolve import ResolvedJob
 
@@ -28,10 +30,16 @@ def run(project: Project, jobs: list[tuple[ResolvedJob, Merged]], diags: Diagnos
     for rj, mg in jobs:
         tenant = rj.tenant
         _folder(rj, jobs_dir, diags)
+        if not SAFE_NAME.match(tenant):
+            diags.error(codes.UNSAFE_NAME, f"tenant_id {tenant!r} cannot name artifacts", rj.span("tenant_id"),
+                        hint="use letters, digits, '_' and '-' (at most 63, starting with a letter or digit)")
         _namespace_and_branch(rj, mg, shared, diags)
         _secrets(rj, mg, diags)
+        # a table is its catalog (name and, for SQL/REST catalogs, its uri) plus namespace and name; the
+        # warehouse is only where data files go, so two warehouses do not make two tables
         t = rj.job.model.target
-        table = (t.catalog or "", (t.warehouse or "").rstrip("/"), mg.namespace, mg.table)
+        uri = (t.connection or {}).get("uri") if isinstance(t.connection, dict) else None
+        table = (t.catalog or "", str(uri or ""), mg.namespace, mg.table)
         graph.add_edge(("tenant", tenant), ("table", table), job=rj)
     for node in sorted((n for n in graph if n[0] == "table"), key=str):
         edges = sorted(graph.in_edges(node, data="job"), key=lambda e: e[2].job.rel)
@@ -80,18 +88,25 @@ def _namespace_and_branch(rj: ResolvedJob, mg: Merged, shared: set[str], diags: 
 def _secrets(rj: ResolvedJob, mg: Merged, diags: Diagnostics) -> None:
     tenant = rj.tenant
     for path, value in _strings(rj.job.doc.data, ()):
-        for owner in _SECRET_PATH.findall(value):
+        for owner in _owners(value):
             if owner != tenant:
                 diags.error(codes.FOREIGN_SECRET, f"secret path belongs to tenant {owner!r}, not {tenant!r}",
                             rj.job.doc.span(path), hint=f"use the tenant's own secrets: secrets/{tenant}/...")
     src = rj.source
     if mg.credentials_file and src is not None and src.recipe is not None:
-        for owner in _SECRET_PATH.findall(mg.credentials_file):
+        for owner in _owners(mg.credentials_file):
             if owner != tenant:
                 diags.error(codes.FOREIGN_SECRET,
                             f"recipe {src.recipe.rel} makes job {rj.job.rel} read secrets of tenant {owner!r}",
                             src.recipe.doc.span(("credentials", "file_template")),
                             hint="use '{tenant}' in file_template: /app/secrets/{tenant}/...")
+
+
+def _owners(value: str) -> list[str]:
+    """Tenants whose secrets folder `value` names, after `..` is resolved (secrets/acme/../globex/ is globex's)."""
+    if ".." in value:
+        value = posixpath.normpath(value)
+    return _SECRET_PATH.findall(value)
 
 
 def _strings(value: Any, path: tuple) -> Iterator[tuple[tuple, str]]:

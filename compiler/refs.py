@@ -1,0 +1,58 @@
+"""References from one config file to another (job -> recipe/asset, schedule -> job/DAG, DAG task -> job).
+
+One place decides how a reference is turned into a project-relative path and what a
+dangling one says, so every kind of reference reports the same way (DTV201-203).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from . import codes
+from .diagnostics import Diagnostics, Span, did_you_mean
+from .project import Project
+
+#: kind -> (noun, plural, settings.paths attribute naming the folder it is read from)
+KINDS: dict[str, tuple[str, str, str]] = {
+    "job": ("job", "jobs", "jobs"),
+    "asset": ("asset", "assets", "assets"),
+    "recipe": ("connector recipe", "connector recipes", "connectors"),
+    "dag": ("DAG", "DAGs", "dags"),
+}
+
+
+def _known(project: Project, kind: str) -> dict[str, Any]:
+    return {"job": project.jobs, "asset": project.assets, "recipe": project.recipes, "dag": project.dags}[kind]
+
+
+def to_rel(project: Project, raw: str, span: Span, diags: Diagnostics) -> str | None:
+    """The project-relative path of a reference, or None (reported) when it leaves the project."""
+    rel, problem = project.resolver.to_rel(raw)
+    if problem:
+        diags.error(problem.code, problem.message, span, hint=problem.hint)
+    return rel
+
+
+def lookup(project: Project, kind: str, raw: str, span: Span, diags: Diagnostics, what: str) -> tuple[str | None, Any]:
+    """Resolve `raw` to a loaded file of `kind`; report a dangling reference once. Returns (rel, loaded)."""
+    rel = to_rel(project, raw, span, diags)
+    if rel is None:
+        return None, None
+    loaded = _known(project, kind).get(rel)
+    if loaded is None:
+        missing(project, kind, rel, span, diags, f"{what} {raw!r}")
+    return rel, loaded
+
+
+def missing(project: Project, kind: str, rel: str, span: Span, diags: Diagnostics, what: str) -> None:
+    if rel in project.reported:
+        return  # the file itself is invalid and already reported: no follow-on error
+    known = _known(project, kind)
+    if not project.resolver.abs(rel).is_file():
+        diags.error(codes.FILE_NOT_FOUND, f"{what} not found (looked for {rel})", span, hint=did_you_mean(rel, known))
+        return
+    noun, plural, attr = KINDS[kind]
+    article = "an" if noun[0] in "aeiou" else "a"
+    folder = getattr(project.settings.paths, attr).rstrip("/")
+    diags.error(codes.FILE_NOT_FOUND, f"{what} is not a valid file of this project", span,
+                hint=f"{rel} is not {article} {noun} file ({plural} are read from {folder}/)")
