@@ -8,6 +8,7 @@ and every key and value keeps file, line and column.
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass, field
 from hashlib import sha256
 from pathlib import Path
@@ -21,9 +22,44 @@ from . import codes
 from .diagnostics import Diagnostics, Span
 
 try:  # libyaml through ruamel.yaml.clib; the pure parser is the fallback
-    from ruamel.yaml.cyaml import CSafeLoader as _Loader
+    from ruamel.yaml.cyaml import CSafeLoader as _BaseLoader
 except ImportError:  # pragma: no cover - exercised only without the C extension
-    from ruamel.yaml.loader import SafeLoader as _Loader  # type: ignore[assignment]
+    from ruamel.yaml.loader import SafeLoader as _BaseLoader  # type: ignore[assignment]
+
+#: one Tag object per tag string, alive for the process, so a node's tag is found by identity
+#: (Tag.__str__ is slow, and would run for every node); explicit tags in a file never come from here
+_CANON: dict[str, Any] = {}
+_TAG_TEXT: dict[int, str] = {}
+
+
+class _Loader(_BaseLoader):  # type: ignore[misc,valid-type]
+    """ruamel's loader with implicit tag resolution memoized: configs repeat the same few scalars
+    (keys, booleans, small numbers) thousands of times, and ruamel runs its regexes for each."""
+
+    def resolve(self, kind: Any, value: Any, implicit: Any) -> Any:
+        implicit = tuple(implicit) if isinstance(implicit, list) else implicit
+        if kind is ScalarNode and value is not None and len(value) > 64:
+            return _canonical(_BaseLoader.resolve(self, kind, value, implicit))  # long text: not worth a slot
+        return _resolve_cached(kind, value, implicit)
+
+
+def _canonical(tag: Any) -> Any:
+    text = str(tag)
+    canon = _CANON.get(text)
+    if canon is None:
+        canon = _CANON[text] = tag
+        _TAG_TEXT[id(tag)] = text
+    return canon
+
+
+@functools.lru_cache(maxsize=16384)
+def _resolve_cached(kind: Any, value: Any, implicit: Any) -> Any:
+    return _canonical(_BaseLoader.resolve(_RESOLVER, kind, value, implicit))
+
+
+def _tag(node: Node) -> str:
+    text = _TAG_TEXT.get(id(node.ctag))
+    return text if text is not None else str(node.ctag)
 
 MAX_FILE_BYTES = 8 * 1024 * 1024
 MAX_EXPANDED_NODES = 100_000
@@ -36,6 +72,7 @@ _ALLOWED_TAGS = {_STR, _INT, _FLOAT, _BOOL, _NULL, _MAP, _SEQ, _MERGE, _TIMESTAM
 
 # ruamel's constructors need a loader object; one pure instance serves int/float parsing.
 _constructor = YAML(typ="safe", pure=True).constructor
+_RESOLVER = _BaseLoader("")  # resolves for the memo; it holds no per-document state we use
 
 PathT = tuple  # tuple[str | int, ...]
 
@@ -47,17 +84,18 @@ class Document:
     path: str  # as shown in diagnostics (relative to the project root)
     data: Any
     digest: str
-    spans: dict[PathT, Span] = field(default_factory=dict)
-    key_spans: dict[PathT, Span] = field(default_factory=dict)
+    # (line, col, end_line, end_col), 1-based: tuples, because a Span per node costs more than the parse
+    spans: dict[PathT, tuple[int, int, int, int]] = field(default_factory=dict)
+    key_spans: dict[PathT, tuple[int, int, int, int]] = field(default_factory=dict)
 
     def span(self, path: PathT = (), *, key: bool = False) -> Span:
         """The span at `path`, falling back to the nearest ancestor that has one."""
         p = tuple(path)
         while True:
             if key and p in self.key_spans:
-                return self.key_spans[p]
+                return Span(self.path, *self.key_spans[p])
             if p in self.spans:
-                return self.spans[p]
+                return Span(self.path, *self.spans[p])
             if not p:
                 return Span.of_file(self.path)
             p = p[:-1]
@@ -70,8 +108,12 @@ class _LoadError(Exception):
 
 
 def _span(file: str, node: Node) -> Span:
+    return Span(file, *_marks(node))
+
+
+def _marks(node: Node) -> tuple[int, int, int, int]:
     s, e = node.start_mark, node.end_mark
-    return Span(file, s.line + 1, s.column + 1, e.line + 1, e.column + 1)
+    return (s.line + 1, s.column + 1, e.line + 1, e.column + 1)
 
 
 def _expanded_size(root: Node) -> int:
@@ -112,16 +154,17 @@ class _Builder:
     def build(self, node: Node, path: PathT, depth: int = 0) -> Any:
         if depth > MAX_DEPTH:
             raise _LoadError(codes.ALIAS_BOMB, f"document nests deeper than {MAX_DEPTH} levels", node)
-        self.doc.spans[path] = _span(self.file, node)
-        if node.tag not in _ALLOWED_TAGS:
+        self.doc.spans[path] = _marks(node)
+        tag = _tag(node)
+        if tag not in _ALLOWED_TAGS:
             raise _LoadError(
                 codes.UNSAFE_TAG,
-                f"tag {node.tag.replace(_T, '!!')!r} is not allowed",
+                f"tag {tag.replace(_T, '!!')!r} is not allowed",
                 node,
                 "configs hold plain data only: remove the tag",
             )
         if isinstance(node, ScalarNode):
-            return _scalar(node)
+            return _scalar(node, tag)
         if isinstance(node, SequenceNode):
             return [self.build(item, path + (i,), depth + 1) for i, item in enumerate(node.value)]
         return self._mapping(node, path, depth)
@@ -131,7 +174,7 @@ class _Builder:
         first_seen: dict[str, Node] = {}
         merged: dict[str, Any] = {}
         for key_node, value_node in node.value:
-            if key_node.tag == _MERGE:
+            if _tag(key_node) == _MERGE:
                 merged.update(self._merge_sources(value_node, path, depth))
                 continue
             if not isinstance(key_node, ScalarNode):
@@ -147,7 +190,7 @@ class _Builder:
                 )
                 continue
             first_seen[key] = key_node
-            self.doc.key_spans[path + (key,)] = _span(self.file, key_node)
+            self.doc.key_spans[path + (key,)] = _marks(key_node)
             out[key] = self.build(value_node, path + (key,), depth + 1)
         # YAML merge keys (<<): explicit keys win over merged ones
         for key, value in merged.items():
@@ -164,8 +207,8 @@ class _Builder:
         return merged
 
 
-def _scalar(node: ScalarNode) -> Any:
-    tag, value = node.tag, node.value
+def _scalar(node: ScalarNode, tag: str) -> Any:
+    value = node.value
     if tag == _STR or tag == _TIMESTAMP:  # dates stay text: the models decide what they mean
         return value
     if tag == _NULL:

@@ -57,10 +57,28 @@ class PathResolver:
         rel = posixpath.normpath(text)
         if rel == ".." or rel.startswith("../") or rel == ".":
             return None, PathProblem(codes.PATH_ESCAPES_ROOT, f"path {raw!r} escapes the project root")
-        real = (self.root / rel).resolve()
-        if real != self.root and self.root not in real.parents:
+        if not self._inside(rel):
             return None, PathProblem(codes.PATH_ESCAPES_ROOT, f"path {raw!r} leads outside the project root (symlink)")
         return rel, None
+
+    def _inside(self, rel: str) -> bool:
+        """Whether the real path of `rel` (symlinks followed) stays in the root. The folder's real path
+        is memoized (thousands of jobs share a few folders); only the last component is looked at per file."""
+        folder, name = posixpath.split(rel)
+        real_folder = self._real_folder(folder)
+        if real_folder is None:
+            return False
+        full = os.path.join(real_folder, name)
+        if os.path.islink(full):
+            full = os.path.realpath(full)
+        root = str(self.root)
+        return full == root or full.startswith(root.rstrip(os.sep) + os.sep)
+
+    @functools.lru_cache(maxsize=1024)  # noqa: B019 - see to_rel
+    def _real_folder(self, folder: str) -> str | None:
+        real = os.path.realpath(os.path.join(str(self.root), folder)) if folder else str(self.root)
+        root = str(self.root)
+        return real if real == root or real.startswith(root.rstrip(os.sep) + os.sep) else None
 
     def abs(self, rel: str) -> Path:
         return self.root / rel

@@ -32,7 +32,7 @@ def _endpoint(rj: ResolvedJob, ep: Endpoint, mode: str, diags: Diagnostics) -> N
     if ep.role not in reg.roles:
         diags.error(codes.CONNECTOR_ROLE, f"connector {ep.type!r} cannot be a {ep.role} (roles: {', '.join(reg.roles)})",
                     rj.span(field))
-    if ep.recipe is not None and ep.role not in ep.recipe.model.roles:
+    elif ep.recipe is not None and ep.role not in ep.recipe.model.roles:  # one error per span: the registry's wins
         diags.error(codes.CONNECTOR_ROLE,
                     f"recipe {ep.recipe.rel} does not allow the {ep.role} role (roles: {', '.join(ep.recipe.model.roles)})",
                     rj.span(field))

@@ -1,0 +1,51 @@
+"""PathResolver: container paths map into the root; `..` and symlinks out of the root are rejected."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+from dativo.compiler import codes
+from dativo.compiler.paths import PathResolver
+
+
+def _project(tmp_path: Path) -> tuple[PathResolver, Path]:
+    root = tmp_path / "proj"
+    (root / "jobs" / "acme").mkdir(parents=True)
+    (root / "jobs" / "acme" / "a.yaml").write_text("x: 1\n")
+    outside = tmp_path / "outside"
+    outside.mkdir()
+    (outside / "secret.yaml").write_text("x: 1\n")
+    return PathResolver(root.resolve()), outside
+
+
+def test_container_and_relative_paths_map_to_the_same_file(tmp_path: Path) -> None:
+    r, _ = _project(tmp_path)
+    assert r.to_rel("/app/jobs/acme/a.yaml") == ("jobs/acme/a.yaml", None)
+    assert r.to_rel("jobs/acme/./a.yaml") == ("jobs/acme/a.yaml", None)
+
+
+def test_dotdot_out_of_the_root_is_rejected(tmp_path: Path) -> None:
+    r, _ = _project(tmp_path)
+    rel, problem = r.to_rel("jobs/../../outside/secret.yaml")
+    assert rel is None and problem is not None and problem.code == codes.PATH_ESCAPES_ROOT
+
+
+def test_symlinked_file_leading_out_is_rejected(tmp_path: Path) -> None:
+    r, outside = _project(tmp_path)
+    os.symlink(outside / "secret.yaml", r.root / "jobs" / "acme" / "link.yaml")
+    rel, problem = r.to_rel("/app/jobs/acme/link.yaml")
+    assert rel is None and problem is not None and "symlink" in problem.message
+
+
+def test_symlinked_folder_leading_out_is_rejected(tmp_path: Path) -> None:
+    r, outside = _project(tmp_path)
+    os.symlink(outside, r.root / "jobs" / "globex")
+    rel, problem = r.to_rel("jobs/globex/secret.yaml")
+    assert rel is None and problem is not None and "symlink" in problem.message
+
+
+def test_symlink_inside_the_root_is_fine(tmp_path: Path) -> None:
+    r, _ = _project(tmp_path)
+    os.symlink(r.root / "jobs" / "acme" / "a.yaml", r.root / "jobs" / "acme" / "b.yaml")
+    assert r.to_rel("jobs/acme/b.yaml") == ("jobs/acme/b.yaml", None)
