@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import multiprocessing as mp
+import os
 from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
-from typing import Generic, TypeVar
+from typing import Any, Generic, TypeVar
 
 from pydantic import BaseModel
 
@@ -53,7 +55,10 @@ class _Reader:
         self.p, self.diags = project, diags
 
     def read(self, rel: str, model: type[M] | None, what: str) -> Loaded | None:
-        doc = load_file(self.p.root / rel, self.p.shown(rel), self.diags)
+        return self.accept(rel, load_file(self.p.root / rel, self.p.shown(rel), self.diags), model, what)
+
+    def accept(self, rel: str, doc: Document | None, model: type[M] | None, what: str) -> Loaded | None:
+        """Validate a loaded document (None: it failed to load, already reported)."""
         if doc is None:
             self.p.reported.add(rel)
             return None
@@ -111,15 +116,58 @@ def load_project(root: Path, diags: Diagnostics, cwd: Path | None = None) -> Pro
     for rel in reader.glob(paths.assets, "**/*"):
         if (a := reader.read(rel, None, "asset")) is not None:
             project.assets[rel] = a
-    for rel in reader.glob(paths.jobs, "**/*"):
-        if (j := reader.read(rel, Job, "job")) is not None:
-            project.jobs[rel] = j
+    for rel, j in _read_many(reader, reader.glob(paths.jobs, "**/*"), Job, "job"):
+        project.jobs[rel] = j
     if paths.runner != _BLOCKED and (root / paths.runner).is_file():
         project.runner = reader.read(paths.runner, RunnerConfig, "runner config")
     for rel in reader.glob(paths.dags, "**/*"):
         if (d := reader.read(rel, Dag, "DAG")) is not None:
             project.dags[rel] = d
     return project
+
+
+#: below this many files one process reads them all: a worker costs more than it saves
+PARALLEL_MIN_FILES = 300
+
+
+def _read_many(reader: _Reader, rels: list[str], model: type[M], what: str) -> list[tuple[str, Loaded]]:
+    """Read many files of one kind; on a multi-core machine that can fork, half are loaded by a worker.
+
+    Loading (YAML composition and our span builder) is interpreter-bound, so threads would not help.
+    The worker only loads (documents are cheap to send back; validated models are not): the parent
+    validates every file, in order, exactly as if it had loaded them itself.
+    """
+    if len(rels) < PARALLEL_MIN_FILES or (os.cpu_count() or 1) < 2 or "fork" not in mp.get_all_start_methods():
+        return [(rel, lo) for rel in rels if (lo := reader.read(rel, model, what)) is not None]
+    half = len(rels) // 2
+    ctx = mp.get_context("fork")
+    receive, send = ctx.Pipe(duplex=False)
+    # fork: the worker inherits the project as it is; only its documents cross the pipe
+    worker = ctx.Process(target=_worker, args=(send, reader.p, rels[half:]), daemon=True)
+    worker.start()
+    send.close()
+    mine = _load_chunk(reader.p, rels[:half])
+    try:
+        theirs = receive.recv()
+    except EOFError:  # the worker died (killed, out of memory): load its half here
+        theirs = _load_chunk(reader.p, rels[half:])
+    worker.join()
+    out: list[tuple[str, Loaded]] = []
+    for docs, diags in (mine, theirs):
+        reader.diags.extend(diags)
+        out.extend((rel, lo) for rel, doc in docs if (lo := reader.accept(rel, doc, model, what)) is not None)
+    return out
+
+
+def _worker(send: Any, project: Project, rels: list[str]) -> None:
+    send.send(_load_chunk(project, rels))
+    send.close()
+
+
+def _load_chunk(project: Project, rels: list[str]) -> tuple[list[tuple[str, Document | None]], list]:
+    diags = Diagnostics()
+    docs = [(rel, load_file(project.root / rel, project.shown(rel), diags)) for rel in rels]
+    return docs, list(diags)
 
 
 def _checked_paths(project: Project, diags: Diagnostics):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import re
 from typing import TYPE_CHECKING, Any, Iterator
 
@@ -35,15 +36,20 @@ def run(project: "Project", diags: Diagnostics) -> None:
 def _secret_values(value: Any, path: tuple) -> Iterator[tuple[tuple, str]]:
     if isinstance(value, dict):
         for k, v in value.items():
-            if SECRET_KEY.search(str(k)) and _is_literal(v):
+            if _secret_key(k) and _is_literal(v):
                 yield path + (k,), str(k)
-            elif isinstance(v, str) and any(_is_literal(p) for p in _URI_PASSWORD.findall(v)):
+            elif isinstance(v, str) and "@" in v and any(_is_literal(p) for p in _URI_PASSWORD.findall(v)):
                 yield path + (k,), f"{k}{_IN_URI}"
             else:
                 yield from _secret_values(v, path + (k,))
     elif isinstance(value, list):
         for i, v in enumerate(value):
             yield from _secret_values(v, path + (i,))
+
+
+@functools.lru_cache(maxsize=4096)  # the same few hundred keys recur in every file
+def _secret_key(key: Any) -> bool:
+    return SECRET_KEY.search(str(key)) is not None
 
 
 def _is_literal(v: Any) -> bool:

@@ -1,0 +1,52 @@
+"""Loading many files in a forked worker gives exactly what one process gives: same plan, same diagnostics."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+
+from dativo.compiler import project as project_module
+from dativo.compiler.pipeline import compile_project
+from dativo.compiler.report.json_format import render as render_json
+from helpers import EXAMPLES
+
+
+def _big_project(tmp_path: Path, broken: bool) -> Path:
+    root = tmp_path / "proj"
+    shutil.copytree(EXAMPLES, root, ignore=shutil.ignore_patterns("generated", "state"))
+    jobs = sorted((root / "jobs" / "acme").glob("*.yaml"))
+    for i in range(40):  # copies of acme's jobs, each to a table of its own
+        for job in jobs:
+            text = job.read_text("utf-8")
+            (root / "jobs" / "acme" / f"copy{i:02d}_{job.name}").write_text(
+                text.replace("target:\n", f"target:\n  table: copy{i:02d}_{job.stem}\n", 1), "utf-8")
+    if not broken:
+        return root
+    (root / "jobs" / "acme" / "broken.yaml").write_text("tenant_id: acme\nsource: [\n", "utf-8")
+    (root / "jobs" / "acme" / "typo.yaml").write_text("tenant_idd: acme\n", "utf-8")
+    return root
+
+
+def _run(root: Path, monkeypatch: pytest.MonkeyPatch, threshold: int) -> tuple[str, str]:
+    monkeypatch.setattr(project_module, "PARALLEL_MIN_FILES", threshold)
+    result = compile_project(root, targets=[], cwd=root)
+    plan = result.plan.to_json() if result.plan else ""
+    return render_json(result.diags.sorted()), plan
+
+
+def test_parallel_load_reports_what_serial_load_reports(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    root = _big_project(tmp_path, broken=True)
+    serial = _run(root, monkeypatch, 10**9)
+    parallel = _run(root, monkeypatch, 1)
+    assert '"DTV001"' in serial[0] and '"DTV101"' in serial[0]  # both broken files are reported
+    assert parallel == serial
+
+
+def test_parallel_load_plans_what_serial_load_plans(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    root = _big_project(tmp_path, broken=False)
+    serial = _run(root, monkeypatch, 10**9)
+    parallel = _run(root, monkeypatch, 1)
+    assert serial[1].count('"tenant_id"') == 0 and len(serial[1]) > 10_000  # a real plan
+    assert parallel == serial
