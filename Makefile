@@ -14,17 +14,25 @@ $(STAMP): pyproject.toml
 
 setup: $(STAMP)
 
-# Compile the example project and show what it produced.
+# Compile the example project, then ingest one example job (acme's orders.csv) into the local
+# Iceberg warehouse under examples/state/ (SQLite catalog, file:// warehouse, no services).
+QUERY := from pyiceberg.catalog.sql import SqlCatalog; t = SqlCatalog('local', uri='sqlite:///examples/state/catalog/acme.db', warehouse='file://examples/state/warehouse/acme/').load_table('acme.orders').scan().to_arrow(); print(t.num_rows, 'rows in acme.orders'); print(t.slice(0, 3).to_pylist())
+
 demo: $(STAMP)
 	$(VENV)/bin/dativo compile examples
 	$(VENV)/bin/dativo compile examples --check
 	@echo "plan: examples/generated/plan.json"
+	$(VENV)/bin/dativo run --plan examples/generated/plan.json --job acme.orders_csv_morning
+	@echo "query it:"
+	@echo "  $(PY) -c \"$(QUERY)\""
+	@$(PY) -c "$(QUERY)"
 
 test: $(STAMP)
 	$(PY) -m pytest -q
 
 bench: $(STAMP)
 	$(PY) bench/compile.py
+	$(PY) bench/runtime.py
 
 clean:
 	rm -rf $(VENV) .pytest_cache .hypothesis

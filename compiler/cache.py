@@ -1,6 +1,7 @@
 """A result cache for `compile --check` on unchanged inputs (DESIGN.md section 9: at most 0.3 s).
 
-Only clean results are cached: no diagnostics, output on disk equal to what compile writes.
+Only passing results are cached: no errors, output on disk equal to what compile writes; the
+report (warnings) is stored with it and printed again on a hit, so a warning never goes quiet.
 The fast path hashes the inputs and the output files and imports nothing heavy (no pydantic,
 ruamel, networkx); any difference, or any doubt, falls through to a full compile.
 The cache lives outside the project (XDG cache dir), keyed by project root and options.
@@ -74,21 +75,22 @@ class CheckCache:
         key = json.dumps([str(self.root), options, _tool_fingerprint()])
         self.path = _cache_dir() / f"check-{hashlib.sha256(key.encode()).hexdigest()[:32]}.json"
 
-    def hit(self) -> bool:
-        """True only when the recorded inputs and outputs are exactly what is on disk now."""
+    def hit(self) -> str | None:
+        """The recorded report, only when the recorded inputs and outputs are exactly what is on disk now."""
         try:
             record = json.loads(self.path.read_text("utf-8"))
             inputs = _files(self.root, record["folders"], record["singles"])
-            return inputs == record["inputs"] and _outputs(Path(record["out_dir"])) == record["outputs"]
+            same = inputs == record["inputs"] and _outputs(Path(record["out_dir"])) == record["outputs"]
+            return str(record["report"]) if same else None
         except (OSError, ValueError, KeyError, TypeError):
-            return False
+            return None
 
     def store(self, out_dir: Path, folders: list[str], singles: list[str], inputs: dict[str, str],
-              artifacts: dict[str, str]) -> None:
-        """Record a clean result; `inputs` are the digests of exactly the bytes that were compiled."""
+              artifacts: dict[str, str], report: str) -> None:
+        """Record a passing result and its report; `inputs` are the digests of exactly the bytes compiled."""
         outputs = {rel: hashlib.sha256(text.encode("utf-8")).hexdigest() for rel, text in artifacts.items()}
         record = {"out_dir": str(out_dir.resolve()), "folders": folders, "singles": singles,
-                  "inputs": inputs, "outputs": outputs}
+                  "inputs": inputs, "outputs": outputs, "report": report}
         try:
             self.path.parent.mkdir(parents=True, exist_ok=True)
             tmp = self.path.with_suffix(f".{os.getpid()}.tmp")

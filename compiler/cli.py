@@ -45,6 +45,26 @@ def build_parser() -> argparse.ArgumentParser:
     _common(p)
     p.set_defaults(func=_run("validate"))
 
+    p = sub.add_parser("run", help="run one job (or DAG schedule) into Iceberg: exit 0 ok, 1 partial, 2 failure",
+                       description="Run one job into Apache Iceberg. See README 'Running ingestion'.")
+    src = p.add_mutually_exclusive_group()
+    src.add_argument("--config", metavar="JOB.yaml", help="a job config; compiled in memory")
+    src.add_argument("--plan", metavar="PLAN", help="a compiled plan.json (with --job)")
+    p.add_argument("--job", metavar="ID", help="schedule id (<tenant>.<schedule>) or job file of the plan")
+    p.add_argument("--mode", choices=("self_hosted", "cloud"), help="deployment mode for --config (default: dativo.yaml)")
+    p.add_argument("--run-id", help="run identity (default: scheduled__<nominal fire time> for a schedule, "
+                   "manual__<UTC now> otherwise)")
+    p.add_argument("--resume-policy", choices=("fail", "resume", "restart"), default="fail",
+                   help="after a failed/blocked/crashed run of this run id: fail (default), resume; "
+                   "restart also reloads a committed one")
+    p.add_argument("--project-dir", help="local project root (default: derived from the plan or config path)")
+    p.add_argument("--state-dir", help="job and incremental state (default: deploy.state_dir mapped locally)")
+    p.add_argument("--lock-dir", help="lock files (default: <state-dir>/locks)")
+    p.add_argument("--lock-ttl-seconds", type=float, default=3600.0, help="stale lock timeout (default 3600)")
+    p.add_argument("--lock-wait-seconds", type=float, default=0.0,
+                   help="wait this long for a busy tenant/schedule lock before blocking (default 0)")
+    p.set_defaults(func=_run("run"))
+
     p = sub.add_parser("schema", help="write the JSON Schemas of every config file")
     p.add_argument("--out", default="schemas", help="directory (default: ./schemas)")
     p.add_argument("--check", action="store_true", help="write nothing; exit 1 if the schemas in --out are stale")

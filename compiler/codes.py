@@ -41,6 +41,8 @@ ASSET_MISMATCH = "DTV213"
 FILE_FORMAT_UNSUPPORTED = "DTV215"
 RECIPE_MISMATCH = "DTV216"
 CURSOR_NOT_IN_ASSET = "DTV217"
+ENGINE_NOT_RUN = "DTV218"
+NO_ICEBERG_TYPE = "DTV219"
 
 # 3xx schedule
 INVALID_CRON = "DTV301"
@@ -76,6 +78,18 @@ AIRFLOW_BAD_NAME = "DTV515"
 AIRFLOW_TAG_TOO_LONG = "DTV516"
 AIRFLOW_SETTINGS = "DTV517"
 AIRFLOW_UNPASSABLE = "DTV518"
+AIRFLOW_INEXPRESSIBLE = "DTV519"
+# 520-524 the Kubernetes target
+K8S_SETTINGS = "DTV520"
+K8S_NAME = "DTV521"
+K8S_NAME_COLLISION = "DTV522"
+K8S_INEXPRESSIBLE = "DTV523"
+K8S_UNREPRESENTABLE = "DTV524"
+# 525-529 the systemd target
+SYSTEMD_INEXPRESSIBLE = "DTV525"
+SYSTEMD_UNREPRESENTABLE = "DTV527"
+SYSTEMD_NAME = "DTV528"
+SYSTEMD_SETTINGS = "DTV529"
 
 # 6xx drift
 ARTIFACT_CHANGED = "DTV601"
@@ -113,6 +127,8 @@ CATALOGUE: dict[str, tuple[str, str]] = {
     FILE_FORMAT_UNSUPPORTED: ("file format not supported by the target", "file_format 'orc' not in file_formats of 'iceberg'"),
     RECIPE_MISMATCH: ("recipe does not match the job's connector name", "recipe at connectors/hubspot.yaml is 'hubspot', job names 'stripe'"),
     CURSOR_NOT_IN_ASSET: ("cursor_field is not a column of the asset", "cursor_field 'updated' is not a column of asset 'stripe_customers'"),
+    ENGINE_NOT_RUN: ("engine not run by this runtime (warning)", "engine 'airbyte' of source 'stripe' is not run by this runtime yet; dativo run exits 2 on this job"),
+    NO_ICEBERG_TYPE: ("column type has no exact Iceberg type", "column 'total' of type 'decimal' has no exact Iceberg type without precision and scale"),
     INVALID_CRON: ("invalid cron expression", "invalid cron '61 * * * *': minute 61 is out of range 0-59"),
     UNKNOWN_TIMEZONE: ("unknown time zone", "unknown time zone 'America/New_Yrok'"),
     CRON_XOR_INTERVAL: ("schedule needs exactly one of cron, interval_seconds", "schedule has both cron and interval_seconds"),
@@ -136,11 +152,21 @@ CATALOGUE: dict[str, tuple[str, str]] = {
     AIRFLOW_TAG_TOO_LONG: ("tag longer than Airflow's 100 characters", "schedule 'acme.x': tag 'team:...' is 130 characters as an Airflow DAG tag"),
     AIRFLOW_SETTINGS: ("invalid targets.airflow setting", "invalid Airflow setting 'start_date': must be a date written YYYY-MM-DD"),
     AIRFLOW_UNPASSABLE: ("deployment path no command line can pass", "deployment path '/app\\x00' holds a NUL character"),
+    AIRFLOW_INEXPRESSIBLE: ("schedule Airflow cannot run exactly", "schedule 'acme.x' cannot run exactly on Airflow: its cron lines [] are not one or more five-field lines"),
+    K8S_SETTINGS: ("invalid targets.kubernetes setting", "invalid Kubernetes setting starting_deadline_seconds: Input should be greater than or equal to 10"),
+    K8S_NAME: ("schedule or tenant cannot name a Kubernetes CronJob", "Kubernetes CronJob name 'acme-...' of schedule 'acme.x' is 60 characters; Kubernetes allows 52"),
+    K8S_NAME_COLLISION: ("two schedules map to one Kubernetes CronJob", "schedules 'acme.a-b' and 'acme.a_b' both map to Kubernetes CronJob dativo-acme/acme-a-b"),
+    K8S_INEXPRESSIBLE: ("schedule Kubernetes cannot run exactly", "schedule 'acme.x': cron lines '0 * * * *' and '0 0 * * *' fire at the same time"),
+    K8S_UNREPRESENTABLE: ("deployment value a Kubernetes manifest cannot carry", "deploy.plan_path holds U+0000, which a Kubernetes container command or path cannot carry"),
     DAGSTER_SETTINGS: ("invalid Dagster target settings", "targets.dagster.max_concurrent_runs: Input should be greater than or equal to -1"),
-    DAGSTER_CRON: ("schedule Dagster cannot run exactly", "Dagster cannot run cron '*/90 * * * *' of schedule acme.x exactly"),
-    DAGSTER_NAME_CLASH: ("two schedules map to one Dagster name", "schedules acme.a-b and acme.a_b both become Dagster job 'acme__a_b'"),
-    DAGSTER_RESERVED_TAG: ("tag key reserved by Dagster or dativo", "tag 'dagster/priority' of schedule acme.x uses a reserved prefix"),
-    DAGSTER_TAG_KEY: ("tag key Dagster does not accept cleanly (warning)", "tag key 'cost center' of schedule acme.x is not a valid Dagster tag key"),
+    DAGSTER_CRON: ("schedule Dagster cannot run exactly", "Dagster cannot run cron '*/90 * * * *' of schedule acme.x exactly: step 90 in '*/90' exceeds the field's range"),
+    DAGSTER_NAME_CLASH: ("two schedules map to one Dagster name", "schedules acme.a-b and acme.a_b both become Dagster definition 'acme__a_b'"),
+    DAGSTER_RESERVED_TAG: ("tag key reserved by Dagster or dativo", "tag 'dagster/priority' of schedule acme.x uses a reserved prefix ('dagster/' is Dagster's, 'dativo/' is set by dativo)"),
+    DAGSTER_TAG_KEY: ("tag key Dagster does not accept cleanly (warning)", "tag key 'cost center' of schedule acme.x is not a valid Dagster tag key; Dagster accepts it with a warning"),
+    SYSTEMD_INEXPRESSIBLE: ("schedule systemd cannot run exactly", "systemd cannot run cron '0 0 1 * 1,*' of schedule acme.x exactly: day-of-week '1,*': cron and croniter disagree on OR or AND"),
+    SYSTEMD_UNREPRESENTABLE: ("deployment value a systemd unit cannot carry", "deploy.project_dir 'app' is not an absolute path, so it cannot be systemd's WorkingDirectory="),
+    SYSTEMD_NAME: ("schedule cannot name a systemd unit", "unit name 'dativo-...' of schedule acme.x is 270 characters; systemd allows 255"),
+    SYSTEMD_SETTINGS: ("invalid targets.systemd setting", "invalid systemd setting 'persistent': Input should be a valid boolean"),
     ARTIFACT_CHANGED: ("generated artifact is stale", "generated/plan.json differs from what compile would write"),
     ARTIFACT_MISSING: ("generated artifact is missing", "generated/plan.json is missing"),
     ARTIFACT_EXTRA: ("file in the output dir that compile would not write", "generated/old.py is not produced by compile"),

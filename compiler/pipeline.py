@@ -7,9 +7,9 @@ from pathlib import Path
 
 from dativo.runtime.spec import JobSpec, RetrySpec
 
-from .checks import capabilities, dags, schedules, secrets, tenancy
+from .checks import capabilities, dags, runtime_support, schedules, secrets, tenancy
 from .checks.schedules import ResolvedSchedule
-from .diagnostics import Diagnostics
+from .diagnostics import Diagnostics, Span
 from .jobspec import build_spec, merge
 from .models.common import RetryConfig
 from .plan import DagEntry, Deployment, Plan, ScheduleEntry, TenantEntry
@@ -40,6 +40,8 @@ def compile_project(root: Path, *, targets: list[str] | None = None, mode: str |
     specs: dict[str, JobSpec] = {}
     for rj, mg in merged:
         capabilities.run(rj, mg, mode, diags)
+        runtime_support.run(rj, diags)
+        runtime_support.engines(rj, diags)
         spec = build_spec(rj, mg, project, retry_default, diags)
         if spec is not None:
             specs[rj.job.rel] = spec
@@ -54,15 +56,33 @@ def compile_project(root: Path, *, targets: list[str] | None = None, mode: str |
     result.plan = build_plan(project, scheds, specs, dag_entries, {rj.job.rel: rj for rj in resolved}, mode)
     if emit:
         from dativo.targets import select
+        from dativo.targets.common import locating
 
         result.artifacts[PLAN_FILE] = result.plan.to_json()
-        for target in select(targets):
-            target.check(result.plan, diags)
-            if not diags.has_errors():
-                result.artifacts.update(target.render(result.plan))
+        with locating(_locator(project, scheds)):
+            for target in select(targets):
+                target.check(result.plan, diags)
+                if not diags.has_errors():
+                    result.artifacts.update(target.render(result.plan))
         if diags.has_errors():
             result.artifacts = {}
     return result
+
+
+def _locator(project: Project, scheds: list[ResolvedSchedule]):
+    """Source positions for target diagnostics (the plan has none): a schedule's lines, a target's settings."""
+    by_id = {rs.id: rs for rs in scheds}
+
+    def locate(kind: str, key: str, fields: tuple) -> Span | None:
+        if kind == "schedule":
+            rs = by_id.get(key)
+            if rs is None or project.runner is None:
+                return None
+            return project.runner.doc.span(("runner", "orchestrator", "schedules", rs.index, *fields))
+        doc = project.documents.get("dativo.yaml")
+        return doc.span(("targets", key, *fields)) if doc is not None else None
+
+    return locate
 
 
 def build_plan(project: Project, scheds: list[ResolvedSchedule], specs: dict[str, JobSpec],
@@ -101,7 +121,7 @@ def build_plan(project: Project, scheds: list[ResolvedSchedule], specs: dict[str
         jobs=dict(sorted(specs.items())),
         dags=dict(sorted(dag_entries.items())),
         inputs=dict(sorted(project.digests.items())),
-        targets={k: st.targets[k] for k in sorted(st.targets)},
+        targets=st.targets.model_dump(mode="json", exclude_unset=True),  # as written; each target applies its defaults
     )
 
 

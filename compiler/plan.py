@@ -20,7 +20,7 @@ PLAN_VERSION = 1
 
 #: tenant ids and schedule names (DTV501): a letter or digit, then letters, digits, '_' or '-', at most 63 in all.
 #: Every target puts them in file, unit, DAG and object names; anything else would need a per-target escape.
-SAFE_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_-]{0,62}$")
+SAFE_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9_-]{0,62}")  # use fullmatch: "$" would accept a trailing newline
 
 
 def _fields(obj: object) -> dict:

@@ -9,7 +9,12 @@ if TYPE_CHECKING:
     from .base import Target
 
 #: target name -> module that defines `TARGET`; imported only when used (jinja2 stays off `dativo --help`)
-REGISTRY: dict[str, str] = {}
+REGISTRY: dict[str, str] = {
+    "airflow": "dativo.targets.airflow",
+    "dagster": "dativo.targets.dagster",
+    "kubernetes": "dativo.targets.kubernetes",
+    "systemd": "dativo.targets.systemd",
+}
 
 
 def names() -> list[str]:

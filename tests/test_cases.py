@@ -226,9 +226,11 @@ def parse_text(out: str) -> list[tuple]:
 def test_base_project_is_clean(tmp_path: Path) -> None:
     project = assemble(None, tmp_path / "project")
     text = run_cli(project)
-    assert (text.returncode, text.stdout) == (0, ""), text.stdout + text.stderr
     js = run_cli(project, "--format", "json")
-    assert js.returncode == 0 and json.loads(js.stdout) == []
+    # its stripe (airbyte) and postgres (meltano) recipes name engines the runtime does not run yet:
+    # those two warnings, and nothing else
+    assert text.returncode == 0 and text.stdout.endswith("0 errors, 2 warnings\n"), text.stdout + text.stderr
+    assert js.returncode == 0 and [d["code"] for d in json.loads(js.stdout)] == [codes.ENGINE_NOT_RUN] * 2
     assert "Traceback" not in text.stderr + js.stderr
 
 
@@ -302,7 +304,7 @@ def test_alias_bomb_fails_in_under_a_second(tmp_path: Path) -> None:
     started = time.perf_counter()
     result = compile_project(project, emit=False, cwd=project)
     elapsed = time.perf_counter() - started
-    assert [d.code for d in result.diags] == [codes.ALIAS_BOMB]
+    assert [d.code for d in result.diags.errors] == [codes.ALIAS_BOMB]
     assert elapsed < 1.0, f"the alias bomb took {elapsed:.2f} s"
 
 

@@ -18,15 +18,22 @@ def project(tmp_path: Path) -> Path:
     return dst
 
 
+#: the examples' stripe, hubspot and postgres recipes (and one hubspot job, on singer) name engines the
+#: runtime does not run yet (DTV218)
+ENGINE_WARNINGS = 4
+
+
 def test_committed_example_output_is_fresh() -> None:
     r = dativo("compile", "examples", "--check")
     assert r.code == 0, r.out
-    assert r.out == ""
+    assert r.out.endswith(f"0 errors, {ENGINE_WARNINGS} warnings\n"), r.out
+    assert r.out.count("warning DTV218") == ENGINE_WARNINGS
 
 
-def test_validate_examples_is_clean() -> None:
+def test_validate_examples_has_only_the_engine_warnings() -> None:
     r = dativo("validate", "examples", "--format", "json")
-    assert (r.code, json.loads(r.out)) == (0, [])
+    assert r.code == 0
+    assert [d["code"] for d in json.loads(r.out)] == ["DTV218"] * ENGINE_WARNINGS
 
 
 def test_check_reports_changed_missing_and_extra_files(project: Path) -> None:
@@ -41,7 +48,7 @@ def test_check_reports_changed_missing_and_extra_files(project: Path) -> None:
     assert '-      "enabled": false,' in r.out and '+      "enabled": true,' in r.out
     plan.unlink()
     r = dativo("compile", ".", "--check", "--format", "json", cwd=project)
-    codes = sorted(d["code"] for d in json.loads(r.out))
+    codes = sorted(d["code"] for d in json.loads(r.out) if d["severity"] == "error")
     assert (r.code, codes) == (1, ["DTV602", "DTV603"])
 
 
@@ -54,7 +61,7 @@ def test_compile_restores_output_and_removes_stale_files(project: Path) -> None:
     (out / "old" / "x.py").write_text("")
     r = dativo("compile", ".", cwd=project)
     assert r.code == 0, r.out + r.err
-    assert sorted(p.name for p in out.rglob("*")) == ["plan.json"]
+    assert not (out / "old").exists() and (out / "plan.json").read_text() != "{}\n"
     assert dativo("compile", ".", "--check", cwd=project).code == 0
 
 
@@ -75,9 +82,9 @@ def test_output_is_byte_identical_across_dirs_and_hash_seeds(tmp_path: Path) -> 
         shutil.rmtree(proj / "generated")
         r = dativo("compile", str(proj), env={"PYTHONHASHSEED": seed})
         assert r.code == 0, r.out
-        outputs.append({p.relative_to(proj).as_posix(): p.read_bytes() for p in sorted((proj / "generated").rglob("*"))})
+        outputs.append({p.relative_to(proj).as_posix(): p.read_bytes() for p in sorted((proj / "generated").rglob("*")) if p.is_file()})
     assert outputs[0] == outputs[1] == outputs[2]
-    committed = {p.relative_to(EXAMPLES).as_posix(): p.read_bytes() for p in sorted((EXAMPLES / "generated").rglob("*"))}
+    committed = {p.relative_to(EXAMPLES).as_posix(): p.read_bytes() for p in sorted((EXAMPLES / "generated").rglob("*")) if p.is_file()}
     assert outputs[0] == committed
 
 
@@ -104,10 +111,10 @@ def test_formats_carry_the_same_diagnostics(project: Path) -> None:
     js = dativo("validate", ".", "--format", "json", cwd=project)
     gh = dativo("validate", ".", "--format", "github", cwd=project)
     assert text.code == js.code == gh.code == 1
-    [d] = json.loads(js.out)
+    [d] = [d for d in json.loads(js.out) if d["severity"] == "error"]
     assert d["code"] == "DTV101" and d["file"] == "jobs/acme/orders_csv_to_iceberg.yaml"
     assert f"{d['file']}:{d['line']}:{d['col']}: error DTV101: unknown key 'colour' in job" in text.out
-    assert gh.out.startswith(f"::error file={d['file']},line={d['line']},col={d['col']},")
+    assert f"::error file={d['file']},line={d['line']},col={d['col']}," in gh.out
 
 
 def test_help_imports_no_heavy_modules() -> None:

@@ -17,7 +17,9 @@ def _plan(tmp_path: Path, runner: str) -> dict:
     if runner != "runner.yaml":
         shutil.copy(proj / "configs" / runner, proj / "configs" / "runner.yaml")
     r = dativo("compile", ".", "--out", "out", cwd=proj)
-    assert (r.code, r.out) == (0, ""), r.out
+    # compiles as written; the seeds' stripe and hubspot recipes run on airbyte, which only warns (DTV218)
+    assert r.code == 0, r.out
+    assert r.out.count(" error ") == 0 and r.out.count("warning DTV218") == r.out.count(": warning "), r.out
     return json.loads((proj / "out" / "plan.json").read_text())
 
 

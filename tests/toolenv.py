@@ -28,6 +28,8 @@ def tool_venv(name: str, requirements: list[str], *, with_dativo: str | None = N
     (e.g. "runtime"), so a real tool can call `dativo run`.
     """
     key = "\n".join(sorted(requirements) + [f"dativo[{with_dativo}]" if with_dativo is not None else ""])
+    if with_dativo is not None:  # a venv holding our package is rebuilt when the package changes
+        key += "\n" + _source_digest()
     digest = hashlib.sha256(f"{sys.version_info[:2]}\n{key}".encode()).hexdigest()[:12]
     home = TOOLS_DIR / f"{name}-{digest}"
     done = home / ".built"
@@ -46,6 +48,16 @@ def tool_venv(name: str, requirements: list[str], *, with_dativo: str | None = N
             subprocess.run(pip + [target], check=True)
         done.write_text(key + "\n")
     return home
+
+
+def _source_digest() -> str:
+    h = hashlib.sha256()
+    for folder in ("compiler", "runtime", "targets", "registry"):
+        for f in sorted((REPO / folder).rglob("*")):
+            if f.is_file() and "__pycache__" not in f.parts:
+                h.update(f.relative_to(REPO).as_posix().encode() + b"\0" + f.read_bytes())
+    h.update((REPO / "pyproject.toml").read_bytes())
+    return h.hexdigest()[:16]
 
 
 def tool_bin(home: Path, exe: str) -> str:

@@ -66,7 +66,7 @@ def run(project: Project, diags: Diagnostics) -> list[ResolvedSchedule]:
                         doc.span(base + ("name",)), hint="schedule names are unique within runner.yaml")
             rs.ok = False
         first_name.setdefault(s.name, i)
-        if not SAFE_NAME.match(s.name):
+        if not SAFE_NAME.fullmatch(s.name):
             diags.error(codes.UNSAFE_NAME, f"schedule name {s.name!r} cannot name artifacts",
                         doc.span(base + ("name",)),
                         hint="use letters, digits, '_' and '-' (at most 63, starting with a letter or digit)")

@@ -30,7 +30,7 @@ def run(project: Project, jobs: list[tuple[ResolvedJob, Merged]], diags: Diagnos
     for rj, mg in jobs:
         tenant = rj.tenant
         _folder(rj, jobs_dir, diags)
-        if not SAFE_NAME.match(tenant):
+        if not SAFE_NAME.fullmatch(tenant):
             diags.error(codes.UNSAFE_NAME, f"tenant_id {tenant!r} cannot name artifacts", rj.span("tenant_id"),
                         hint="use letters, digits, '_' and '-' (at most 63, starting with a letter or digit)")
         _namespace_and_branch(rj, mg, shared, diags)

@@ -18,7 +18,10 @@ def project_root(arg: str) -> Path:
     return find_root(start)
 
 
-def emit(diags: Diagnostics, fmt: str) -> None:
+def render(diags: Diagnostics, fmt: str) -> str:
     items = diags.sorted()
-    if items or fmt == "json":
-        sys.stdout.write(FORMATS[fmt](items))
+    return FORMATS[fmt](items) if items or fmt == "json" else ""
+
+
+def emit(diags: Diagnostics, fmt: str) -> None:
+    sys.stdout.write(render(diags, fmt))

@@ -8,7 +8,7 @@ from pathlib import Path
 
 from ..cli import EXIT_FAIL, EXIT_OK, UsageError
 from ..paths import display_prefix
-from .common import emit, project_root
+from .common import emit, project_root, render
 
 
 def main(args: argparse.Namespace) -> int:
@@ -17,8 +17,12 @@ def main(args: argparse.Namespace) -> int:
     if args.check and not args.no_cache:
         from ..cache import CheckCache
 
-        cache = CheckCache(root, [args.out or "", sorted(args.target or []), args.mode or "", args.strict, args.format])
-        if cache.hit():
+        # the cwd is part of the key: text reports name files relative to it
+        cache = CheckCache(root, [args.out or "", sorted(args.target or []), args.mode or "", args.strict, args.format,
+                                  str(Path.cwd())])
+        cached = cache.hit()
+        if cached is not None:
+            sys.stdout.write(cached)
             return EXIT_OK
     from .. import drift
     from ..pipeline import compile_project
@@ -37,8 +41,8 @@ def main(args: argparse.Namespace) -> int:
             if args.format == "text" and report.diff:
                 sys.stdout.write(report.diff if report.diff.endswith("\n") else report.diff + "\n")
             return EXIT_FAIL
-        if cache is not None and not len(diags):
-            _remember(cache, result, out_dir)
+        if cache is not None:
+            _remember(cache, result, out_dir, render(diags, args.format))
         return EXIT_OK
     try:
         written, removed = write_artifacts(out_dir, result.artifacts)
@@ -50,10 +54,10 @@ def main(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
-def _remember(cache, result, out_dir: Path) -> None:
+def _remember(cache, result, out_dir: Path, report: str) -> None:
     project = result.project
     paths = project.settings.paths
     folders = [paths.connectors, paths.assets, paths.jobs, paths.dags]
     singles = ["dativo.yaml", paths.runner, paths.registry or "registry/connectors.yaml"]
     inputs = {rel: d.removeprefix("sha256:") for rel, d in project.digests.items() if not rel.startswith("<")}
-    cache.store(out_dir, folders, singles, inputs, result.artifacts)
+    cache.store(out_dir, folders, singles, inputs, result.artifacts, report)

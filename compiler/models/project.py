@@ -6,6 +6,11 @@ from typing import Any, Literal
 
 from pydantic import Field
 
+from dativo.targets.airflow.settings import Settings as AirflowSettings
+from dativo.targets.dagster.settings import Settings as DagsterSettings
+from dativo.targets.kubernetes.settings import Settings as KubernetesSettings
+from dativo.targets.systemd.settings import Settings as SystemdSettings
+
 from .common import Model
 
 
@@ -32,6 +37,15 @@ class Tenancy(Model):
     shared_namespaces: list[str] = Field(default_factory=list)
 
 
+class TargetSettings(Model):
+    """`targets:` one block per target, each validated by that target's own settings model."""
+
+    airflow: AirflowSettings = Field(default_factory=AirflowSettings)
+    dagster: DagsterSettings = Field(default_factory=DagsterSettings)
+    kubernetes: KubernetesSettings = Field(default_factory=KubernetesSettings)
+    systemd: SystemdSettings = Field(default_factory=SystemdSettings)
+
+
 class ProjectFile(Model):
     version: Literal[1] = 1
     container_root: str = Field("/app", pattern=r"^/.*")
@@ -39,4 +53,4 @@ class ProjectFile(Model):
     paths: Paths = Field(default_factory=Paths)
     deploy: Deploy = Field(default_factory=Deploy)
     tenancy: Tenancy = Field(default_factory=Tenancy)
-    targets: dict[str, dict[str, Any]] = Field(default_factory=dict)
+    targets: TargetSettings = Field(default_factory=TargetSettings)

@@ -1,0 +1,32 @@
+"""Retries (seed 002), owned by the runtime: it alone sees exit codes and error messages.
+
+An attempt is retried when its exit code is in `retryable_exit_codes` and, if
+`retryable_error_patterns` is set, its error matches one of the patterns. Data errors
+(strict validation) and partial loads (already committed) are never retried.
+Delay before retry n (1-based): initial * multiplier**(n-1), capped at max_delay.
+"""
+
+from __future__ import annotations
+
+import re
+import time
+from typing import Callable
+
+from .spec import RetrySpec
+
+
+def delay(policy: RetrySpec, retry_number: int) -> float:
+    return min(policy.initial_delay_seconds * policy.backoff_multiplier ** (retry_number - 1), policy.max_delay_seconds)
+
+
+def retryable(policy: RetrySpec, exit_code: int, error: str | None) -> bool:
+    if exit_code == 0 or exit_code not in policy.retryable_exit_codes:
+        return False
+    if policy.retryable_error_patterns:
+        return any(re.search(p, error or "") for p in policy.retryable_error_patterns)
+    return True
+
+
+def sleep(seconds: float, _sleep: Callable[[float], None] = time.sleep) -> None:
+    if seconds > 0:
+        _sleep(seconds)

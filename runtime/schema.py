@@ -1,0 +1,91 @@
+"""The asset's columns as an Iceberg schema and an Arrow schema, mapped exactly.
+
+integer -> int (32-bit), bigint -> long, float -> float (32-bit), double -> double,
+timestamp/datetime -> timestamptz (microseconds, UTC), date -> date,
+decimal(p, s) -> decimal(p, s) (precision and scale are required: the compiler's DTV219).
+A partition field `ingest_date` that is not a column is added as a derived date column.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import pyarrow as pa
+from pyiceberg.partitioning import PartitionField, PartitionSpec
+from pyiceberg.schema import Schema
+from pyiceberg.transforms import IdentityTransform
+from pyiceberg.types import (
+    BooleanType,
+    DateType,
+    DecimalType,
+    DoubleType,
+    FloatType,
+    IcebergType,
+    IntegerType,
+    LongType,
+    NestedField,
+    StringType,
+    TimestamptzType,
+)
+
+from .spec import ColumnSpec, JobSpec
+
+INGEST_DATE = "ingest_date"
+
+
+class UnmappableType(Exception):
+    pass
+
+
+def iceberg_type(col: ColumnSpec) -> IcebergType:
+    simple: dict[str, IcebergType] = {
+        "string": StringType(), "integer": IntegerType(), "bigint": LongType(), "float": FloatType(),
+        "double": DoubleType(), "boolean": BooleanType(), "timestamp": TimestamptzType(),
+        "datetime": TimestamptzType(), "date": DateType(),
+    }
+    if col.type in simple:
+        return simple[col.type]
+    if col.type == "decimal" and col.precision is not None and col.scale is not None and col.scale <= col.precision:
+        return DecimalType(col.precision, col.scale)
+    raise UnmappableType(f"column {col.name!r} of type {col.type!r} has no exact Iceberg type")
+
+
+def arrow_type(col: ColumnSpec) -> pa.DataType:
+    simple = {
+        "string": pa.string(), "integer": pa.int32(), "bigint": pa.int64(), "float": pa.float32(),
+        "double": pa.float64(), "boolean": pa.bool_(), "timestamp": pa.timestamp("us", tz="UTC"),
+        "datetime": pa.timestamp("us", tz="UTC"), "date": pa.date32(),
+    }
+    if col.type in simple:
+        return simple[col.type]
+    if col.type == "decimal" and col.precision is not None and col.scale is not None:
+        return pa.decimal128(col.precision, col.scale)
+    raise UnmappableType(f"column {col.name!r} of type {col.type!r} has no exact Arrow type")
+
+
+@dataclass(frozen=True)
+class TableSchema:
+    columns: list[ColumnSpec]  # the asset's columns, plus derived ones
+    iceberg: Schema
+    arrow: pa.Schema
+    partition: PartitionSpec
+    derived: tuple[str, ...]
+
+
+def table_schema(spec: JobSpec) -> TableSchema:
+    columns = list(spec.asset.columns)
+    names = {c.name for c in columns}
+    derived: list[str] = []
+    for p in spec.target.partitioning:
+        if p not in names:
+            if p != INGEST_DATE:
+                raise UnmappableType(f"partition field {p!r} is not a column of asset {spec.asset.name!r}")
+            columns.append(ColumnSpec(name=INGEST_DATE, type="date", required=True))
+            derived.append(INGEST_DATE)
+            names.add(p)
+    fields = [NestedField(i + 1, c.name, iceberg_type(c), required=c.required) for i, c in enumerate(columns)]
+    ids = {c.name: i + 1 for i, c in enumerate(columns)}
+    parts = [PartitionField(source_id=ids[p], field_id=1000 + i, transform=IdentityTransform(), name=p)
+             for i, p in enumerate(spec.target.partitioning)]
+    arrow = pa.schema([pa.field(c.name, arrow_type(c), nullable=not c.required) for c in columns])
+    return TableSchema(columns, Schema(*fields), arrow, PartitionSpec(*parts), tuple(derived))

@@ -1,0 +1,50 @@
+"""Sources behind one small interface: `open_source(spec, ...)` -> an object with
+`batches()` (Arrow record batches, bounded in size) and `next_state()` (the file part of
+the incremental state, to save after the commit). Engine `native` reads csv, jsonl and
+parquet files; other engines are refused with a clear message."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, Iterator, Protocol
+
+from ..paths import PathMap
+from ..spec import JobSpec
+
+NATIVE_ENGINES = frozenset({"native"})
+
+
+class UnsupportedEngine(Exception):
+    pass
+
+
+class SourceError(Exception):
+    pass
+
+
+@dataclass
+class Batch:
+    data: Any  # pyarrow.RecordBatch
+    origin: str  # project-relative file
+    offset: int  # row number of the batch's first row in its file (0-based, data rows)
+
+
+class Source(Protocol):
+    def batches(self) -> Iterator[Batch]: ...
+
+    def next_state(self) -> dict[str, Any]: ...
+
+    def describe(self) -> dict[str, Any]: ...
+
+
+def unsupported_engine_message(engine: str, connector: str) -> str:
+    return (f"engine {engine!r} (connector {connector!r}) is not run by this runtime yet; "
+            f"it runs engine 'native' (csv, jsonl and parquet files)")
+
+
+def open_source(spec: JobSpec, paths: PathMap, state: dict[str, Any]) -> Source:
+    if spec.source.engine not in NATIVE_ENGINES:
+        raise UnsupportedEngine(unsupported_engine_message(spec.source.engine, spec.source.connector))
+    from .files import FileSource
+
+    return FileSource(spec, paths, state)

@@ -1,0 +1,175 @@
+"""Render the plan as one static Airflow DAG file and the pools it uses.
+
+Every user string reaches the generated Python through `repr()`; the command
+line goes through `quoting.bash_word` (bash and Jinja safe); Airflow's run id
+reaches `dativo run` through an environment variable, never through the shell
+text. Retries stay 0: `dativo run` owns them.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass
+from functools import lru_cache
+from typing import TYPE_CHECKING
+
+from pydantic import ValidationError
+
+from dativo.compiler import codes
+from dativo.compiler.diagnostics import Diagnostics, Span
+from dativo.compiler.plan import Plan, ScheduleEntry
+from dativo.targets.common import SAFE_NAME, run_argv, schedule_span, settings_span
+
+from .quoting import bash_word
+from .settings import Settings
+
+if TYPE_CHECKING:
+    import jinja2
+
+NAME = "airflow"
+DAG_FILE = "airflow/dativo_runner_dags.py"
+POOLS_FILE = "airflow/pools.json"
+TASK_ID = "dativo_run"
+RUN_ID_ENV = "DATIVO_RUN_ID"
+#: Airflow's limits: dag_id (airflow.sdk KEY_REGEX, 250 chars), one DAG tag (TAG_MAX_LEN), pool name (column size)
+DAG_ID = re.compile(r"[A-Za-z0-9_.-]{1,250}")
+TAG_MAX_LEN = 100
+POOL_MAX_LEN = 256
+_RUN_ID_MARK = "\0run-id\0"  # stands for the run id in run_argv's output; replaced by the env variable
+
+
+@dataclass(frozen=True)
+class _Dag:
+    """One schedule as Python literals (each field is already `repr()`-ed or a generated expression)."""
+
+    dag_id: str
+    description: str
+    timetable: str
+    paused: str
+    max_active_runs: str
+    tags: str
+    pool: str
+    bash_command: str
+
+
+@lru_cache(maxsize=1)
+def _template() -> "jinja2.Template":
+    # jinja2 is imported only when the target renders (`dativo --help` stays light); compiled once per process
+    import jinja2
+
+    env = jinja2.Environment(
+        loader=jinja2.PackageLoader("dativo.targets.airflow", "templates"),
+        undefined=jinja2.StrictUndefined, keep_trailing_newline=True, autoescape=False,
+    )
+    return env.get_template("dativo_runner_dags.py.j2")
+
+
+def dag_id(settings: Settings, entry: ScheduleEntry) -> str:
+    return f"{settings.dag_id_prefix}{entry.id}"
+
+
+def pool_name(settings: Settings, tenant: str) -> str:
+    return f"{settings.pool_prefix}{tenant}"
+
+
+def dag_tags(entry: ScheduleEntry) -> list[str]:
+    """DAG tags: `dativo`, the tenant, then the schedule's tags as `key:value` (Airflow tags are plain strings)."""
+    return sorted({"dativo", f"dativo/tenant:{entry.tenant}", *(f"{k}:{v}" for k, v in entry.tags.items())})
+
+
+def bash_command(plan: Plan, entry: ScheduleEntry) -> str:
+    """`cd <project_dir> && exec dativo run ... --run-id "$DATIVO_RUN_ID"`: constant text, inert for Jinja."""
+    words = [f'"${RUN_ID_ENV}"' if w == _RUN_ID_MARK else bash_word(w) for w in run_argv(plan, entry, _RUN_ID_MARK)]
+    return f"cd -- {bash_word(plan.deployment.project_dir)} && exec -- " + " ".join(words)
+
+
+def _tenant_span(plan: Plan, tenant: str) -> Span:
+    first = plan.tenants[tenant].schedules[:1]
+    return schedule_span(plan, first[0]) if first else schedule_span(plan, "")
+
+
+class AirflowTarget:
+    name = NAME
+
+    def check(self, plan: Plan, diags: Diagnostics) -> None:
+        try:
+            settings = Settings.model_validate(plan.targets.get(NAME, {}))
+        except ValidationError as exc:
+            for err in exc.errors():
+                where = ".".join(str(p) for p in err["loc"]) or "targets.airflow"
+                why = err["msg"].removeprefix("Value error, ")
+                diags.error(codes.AIRFLOW_SETTINGS, f"invalid Airflow setting '{where}': {why}",
+                            settings_span(plan, NAME, *err["loc"]), path=f"$.targets.airflow.{where}")
+            return
+        for word in _deployment_words(plan):
+            if "\0" in word:
+                diags.error(codes.AIRFLOW_UNPASSABLE, f"deployment path {word!r} holds a NUL character, which no "
+                            "command line can pass (Airflow target)", Span.of_file("dativo.yaml"), path="$.deploy")
+        for tenant in sorted(plan.tenants):
+            pool = pool_name(settings, tenant)
+            if not SAFE_NAME.fullmatch(tenant) or len(pool) > POOL_MAX_LEN:
+                diags.error(codes.AIRFLOW_BAD_NAME, f"tenant {tenant!r} cannot name an Airflow pool ({pool!r})",
+                            _tenant_span(plan, tenant))
+        for entry in plan.schedules.values():
+            self._check_schedule(plan, settings, entry, diags)
+
+    @staticmethod
+    def _check_schedule(plan: Plan, settings: Settings, entry: ScheduleEntry, diags: Diagnostics) -> None:
+        did = dag_id(settings, entry)
+        if not (SAFE_NAME.fullmatch(entry.name) and SAFE_NAME.fullmatch(entry.tenant) and DAG_ID.fullmatch(did)):
+            diags.error(codes.AIRFLOW_BAD_NAME, f"schedule {entry.id!r} cannot be an Airflow dag_id ({did!r}): "
+                        "letters, digits, '_', '.' and '-', at most 250", schedule_span(plan, entry.id, "name"),
+                        hint="rename the schedule or shorten targets.airflow.dag_id_prefix")
+        if not entry.cron or any(len(line.split()) != 5 for line in entry.cron):
+            diags.error(codes.AIRFLOW_INEXPRESSIBLE, f"schedule {entry.id!r} cannot run exactly on Airflow: "
+                        f"its cron lines {entry.cron!r} are not one or more five-field lines",
+                        schedule_span(plan, entry.id, "cron"))
+        for tag in dag_tags(entry):
+            if len(tag) > TAG_MAX_LEN:
+                diags.error(codes.AIRFLOW_TAG_TOO_LONG, f"schedule {entry.id!r}: tag {tag[:40]!r}... is {len(tag)} "
+                            f"characters as an Airflow DAG tag (key:value); Airflow allows {TAG_MAX_LEN}",
+                            schedule_span(plan, entry.id, "tags"), hint="shorten the tag's key or value")
+
+    def render(self, plan: Plan) -> dict[str, str]:
+        settings = Settings.model_validate(plan.targets.get(NAME, {}))
+        dags = [_dag(plan, settings, plan.schedules[k]) for k in sorted(plan.schedules)]
+        start = settings.start()
+        timetables = {d.timetable.split("(", 1)[0] for d in dags} or {"CronTriggerTimetable"}
+        source = _template().render(
+            dags=dags, timetables=sorted(timetables), task_id=repr(TASK_ID), run_id_env=repr(RUN_ID_ENV),
+            start_date=f"datetime.datetime({start.year}, {start.month}, {start.day}, tzinfo=datetime.timezone.utc)",
+        )
+        pools = {
+            pool_name(settings, t): {
+                "description": f"dativo tenant {t}: at most {plan.tenants[t].concurrency} run(s) at once",
+                "include_deferred": False,
+                "slots": plan.tenants[t].concurrency,
+            }
+            for t in sorted(plan.tenants)
+        }
+        return {DAG_FILE: source, POOLS_FILE: json.dumps(pools, indent=2, sort_keys=True, ensure_ascii=False) + "\n"}
+
+
+def _deployment_words(plan: Plan) -> list[str]:
+    d = plan.deployment
+    return [d.project_dir, d.dativo_bin, d.plan_path]
+
+
+def _dag(plan: Plan, settings: Settings, entry: ScheduleEntry) -> _Dag:
+    what = f"job {entry.job}" if entry.kind == "job" else f"DAG {entry.dag}"
+    kind = "CronTriggerTimetable" if len(entry.cron) == 1 else "MultipleCronTriggerTimetable"
+    timetable = f"{kind}({', '.join([*(repr(c) for c in entry.cron), f'timezone={entry.timezone!r}'])})"
+    return _Dag(
+        dag_id=repr(dag_id(settings, entry)),
+        description=repr(f"dativo schedule {entry.id}: {what}"),
+        timetable=timetable,
+        paused=repr(not entry.enabled),
+        max_active_runs=repr(entry.max_concurrent_runs),
+        tags=repr(dag_tags(entry)),
+        pool=repr(pool_name(settings, entry.tenant)),
+        bash_command=repr(bash_command(plan, entry)),
+    )
+
+
+TARGET = AirflowTarget()

@@ -1,0 +1,16 @@
+"""Dagster target (Dagster 1.13): see target.py."""
+
+from __future__ import annotations
+
+from typing import Any
+
+__all__ = ["TARGET"]
+
+
+def __getattr__(name: str) -> Any:
+    # lazy: dativo.yaml validation imports `.settings` alone, without the renderer and its templates
+    if name == "TARGET":
+        from .target import TARGET
+
+        return TARGET
+    raise AttributeError(name)

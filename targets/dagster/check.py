@@ -1,0 +1,149 @@
+"""What the Dagster target cannot express exactly (DTV510-DTV514), found before anything renders.
+
+The rules mirror dagster 1.13's own validators (dagster/_utils/schedules.py, dagster/_utils/tags.py,
+dagster/_core/definitions/utils.py), re-stated here because the compiler never imports Dagster.
+"""
+
+from __future__ import annotations
+
+import functools
+import re
+import zoneinfo
+
+import pydantic
+from croniter import croniter
+
+from dativo.compiler import codes
+from dativo.compiler.diagnostics import Diagnostics, Span
+from dativo.compiler.plan import Plan, ScheduleEntry
+from dativo.targets.common import SAFE_NAME, schedule_span, settings_span
+
+from . import names
+from .settings import Settings
+
+_PROJECT = "dativo.yaml"
+#: a comma item of a cron field as Dagster's out-of-range check reads it: low-high[/step]
+_STEP_ITEM = re.compile(r"^([^-]+)-([^-/]+)(/(\d+))?$")
+_FIELD_RANGES = ((0, 59), (0, 23), (1, 31), (1, 12), (0, 7))
+_INT = re.compile(r"\d+")
+_PLAIN_ITEM = re.compile(r"(\*|([0-9]{1,2}|[A-Z]{3})(?:-([0-9]{1,2}|[A-Z]{3}))?)(?:/[1-9][0-9]{0,2})?")
+_NAMES = {
+    3: {m: i for i, m in enumerate(("JAN", "FEB", "MAR", "APR", "MAY", "JUN", "JUL", "AUG", "SEP", "OCT", "NOV", "DEC"), 1)},
+    4: {d: i for i, d in enumerate(("SUN", "MON", "TUE", "WED", "THU", "FRI", "SAT"))},
+}
+
+
+def settings_of(plan: Plan, diags: Diagnostics | None = None) -> Settings:
+    """`targets.dagster` parsed; on error, report DTV510 (when `diags` is given) and use the defaults."""
+    try:
+        return Settings.model_validate(plan.targets.get("dagster", {}))
+    except pydantic.ValidationError as exc:
+        if diags is not None:
+            for err in exc.errors():
+                where = ".".join(str(p) for p in ("targets", "dagster", *err["loc"]))
+                diags.error(codes.DAGSTER_SETTINGS, f"{where}: {err['msg']}", settings_span(plan, "dagster", *err["loc"]),
+                            path="$." + where, hint="see the README section 'Dagster' for the settings")
+        return Settings()
+
+
+def check(plan: Plan, diags: Diagnostics) -> None:
+    settings_of(plan, diags)
+    d = plan.deployment
+    for what, path in (("dativo_bin", d.dativo_bin), ("plan_path", d.plan_path), ("project_dir", d.project_dir)):
+        if "\0" in path:
+            diags.error(codes.DAGSTER_CRON, f"Dagster cannot run any schedule: deploy.{what} {path!r} holds a NUL "
+                        "character, which no process argument or directory can carry", Span.of_file(_PROJECT))
+    owners: dict[str, str] = {}  # Dagster name -> schedule id
+    for sid in sorted(plan.schedules):
+        entry = plan.schedules[sid]
+        _check_names(plan, entry, owners, diags)
+        _check_timing(plan, entry, diags)
+        _check_tags(plan, entry, diags)
+
+
+def _check_names(plan: Plan, entry: ScheduleEntry, owners: dict[str, str], diags: Diagnostics) -> None:
+    for what, value in (("tenant id", entry.tenant), ("schedule name", entry.name)):
+        if not SAFE_NAME.fullmatch(value):  # fullmatch: '$' alone lets a trailing newline through
+            # the compiler rejects these already (DTV501); a hand-built plan must not get through either
+            diags.error(codes.UNSAFE_NAME, f"{what} {value!r} of schedule {entry.id!r} cannot name Dagster definitions",
+                        schedule_span(plan, entry.id, "name"),
+                        hint="use letters, digits, '_' and '-' (at most 63, starting with a letter or digit)")
+    # Dagster names are [A-Za-z0-9_]+; ops, jobs and schedules share one check here so none can clash
+    for name in names.definition_names(entry.tenant, entry.name):
+        other = owners.setdefault(name, entry.id)
+        if other != entry.id:
+            diags.error(codes.DAGSTER_NAME_CLASH,
+                        f"schedules {other} and {entry.id} both become Dagster definition {name!r}",
+                        schedule_span(plan, entry.id, "name"),
+                        hint="Dagster names allow only letters, digits and '_': rename one schedule")
+
+
+def _check_timing(plan: Plan, entry: ScheduleEntry, diags: Diagnostics) -> None:
+    def span() -> Span:  # only for a problem: locating costs more than checking
+        return schedule_span(plan, entry.id, "interval_seconds" if entry.interval_seconds else "cron")
+
+    if not entry.cron:
+        diags.error(codes.DAGSTER_CRON, f"schedule {entry.id} has no cron line; Dagster needs at least one", span())
+    for line in entry.cron:
+        problem = cron_problem(line)
+        if problem:
+            diags.error(codes.DAGSTER_CRON, f"Dagster cannot run cron {line!r} of schedule {entry.id} exactly: {problem}",
+                        span(), hint="write the values the step would reach, e.g. '0' for '*/90' in the minute field")
+    try:
+        zoneinfo.ZoneInfo(entry.timezone)
+    except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+        diags.error(codes.DAGSTER_CRON, f"Dagster cannot load time zone {entry.timezone!r} of schedule {entry.id}",
+                    schedule_span(plan, entry.id, "timezone"), hint="use an IANA name such as 'UTC' or 'Europe/Berlin'")
+
+
+@functools.lru_cache(maxsize=4096)
+def cron_problem(line: str) -> str | None:
+    """Why Dagster would reject or reinterpret this cron line, or None (dagster/_utils/schedules.py)."""
+    fields = line.split()
+    # croniter.is_valid costs ~0.5 ms; the plain forms the compiler emits are recognised without it
+    if len(fields) != 5 or not (all(_plain_field(i, f) for i, f in enumerate(fields)) or croniter.is_valid(line)):
+        return "Dagster accepts only valid five-field cron lines"
+    if fields[3] == "2" and fields[2] in ("30", "31"):
+        return "Dagster rejects the 30th and 31st of February"
+    for i, field in enumerate(fields):
+        low, high = _FIELD_RANGES[i]
+        for item in field.lower().split(","):
+            text = re.sub(r"^\*(/.+)$", rf"{low}-{high}\1", item)
+            m = _STEP_ITEM.search(text) or _STEP_ITEM.search(re.sub(r"^(.+)/(.+)$", rf"\1-{high}/\2", item))
+            if not m or not (_INT.fullmatch(m.group(1)) and _INT.fullmatch(m.group(2))):
+                continue
+            step = int(m.group(4) or 1)
+            if step > int(m.group(2)):
+                # Dagster warns that it "normalizes this to an interval that may fire more often than expected"
+                return f"step {step} in {item!r} exceeds the field's range"
+    return None
+
+
+def _plain_field(i: int, field: str) -> bool:
+    """A field of '*', values, ascending ranges and steps, every value in range: valid for croniter too."""
+    low, high = _FIELD_RANGES[i]
+    names = _NAMES.get(i, {})
+    for item in field.upper().split(","):
+        m = _PLAIN_ITEM.fullmatch(item)
+        if not m:
+            return False
+        if m.group(1) == "*":
+            continue
+        ends = [int(v) if v.isdigit() else names.get(v, -1) for v in (m.group(2), m.group(3) or m.group(2))]
+        if not all(low <= v <= high for v in ends) or ends[0] > ends[1]:
+            return False
+    return True
+
+
+def _check_tags(plan: Plan, entry: ScheduleEntry, diags: Diagnostics) -> None:
+    for key in sorted(entry.tags):
+        if names.reserved_tag_key(key):
+            diags.error(codes.DAGSTER_RESERVED_TAG,
+                        f"tag {key!r} of schedule {entry.id} uses a reserved prefix ('dagster/' is Dagster's, "
+                        "'dativo/' is set by dativo)", schedule_span(plan, entry.id, "tags", key),
+                        hint="rename the tag key")
+        elif not names.VALID_TAG_KEY.fullmatch(key):
+            diags.warning(codes.DAGSTER_TAG_KEY,
+                          f"tag key {key!r} of schedule {entry.id} is not a valid Dagster tag key; "
+                          "Dagster accepts it with a warning", schedule_span(plan, entry.id, "tags", key),
+                          hint="use letters, digits, '_', '-', '.', and at most one 'namespace/' prefix (63 each)")

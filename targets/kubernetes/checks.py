@@ -1,0 +1,190 @@
+"""What the Kubernetes target cannot express, as diagnostics (DTV520-DTV524).
+
+Plan-level problems have no config position: they point at dativo.yaml (settings) or
+the runner file (schedules), line 1.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from pydantic import ValidationError
+
+from dativo.compiler import codes
+from dativo.compiler.diagnostics import Diagnostics, Span, did_you_mean, json_path
+from dativo.compiler.plan import Plan
+from dativo.targets.common import schedule_span, settings_span
+
+from .cronlines import shared_fire_time
+from .names import (CRONJOB_NAME_MAX, cronjob_names, for_tenant, label_problem, label_value_problem,
+                    subdomain_problem)
+from .render import STATE_VOLUME
+from .settings import Resources, Settings
+
+NAME = "kubernetes"
+# resource.Quantity: a decimal with an optional binary (Ki..Ei), decimal (n..E) or exponent suffix
+_QUANTITY = re.compile(r"[+-]?([0-9]+(\.[0-9]*)?|\.[0-9]+)([KMGTPE]i|[numkMGTPE]|[eE][+-]?[0-9]+)?\Z")
+_RESOURCE_NAME = re.compile(r"([a-z0-9]([-a-z0-9.]*[a-z0-9])?/)?[A-Za-z0-9]([-A-Za-z0-9_.]*[A-Za-z0-9])?\Z")
+
+
+def _settings_span(plan: Plan, *fields: str | int) -> Span:
+    return settings_span(plan, NAME, *fields)
+
+
+def _bad_char(text: str) -> str | None:
+    """A character no manifest can carry to a process (NUL, or a lone surrogate), or None."""
+    for ch in text:
+        if ch == "\0" or "\ud800" <= ch <= "\udfff":
+            return f"U+{ord(ch):04X}"
+    return None
+
+
+def load_settings(plan: Plan, diags: Diagnostics) -> Settings | None:
+    span = _settings_span(plan)
+    try:
+        return Settings.model_validate(plan.targets.get(NAME, {}))
+    except ValidationError as exc:
+        for err in exc.errors():
+            loc = [p for p in err["loc"] if isinstance(p, (str, int))]
+            where = ".".join(str(p) for p in loc) or "targets.kubernetes"
+            hint = None
+            if err["type"] == "extra_forbidden" and loc:
+                model = Resources if loc[0] == "resources" and len(loc) == 2 else Settings
+                hint = did_you_mean(str(loc[-1]), model.model_fields)
+            diags.error(codes.K8S_SETTINGS, f"invalid Kubernetes setting {where}: {err['msg']}", span,
+                        path=json_path(["targets", NAME, *loc]), hint=hint)
+        return None
+
+
+def check(plan: Plan, diags: Diagnostics) -> Settings | None:
+    settings = load_settings(plan, diags)
+    if settings is None:
+        return None
+    before = len(diags.errors)
+    _check_settings(plan, settings, diags)
+    _check_deployment(plan, diags)
+    _check_schedules(plan, settings, diags)
+    return settings if len(diags.errors) == before else None
+
+
+def _check_settings(plan: Plan, s: Settings, diags: Diagnostics) -> None:
+    def bad(field: list[str | int], message: str, hint: str | None = None) -> None:
+        diags.error(codes.K8S_SETTINGS, message, _settings_span(plan, *field), path=json_path(["targets", NAME, *field]),
+                    hint=hint)
+
+    if not s.image or any(c.isspace() for c in s.image) or _bad_char(s.image):
+        bad(["image"], f"Kubernetes image {s.image!r} is not an image reference")
+    named: list[tuple[list[str | int], str, bool]] = [(["namespace"], s.namespace, True)]
+    named += [(["env_from_secrets", i], n, False) for i, n in enumerate(s.env_from_secrets)]
+    named += [(["image_pull_secrets", i], n, False) for i, n in enumerate(s.image_pull_secrets)]
+    if s.service_account is not None:
+        named.append((["service_account"], s.service_account, False))
+    if s.state_volume_claim is not None:
+        named.append((["state_volume_claim"], s.state_volume_claim, False))
+    for tenant in sorted(plan.tenants):
+        for field, template, is_label in named:
+            name = for_tenant(template, tenant)
+            problem = label_problem(name) if is_label else subdomain_problem(name)
+            if problem:
+                bad(field, f"Kubernetes name {name!r} (for tenant {tenant!r}) {problem}",
+                    "'{tenant}' is the only placeholder; it becomes the tenant id in lowercase with '-' for '_'")
+    for kind, quantities in (("requests", s.resources.requests), ("limits", s.resources.limits)):
+        for res, qty in sorted(quantities.items()):
+            if not _RESOURCE_NAME.match(res):
+                bad(["resources", kind, res], f"Kubernetes resource name {res!r} is not valid")
+            if not _QUANTITY.match(qty):
+                bad(["resources", kind, res], f"Kubernetes quantity {qty!r} for {res} is not valid",
+                    "write e.g. '500m' CPU or '512Mi' memory")
+    for key, value in sorted(s.node_selector.items()):
+        problem = label_value_problem(value)
+        if problem:
+            bad(["node_selector", key], f"node selector value {value!r} {problem}")
+    _check_volumes(plan, s, bad)
+
+
+def _not_json(value: Any) -> str | None:
+    """The type name of the first value a manifest cannot hold as written (a YAML date, say), or None."""
+    if isinstance(value, dict):
+        for k, v in value.items():
+            found = "non-string key" if not isinstance(k, str) else _not_json(v)
+            if found:
+                return found
+        return None
+    if isinstance(value, list):
+        return next((f for f in map(_not_json, value) if f), None)
+    if value is None or isinstance(value, (str, int, float, bool)):
+        return None
+    return type(value).__name__
+
+
+def _check_volumes(plan: Plan, s: Settings, bad: Any) -> None:
+    for field, items in (("volumes", s.volumes), ("volume_mounts", s.volume_mounts)):
+        for i, item in enumerate(items):
+            found = _not_json(item)
+            if found:
+                bad([field, i], f"{field} {i} holds a {found}; write dates and other values as quoted strings")
+                return
+    volumes: set[str] = {STATE_VOLUME} if s.state_volume_claim is not None else set()
+    for i, vol in enumerate(s.volumes):
+        name = vol.get("name")
+        if not isinstance(name, str) or label_problem(name):
+            bad(["volumes", i, "name"], f"volume {i} needs a 'name' that is a DNS-1123 label, got {name!r}")
+        elif name in volumes:
+            bad(["volumes", i, "name"], f"volume name {name!r} is used twice"
+                + (f" ({STATE_VOLUME!r} is the state volume)" if name == STATE_VOLUME else ""))
+        else:
+            volumes.add(name)
+    paths: set[str] = {plan.deployment.state_dir} if s.state_volume_claim is not None else set()
+    for i, mount in enumerate(s.volume_mounts):
+        name, path = mount.get("name"), mount.get("mountPath")
+        if name not in volumes:
+            bad(["volume_mounts", i, "name"], f"volume mount {i} names volume {name!r}, which is not in volumes",
+                "add it to targets.kubernetes.volumes")
+        if not isinstance(path, str) or not path.startswith("/"):
+            bad(["volume_mounts", i, "mountPath"], f"volume mount {i} needs an absolute 'mountPath', got {path!r}")
+        elif path in paths:
+            bad(["volume_mounts", i, "mountPath"], f"mount path {path!r} is mounted twice")
+        else:
+            paths.add(path)
+
+
+def _check_deployment(plan: Plan, diags: Diagnostics) -> None:
+    d = plan.deployment
+    for field in ("dativo_bin", "plan_path", "project_dir", "state_dir"):
+        found = _bad_char(getattr(d, field))
+        if found:
+            diags.error(codes.K8S_UNREPRESENTABLE, f"deploy.{field} holds {found}, which a Kubernetes container "
+                        "command or path cannot carry", Span.of_file("dativo.yaml"),
+                        path=json_path(["deploy", field]))
+
+
+def _check_schedules(plan: Plan, s: Settings, diags: Diagnostics) -> None:
+    seen: dict[tuple[str, str], str] = {}
+    for sid, entry in plan.schedules.items():
+        span = schedule_span(plan, sid, "name")
+        for what, value in (("tenant id", entry.tenant), ("schedule name", entry.name)):
+            problem = label_value_problem(value)
+            if problem:
+                diags.error(codes.K8S_NAME, f"{what} {value!r} of schedule {sid!r} {problem}, so Kubernetes "
+                            "cannot label its CronJob", span, hint="end names with a letter or digit")
+        namespace = for_tenant(s.namespace, entry.tenant)
+        for name in cronjob_names(entry):
+            problem = label_problem(name, CRONJOB_NAME_MAX)
+            if problem:
+                diags.error(codes.K8S_NAME, f"Kubernetes CronJob name {name!r} of schedule {sid!r} {problem} "
+                            f"(the controller appends 11 characters to name each Job)", span,
+                            hint="shorten the schedule name or the tenant id; dativo never truncates names")
+                continue
+            other = seen.setdefault((namespace, name), sid)
+            if other != sid:
+                diags.error(codes.K8S_NAME_COLLISION, f"schedules {other!r} and {sid!r} both map to Kubernetes "
+                            f"CronJob {namespace}/{name}", span,
+                            hint="names are lowercased and '_' becomes '-'; rename one of the schedules")
+        if len(entry.cron) > 1:
+            pair = shared_fire_time(entry.cron)
+            if pair:
+                diags.error(codes.K8S_INEXPRESSIBLE, f"schedule {sid!r}: cron lines {pair[0]!r} and {pair[1]!r} "
+                            "fire at the same time; Kubernetes runs one CronJob per line, so it would start "
+                            "two runs where the plan has one", span,
+                            hint="make the cron lines disjoint, or split them into two schedules")

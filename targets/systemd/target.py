@@ -1,0 +1,219 @@
+"""The systemd target: `systemd/dativo-<tenant>-<schedule>.service` + `.timer` per schedule.
+
+The service is Type=oneshot and runs `dativo run --plan <plan_path> --job <schedule id>` in the
+project directory. It passes no `--run-id`: a service started by a timer is not told the nominal
+fire time, so the runtime derives the run id from the schedule's most recent nominal fire time
+(its documented default). With `Persistent=true` a run missed during downtime starts once at boot
+and is still that logical run.
+"""
+
+from __future__ import annotations
+
+import functools
+import json
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+import pydantic
+
+from dativo.compiler import codes
+from dativo.compiler.diagnostics import Diagnostics, Span
+from dativo.compiler.plan import Plan, ScheduleEntry
+from dativo.targets.common import run_argv, schedule_span, settings_span
+
+from . import escape
+from .oncalendar import Inexpressible, to_oncalendar
+from .settings import Settings
+
+if TYPE_CHECKING:
+    import jinja2
+
+_BIN_PREFIXES = "-@:+!|"  # ExecStart= reads these at the start of the command as flags, even quoted
+
+
+@functools.lru_cache(maxsize=1)
+def _templates() -> tuple["jinja2.Template", "jinja2.Template"]:
+    import jinja2  # only when rendering: `dativo --help` stays free of jinja2
+
+    env = jinja2.Environment(loader=jinja2.PackageLoader("dativo.targets.systemd", "templates"),
+                             undefined=jinja2.StrictUndefined, keep_trailing_newline=True, autoescape=False)
+    return env.get_template("dativo.service.j2"), env.get_template("dativo.timer.j2")
+
+
+def unit_base(entry: ScheduleEntry) -> str:
+    """`dativo-<tenant>-<schedule>`, each part escaped as systemd-escape does ('-' is '\\x2d')."""
+    return f"dativo-{escape.unit_name_escape(entry.tenant)}-{escape.unit_name_escape(entry.name)}"
+
+
+def _runner_file(entry: ScheduleEntry) -> str:
+    """The runner file the schedule came from, for the units' header comment."""
+    return next((f for f in entry.inputs if f.endswith(("runner.yaml", "runner.yml"))), "configs/runner.yaml")
+
+
+def service_argv(plan: Plan, entry: ScheduleEntry) -> list[str]:
+    """run_argv without `--run-id`: the runtime derives it from the nominal fire time (see module doc)."""
+    argv = run_argv(plan, entry, "")
+    assert argv[-2] == "--run-id"
+    return argv[:-2]
+
+
+def _bin_problem(dativo_bin: str) -> str | None:
+    if not dativo_bin or dativo_bin[0] in _BIN_PREFIXES:
+        return "is empty or starts with a character ExecStart= reads as a flag"
+    if not escape.exec_word(dativo_bin) == dativo_bin:
+        return "holds characters ExecStart= cannot take in the executable (quotes, spaces, '%', '$', '\\', controls)"
+    if "/" in dativo_bin and not dativo_bin.startswith("/"):
+        return "is neither an absolute path nor a bare command name"
+    return None
+
+
+def _deployment_problems(plan: Plan) -> list[tuple[str, str, str]]:
+    """(setting, message, hint) for deployment values a unit cannot carry exactly."""
+    d = plan.deployment
+    out = []
+    problem = _bin_problem(d.dativo_bin)
+    if problem:
+        out.append(("deploy.dativo_bin", f"deploy.dativo_bin {d.dativo_bin!r} {problem}",
+                    "use an absolute path such as /usr/local/bin/dativo"))
+    if not d.project_dir.startswith("/") or escape.plain_value(d.project_dir) is None:
+        out.append(("deploy.project_dir",
+                    f"deploy.project_dir {d.project_dir!r} is not an absolute path without backslashes, control "
+                    "characters or surrounding spaces, so it cannot be systemd's WorkingDirectory=",
+                    "use an absolute path such as /srv/dativo"))
+    if "\x00" in d.plan_path or not _utf8(d.plan_path):
+        out.append(("deploy.plan_path", f"deploy.plan_path {d.plan_path!r} holds a NUL character or a lone "
+                    "surrogate, which no unit file can carry", None))
+    return out
+
+
+def _utf8(text: str) -> bool:
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
+def _settings(plan: Plan) -> Settings:
+    return Settings.model_validate(plan.targets.get("systemd", {}))
+
+
+class SystemdTarget:
+    name = "systemd"
+
+    def check(self, plan: Plan, diags: Diagnostics) -> None:
+        try:
+            settings = _settings(plan)
+        except pydantic.ValidationError as exc:
+            for err in exc.errors():
+                where = ".".join(str(p) for p in err["loc"]) or "systemd"
+                diags.error(codes.SYSTEMD_SETTINGS, f"invalid systemd setting {where!r}: {err['msg']}",
+                            settings_span(plan, "systemd", *err["loc"]), path=f"$.targets.systemd.{where}",
+                            hint="see the README, section Targets > systemd")
+            settings = None
+        if settings is not None and settings.environment_file is not None:
+            path = settings.environment_file
+            if not path.startswith("/") or escape.plain_value(path) is None:
+                diags.error(codes.SYSTEMD_SETTINGS,
+                            f"invalid systemd setting 'environment_file': {path!r} is not an absolute path without "
+                            "backslashes, control characters or surrounding spaces",
+                            settings_span(plan, "systemd", "environment_file"),
+                            path="$.targets.systemd.environment_file")
+        for setting, message, hint in _deployment_problems(plan):
+            diags.error(codes.SYSTEMD_UNREPRESENTABLE, message, Span.of_file("dativo.yaml"),
+                        path=f"$.{setting}", hint=hint)
+        seen: dict[str, str] = {}
+        for entry in plan.schedules.values():
+            self._check_entry(plan, entry, diags)
+            first = seen.setdefault(unit_base(entry), entry.id)
+            if first != entry.id:  # only names outside SAFE_NAME ('/' escapes to '-') can collide
+                diags.error(codes.SYSTEMD_NAME, f"schedules {first} and {entry.id} both map to systemd unit "
+                            f"{unit_base(entry)}.service", schedule_span(plan, entry.id, "name"),
+                            hint="rename one of the schedules")
+
+    def _check_entry(self, plan: Plan, entry: ScheduleEntry, diags: Diagnostics) -> None:
+        try:
+            to_oncalendar(entry.cron, entry.timezone)
+        except Inexpressible as exc:
+            diags.error(codes.SYSTEMD_INEXPRESSIBLE,
+                        f"systemd cannot run cron {' | '.join(entry.cron)!r} of schedule {entry.id} exactly: {exc}",
+                        schedule_span(plan, entry.id, "cron"),
+                        hint="spell the day fields out (e.g. '1-31', '0-6'), or drop the systemd target")
+        name = unit_base(entry) + ".service"
+        if len(name) > escape.UNIT_NAME_MAX:
+            diags.error(codes.SYSTEMD_NAME,
+                        f"unit name {name[:40] + '...'!r} of schedule {entry.id} is {len(name)} characters; "
+                        f"systemd allows {escape.UNIT_NAME_MAX}",
+                        schedule_span(plan, entry.id, "name"),
+                        hint="shorten the tenant or schedule name ('-' costs 4 characters: '\\x2d')")
+
+    def render(self, plan: Plan) -> dict[str, str]:
+        """Artifacts for a plan that passed check(); raises ValueError for values check() rejects."""
+        problems = _deployment_problems(plan)
+        if problems:
+            raise ValueError(problems[0][1])
+        settings = _settings(plan)
+        service_t, timer_t = _templates()
+        d = plan.deployment
+        common: dict[str, Any] = {
+            "working_directory": escape.plain_value(d.project_dir),
+            "extra": _extra_lines(settings),
+            "persistent": "true" if settings.persistent else "false",
+        }
+        units = [_unit_vars(plan, entry) for entry in plan.schedules.values()]
+        out: dict[str, str] = {}
+        for template in (service_t, timer_t):
+            for chunk in template.render(common, units=units, RS=_RS).split(_RS)[1:]:
+                path, _nl, content = chunk.partition("\n")
+                out[path] = content
+        return out
+
+
+_RS = "\x1e"  # splits one render into files; escaping keeps control characters out of every value
+
+
+@dataclass(frozen=True, slots=True)
+class _Unit:
+    """What the templates need of one schedule (attributes: Jinja finds them without a dict fallback)."""
+
+    path: str
+    source: str
+    schedule_id: str
+    timer: str
+    service: str
+    tags: str
+    description: str
+    exec_start: str
+    cron: str
+    calendar: list[str]
+    enabled: bool
+
+
+def _unit_vars(plan: Plan, entry: ScheduleEntry) -> _Unit:
+    base = unit_base(entry)
+    return _Unit(
+        path=f"systemd/{base}", source=escape.comment(_runner_file(entry)), schedule_id=escape.comment(entry.id),
+        timer=f"{base}.timer", service=f"{base}.service",
+        tags=escape.comment(json.dumps(entry.tags, sort_keys=True, ensure_ascii=True)),
+        description=escape.plain_value(escape.comment(f"dativo {entry.id}")) or "dativo schedule",
+        exec_start=escape.exec_line(service_argv(plan, entry)),
+        cron=escape.comment(" | ".join(entry.cron)), calendar=to_oncalendar(entry.cron, entry.timezone),
+        enabled=entry.enabled,
+    )
+
+
+def _extra_lines(settings: Settings) -> list[str]:
+    lines = []
+    if settings.user:
+        lines.append(f"User={settings.user}")
+    if settings.group:
+        lines.append(f"Group={settings.group}")
+    if settings.environment_file:
+        value = escape.plain_value(settings.environment_file)
+        if value is None or not value.startswith("/"):
+            raise ValueError(f"environment_file {settings.environment_file!r} cannot be written to a unit")
+        lines.append(f"EnvironmentFile={value}")
+    return lines
+
+
+TARGET = SystemdTarget()

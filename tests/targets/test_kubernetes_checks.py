@@ -1,0 +1,157 @@
+"""The Kubernetes target's diagnostics (DTV520-DTV524): what it cannot express is an error, never an approximation."""
+
+from __future__ import annotations
+
+import re
+import shutil
+import sys
+from pathlib import Path
+
+import pytest
+from hypothesis import given, settings, strategies as st
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # tests/: helpers
+
+from dativo.compiler import codes  # noqa: E402
+from dativo.compiler.diagnostics import Diagnostics  # noqa: E402
+from dativo.compiler.plan import Plan  # noqa: E402
+from dativo.targets.kubernetes import TARGET  # noqa: E402
+from helpers import EXAMPLES, dativo  # noqa: E402
+from test_kubernetes import docs_of, edge_plan, entry, examples_plan, plan_with, render  # noqa: E402
+
+_BASE = examples_plan()
+
+
+# ---------------------------------------------------------------- diagnostics
+
+def check(plan: Plan) -> list[tuple[str, str]]:
+    diags = Diagnostics()
+    TARGET.check(plan, diags)
+    return [(d.code, d.message) for d in diags.errors]
+
+
+def test_examples_and_edge_plan_are_clean() -> None:
+    assert check(examples_plan()) == [] and check(edge_plan()) == []
+
+
+@pytest.mark.parametrize("targets, fragment", [
+    ({"starting_deadline_seconds": 5}, "starting_deadline_seconds"),
+    ({"imagePullPolicy": "Always"}, "imagePullPolicy"),
+    ({"image_pull_policy": "Sometimes"}, "image_pull_policy"),
+    ({"namespace": "Dativo_{tenant}"}, "'Dativo_acme'"),
+    ({"namespace": "dativo-{tenant}-" + "x" * 60}, "Kubernetes allows 63"),
+    ({"env_from_secrets": ["{tenant}.{name}"]}, "'acme.{name}'"),
+    ({"resources": {"requests": {"cpu": "lots"}, "limits": {}}}, "quantity 'lots'"),
+    ({"volume_mounts": [{"name": "nope", "mountPath": "/x"}]}, "volume 'nope'"),
+    ({"volumes": [{"name": "dativo-state", "emptyDir": {}}]}, "used twice"),
+    ({"volumes": [{"name": "v", "emptyDir": {}}], "volume_mounts": [{"name": "v", "mountPath": "/app/state"}]},
+     "mounted twice"),
+    ({"image": "has space:1"}, "image reference"),
+    ({"volumes": [{"name": "v", "emptyDir": {"when": __import__("datetime").date(2024, 1, 1)}}]}, "holds a date"),
+    ({"node_selector": {"disk": "fast ssd"}}, "label value"),
+])
+def test_bad_settings_are_dtv520(targets: dict, fragment: str) -> None:
+    base = examples_plan()
+    found = check(base.model_copy(update={"targets": {"kubernetes": targets}}))
+    assert found and {c for c, _ in found} == {codes.K8S_SETTINGS}, found
+    assert any(fragment in m for _, m in found), found
+
+
+def test_unknown_setting_gets_a_did_you_mean() -> None:
+    diags = Diagnostics()
+    TARGET.check(examples_plan().model_copy(update={"targets": {"kubernetes": {"namespce": "x",
+                                                                               "resources": {"limit": {}}}}}), diags)
+    hints = sorted((d.json_path, d.hint) for d in diags.errors)
+    assert hints == [("$.targets.kubernetes.namespce", "did you mean 'namespace'?"),
+                     ("$.targets.kubernetes.resources.limit", "did you mean 'limits'?")]
+
+
+def test_long_or_unlabelable_names_are_dtv521() -> None:
+    base = examples_plan()
+    long = entry(base, "acme", "n" * 47, ["0 * * * *"])  # acme- + 47 = 52: fits
+    too_long = entry(base, "acme", "n" * 48, ["0 * * * *"])
+    ends_badly = entry(base, "acme", "nightly_", ["0 * * * *"])
+    two_lines = entry(base, "acme", "m" * 46, ["0 * * * *", "30 1 * * *"])  # + "-0": 53
+    found = check(plan_with(base, [long, too_long, ends_badly, two_lines]))
+    assert {c for c, _ in found} == {codes.K8S_NAME}
+    text = "\n".join(m for _, m in found)
+    assert "'acme." + "n" * 48 + "'" in text and "is 53 characters; Kubernetes allows 52" in text
+    assert "'acme.nightly_'" in text and "'acme." + "m" * 46 + "'" in text
+    assert "'acme." + "n" * 47 + "'" not in text
+
+
+def test_name_collisions_are_dtv522() -> None:
+    base = examples_plan()
+    a, b = entry(base, "acme", "a_b", ["0 * * * *"]), entry(base, "acme", "a-b", ["5 * * * *"])
+    c, d = entry(base, "acme", "x", ["0 * * * *", "30 1 * * *"]), entry(base, "acme", "x-1", ["7 * * * *"])
+    found = check(plan_with(base, [a, b, c, d]))
+    assert [code for code, _ in found] == [codes.K8S_NAME_COLLISION] * 2
+    assert "both map to Kubernetes CronJob dativo-acme/acme-a-b" in found[0][1] + found[1][1]
+    # per-tenant namespaces keep tenants apart; one shared namespace still does (names carry the tenant)
+    e, f = entry(base, "acme", "x", ["0 * * * *"]), entry(base, "globex", "x", ["0 * * * *"])
+    assert check(plan_with(base, [e, f], targets={"namespace": "shared"})) == []
+
+
+def test_overlapping_cron_lines_are_dtv523() -> None:
+    base = examples_plan()
+    found = check(plan_with(base, [entry(base, "acme", "x", ["0 * * * *", "0 0 * * *"])]))
+    assert found == [(codes.K8S_INEXPRESSIBLE, "schedule 'acme.x': cron lines '0 * * * *' and '0 0 * * *' fire at "
+                      "the same time; Kubernetes runs one CronJob per line, so it would start two runs where the "
+                      "plan has one")]
+
+
+def test_unrepresentable_deployment_is_dtv524() -> None:
+    base = examples_plan()
+    found = check(plan_with(base, [entry(base, "acme", "x", ["0 * * * *"])], plan_path="/app/\0plan.json"))
+    assert [c for c, _ in found] == [codes.K8S_UNREPRESENTABLE]
+
+
+def test_diagnostics_point_at_project_files() -> None:
+    base = examples_plan()
+    diags = Diagnostics()
+    schedules = [entry(base, "acme", "a_b", ["0 * * * *"]), entry(base, "acme", "a-b", ["1 * * * *"])]
+    TARGET.check(plan_with(base, schedules, targets={"namespace": "Bad"}), diags)
+    TARGET.check(plan_with(base, schedules), diags)
+    spans = {(d.code, d.span.file, d.span.line, d.json_path) for d in diags.errors}
+    assert spans == {(codes.K8S_SETTINGS, "dativo.yaml", 1, "$.targets.kubernetes.namespace"),
+                     (codes.K8S_NAME_COLLISION, "configs/runner.yaml", 1, "$")}
+
+
+def test_compile_reports_target_errors_through_the_cli(tmp_path: Path) -> None:
+    shutil.copytree(EXAMPLES, tmp_path / "p", ignore=shutil.ignore_patterns("generated"))
+    dy = tmp_path / "p" / "dativo.yaml"
+    dy.write_text(dy.read_text() + "targets:\n  kubernetes:\n    starting_deadline_seconds: 3\n")
+    run = dativo("compile", str(tmp_path / "p"), "--target", "kubernetes", "--out", str(tmp_path / "out"))
+    assert run.code == 1
+    # the compiler validates dativo.yaml against the target's Settings, at the value's position
+    line = len(dy.read_text().splitlines())
+    assert f"dativo.yaml:{line}:32: error DTV104: 'starting_deadline_seconds': Input should be greater" in run.out
+
+
+def test_numeric_quantities_are_written_as_strings() -> None:
+    base = examples_plan()
+    plan = plan_with(base, [entry(base, "acme", "x", ["0 * * * *"])],
+                     targets={"resources": {"requests": {"cpu": 1, "memory": "1Gi"}, "limits": {"cpu": 0.5}}})
+    d = docs_of(render(plan)["kubernetes/acme/x.yaml"])[0]
+    c = d["spec"]["jobTemplate"]["spec"]["template"]["spec"]["containers"][0]
+    assert c["resources"] == {"requests": {"cpu": "1", "memory": "1Gi"}, "limits": {"cpu": "0.5"}}
+    assert check(plan_with(base, [], targets={"resources": {"requests": {"cpu": True}}})) == [
+        (codes.K8S_SETTINGS, "invalid Kubernetes setting resources.requests.cpu: Input should be a valid string")]
+
+
+_safe_name = st.from_regex(r"\A[A-Za-z0-9][A-Za-z0-9_-]{0,62}\Z")
+
+
+@settings(max_examples=150, deadline=None)
+@given(tenant=_safe_name, name=_safe_name, lines=st.sampled_from([["0 * * * *"], ["0 0 * * *", "30 1 * * *"]]))
+def test_names_the_check_accepts_are_valid_kubernetes_names(tenant: str, name: str, lines: list[str]) -> None:
+    base = _BASE
+    plan = plan_with(base, [entry(base, tenant, name, lines)])
+    if check(plan):
+        return
+    for d in docs_of(TARGET.render(plan)[f"kubernetes/{tenant}/{name}.yaml"]):
+        assert re.fullmatch(r"[a-z0-9]([-a-z0-9]*[a-z0-9])?", d["metadata"]["name"])
+        assert len(d["metadata"]["name"]) <= 52 and len(d["metadata"]["namespace"]) <= 63
+        assert re.fullmatch(r"[a-z0-9]([-a-z0-9]*[a-z0-9])?", d["metadata"]["namespace"])
+        for value in d["metadata"]["labels"].values():
+            assert len(value) <= 63 and re.fullmatch(r"(([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9])?", value)

@@ -1,0 +1,129 @@
+"""The systemd units against the real systemd 252 tools: `systemd-analyze verify` and `systemd-escape`.
+
+verify runs with `--root` on a copy of the host's unit directory, so targets like timers.target
+resolve and the `dativo` executable only has to exist inside that root; any stderr is a failure.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+from pathlib import Path
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from dativo.compiler.pipeline import compile_project
+from dativo.compiler.plan import Plan
+from dativo.targets.systemd import TARGET
+from dativo.targets.systemd.escape import exec_word, unit_name_escape
+from test_systemd import edge_plan
+
+REPO = Path(__file__).resolve().parents[2]
+ANALYZE, ESCAPE = shutil.which("systemd-analyze"), shutil.which("systemd-escape")
+SYSTEM_UNITS = Path("/usr/lib/systemd/system")
+
+pytestmark = pytest.mark.slow
+needs_analyze = pytest.mark.skipif(ANALYZE is None or not SYSTEM_UNITS.is_dir(),
+                                   reason="systemd-analyze or /usr/lib/systemd/system is missing (package systemd)")
+needs_escape = pytest.mark.skipif(ESCAPE is None, reason="systemd-escape is missing (package systemd)")
+ENV = {**os.environ, "SYSTEMD_COLORS": "0", "SYSTEMD_PAGER": "", "SYSTEMD_LOG_COLOR": "0"}
+
+
+@pytest.fixture(scope="module")
+def examples_plan() -> Plan:
+    result = compile_project(REPO / "examples", emit=False)
+    assert result.plan is not None
+    return result.plan
+
+
+def _root(tmp: Path, executables: list[str], dirs: list[str]) -> Path:
+    """A root with the host's unit files, the given executables (empty scripts) and directories."""
+    root = tmp / "root"
+    shutil.copytree(SYSTEM_UNITS, root / "usr/lib/systemd/system", symlinks=True)
+    for exe in executables:
+        path = root / exe.lstrip("/")
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text("#!/bin/sh\n")
+        path.chmod(0o755)
+    for d in dirs:
+        (root / d.lstrip("/")).mkdir(parents=True, exist_ok=True)
+    (root / "etc/systemd/system").mkdir(parents=True, exist_ok=True)
+    return root
+
+
+def _verify(root: Path, files: dict[str, str]) -> subprocess.CompletedProcess[str]:
+    unit_dir = root / "etc/systemd/system"
+    for path, content in files.items():
+        (unit_dir / Path(path).name).write_text(content, "utf-8")
+    units = sorted(f"/etc/systemd/system/{Path(p).name}" for p in files)
+    return subprocess.run([ANALYZE, "verify", f"--root={root}", *units], capture_output=True, text=True,
+                          env=ENV, timeout=120)
+
+
+@needs_analyze
+def test_verify_examples(tmp_path: Path, examples_plan: Plan) -> None:
+    files = TARGET.render(examples_plan)
+    root = _root(tmp_path, ["/usr/bin/dativo"], [examples_plan.deployment.project_dir])
+    p = _verify(root, files)
+    assert (p.returncode, p.stdout, p.stderr) == (0, "", "")
+
+
+@needs_analyze
+def test_verify_edge_cases(tmp_path: Path, examples_plan: Plan) -> None:
+    plan = edge_plan(examples_plan)
+    root = _root(tmp_path, [plan.deployment.dativo_bin], [plan.deployment.project_dir])
+    (root / "etc/dativo").mkdir(parents=True)
+    (root / "etc/dativo/secrets 100%.env").write_text("")
+    p = _verify(root, TARGET.render(plan))
+    assert (p.returncode, p.stdout, p.stderr) == (0, "", "")
+
+
+@needs_analyze
+def test_verify_fails_when_it_should(tmp_path: Path, examples_plan: Plan) -> None:
+    """The verify harness can fail: a missing executable and an unknown key are reported."""
+    files = TARGET.render(examples_plan)
+    root = _root(tmp_path, [], [])
+    name = "systemd/dativo-acme-orders_csv_morning.timer"
+    broken = {name: files[name].replace("AccuracySec=1s", "AccuracySec=1s\nBogus=1"),
+              "systemd/dativo-acme-orders_csv_morning.service": files["systemd/dativo-acme-orders_csv_morning.service"]}
+    p = _verify(root, broken)
+    assert "Unknown key 'Bogus'" in p.stderr and "dativo" in p.stderr
+
+
+@needs_analyze
+def test_exec_word_is_unquoted_by_systemd_as_written(tmp_path: Path) -> None:
+    """systemd's own parser reads our quoting back to the exact word.
+
+    As the first word of ExecStart=, a word with special characters is refused, and systemd
+    quotes the word as it parsed it: quotes, backslashes, '%%', C escapes, spaces, tabs, newlines
+    and non-ASCII must come back exactly. ('$' is left out: systemd expands variables only in
+    the arguments, where `$$` is right; dativo_bin may not hold '$', DTV527.)
+    """
+    names = ["/opt/we ird/dat\"ivo", "/opt/100%/d\\ativo", "/opt/tab\there/caf\u00e9 \U0001f600",
+             "/opt/'single'/x;y", "/opt/new\nline/d", "/opt/%h/\\n"]
+    root = _root(tmp_path, [], [])
+    files = {f"t{i}.service": f"[Service]\nType=oneshot\nExecStart={exec_word(n)} --flag {exec_word(n)}\n"
+             for i, n in enumerate(names)}
+    p = _verify(root, files)
+    for i, name in enumerate(names):
+        assert f"/t{i}.service:3: Executable name contains special characters: {name}\n" in p.stderr, p.stderr
+
+
+@needs_escape
+@settings(max_examples=150, deadline=None)
+@given(st.lists(st.text(min_size=1, max_size=20).filter(lambda s: "\x00" not in s and "-" != s[0]), min_size=1,
+                max_size=8))
+def test_unit_name_escape_matches_systemd_escape(texts: list[str]) -> None:
+    p = subprocess.run([ESCAPE, "--", *texts], capture_output=True, text=True, env=ENV, timeout=30)
+    assert p.returncode == 0, p.stderr
+    assert p.stdout.rstrip("\n").split(" ") == [unit_name_escape(t) for t in texts]
+
+
+@needs_escape
+def test_unit_name_escape_matches_systemd_escape_on_tenant_names() -> None:
+    texts = ["acme", "my-tenant", "a_b", "Team42", ".dot", "x/y", "caf\u00e9", "a b", "back\\slash", "%n"]
+    p = subprocess.run([ESCAPE, "--", *texts], capture_output=True, text=True, env=ENV, timeout=30)
+    assert p.stdout.rstrip("\n").split(" ") == [unit_name_escape(t) for t in texts]
