@@ -255,8 +255,11 @@ def report(base: Path, sizes: Sequence[int], quick: bool) -> int:
     shutil.rmtree(smoke, ignore_errors=True)
     generate(smoke, 6 * len(TIMINGS))  # every job kind with every timing
     _, proc = run([DATIVO, "validate", str(smoke)])
-    if proc.returncode or proc.stdout.strip() or proc.stderr.strip():
-        fail("dativo validate on the generated project (it must report nothing)", proc)
+    # the stripe (airbyte) and postgres (meltano) recipes warn DTV218; anything else stops the run
+    others = [line for line in proc.stdout.splitlines() if (": error " in line or ": warning " in line)
+              and "warning DTV218" not in line]
+    if proc.returncode or others or proc.stderr.strip():
+        fail("dativo validate on the generated project (it must report only DTV218 warnings)", proc)
 
     print(f"dativo compile benchmark ({'quick' if quick else 'full'}; {os.cpu_count()} CPUs; "
           f"best of {RUNS} fresh subprocesses, wall clock; targets: plan.json only)\n"

@@ -50,7 +50,9 @@ def schedule_span(plan: Plan, schedule_id: str, *fields: str) -> Span:
     span = locator("schedule", schedule_id, fields) if locator else None
     if span is not None:
         return span
-    runners = sorted(k for k in plan.inputs if k.endswith("runner.yaml") or k.endswith("runner.yml"))
+    entry = plan.schedules.get(schedule_id)
+    # every schedule's inputs name the runner file (a short list; plan.inputs may hold thousands)
+    runners = [k for k in (entry.inputs if entry else ()) if k.endswith(("runner.yaml", "runner.yml"))]
     return Span.of_file(runners[0] if runners else RUNNER_DEFAULT)
 
 
