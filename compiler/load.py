@@ -150,12 +150,17 @@ def _children(node: Node) -> list[Node]:
 class _Builder:
     def __init__(self, doc: Document, diags: Diagnostics):
         self.doc, self.diags, self.file = doc, diags, doc.path
+        self.spans, self.key_spans = doc.spans, doc.key_spans
 
     def build(self, node: Node, path: PathT, depth: int = 0) -> Any:
+        # the hottest loop of a compile: marks and tags are read inline rather than through _marks/_tag
         if depth > MAX_DEPTH:
             raise _LoadError(codes.ALIAS_BOMB, f"document nests deeper than {MAX_DEPTH} levels", node)
-        self.doc.spans[path] = _marks(node)
-        tag = _tag(node)
+        s, e = node.start_mark, node.end_mark
+        self.spans[path] = (s.line + 1, s.column + 1, e.line + 1, e.column + 1)
+        tag = _TAG_TEXT.get(id(node.ctag)) or str(node.ctag)
+        if tag == _STR and isinstance(node, ScalarNode):
+            return node.value
         if tag not in _ALLOWED_TAGS:
             raise _LoadError(
                 codes.UNSAFE_TAG,
@@ -173,8 +178,9 @@ class _Builder:
         out: dict[str, Any] = {}
         first_seen: dict[str, Node] = {}
         merged: dict[str, Any] = {}
+        key_spans, build = self.key_spans, self.build
         for key_node, value_node in node.value:
-            if _tag(key_node) == _MERGE:
+            if key_node.value == "<<" and _tag(key_node) == _MERGE:
                 merged.update(self._merge_sources(value_node, path, depth))
                 continue
             if not isinstance(key_node, ScalarNode):
@@ -190,8 +196,10 @@ class _Builder:
                 )
                 continue
             first_seen[key] = key_node
-            self.doc.key_spans[path + (key,)] = _marks(key_node)
-            out[key] = self.build(value_node, path + (key,), depth + 1)
+            key_path = path + (key,)
+            s, e = key_node.start_mark, key_node.end_mark
+            key_spans[key_path] = (s.line + 1, s.column + 1, e.line + 1, e.column + 1)
+            out[key] = build(value_node, key_path, depth + 1)
         # YAML merge keys (<<): explicit keys win over merged ones
         for key, value in merged.items():
             out.setdefault(key, value)

@@ -131,7 +131,7 @@ PARALLEL_MIN_FILES = 300
 
 
 def _read_many(reader: _Reader, rels: list[str], model: type[M], what: str) -> list[tuple[str, Loaded]]:
-    """Read many files of one kind; on a multi-core machine that can fork, half are loaded by a worker.
+    """Read many files of one kind; on a multi-core machine that can fork, most are loaded by a worker.
 
     Loading (YAML composition and our span builder) is interpreter-bound, so threads would not help.
     The worker only loads (documents are cheap to send back; validated models are not): the parent
@@ -139,23 +139,28 @@ def _read_many(reader: _Reader, rels: list[str], model: type[M], what: str) -> l
     """
     if len(rels) < PARALLEL_MIN_FILES or (os.cpu_count() or 1) < 2 or "fork" not in mp.get_all_start_methods():
         return [(rel, lo) for rel in rels if (lo := reader.read(rel, model, what)) is not None]
-    half = len(rels) // 2
+    # the parent also validates every file and unpickles the worker's documents: the worker loads more
+    half = len(rels) * 2 // 5
     ctx = mp.get_context("fork")
     receive, send = ctx.Pipe(duplex=False)
     # fork: the worker inherits the project as it is; only its documents cross the pipe
-    worker = ctx.Process(target=_worker, args=(send, reader.p, rels[half:]), daemon=True)
+    worker = ctx.Process(target=_worker, args=(send, reader.p, rels[half:]), daemon=True)  # 60 %
     worker.start()
     send.close()
-    mine = _load_chunk(reader.p, rels[:half])
-    try:
-        theirs = receive.recv()
-    except EOFError:  # the worker died (killed, out of memory): load its half here
-        theirs = _load_chunk(reader.p, rels[half:])
-    worker.join()
     out: list[tuple[str, Loaded]] = []
-    for docs, diags in (mine, theirs):
+
+    def accept(chunk: tuple[list[tuple[str, Document | None]], list]) -> None:
+        docs, diags = chunk
         reader.diags.extend(diags)
         out.extend((rel, lo) for rel, doc in docs if (lo := reader.accept(rel, doc, model, what)) is not None)
+
+    accept(_load_chunk(reader.p, rels[:half]))  # validated while the worker still loads
+    try:
+        theirs = receive.recv()
+    except EOFError:  # the worker died (killed, out of memory): load its share here
+        theirs = _load_chunk(reader.p, rels[half:])
+    worker.join()
+    accept(theirs)
     return out
 
 
