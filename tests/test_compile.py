@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import shutil
 from pathlib import Path
 
@@ -147,3 +148,25 @@ def test_check_cache_never_hides_a_change(project: Path, tmp_path: Path) -> None
     plan = project / "generated" / "plan.json"
     plan.write_text(plan.read_text() + " ")
     assert dativo("compile", ".", "--check", cwd=project, env=env).code == 1
+
+
+def test_check_cache_trusts_output_stats_only_from_before_the_check(project: Path, tmp_path: Path) -> None:
+    """Outputs older than the check are recorded by stat; an edit changes size or mtime and is caught."""
+    env = {"XDG_CACHE_HOME": str(tmp_path / "cache")}
+    out = project / "generated"
+    old = 1_600_000_000
+    for f in out.rglob("*"):
+        if f.is_file():
+            os.utime(f, (old, old))
+    r = dativo("compile", ".", "--check", cwd=project, env=env)
+    assert r.code == 0 and r.out.count("warning DTV218") == ENGINE_WARNINGS
+    [record] = (tmp_path / "cache" / "dativo").glob("check-*.json")
+    outputs = json.loads(record.read_text())["outputs"]
+    assert outputs and all(v.startswith("stat:") for v in outputs.values())
+    cached = dativo("compile", ".", "--check", cwd=project, env=env)
+    assert (cached.code, cached.out) == (0, r.out)  # served by the cache, warnings replayed
+    unit = sorted((out / "systemd").glob("*.timer"))[0]
+    text = unit.read_text()
+    unit.write_text(text.replace("AccuracySec=1s", "AccuracySec=9s"))  # same size, new mtime
+    stale = dativo("compile", ".", "--check", cwd=project, env=env)
+    assert stale.code == 1 and "DTV601" in stale.out

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import sys
+import time
 from pathlib import Path
 
 from ..cli import EXIT_FAIL, EXIT_OK, UsageError
@@ -12,6 +13,7 @@ from .common import emit, project_root, render
 
 
 def main(args: argparse.Namespace) -> int:
+    started_ns = time.time_ns()
     root = project_root(args.project)
     cache = None
     if args.check and not args.no_cache:
@@ -42,7 +44,7 @@ def main(args: argparse.Namespace) -> int:
                 sys.stdout.write(report.diff if report.diff.endswith("\n") else report.diff + "\n")
             return EXIT_FAIL
         if cache is not None:
-            _remember(cache, result, out_dir, render(diags, args.format))
+            _remember(cache, result, out_dir, render(diags, args.format), started_ns)
         return EXIT_OK
     try:
         written, removed = write_artifacts(out_dir, result.artifacts)
@@ -54,10 +56,10 @@ def main(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
-def _remember(cache, result, out_dir: Path, report: str) -> None:
+def _remember(cache, result, out_dir: Path, report: str, started_ns: int) -> None:
     project = result.project
     paths = project.settings.paths
     folders = [paths.connectors, paths.assets, paths.jobs, paths.dags]
     singles = ["dativo.yaml", paths.runner, paths.registry or "registry/connectors.yaml"]
     inputs = {rel: d.removeprefix("sha256:") for rel, d in project.digests.items() if not rel.startswith("<")}
-    cache.store(out_dir, folders, singles, inputs, result.artifacts, report)
+    cache.store(out_dir, folders, singles, inputs, result.artifacts, report, started_ns)
