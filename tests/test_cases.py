@@ -29,7 +29,6 @@ import re
 import shutil
 import subprocess
 import sys
-import time
 import traceback
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
@@ -297,29 +296,26 @@ def test_secret_values_are_never_printed(case: str, results) -> None:
             assert secret not in run.stdout and secret not in run.stderr
 
 
-def test_alias_bomb_fails_in_under_a_second(tmp_path: Path) -> None:
+def test_alias_bomb_is_refused_before_any_expansion(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Fails fast in bounded work, counted rather than timed: the guard walks each node once (aliases
+    are sized, not followed) and the value builder, which would expand them, never runs on the bomb."""
+    from dativo.compiler import load
     from dativo.compiler.pipeline import compile_project
 
     project = assemble("DTV003_billion_laughs_job", tmp_path / "project")
-    started = time.perf_counter()
+    built: list[str] = []
+    real_build = load._Builder.build
+
+    def counting_build(self, node, path, depth=0):  # type: ignore[no-untyped-def]
+        if depth == 0:
+            built.append(self.file)
+        return real_build(self, node, path, depth)
+
+    monkeypatch.setattr(load._Builder, "build", counting_build)
     result = compile_project(project, emit=False, cwd=project)
-    elapsed = time.perf_counter() - started
     assert [d.code for d in result.diags.errors] == [codes.ALIAS_BOMB]
-    assert elapsed < 1.0, f"the alias bomb took {elapsed:.2f} s"
-
-
-def test_alias_bomb_adds_under_a_second_to_the_cli(tmp_path: Path) -> None:
-    """The same bound through `dativo validate`, net of interpreter start-up (a clean run of the base)."""
-    bomb = assemble("DTV003_billion_laughs_job", tmp_path / "bomb")
-    clean = assemble(None, tmp_path / "clean")
-    run_cli(clean)  # warm the OS caches
-    timings = {}
-    for name, project in (("clean", clean), ("bomb", bomb)):
-        started = time.perf_counter()
-        run = run_cli(project)
-        timings[name] = time.perf_counter() - started
-        assert run.returncode == (1 if name == "bomb" else 0)
-    assert timings["bomb"] - timings["clean"] < 1.0, timings
+    bomb = result.diags.errors[0].span.file
+    assert bomb not in built and len(built) > 5  # every other file was built; the bomb was not
 
 
 @pytest.mark.parametrize("case", [c for c in CASE_NAMES if c.startswith(codes.DST_TRANSITION)])
