@@ -129,10 +129,6 @@ def golden(artifacts: dict[str, str], file_regression, prefix: str) -> None:
 
 # ---------------------------------------------------------------- golden
 
-def test_examples_golden(file_regression) -> None:
-    golden(render(examples_plan()), file_regression, "examples")
-
-
 def test_edge_cases_golden(file_regression) -> None:
     golden(render(edge_plan()), file_regression, "edge")
 
@@ -142,6 +138,7 @@ def test_minimal_pod_golden(file_regression) -> None:
 
 
 def test_committed_example_output_is_this_target_s_render() -> None:
+    """examples/generated/ is the examples' golden: reviewed in git, kept fresh by compile --check."""
     committed = EXAMPLES / "generated"
     for path, content in render(examples_plan()).items():
         assert (committed / path).read_text("utf-8") == content, path
