@@ -20,7 +20,8 @@ _DEPS = ("pydantic", "pydantic-core", "ruamel.yaml", "croniter", "networkx", "ji
 _PACKAGE_DIRS = ("compiler", "targets", "runtime", "registry")
 
 
-def _cache_dir() -> Path:
+def cache_home() -> Path:
+    """dativo's folder in the user's cache dir (XDG_CACHE_HOME, else ~/.cache)."""
     base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
     return Path(base) / "dativo"
 
@@ -96,7 +97,7 @@ class CheckCache:
     def __init__(self, root: Path, options: list[str]):
         self.root = root.resolve()
         key = json.dumps([str(self.root), options, _tool_fingerprint()])
-        self.path = _cache_dir() / f"check-{hashlib.sha256(key.encode()).hexdigest()[:32]}.json"
+        self.path = cache_home() / f"check-{hashlib.sha256(key.encode()).hexdigest()[:32]}.json"
 
     def hit(self) -> str | None:
         """The recorded report, only when the recorded inputs and outputs are exactly what is on disk now."""

@@ -72,11 +72,25 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+#: short batch commands: they run with the cyclic garbage collector paused (see _run)
+_BATCH = frozenset({"compile", "validate", "schema"})
+
+
 def _run(name: str):
     def call(args: argparse.Namespace) -> int:
+        import gc
         import importlib
 
-        return importlib.import_module(f"dativo.compiler.commands.{name}").main(args)
+        if name not in _BATCH or not gc.isenabled():
+            return importlib.import_module(f"dativo.compiler.commands.{name}").main(args)
+        # A compile allocates millions of objects and frees nearly all of them by reference counting;
+        # the cyclic collector kept rescanning the growing heap of loaded documents, which cost a
+        # quarter of a 2,000-job compile for about 10 % less peak memory. `dativo run` keeps it.
+        gc.disable()
+        try:
+            return importlib.import_module(f"dativo.compiler.commands.{name}").main(args)
+        finally:
+            gc.enable()
 
     return call
 

@@ -10,7 +10,7 @@ from dativo.runtime.spec import JobSpec, RetrySpec
 from .checks import capabilities, dags, runtime_support, schedules, secrets, tenancy
 from .checks.schedules import ResolvedSchedule
 from .diagnostics import Diagnostics, Span
-from .jobspec import build_spec, merge
+from .jobspec import SpecMemo, build_spec, merge
 from .models.common import RetryConfig
 from .plan import DagEntry, Deployment, Plan, ScheduleEntry, TenantEntry
 from .project import Project, load_project
@@ -38,11 +38,12 @@ def compile_project(root: Path, *, targets: list[str] | None = None, mode: str |
     resolved = Resolver(project, diags).resolve_all()
     merged = [(rj, merge(rj)) for rj in resolved]
     specs: dict[str, JobSpec] = {}
+    memo = SpecMemo()
     for rj, mg in merged:
         capabilities.run(rj, mg, mode, diags)
         runtime_support.run(rj, diags)
         runtime_support.engines(rj, diags)
-        spec = build_spec(rj, mg, project, retry_default, diags)
+        spec = build_spec(rj, mg, project, retry_default, diags, memo)
         if spec is not None:
             specs[rj.job.rel] = spec
     tenancy.run(project, merged, diags)

@@ -30,7 +30,7 @@ def _fields(obj: object) -> dict:
 
 
 class PlanModel(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, defer_build=True)
 
 
 class ScheduleEntry(PlanModel):

@@ -15,7 +15,7 @@ ENGINES: tuple[str, ...] = Engine.__args__  # type: ignore[attr-defined]
 class Model(BaseModel):
     """Strict and closed: unknown keys are errors, and YAML text is never coerced to numbers."""
 
-    model_config = ConfigDict(extra="forbid", strict=True, populate_by_name=True, frozen=False)
+    model_config = ConfigDict(extra="forbid", strict=True, populate_by_name=True, frozen=False, defer_build=True)
 
 
 class EngineBlock(Model):

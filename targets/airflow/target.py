@@ -12,6 +12,7 @@ import json
 import re
 from dataclasses import dataclass
 from functools import lru_cache
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 from pydantic import ValidationError
@@ -56,13 +57,9 @@ class _Dag:
 @lru_cache(maxsize=1)
 def _template() -> "jinja2.Template":
     # jinja2 is imported only when the target renders (`dativo --help` stays light); compiled once per process
-    import jinja2
+    from dativo.targets.templates import environment
 
-    env = jinja2.Environment(
-        loader=jinja2.PackageLoader("dativo.targets.airflow", "templates"),
-        undefined=jinja2.StrictUndefined, keep_trailing_newline=True, autoescape=False,
-    )
-    return env.get_template("dativo_runner_dags.py.j2")
+    return environment(Path(__file__).parent / "templates").get_template("dativo_runner_dags.py.j2")
 
 
 def dag_id(settings: Settings, entry: ScheduleEntry) -> str:

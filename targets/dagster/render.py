@@ -12,10 +12,9 @@ import re
 from pathlib import Path
 from typing import Any
 
-import jinja2
-
 from dativo.compiler.plan import Plan, ScheduleEntry
 from dativo.targets.common import run_argv
+from dativo.targets.templates import environment
 
 from . import names
 from .check import settings_of
@@ -70,14 +69,7 @@ def yaml_scalar(value: str | int | bool) -> str:
     return '"' + "".join(out) + '"'
 
 
-_ENV = jinja2.Environment(
-    loader=jinja2.FileSystemLoader(str(Path(__file__).parent / "templates")),
-    undefined=jinja2.StrictUndefined,
-    keep_trailing_newline=True,
-    trim_blocks=True,
-    lstrip_blocks=True,
-    autoescape=False,
-)
+_ENV = environment(Path(__file__).parent / "templates", trim_blocks=True)
 _ENV.filters["py"] = py_literal
 _ENV.filters["yaml"] = yaml_scalar
 _DEFINITIONS = _ENV.get_template("definitions.py.j2")

@@ -13,18 +13,16 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from jinja2 import Environment, FileSystemLoader, StrictUndefined
-
 from dativo.compiler.plan import Plan, ScheduleEntry
 from dativo.targets.common import run_argv
+from dativo.targets.templates import environment
 
 from .cronlines import kubernetes_cron
 from .names import cronjob_names, for_tenant
 from .settings import Settings
 from .yamlout import block, string
 
-_ENV = Environment(loader=FileSystemLoader(Path(__file__).parent / "templates"), undefined=StrictUndefined,
-                   keep_trailing_newline=True, trim_blocks=True, lstrip_blocks=True, autoescape=False)
+_ENV = environment(Path(__file__).parent / "templates", trim_blocks=True)
 _KUSTOMIZATION = _ENV.get_template("kustomization.yaml")
 _SCHEDULE_FIELDS = (
     "name", "namespace", "labels_4", "annotations_4", "schedule", "timezone", "concurrency_policy",

@@ -12,6 +12,7 @@ from __future__ import annotations
 import functools
 import json
 from dataclasses import dataclass
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import pydantic
@@ -33,10 +34,9 @@ _BIN_PREFIXES = "-@:+!|"  # ExecStart= reads these at the start of the command a
 
 @functools.lru_cache(maxsize=1)
 def _templates() -> tuple["jinja2.Template", "jinja2.Template"]:
-    import jinja2  # only when rendering: `dativo --help` stays free of jinja2
+    from dativo.targets.templates import environment  # only when rendering: `dativo --help` stays free of jinja2
 
-    env = jinja2.Environment(loader=jinja2.PackageLoader("dativo.targets.systemd", "templates"),
-                             undefined=jinja2.StrictUndefined, keep_trailing_newline=True, autoescape=False)
+    env = environment(Path(__file__).parent / "templates")
     return env.get_template("dativo.service.j2"), env.get_template("dativo.timer.j2")
 
 
