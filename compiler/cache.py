@@ -97,7 +97,7 @@ class CheckCache:
     def __init__(self, root: Path, options: list[str]):
         self.root = root.resolve()
         key = json.dumps([str(self.root), options, _tool_fingerprint()])
-        self.path = cache_home() / f"check-{hashlib.sha256(key.encode()).hexdigest()[:32]}.json"
+        self.path = cache_home() / "checks" / f"check-{hashlib.sha256(key.encode()).hexdigest()[:32]}.json"
 
     def hit(self) -> str | None:
         """The recorded report, only when the recorded inputs and outputs are exactly what is on disk now."""
