@@ -16,6 +16,8 @@ import sys
 from importlib import metadata
 from pathlib import Path
 
+from .write import existing_files
+
 _DEPS = ("pydantic", "pydantic-core", "ruamel.yaml", "croniter", "networkx", "jinja2", "tzdata")
 _PACKAGE_DIRS = ("compiler", "targets", "runtime", "registry")
 
@@ -79,17 +81,10 @@ def _outputs(out_dir: Path, recorded: dict[str, str]) -> dict[str, str] | None:
     if not out_dir.is_dir():
         return None
     out: dict[str, str] = {}
-    stack = [("", str(out_dir))]
-    while stack:  # os.scandir, not Path.rglob: a third of the time on 6,000 files
-        prefix, folder = stack.pop()
-        with os.scandir(folder) as entries:
-            for entry in entries:
-                rel = prefix + entry.name
-                if entry.is_dir(follow_symlinks=False):
-                    stack.append((rel + "/", entry.path))
-                elif entry.is_file():
-                    was = recorded.get(rel, "")
-                    out[rel] = _stat_key(entry.stat()) if was.startswith("stat:") else _digest(Path(entry.path))
+    for rel, entry in existing_files(out_dir).items():
+        if entry.is_file():
+            was = recorded.get(rel, "")
+            out[rel] = _stat_key(entry.stat()) if was.startswith("stat:") else _digest(Path(entry.path))
     return out
 
 

@@ -24,17 +24,22 @@ class Drift:
 
 
 def check(out_dir: Path, shown: str, artifacts: dict[str, str], diags: Diagnostics) -> Drift:
-    present = existing_files(out_dir)
+    on_disk = existing_files(out_dir)
+    present = set(on_disk)
     changed: list[str] = []
     diff_parts: list[str] = []
     for rel in sorted(set(artifacts) & present):
-        path = out_dir / rel
         want = artifacts[rel]
         try:
-            have = path.read_bytes().decode("utf-8")
-        except (OSError, UnicodeDecodeError):
-            have = None
-        if have != want:
+            with open(on_disk[rel].path, "rb") as fh:
+                raw = fh.read()
+        except OSError:
+            raw = None
+        if raw != want.encode("utf-8"):  # bytes compared: decoding 6,000 equal files would be wasted
+            try:
+                have = raw.decode("utf-8") if raw is not None else None
+            except UnicodeDecodeError:
+                have = None
             changed.append(rel)
             diff_parts.extend(difflib.unified_diff(
                 (have or "").splitlines(keepends=True), want.splitlines(keepends=True),

@@ -133,7 +133,7 @@ def test_help_imports_no_heavy_modules() -> None:
 def test_check_cache_never_hides_a_change(project: Path, tmp_path: Path) -> None:
     env = {"XDG_CACHE_HOME": str(tmp_path / "cache")}
     assert dativo("compile", ".", "--check", cwd=project, env=env).code == 0
-    assert list((tmp_path / "cache" / "dativo").glob("check-*.json")), "a clean check is remembered"
+    assert list((tmp_path / "cache" / "dativo" / "checks").glob("check-*.json")), "a clean check is remembered"
     assert dativo("compile", ".", "--check", cwd=project, env=env).code == 0  # served by the cache
     runner = project / "configs" / "runner.yaml"
     good = runner.read_text()
@@ -160,7 +160,7 @@ def test_check_cache_trusts_output_stats_only_from_before_the_check(project: Pat
             os.utime(f, (old, old))
     r = dativo("compile", ".", "--check", cwd=project, env=env)
     assert r.code == 0 and r.out.count("warning DTV218") == ENGINE_WARNINGS
-    [record] = (tmp_path / "cache" / "dativo").glob("check-*.json")
+    [record] = (tmp_path / "cache" / "dativo" / "checks").glob("check-*.json")
     outputs = json.loads(record.read_text())["outputs"]
     assert outputs and all(v.startswith("stat:") for v in outputs.values())
     cached = dativo("compile", ".", "--check", cwd=project, env=env)
