@@ -72,8 +72,10 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-#: short batch commands: they run with the cyclic garbage collector paused (see _run)
+#: short batch commands: they run with the cyclic garbage collector paused (see _run), and the
+#: console script leaves without tearing the heap down (see entry)
 _BATCH = frozenset({"compile", "validate", "schema"})
+_ran_batch = False
 
 
 def _run(name: str):
@@ -81,6 +83,8 @@ def _run(name: str):
         import gc
         import importlib
 
+        global _ran_batch
+        _ran_batch = name in _BATCH
         if name not in _BATCH or not gc.isenabled():
             return importlib.import_module(f"dativo.compiler.commands.{name}").main(args)
         # A compile allocates millions of objects and frees nearly all of them by reference counting;
@@ -115,5 +119,23 @@ def main(argv: Sequence[str] | None = None) -> int:
         return EXIT_USAGE
 
 
+def entry() -> None:
+    """The `dativo` console script: main(), then exit.
+
+    After a batch command nothing is left to clean up (files are written and closed, the worker
+    joined), so the process ends with os._exit once output is flushed: finalizing the interpreter
+    would free a compile's objects one by one and collect them again, about 0.1 s on 2,000 jobs.
+    """
+    code = main()
+    if not _ran_batch:
+        sys.exit(code)
+    try:
+        sys.stdout.flush()
+        sys.stderr.flush()
+    except BrokenPipeError:
+        code = code or EXIT_FAIL
+    os._exit(code)
+
+
 if __name__ == "__main__":  # pragma: no cover
-    sys.exit(main())
+    entry()

@@ -116,52 +116,85 @@ def load_project(root: Path, diags: Diagnostics, cwd: Path | None = None) -> Pro
     for rel in reader.glob(paths.assets, "**/*"):
         if (a := reader.read(rel, None, "asset")) is not None:
             project.assets[rel] = a
-    for rel, j in _read_many(reader, reader.glob(paths.jobs, "**/*"), Job, "job"):
-        project.jobs[rel] = j
-    if paths.runner != _BLOCKED and (root / paths.runner).is_file():
-        project.runner = reader.read(paths.runner, RunnerConfig, "runner config")
-    for rel in reader.glob(paths.dags, "**/*"):
-        if (d := reader.read(rel, Dag, "DAG")) is not None:
-            project.dags[rel] = d
+    # jobs, the runner config and DAGs are most of a project: read together (see _read_many)
+    many: list[tuple[str, type[BaseModel], str]] = [(rel, Job, "job") for rel in reader.glob(paths.jobs, "**/*")]
+    has_runner = paths.runner != _BLOCKED and (root / paths.runner).is_file()
+    if has_runner:
+        many.append((paths.runner, RunnerConfig, "runner config"))
+    many += [(rel, Dag, "DAG") for rel in reader.glob(paths.dags, "**/*")]
+    loaded = _read_many(reader, many)
+    for rel, model, _ in many:
+        lo = loaded.get(rel)
+        if lo is None:
+            continue
+        if model is Job:
+            project.jobs[rel] = lo
+        elif model is Dag:
+            project.dags[rel] = lo
+    if has_runner:
+        project.runner = loaded.get(paths.runner)
     return project
 
 
 #: below this many files one process reads them all: a worker costs more than it saves
 PARALLEL_MIN_FILES = 300
+#: the parent's share of the bytes: it also validates every file and unpickles the worker's documents
+PARENT_SHARE = 0.55
 
 
-def _read_many(reader: _Reader, rels: list[str], model: type[M], what: str) -> list[tuple[str, Loaded]]:
-    """Read many files of one kind; on a multi-core machine that can fork, most are loaded by a worker.
+def _read_many(reader: _Reader, items: list[tuple[str, type[BaseModel], str]]) -> dict[str, Loaded]:
+    """Read and validate many files (rel, model, what); on a multi-core machine that can fork, a worker
+    loads part of them. Returns the valid ones by rel.
 
     Loading (YAML composition and our span builder) is interpreter-bound, so threads would not help.
     The worker only loads (documents are cheap to send back; validated models are not): the parent
-    validates every file, in order, exactly as if it had loaded them itself.
+    validates every file exactly as if it had loaded it itself. Shares are split by bytes, the parent
+    taking the tail, where the runner config (one big file) and the DAGs are.
     """
+    out: dict[str, Loaded] = {}
+
+    def accept(chunk: tuple[list[tuple[str, Document | None]], list], kinds: dict[str, tuple[type[BaseModel], str]]) -> None:
+        docs, diags = chunk
+        reader.diags.extend(diags)
+        for rel, doc in docs:
+            if (lo := reader.accept(rel, doc, *kinds[rel])) is not None:
+                out[rel] = lo
+
+    kinds = {rel: (model, what) for rel, model, what in items}
+    rels = [rel for rel, _, _ in items]
     if len(rels) < PARALLEL_MIN_FILES or (os.cpu_count() or 1) < 2 or "fork" not in mp.get_all_start_methods():
-        return [(rel, lo) for rel in rels if (lo := reader.read(rel, model, what)) is not None]
-    # the parent also validates every file and unpickles the worker's documents: the worker loads more
-    half = len(rels) * 2 // 5
+        accept(_load_chunk(reader.p, rels), kinds)
+        return out
+    split = _split(reader.p.root, rels)
     ctx = mp.get_context("fork")
     receive, send = ctx.Pipe(duplex=False)
     # fork: the worker inherits the project as it is; only its documents cross the pipe
-    worker = ctx.Process(target=_worker, args=(send, reader.p, rels[half:]), daemon=True)  # 60 %
+    worker = ctx.Process(target=_worker, args=(send, reader.p, rels[:split]), daemon=True)
     worker.start()
     send.close()
-    out: list[tuple[str, Loaded]] = []
-
-    def accept(chunk: tuple[list[tuple[str, Document | None]], list]) -> None:
-        docs, diags = chunk
-        reader.diags.extend(diags)
-        out.extend((rel, lo) for rel, doc in docs if (lo := reader.accept(rel, doc, model, what)) is not None)
-
-    accept(_load_chunk(reader.p, rels[:half]))  # validated while the worker still loads
+    accept(_load_chunk(reader.p, rels[split:]), kinds)  # validated while the worker still loads
     try:
         theirs = receive.recv()
     except EOFError:  # the worker died (killed, out of memory): load its share here
-        theirs = _load_chunk(reader.p, rels[half:])
+        theirs = _load_chunk(reader.p, rels[:split])
     worker.join()
-    accept(theirs)
+    accept(theirs, kinds)
     return out
+
+
+def _split(root: Path, rels: list[str]) -> int:
+    """Index where the parent's share (the last PARENT_SHARE of the bytes) begins."""
+    sizes = []
+    for rel in rels:
+        try:
+            sizes.append((root / rel).stat().st_size)
+        except OSError:
+            sizes.append(0)
+    budget, index = sum(sizes) * PARENT_SHARE, len(rels)
+    while index > 1 and budget - sizes[index - 1] >= 0:
+        index -= 1
+        budget -= sizes[index]
+    return index
 
 
 def _worker(send: Any, project: Project, rels: list[str]) -> None:
