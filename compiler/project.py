@@ -118,21 +118,18 @@ def load_project(root: Path, diags: Diagnostics, cwd: Path | None = None) -> Pro
             project.assets[rel] = a
     # jobs, the runner config and DAGs are most of a project: read together (see _read_many)
     many: list[tuple[str, type[BaseModel], str]] = [(rel, Job, "job") for rel in reader.glob(paths.jobs, "**/*")]
-    has_runner = paths.runner != _BLOCKED and (root / paths.runner).is_file()
-    if has_runner:
+    if paths.runner != _BLOCKED and (root / paths.runner).is_file():
         many.append((paths.runner, RunnerConfig, "runner config"))
     many += [(rel, Dag, "DAG") for rel in reader.glob(paths.dags, "**/*")]
-    loaded = _read_many(reader, many)
-    for rel, model, _ in many:
-        lo = loaded.get(rel)
+    for (rel, model, _), lo in zip(many, _read_many(reader, many)):
         if lo is None:
             continue
         if model is Job:
             project.jobs[rel] = lo
         elif model is Dag:
             project.dags[rel] = lo
-    if has_runner:
-        project.runner = loaded.get(paths.runner)
+        else:
+            project.runner = lo
     return project
 
 
@@ -142,28 +139,26 @@ PARALLEL_MIN_FILES = 300
 PARENT_SHARE = 0.55
 
 
-def _read_many(reader: _Reader, items: list[tuple[str, type[BaseModel], str]]) -> dict[str, Loaded]:
-    """Read and validate many files (rel, model, what); on a multi-core machine that can fork, a worker
-    loads part of them. Returns the valid ones by rel.
+def _read_many(reader: _Reader, items: list[tuple[str, type[BaseModel], str]]) -> list[Loaded | None]:
+    """Read and validate many files (rel, model, what), the valid ones in their place, None for the
+    others; on a multi-core machine that can fork, a worker loads part of them.
 
     Loading (YAML composition and our span builder) is interpreter-bound, so threads would not help.
     The worker only loads (documents are cheap to send back; validated models are not): the parent
     validates every file exactly as if it had loaded it itself. Shares are split by bytes, the parent
     taking the tail, where the runner config (one big file) and the DAGs are.
     """
-    out: dict[str, Loaded] = {}
+    out: list[Loaded | None] = [None] * len(items)
 
-    def accept(chunk: tuple[list[tuple[str, Document | None]], list], kinds: dict[str, tuple[type[BaseModel], str]]) -> None:
+    def accept(start: int, chunk: tuple[list[tuple[str, Document | None]], list]) -> None:
         docs, diags = chunk
         reader.diags.extend(diags)
-        for rel, doc in docs:
-            if (lo := reader.accept(rel, doc, *kinds[rel])) is not None:
-                out[rel] = lo
+        for i, (rel, doc) in enumerate(docs, start):
+            out[i] = reader.accept(rel, doc, items[i][1], items[i][2])
 
-    kinds = {rel: (model, what) for rel, model, what in items}
     rels = [rel for rel, _, _ in items]
     if len(rels) < PARALLEL_MIN_FILES or (os.cpu_count() or 1) < 2 or "fork" not in mp.get_all_start_methods():
-        accept(_load_chunk(reader.p, rels), kinds)
+        accept(0, _load_chunk(reader.p, rels))
         return out
     split = _split(reader.p.root, rels)
     ctx = mp.get_context("fork")
@@ -172,13 +167,13 @@ def _read_many(reader: _Reader, items: list[tuple[str, type[BaseModel], str]]) -
     worker = ctx.Process(target=_worker, args=(send, reader.p, rels[:split]), daemon=True)
     worker.start()
     send.close()
-    accept(_load_chunk(reader.p, rels[split:]), kinds)  # validated while the worker still loads
+    accept(split, _load_chunk(reader.p, rels[split:]))  # validated while the worker still loads
     try:
         theirs = receive.recv()
     except EOFError:  # the worker died (killed, out of memory): load its share here
         theirs = _load_chunk(reader.p, rels[:split])
     worker.join()
-    accept(theirs, kinds)
+    accept(0, theirs)
     return out
 
 

@@ -50,3 +50,14 @@ def test_parallel_load_plans_what_serial_load_plans(tmp_path: Path, monkeypatch:
     parallel = _run(root, monkeypatch, 1)
     assert serial[1].count('"tenant_id"') == 0 and len(serial[1]) > 10_000  # a real plan
     assert parallel == serial
+
+
+def test_split_gives_the_parent_the_last_share_of_the_bytes(tmp_path: Path) -> None:
+    sizes = [100] * 8 + [800]  # eight jobs, then a runner config as big as all of them
+    rels = [f"f{i}.yaml" for i in range(len(sizes))]
+    for rel, size in zip(rels, sizes):
+        (tmp_path / rel).write_bytes(b"x" * size)
+    split = project_module._split(tmp_path, rels)
+    parent = sum(sizes[split:])
+    assert parent <= project_module.PARENT_SHARE * sum(sizes) < parent + sizes[split - 1]
+    assert project_module._split(tmp_path, rels[-1:]) == 1  # the worker always has something to load
