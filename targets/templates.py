@@ -18,6 +18,12 @@ from dativo.compiler.cache import cache_home
 
 
 class _BestEffortCache(FileSystemBytecodeCache):
+    def load_bytecode(self, bucket: Bucket) -> None:
+        try:
+            super().load_bytecode(bucket)
+        except Exception:  # a truncated or foreign file: compile from source, and overwrite it
+            bucket.reset()
+
     def dump_bytecode(self, bucket: Bucket) -> None:
         try:
             Path(self.directory).mkdir(parents=True, exist_ok=True)
