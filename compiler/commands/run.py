@@ -42,7 +42,7 @@ def _from_config(args: argparse.Namespace, common: dict) -> int:
     from dativo.runtime.plan_run import run_spec
 
     from .. import codes
-    from ..checks import capabilities, runtime_support
+    from ..checks import capabilities, runtime_support, secrets, tenancy
     from ..diagnostics import Diagnostics
     from ..jobspec import build_spec, merge
     from ..paths import find_root
@@ -74,6 +74,16 @@ def _from_config(args: argparse.Namespace, common: dict) -> int:
         runtime_support.run(rj, mine)
         runtime_support.engines(rj, mine)
         spec = build_spec(rj, mg, project, _retry_default(project), mine)
+        # tenant isolation as compile checks it (other tenants' tables and secrets, literal secrets),
+        # over the whole project; only what concerns this job is reported
+        others = Diagnostics()
+        resolver = Resolver(project, others)
+        rest = [resolver.resolve(j) for other, j in sorted(project.jobs.items()) if other != rel]
+        tenancy.run(project, [(rj, mg), *((o, merge(o)) for o in rest)], others)
+        secrets.run(project, others)
+        for d in others:
+            if d.span.file.endswith(rel) or rel in d.message:
+                mine.add(d)
     elif not mine.has_errors():
         raise UsageError(f"{rel} is not a job of the project (jobs live under {project.settings.paths.jobs}/)")
     if len(mine):

@@ -222,3 +222,14 @@ def test_config_mode_runs_the_job(tmp_path: Path) -> None:
     assert res.code == 0, res.out + res.err
     assert res.events("job_started")[0]["job_name"] == "jobs/t1/items.yaml"
     assert p.rows().num_rows == 3
+
+
+def test_config_mode_checks_tenant_isolation_like_compile(tmp_path: Path) -> None:
+    p = make_project(tmp_path / "p", compile_=False)
+    p.write_csv(rows(3))
+    job = p.root / "jobs" / "t1" / "items.yaml"
+    job.write_text(job.read_text("utf-8").replace("target:\n", "target:\n  branch: main\n", 1), "utf-8")
+    res = run_cli("run", "--config", "jobs/t1/items.yaml", "--run-id", "c1", cwd=p.root)
+    assert res.code == 2 and res.out == ""
+    assert "error DTV403: job of tenant 't1' commits to branch 'main'" in res.err
+    assert not (p.state / "catalog").exists()  # nothing was ingested
