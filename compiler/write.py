@@ -38,7 +38,11 @@ def existing_files(out_dir: Path) -> dict[str, os.DirEntry]:
     stack = [("", str(out_dir))]
     while stack:
         prefix, folder = stack.pop()
-        with os.scandir(folder) as entries:
+        try:
+            entries = os.scandir(folder)
+        except OSError:  # an unreadable folder shows no files, as with Path.rglob: they count as missing
+            continue
+        with entries:
             for entry in entries:
                 rel = prefix + entry.name
                 if entry.is_dir(follow_symlinks=False):

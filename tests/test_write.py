@@ -30,3 +30,27 @@ def test_write_is_idempotent_and_prunes(tmp_path: Path) -> None:
     assert write_artifacts(out, {"plan.json": "{}\n", "a/b.txt": "b\n"}) == ([], [])
     assert write_artifacts(out, {"plan.json": "{}\n"}) == ([], ["a/b.txt"])
     assert not (out / "a").exists()
+
+
+def test_an_unreadable_folder_in_the_output_dir_shows_no_files(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import os
+
+    from dativo.compiler import drift, write
+    from dativo.compiler.diagnostics import Diagnostics
+
+    (tmp_path / "a").mkdir()
+    (tmp_path / "a" / "x").write_text("1", "utf-8")
+    (tmp_path / "b").mkdir()
+    (tmp_path / "b" / "y").write_text("2", "utf-8")
+    real = os.scandir
+
+    def scandir(path):  # root reads whatever the mode: a refusal is simulated
+        if str(path).endswith("/b"):
+            raise PermissionError(13, "Permission denied", str(path))
+        return real(path)
+
+    monkeypatch.setattr(write.os, "scandir", scandir)
+    assert sorted(write.existing_files(tmp_path)) == ["a/x"]
+    diags = Diagnostics()
+    report = drift.check(tmp_path, "out", {"a/x": "1", "b/y": "2"}, diags)
+    assert report.missing == ["b/y"] and not report.changed and [d.code for d in diags] == ["DTV602"]
