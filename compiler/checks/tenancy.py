@@ -11,7 +11,7 @@ from typing import Any, Iterator
 
 from .. import codes
 from ..diagnostics import Diagnostics
-from ..jobspec import Merged
+from ..jobspec import TENANT_TEMPLATE, Merged
 from ..paths import canonical_uri, deploy_dirs
 from ..plan import SAFE_NAME
 from ..project import Project
@@ -33,7 +33,7 @@ def run(project: Project, jobs: list[tuple[ResolvedJob, Merged]], diags: Diagnos
             diags.error(codes.UNSAFE_NAME, f"tenant_id {tenant!r} cannot name artifacts", rj.span("tenant_id"),
                         hint="use letters, digits, '_' and '-' (at most 63, starting with a letter or digit)")
         _namespace_and_branch(rj, mg, shared, diags)
-        _secrets(rj, mg, diags)
+        _secrets(rj, diags)
         writers.setdefault(table_identity(rj, mg, state_dir), []).append(rj)
     for table, jobs_of in sorted(writers.items()):
         jobs_of.sort(key=lambda rj: rj.job.rel)
@@ -100,21 +100,23 @@ def _namespace_and_branch(rj: ResolvedJob, mg: Merged, shared: set[str], diags: 
                     rj.span("target", "branch"), hint=f"use branch {tenant!r} or one starting with '{tenant}/'")
 
 
-def _secrets(rj: ResolvedJob, mg: Merged, diags: Diagnostics) -> None:
+def _secrets(rj: ResolvedJob, diags: Diagnostics) -> None:
     tenant = rj.tenant
     for path, value in _strings(rj.job.doc.data, ()):
         for owner in _owners(value):
             if owner != tenant:
                 diags.error(codes.FOREIGN_SECRET, f"secret path belongs to tenant {owner!r}, not {tenant!r}",
                             rj.job.doc.span(path), hint=f"use the tenant's own secrets: secrets/{tenant}/...")
-    src = rj.source
-    if mg.credentials_file and src is not None and src.recipe is not None:
-        for owner in _owners(mg.credentials_file):
-            if owner != tenant:
-                diags.error(codes.FOREIGN_SECRET,
-                            f"recipe {src.recipe.rel} makes job {rj.job.rel} read secrets of tenant {owner!r}",
-                            src.recipe.doc.span(("credentials", "file_template")),
-                            hint="use '{tenant}' in file_template: /app/secrets/{tenant}/...")
+    # every string of the recipes the job uses (credentials file, connection template, ...), with
+    # `{tenant}` as the job's tenant: a recipe can point a job at another tenant's secrets too
+    recipes = [v.recipe for v in (rj.source, rj.target) if v is not None and v.recipe is not None]
+    for recipe in {r.rel: r for r in recipes}.values():
+        for path, value in _strings(recipe.doc.data, ()):
+            for owner in _owners(TENANT_TEMPLATE.sub(tenant, value)):
+                if owner != tenant:
+                    diags.error(codes.FOREIGN_SECRET,
+                                f"recipe {recipe.rel} makes job {rj.job.rel} read secrets of tenant {owner!r}",
+                                recipe.doc.span(path), hint=f"use '{{tenant}}' in {path[-1]}: /app/secrets/{{tenant}}/...")
 
 
 def _owners(value: str) -> list[str]:
