@@ -40,12 +40,14 @@ def project_inputs(project: "Project") -> list[str]:
     from .paths import deploy_dirs
 
     p = project.settings.paths
-    rels = {"dativo.yaml", p.connectors, p.assets, p.jobs, p.dags, p.runner, p.registry or "registry/connectors.yaml"}
-    rels.update(rel for rel in project.documents if not rel.startswith("<"))
-    state, _ = project.resolver.to_rel(deploy_dirs(project.settings)[1])
-    if state:
-        rels.add(state)
-    return sorted(r.strip("/") for r in rels if r and r.strip("/") not in ("", "."))
+    configured = [p.connectors, p.assets, p.jobs, p.dags, p.runner, p.registry or "registry/connectors.yaml",
+                  deploy_dirs(project.settings)[1]]
+    rels = {"dativo.yaml", *(rel for rel in project.documents if not rel.startswith("<"))}
+    for raw in configured:  # as written (relative or container paths) -> project paths; others are elsewhere
+        rel, _ = project.resolver.to_rel(raw) if raw else (None, None)
+        if rel:
+            rels.add(rel)
+    return sorted(rels)
 
 
 def guard(out_dir: Path, root: Path, inputs: Iterable[str]) -> Path:
@@ -80,9 +82,10 @@ def check_owned(out_dir: Path, present: set[str], artifacts: dict[str, str]) -> 
         foreign = sorted(present - set(artifacts) - {MARKER})
         if not foreign:
             return
-        raise UnsafeOutput(f"output dir {str(out_dir)!r} holds an older dativo output without its {MARKER} file and "
-                           f"files compile does not write ({', '.join(foreign[:3])}{', ...' if len(foreign) > 3 else ''}): "
-                           "move them away, or delete the folder, and compile again")
+        listed = ", ".join(foreign[:3]) + (", ..." if len(foreign) > 3 else "")
+        raise UnsafeOutput(f"output dir {str(out_dir)!r} holds a dativo plan.json but no {MARKER} file, and files "
+                           f"compile does not write ({listed}): if it is an older dativo output, move them away "
+                           "(or delete the folder) and compile again")
     raise UnsafeOutput(f"output dir {str(out_dir)!r} is not empty and holds no {MARKER} file: refusing to manage "
                        "files dativo did not write (compile into an empty or new folder)")
 

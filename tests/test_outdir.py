@@ -53,7 +53,7 @@ def test_a_dativo_plan_copied_into_a_data_folder_does_not_make_it_dativo_s(proje
     shutil.copy(project / "generated" / "plan.json", project / "data" / "plan.json")
     before = _tree(project / "data")
     r = dativo("compile", ".", "--out", "data", cwd=project)
-    assert r.code == 2 and f"holds no {MARKER}" in r.err, r.err
+    assert r.code == 2 and f"no {MARKER} file, and files compile does not write (acme/orders.csv" in r.err, r.err
     assert _tree(project / "data") == before
 
 
@@ -61,6 +61,7 @@ def test_a_dativo_plan_copied_into_a_data_folder_does_not_make_it_dativo_s(proje
     ("/", "is the file system root"),
     ("jobs", "overlaps the project input 'jobs'"),
     ("jobs/generated", "overlaps the project input 'jobs'"),
+    ("state", "overlaps the project input 'state'"),  # deploy.state_dir /app/state, as a container path
     ("dativo.yaml", "is a file, not a directory"),
     ("dativo.yaml/sub", "which is a file, not a directory"),
     ("..", "holds the project root"),
@@ -96,7 +97,7 @@ def test_a_marker_less_dativo_output_with_foreign_files_is_refused(project: Path
     (project / "generated" / MARKER).unlink()
     (project / "generated" / "notes.md").write_text("mine\n")
     r = dativo("compile", ".", cwd=project)
-    assert r.code == 2 and f"without its {MARKER} file and files compile does not write (notes.md)" in r.err, r.err
+    assert r.code == 2 and f"no {MARKER} file, and files compile does not write (notes.md)" in r.err, r.err
     assert (project / "generated" / "notes.md").read_text() == "mine\n"
 
 
