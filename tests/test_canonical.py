@@ -55,3 +55,21 @@ def test_the_runtime_maps_every_spelling_of_a_deployment_path_alike(tmp_path) ->
     for uri in ("sqlite:////app/state/catalog/acme.db", "sqlite:////app/state//catalog/./acme.db", "sqlite://///app/state/catalog/acme.db"):
         assert pm.uri(uri) == want, uri
     assert not pm.local("/app/../etc/passwd").startswith(str(tmp_path))  # /etc/passwd, not <root>/../etc/passwd
+
+
+def test_run_config_refuses_another_tenant_s_secret_behind_a_doubled_slash(tmp_path) -> None:
+    """The reproduction of issue 10: with one slash DTV404, with two the acme job read globex's secret."""
+    import shutil
+
+    from helpers import EXAMPLES, dativo
+
+    proj = tmp_path / "proj"
+    shutil.copytree(EXAMPLES, proj)
+    (proj / "secrets" / "globex").mkdir(parents=True)
+    (proj / "secrets" / "globex" / "csv.env").write_text("GLOBEX_TOKEN=globex-only-secret-value\n")
+    recipe = proj / "connectors" / "csv.yaml"
+    recipe.write_text(recipe.read_text() + "credentials:\n  type: env_file\n  file_template: /app/secrets//globex/csv.env\n")
+    r = dativo("run", "--config", "jobs/acme/orders_csv_to_iceberg.yaml", "--state-dir", str(tmp_path / "state"), cwd=proj)
+    assert r.code == 2 and "error DTV404" in r.err and "tenant 'globex'" in r.err, r.err
+    assert "globex-only-secret-value" not in r.out + r.err
+    assert not (tmp_path / "state").exists() or not any((tmp_path / "state").rglob("*.json"))
