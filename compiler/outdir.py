@@ -64,9 +64,10 @@ def guard(out_dir: Path, root: Path, inputs: Iterable[str]) -> Path:
     root = Path(os.path.realpath(root))
     if real == root or real in root.parents:
         raise UnsafeOutput(f"output dir {shown!r} holds the project root {str(root)!r}: compile would remove the project")
-    for rel in inputs:
-        inp = root / rel
-        if real == inp or real in inp.parents or inp in real.parents:
+    out, base = str(real), str(root).rstrip(os.sep) + os.sep
+    for rel in inputs:  # strings, not Path.parents: thousands of loaded files are compared
+        inp = base + rel
+        if inp == out or inp.startswith(out + os.sep) or out.startswith(inp + os.sep):
             raise UnsafeOutput(f"output dir {shown!r} overlaps the project input {rel!r}: "
                                "choose a folder of its own (default: generated/)")
     return real
