@@ -138,4 +138,8 @@ def entry() -> None:
 
 
 if __name__ == "__main__":  # pragma: no cover
-    entry()
+    # `python -m` runs this file as __main__, a second copy of the module: the commands raise
+    # dativo.compiler.cli.UsageError, which this copy's `except UsageError` would not catch
+    from dativo.compiler.cli import entry as _entry
+
+    _entry()

@@ -25,7 +25,7 @@ from .models.common import RetryConfig
 from .project import Project
 from .resolve import AssetView, ResolvedJob, deep_merge
 
-_TENANT_TEMPLATE = re.compile(r"\{tenant(_id)?\}")
+TENANT_TEMPLATE = re.compile(r"\{tenant(_id)?\}")  # `{tenant}` in recipe strings: the job's tenant
 
 
 @dataclass
@@ -83,7 +83,7 @@ def merge(rj: ResolvedJob) -> Merged:
         else (asset.target.partitioning if asset and asset.target.partitioning is not None else (trecipe.partitioning_default if trecipe else None))
     ) or []
     creds = src.recipe.model.credentials if src and src.recipe else None
-    cred_file = _TENANT_TEMPLATE.sub(m.tenant_id, creds.file_template) if creds and creds.file_template else None
+    cred_file = TENANT_TEMPLATE.sub(m.tenant_id, creds.file_template) if creds and creds.file_template else None
     return Merged(
         objects=objects,
         strategy=strategy,

@@ -10,11 +10,22 @@ from __future__ import annotations
 import functools
 import os
 import posixpath
+import re
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
+
+from dativo.runtime.canonical import canonical_path, canonical_uri, file_uri_path
 
 from . import codes
 from .diagnostics import Problem
+
+if TYPE_CHECKING:
+    from .models.project import ProjectFile
+
+__all__ = ["PathResolver", "canonical_path", "canonical_uri", "deploy_dirs", "find_root"]  # the one path rule, re-exported
+
+_URI = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*:/")  # scheme:/... (a drive letter C:\\ has no slash)
 
 ROOT_MARKERS = ("dativo.yaml",)
 FALLBACK_MARKERS = ("configs/runner.yaml", "jobs")
@@ -31,6 +42,12 @@ def find_root(start: Path) -> Path:
     return start
 
 
+def _squeeze(path: str) -> str:
+    """`path` without empty and `.` segments; `..` is left for the caller."""
+    parts = [p for p in path.split("/") if p not in ("", ".")]
+    return ("/" if path.startswith("/") else "") + "/".join(parts)
+
+
 PathProblem = Problem  # one problem type for every pure helper
 
 
@@ -45,7 +62,15 @@ class PathResolver:
         if not raw or "\x00" in raw:
             return None, PathProblem(codes.PATH_ESCAPES_ROOT, f"path {raw!r} is not a valid path")
         text = raw.replace("\\", "/") if os.sep == "\\" else raw
-        cr = self.container_root.rstrip("/")
+        if _URI.match(text):  # file:///app/x is the path /app/x; any other URI is no project file
+            text = file_uri_path(text) or ""
+            if not text:
+                return None, PathProblem(codes.PATH_OUTSIDE_CONTAINER, f"{raw!r} is a URI, not a path on the worker",
+                                         "write a path relative to the project root, or file:///<container path>")
+        # `//` and `.` go before the container-root test (`/app//secrets` is `/app/secrets`); `..` after
+        # it, so `/app/../etc` escapes the root (DTV202) rather than naming /etc
+        text = _squeeze(text)
+        cr = _squeeze(self.container_root).rstrip("/")
         if text.startswith("/"):
             if text == cr or not text.startswith(cr + "/"):
                 return None, PathProblem(
@@ -82,6 +107,12 @@ class PathResolver:
 
     def abs(self, rel: str) -> Path:
         return self.root / rel
+
+
+def deploy_dirs(settings: "ProjectFile") -> tuple[str, str]:
+    """(project_dir, state_dir) on the workers, with their defaults: the container root, <project_dir>/state."""
+    project_dir = (settings.deploy.project_dir or settings.container_root).rstrip("/") or "/"
+    return project_dir, settings.deploy.state_dir or f"{project_dir}/state"
 
 
 def display_prefix(root: Path, cwd: Path | None = None) -> str:

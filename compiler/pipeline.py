@@ -11,6 +11,7 @@ from .checks import capabilities, dags, runtime_support, schedules, secrets, ten
 from .checks.schedules import ResolvedSchedule
 from .diagnostics import Diagnostics, Span
 from .jobspec import SpecMemo, build_spec, merge
+from .paths import deploy_dirs
 from .models.common import RetryConfig
 from .plan import DagEntry, Deployment, Plan, ScheduleEntry, TenantEntry
 from .project import Project, load_project
@@ -109,12 +110,12 @@ def build_plan(project: Project, scheds: list[ResolvedSchedule], specs: dict[str
         for t in tenant_names
     }
     st = project.settings
-    project_dir = (st.deploy.project_dir or st.container_root).rstrip("/") or "/"
+    project_dir, state_dir = deploy_dirs(st)
     return Plan(
         orchestrator=runner.orchestrator.type if runner else "dagster",
         runner_mode=runner.mode if runner else "orchestrated",
         deployment=Deployment(container_root=st.container_root, project_dir=project_dir, dativo_bin=st.deploy.dativo_bin,
-                              state_dir=st.deploy.state_dir or f"{project_dir}/state",
+                              state_dir=state_dir,
                               plan_path=st.deploy.plan_path or f"{project_dir.rstrip('/')}/{st.paths.out.strip('/')}/{PLAN_FILE}",
                               mode=mode),
         tenants=tenants,

@@ -6,12 +6,11 @@ import os
 import posixpath
 import tempfile
 from pathlib import Path
+from typing import Iterable
 
-OWNER_MARK = "plan.json"  # an output dir dativo owns always holds its plan
+from .outdir import UnsafeOutput, check_owned, guard, locked, with_marker
 
-
-class UnsafeOutput(Exception):
-    """The output dir or an artifact path would write outside the output dir or clobber foreign files."""
+__all__ = ["UnsafeOutput", "existing_files", "safe_join", "write_artifacts"]
 
 
 def safe_join(out_dir: Path, rel: str) -> Path:
@@ -52,15 +51,29 @@ def existing_files(out_dir: Path) -> dict[str, os.DirEntry]:
     return out
 
 
-def write_artifacts(out_dir: Path, artifacts: dict[str, str]) -> tuple[list[str], list[str]]:
-    """Make out_dir hold exactly `artifacts`; returns (written, removed). Unchanged files are not touched."""
-    present = set(existing_files(out_dir))
-    if present and OWNER_MARK not in present:
-        raise UnsafeOutput(f"{out_dir} is not empty and holds no {OWNER_MARK}: refusing to manage files dativo did not write")
-    targets = {rel: safe_join(out_dir, rel) for rel in sorted(artifacts)}
+def write_artifacts(out_dir: Path, artifacts: dict[str, str], root: Path,
+                    inputs: Iterable[str] = ()) -> tuple[list[str], list[str]]:
+    """Make out_dir hold exactly `artifacts` and the ownership marker; returns (written, removed).
+
+    Refused (UnsafeOutput, nothing written) unless out_dir may be owned (see outdir.py). Unchanged
+    files are not touched. Under an flock on out_dir, so concurrent compiles into it serialise.
+    """
+    real = guard(out_dir, root, inputs)
+    try:
+        real.mkdir(parents=True, exist_ok=True)
+        with locked(real):
+            present = set(existing_files(real))
+            check_owned(real, present, artifacts)
+            return _sync(real, with_marker(artifacts), present)
+    except OSError as e:  # permissions, a full disk, a folder replaced meanwhile: an environment error
+        raise UnsafeOutput(f"cannot write the output dir {str(out_dir)!r}: {e.strerror or e}") from None
+
+
+def _sync(out_dir: Path, files: dict[str, str], present: set[str]) -> tuple[list[str], list[str]]:
+    targets = {rel: safe_join(out_dir, rel) for rel in sorted(files)}
     written: list[str] = []
     for rel, path in targets.items():
-        data = artifacts[rel].encode("utf-8")
+        data = files[rel].encode("utf-8")
         if path.is_file() and not path.is_symlink() and path.read_bytes() == data:
             continue
         path.parent.mkdir(parents=True, exist_ok=True)
@@ -70,9 +83,9 @@ def write_artifacts(out_dir: Path, artifacts: dict[str, str]) -> tuple[list[str]
         os.chmod(tmp, 0o644)
         os.replace(tmp, path)  # atomic: readers see the old or the new file, never half of one
         written.append(rel)
-    removed = sorted(present - set(artifacts))
+    removed = sorted(present - set(files))
     for rel in removed:
-        safe_join(out_dir, rel).unlink()
+        safe_join(out_dir, rel).unlink(missing_ok=True)
     for d in sorted({p for p in out_dir.rglob("*") if p.is_dir()}, key=lambda p: len(p.parts), reverse=True):
         if not any(d.iterdir()):
             d.rmdir()

@@ -12,6 +12,8 @@ import re
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 
+from .canonical import canonical_path
+
 _SLUG = re.compile(r"[^A-Za-z0-9._-]+")
 
 
@@ -48,7 +50,7 @@ class PathMap:
 
     def local(self, path: str) -> str:
         """An absolute deployment path on this machine; other paths are returned unchanged."""
-        p = PurePosixPath(path)
+        p = PurePosixPath(canonical_path(path))  # the one spelling: /app/../etc is /etc, not <root>/../etc
         for base in (self.project_dir, self.container_root):
             b = PurePosixPath(base)
             if p == b or (p.is_absolute() and b in p.parents):

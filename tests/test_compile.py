@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 
+from dativo.compiler.outdir import MARKER_TEXT
 from helpers import EXAMPLES, REPO, dativo
 
 
@@ -57,6 +58,7 @@ def test_compile_restores_output_and_removes_stale_files(project: Path) -> None:
     out = project / "generated"
     shutil.rmtree(out)
     out.mkdir()
+    (out / ".dativo-generated").write_text(MARKER_TEXT)  # what makes the dir dativo's (a plan.json does not)
     (out / "plan.json").write_text("{}\n")
     (out / "old").mkdir()
     (out / "old" / "x.py").write_text("")

@@ -49,3 +49,23 @@ def test_symlink_inside_the_root_is_fine(tmp_path: Path) -> None:
     r, _ = _project(tmp_path)
     os.symlink(r.root / "jobs" / "acme" / "a.yaml", r.root / "jobs" / "acme" / "b.yaml")
     assert r.to_rel("jobs/acme/b.yaml") == ("jobs/acme/b.yaml", None)
+
+
+def test_every_spelling_of_a_container_path_maps_to_one_project_path(tmp_path: Path) -> None:
+    r, _ = _project(tmp_path)
+    for raw in ("/app//jobs/acme/a.yaml", "//app/jobs/acme/a.yaml", "/app/./jobs//acme/a.yaml",
+                "file:///app/jobs/acme/a.yaml", "file:/app/jobs/acme/a.yaml", "file://localhost/app/jobs/acme/a.yaml"):
+        assert r.to_rel(raw) == ("jobs/acme/a.yaml", None), raw
+
+
+def test_a_container_dotdot_still_escapes_the_root(tmp_path: Path) -> None:
+    r, _ = _project(tmp_path)
+    rel, problem = r.to_rel("/app/../etc/passwd")
+    assert rel is None and problem is not None and problem.code == codes.PATH_ESCAPES_ROOT
+
+
+def test_uris_that_are_not_local_files_are_rejected(tmp_path: Path) -> None:
+    r, _ = _project(tmp_path)
+    for raw in ("s3://lake/acme/a.csv", "file://fileserver/app/jobs/acme/a.yaml", "https://x/app/a.yaml"):
+        rel, problem = r.to_rel(raw)
+        assert rel is None and problem is not None and problem.code == codes.PATH_OUTSIDE_CONTAINER, raw

@@ -44,3 +44,10 @@ def test_yaml_language_server_lines_point_at_existing_schemas() -> None:
         if first.startswith("# yaml-language-server: $schema="):
             target = (f.parent / first.split("=", 1)[1]).resolve()
             assert target.is_file(), (f, target)
+
+
+def test_schema_out_naming_a_file_is_a_usage_error(tmp_path) -> None:
+    (tmp_path / "afile").write_text("x\n")
+    r = dativo("schema", "--out", str(tmp_path / "afile"))
+    assert r.code == 2 and "cannot write the schemas into" in r.err and "internal error" not in r.err, r.err
+    assert (tmp_path / "afile").read_text() == "x\n"

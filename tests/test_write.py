@@ -6,6 +6,7 @@ from pathlib import Path
 
 import pytest
 
+from dativo.compiler.outdir import MARKER
 from dativo.compiler.write import UnsafeOutput, safe_join, write_artifacts
 
 
@@ -25,10 +26,10 @@ def test_symlinked_subdir_is_refused(tmp_path: Path) -> None:
 
 
 def test_write_is_idempotent_and_prunes(tmp_path: Path) -> None:
-    out = tmp_path / "out"
-    assert write_artifacts(out, {"plan.json": "{}\n", "a/b.txt": "b\n"}) == (["a/b.txt", "plan.json"], [])
-    assert write_artifacts(out, {"plan.json": "{}\n", "a/b.txt": "b\n"}) == ([], [])
-    assert write_artifacts(out, {"plan.json": "{}\n"}) == ([], ["a/b.txt"])
+    out, root = tmp_path / "out", tmp_path / "proj"
+    assert write_artifacts(out, {"plan.json": "{}\n", "a/b.txt": "b\n"}, root) == ([MARKER, "a/b.txt", "plan.json"], [])
+    assert write_artifacts(out, {"plan.json": "{}\n", "a/b.txt": "b\n"}, root) == ([], [])
+    assert write_artifacts(out, {"plan.json": "{}\n"}, root) == ([], ["a/b.txt"])
     assert not (out / "a").exists()
 
 

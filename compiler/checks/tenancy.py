@@ -6,23 +6,24 @@ group-by (a networkx multigraph answered it too, at a tenth of a second of impor
 
 from __future__ import annotations
 
-import posixpath
 import re
 from typing import Any, Iterator
 
 from .. import codes
 from ..diagnostics import Diagnostics
-from ..jobspec import Merged
+from ..jobspec import TENANT_TEMPLATE, Merged
+from ..paths import canonical_uri, deploy_dirs
 from ..plan import SAFE_NAME
 from ..project import Project
-from ..resolve import ResolvedJob
+from ..resolve import ResolvedJob, deep_merge
 
 _SECRET_PATH = re.compile(r"(?:^|/)secrets/([^/{}$]+)/")
 _BRANCH_SEPARATORS = ("/", "-", "_", ".")
 
 
 def run(project: Project, jobs: list[tuple[ResolvedJob, Merged]], diags: Diagnostics) -> None:
-    writers: dict[tuple[str, str, str, str], list[ResolvedJob]] = {}  # table -> the jobs writing it
+    writers: dict[tuple[str, str, str, str, str], list[ResolvedJob]] = {}  # table -> the jobs writing it
+    state_dir = deploy_dirs(project.settings)[1]
     jobs_dir = project.settings.paths.jobs.strip("/")
     shared = set(project.settings.tenancy.shared_namespaces)
     for rj, mg in jobs:
@@ -32,17 +33,12 @@ def run(project: Project, jobs: list[tuple[ResolvedJob, Merged]], diags: Diagnos
             diags.error(codes.UNSAFE_NAME, f"tenant_id {tenant!r} cannot name artifacts", rj.span("tenant_id"),
                         hint="use letters, digits, '_' and '-' (at most 63, starting with a letter or digit)")
         _namespace_and_branch(rj, mg, shared, diags)
-        _secrets(rj, mg, diags)
-        # a table is its catalog (name and, for SQL/REST catalogs, its uri) plus namespace and name; the
-        # warehouse is only where data files go, so two warehouses do not make two tables
-        t = rj.job.model.target
-        uri = (t.connection or {}).get("uri") if isinstance(t.connection, dict) else None
-        table = (t.catalog or "", str(uri or ""), mg.namespace, mg.table)
-        writers.setdefault(table, []).append(rj)
+        _secrets(rj, diags)
+        writers.setdefault(table_identity(rj, mg, state_dir), []).append(rj)
     for table, jobs_of in sorted(writers.items()):
         jobs_of.sort(key=lambda rj: rj.job.rel)
         tenants = sorted({rj.tenant for rj in jobs_of})
-        name = f"{table[2]}.{table[3]}"
+        name = f"{table[3]}.{table[4]}"
         if len(tenants) > 1:
             for rj in jobs_of:
                 diags.error(codes.TABLE_MULTI_TENANT,
@@ -56,6 +52,27 @@ def run(project: Project, jobs: list[tuple[ResolvedJob, Merged]], diags: Diagnos
                 diags.error(codes.DUPLICATE_TABLE_WRITER,
                             f"Iceberg table {name!r} is written with different assets ({', '.join(assets)})",
                             rj.span("asset"), hint="one table, one data contract: point the jobs at the same asset")
+
+
+def table_identity(rj: ResolvedJob, mg: Merged, state_dir: str) -> tuple[str, str, str, str, str]:
+    """Which Iceberg table a job writes: (catalog kind, catalog uri, catalog name, namespace, table).
+
+    The uri is the one the runtime connects to (the recipe's connection template under the job's,
+    the embedded SQLite catalog `<state_dir>/catalog/<tenant>.db` when a SQL catalog names none), in
+    its canonical spelling, so `sqlite:////app/state//catalog/acme.db` is acme's catalog. The name
+    tells tables apart only in a SQL catalog, which stores it in its rows; for REST, Glue, ... it is a
+    label. The warehouse is only where data files go, so two warehouses do not make two tables.
+    """
+    t = rj.job.model.target
+    template = rj.target.recipe.model.connection_template if rj.target and rj.target.recipe else None
+    conn = deep_merge(template or {}, t.connection or {})
+    conn = conn if isinstance(conn, dict) else {}
+    kind = str(conn.get("catalog_type") or conn.get("type") or "sql")
+    uri = conn.get("uri")
+    if kind == "sql" and not uri:
+        uri = f"sqlite:///{state_dir.rstrip('/')}/catalog/{rj.tenant}.db"  # the runtime's default (runtime/sink.py)
+    name = (t.catalog or "dativo") if kind == "sql" else ""
+    return kind, canonical_uri(str(uri or "")), name, mg.namespace, mg.table
 
 
 def _folder(rj: ResolvedJob, jobs_dir: str, diags: Diagnostics) -> None:
@@ -83,30 +100,31 @@ def _namespace_and_branch(rj: ResolvedJob, mg: Merged, shared: set[str], diags: 
                     rj.span("target", "branch"), hint=f"use branch {tenant!r} or one starting with '{tenant}/'")
 
 
-def _secrets(rj: ResolvedJob, mg: Merged, diags: Diagnostics) -> None:
+def _secrets(rj: ResolvedJob, diags: Diagnostics) -> None:
     tenant = rj.tenant
     for path, value in _strings(rj.job.doc.data, ()):
         for owner in _owners(value):
             if owner != tenant:
                 diags.error(codes.FOREIGN_SECRET, f"secret path belongs to tenant {owner!r}, not {tenant!r}",
                             rj.job.doc.span(path), hint=f"use the tenant's own secrets: secrets/{tenant}/...")
-    src = rj.source
-    if mg.credentials_file and src is not None and src.recipe is not None:
-        for owner in _owners(mg.credentials_file):
-            if owner != tenant:
-                diags.error(codes.FOREIGN_SECRET,
-                            f"recipe {src.recipe.rel} makes job {rj.job.rel} read secrets of tenant {owner!r}",
-                            src.recipe.doc.span(("credentials", "file_template")),
-                            hint="use '{tenant}' in file_template: /app/secrets/{tenant}/...")
+    # every string of the recipes the job uses (credentials file, connection template, ...), with
+    # `{tenant}` as the job's tenant: a recipe can point a job at another tenant's secrets too
+    recipes = [v.recipe for v in (rj.source, rj.target) if v is not None and v.recipe is not None]
+    for recipe in {r.rel: r for r in recipes}.values():
+        for path, value in _strings(recipe.doc.data, ()):
+            for owner in _owners(TENANT_TEMPLATE.sub(tenant, value)):
+                if owner != tenant:
+                    diags.error(codes.FOREIGN_SECRET,
+                                f"recipe {recipe.rel} makes job {rj.job.rel} read secrets of tenant {owner!r}",
+                                recipe.doc.span(path), hint=f"use '{{tenant}}' in {path[-1]}: /app/secrets/{{tenant}}/...")
 
 
 def _owners(value: str) -> list[str]:
-    """Tenants whose secrets folder `value` names, after `..` is resolved (secrets/acme/../globex/ is globex's)."""
-    if "secrets/" not in value:  # most strings; resolving `..` never creates the segment
+    """Tenants whose secrets folder `value` names, in the canonical spelling every path check uses
+    (secrets/acme/../globex/, secrets//globex/ and secrets/./globex/ are globex's)."""
+    if "secrets/" not in value:  # most strings; canonical spelling never creates the segment
         return []
-    if ".." in value:
-        value = posixpath.normpath(value)
-    return _SECRET_PATH.findall(value)
+    return _SECRET_PATH.findall(canonical_uri(value))
 
 
 def _strings(value: Any, path: tuple) -> Iterator[tuple[tuple, str]]:

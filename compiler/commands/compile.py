@@ -28,7 +28,8 @@ def main(args: argparse.Namespace) -> int:
             return EXIT_OK
     from .. import drift
     from ..pipeline import compile_project
-    from ..write import UnsafeOutput, write_artifacts
+    from ..outdir import UnsafeOutput, guard, project_inputs, with_marker
+    from ..write import write_artifacts
 
     result = compile_project(root, targets=args.target, mode=args.mode)
     diags = result.diags
@@ -36,18 +37,24 @@ def main(args: argparse.Namespace) -> int:
         emit(diags, args.format)
         return EXIT_FAIL
     out_dir = Path(args.out) if args.out else root / result.project.settings.paths.out
+    inputs = project_inputs(result.project)
     if args.check:
-        report = drift.check(out_dir, display_prefix(out_dir.resolve()) or ".", result.artifacts, diags)
+        try:
+            guard(out_dir, root, inputs)
+        except UnsafeOutput as e:
+            raise UsageError(str(e)) from None
+        # the marker is checked like an artifact: an output dir written before it existed is stale (DTV602)
+        report = drift.check(out_dir, display_prefix(out_dir.resolve()) or ".", with_marker(result.artifacts), diags)
         emit(diags, args.format)
         if report.stale:
             if args.format == "text" and report.diff:
                 sys.stdout.write(report.diff if report.diff.endswith("\n") else report.diff + "\n")
             return EXIT_FAIL
         if cache is not None:
-            _remember(cache, result, out_dir, render(diags, args.format), started_ns)
+            _remember(cache, result, out_dir, with_marker(result.artifacts), render(diags, args.format), started_ns)
         return EXIT_OK
     try:
-        written, removed = write_artifacts(out_dir, result.artifacts)
+        written, removed = write_artifacts(out_dir, result.artifacts, root, inputs)
     except UnsafeOutput as e:
         raise UsageError(str(e)) from None
     emit(diags, args.format)
@@ -56,10 +63,10 @@ def main(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
-def _remember(cache, result, out_dir: Path, report: str, started_ns: int) -> None:
+def _remember(cache, result, out_dir: Path, outputs: dict[str, str], report: str, started_ns: int) -> None:
     project = result.project
     paths = project.settings.paths
     folders = [paths.connectors, paths.assets, paths.jobs, paths.dags]
     singles = ["dativo.yaml", paths.runner, paths.registry or "registry/connectors.yaml"]
     inputs = {rel: d.removeprefix("sha256:") for rel, d in project.digests.items() if not rel.startswith("<")}
-    cache.store(out_dir, folders, singles, inputs, result.artifacts, report, started_ns)
+    cache.store(out_dir, folders, singles, inputs, outputs, report, started_ns)

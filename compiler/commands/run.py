@@ -45,7 +45,7 @@ def _from_config(args: argparse.Namespace, common: dict) -> int:
     from ..checks import capabilities, runtime_support, secrets, tenancy
     from ..diagnostics import Diagnostics
     from ..jobspec import build_spec, merge
-    from ..paths import find_root
+    from ..paths import deploy_dirs, find_root
     from ..project import load_project
     from ..resolve import Resolver
     from .common import emit
@@ -95,10 +95,10 @@ def _from_config(args: argparse.Namespace, common: dict) -> int:
     if spec is None or mine.has_errors():
         return EXIT_FAILURE
     st = project.settings
-    project_dir = (st.deploy.project_dir or st.container_root).rstrip("/") or "/"
+    project_dir, state_dir = deploy_dirs(st)
     runner = project.runner.model.runner if project.runner else None
     return run_spec(spec, project.root, project_dir=project_dir, container_root=st.container_root,
-                    deploy_state_dir=st.deploy.state_dir or f"{project_dir}/state",
+                    deploy_state_dir=state_dir,
                     tenant_slots=runner.orchestrator.concurrency_per_tenant if runner else 1, **common)
 
 

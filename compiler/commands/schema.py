@@ -7,7 +7,7 @@ import json
 import sys
 from pathlib import Path
 
-from ..cli import EXIT_FAIL, EXIT_OK
+from ..cli import EXIT_FAIL, EXIT_OK, UsageError
 from ..models import SCHEMA_MODELS
 
 DIALECT = "https://json-schema.org/draft/2020-12/schema"
@@ -30,9 +30,12 @@ def main(args: argparse.Namespace) -> int:
         for name in stale:
             print(f"{out_dir / name}: stale; run `dativo schema --out {out_dir}`")
         return EXIT_FAIL if stale else EXIT_OK
-    out_dir.mkdir(parents=True, exist_ok=True)
-    written = [n for n, t in files.items() if not (out_dir / n).is_file() or (out_dir / n).read_text("utf-8") != t]
-    for name in written:
-        (out_dir / name).write_text(files[name], encoding="utf-8")
+    try:
+        out_dir.mkdir(parents=True, exist_ok=True)
+        written = [n for n, t in files.items() if not (out_dir / n).is_file() or (out_dir / n).read_text("utf-8") != t]
+        for name in written:
+            (out_dir / name).write_text(files[name], encoding="utf-8")
+    except OSError as e:  # --out naming a file, an unwritable folder: an environment error, not a traceback
+        raise UsageError(f"cannot write the schemas into {str(out_dir)!r}: {e.strerror or e}") from None
     print(f"dativo: {len(files)} schemas in {out_dir} ({len(written)} written)", file=sys.stderr)
     return EXIT_OK
