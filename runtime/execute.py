@@ -99,6 +99,7 @@ def _execute(ctx: Context) -> Outcome:
     validator = Validator(ts, run_day)
     cursor = _Cursor(spec, base.state)
     writer = sink.Writer(table, spec, ts, {sink.RUN_ID: ctx.run_id, sink.RUN_KEY: ctx.run_key, sink.JOB: spec.id})
+    lineage.require_head(writer.txn, spec.target.branch, base.head)
     counts = _load(ctx, source, validator, cursor, writer)
     ctx.stop.check()  # a stop requested while reading: abandon the batches, commit nothing
     next_state = {**source.next_state(), **cursor.state()}
@@ -146,13 +147,13 @@ def _load(ctx: Context, source: Any, validator: Any, cursor: "_Cursor", writer: 
 
 
 def _commit(writer: Any, next_state: dict[str, Any]) -> Any:
-    from pyiceberg.exceptions import CommitFailedException
+    from pyiceberg.exceptions import CommitFailedException, ValidationException
 
     from .lineage import Conflict
 
     try:
         return writer.commit(next_state)
-    except CommitFailedException as e:
+    except (CommitFailedException, ValidationException) as e:  # the head moved, or a merge saw new files
         raise Conflict(str(e)) from None
 
 

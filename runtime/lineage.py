@@ -73,3 +73,49 @@ def run_snapshot(table: Any, branch: str | None, run_key: str, key: str) -> int 
         if _summary(snap).get(key) == run_key:
             return snap.snapshot_id
     return None
+
+
+def require_head(txn: Any, branch: str | None, snapshot_id: int | None) -> None:
+    """Make `txn` commit only while `branch` still points at `snapshot_id` (checked by the catalog,
+    atomically with the commit). Staged before anything else, while the transaction still sees the base.
+
+    pyiceberg's own assert-ref-snapshot-id is dropped when it retries a commit on a newer head (a
+    fast append is rebased, which is right for Iceberg and wrong for a run whose incremental state
+    came from the old head), so the assertion here is its own requirement type; it serialises as
+    `assert-ref-snapshot-id` for REST catalogs.
+    """
+    txn._stage((), (_head_requirement(branch or MAIN, snapshot_id),))
+
+
+def _head_requirement(ref: str, snapshot_id: int | None) -> Any:
+    global _HeadRequirement
+    if _HeadRequirement is None:
+        _HeadRequirement = _define()
+    return _HeadRequirement(ref=ref, **{"snapshot-id": snapshot_id})
+
+
+_HeadRequirement: Any = None
+
+
+def _define() -> Any:
+    from typing import Literal
+
+    from pydantic import Field
+    from pyiceberg.exceptions import CommitFailedException
+    from pyiceberg.table.update import ValidatableTableRequirement
+
+    class AssertBranchHead(ValidatableTableRequirement):
+        type: Literal["assert-ref-snapshot-id"] = Field(default="assert-ref-snapshot-id")
+        ref: str = Field(...)
+        snapshot_id: int | None = Field(default=None, alias="snapshot-id")
+
+        def validate(self, base_metadata: Any) -> None:
+            if base_metadata is None:
+                raise CommitFailedException("Requirement failed: current table metadata is missing")
+            ref = base_metadata.refs.get(self.ref)
+            current = ref.snapshot_id if ref is not None else None
+            if current != self.snapshot_id:
+                raise CommitFailedException(f"Requirement failed: branch {self.ref} has changed since this run "
+                                            f"started: expected id {self.snapshot_id}, found {current}")
+
+    return AssertBranchHead
