@@ -138,4 +138,8 @@ def entry() -> None:
 
 
 if __name__ == "__main__":  # pragma: no cover
-    entry()
+    # `python -m dativo.compiler.cli`: run the imported module, so the commands' `UsageError` (imported
+    # from dativo.compiler.cli) is the class main() catches, not a copy defined in __main__
+    from dativo.compiler.cli import entry as _entry
+
+    _entry()

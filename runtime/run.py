@@ -136,7 +136,11 @@ def _locked(req: Request, opts: Options, env: dict[str, str], log: Logger, locks
     if gate is not None:
         return gate
     state.move("started", f"resume_policy={opts.resume_policy}", blockers=[])
-    blocked = _concurrency(req, opts, locks, state, log, stop)
+    try:
+        blocked = _concurrency(req, opts, locks, state, log, stop)
+    except RunError as e:  # an unparsable schedule or tenant lock: this run's record says why it stopped
+        state.move("failed", e.event, error=log.redact(e.message), result={"exit_code": e.exit_code})
+        raise
     if blocked is not None:
         return blocked
     return _attempts(req, opts, state, store, env, log, stop)
