@@ -25,7 +25,7 @@ from .stop import Interrupted
 def one_attempt(ctx: Context) -> Outcome:
     from .execute import execute
     from .schema import UnmappableType
-    from .sink import SinkError
+    from .sink import SchemaMismatch, SinkError
     from .sources import SourceError, UnsupportedEngine
 
     try:
@@ -34,7 +34,7 @@ def one_attempt(ctx: Context) -> Outcome:
         raise
     except Interrupted as e:
         return Outcome(EXIT_FAIL, "interrupted", error=str(e), retryable=False)
-    except (DataError, UnmappableType, UnsupportedEngine) as e:
+    except (DataError, UnmappableType, UnsupportedEngine, SchemaMismatch) as e:
         return Outcome(EXIT_FAIL, "failure", error=str(e), retryable=False)
     except (SourceError, SinkError) as e:
         return Outcome(EXIT_FAIL, "failure", error=str(e))
@@ -51,6 +51,14 @@ def fatal(log: Logger, e: RunError) -> int:
     log.event(e.event, level="ERROR", **e.fields())
     say(log.redact(f"dativo run: error: {e.message}" + (f"\n  hint: {e.hint}" if e.hint else "")))
     return e.exit_code
+
+
+def unwritable(log: Logger, e: OSError) -> int:
+    """A state, job-state or lock file that could not be written mid-run (disk full, permissions)."""
+    where = e.filename or "the state dir"
+    return fatal(log, RunError("state.unusable", f"cannot write {where}: {e.strerror or e}", path=e.filename,
+                               hint="free space or fix the permissions, then rerun this run id with "
+                                    "--resume-policy resume"))
 
 
 def internal(log: Logger, e: Exception) -> int:

@@ -44,14 +44,18 @@ class Redactor:
         return value
 
 
-def write_line(out: TextIO, line: str) -> None:
+def write_line(out: TextIO | None, line: str) -> None:
     """Write one log line. A reader that went away (`dativo run | head -1`) must not change the run:
     the stream is pointed at /dev/null and the run goes on, its outcome alone deciding the exit code."""
+    if out is None:  # started with stdout closed
+        return
     try:
         out.write(line + "\n")
         out.flush()
-    except BrokenPipeError:
+    except OSError:  # EPIPE, or a descriptor that went bad
         _to_devnull(out)
+    except ValueError:  # a closed file object
+        pass
 
 
 def _to_devnull(out: TextIO) -> None:

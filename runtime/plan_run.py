@@ -11,7 +11,7 @@ import json
 from datetime import datetime, timezone
 from pathlib import Path, PurePosixPath
 from typing import Any
-from zoneinfo import ZoneInfo
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import ValidationError
 
@@ -121,7 +121,7 @@ def run_from_plan(plan_file: Path, job: str, *, run_id: str | None, project_dir:
         spec = _spec(plan, key)
         slots = plan.tenants[spec.tenant].concurrency if spec.tenant in plan.tenants else 1
         return run_job(Request(spec, key, run_id or manual_run_id(now), tenant_slots=slots), opts)
-    nominal = nominal_fire_time(schedule.cron, schedule.timezone, now) if schedule.cron else None
+    nominal = _nominal(schedule, now)
     rid = run_id or (scheduled_run_id(nominal) if nominal else manual_run_id(now))
     common = dict(tenant_slots=plan.tenants[schedule.tenant].concurrency if schedule.tenant in plan.tenants else 1,
                   schedule_key=schedule.id, schedule_slots=schedule.max_concurrent_runs, retry=schedule.retry,
@@ -129,6 +129,15 @@ def run_from_plan(plan_file: Path, job: str, *, run_id: str | None, project_dir:
     if schedule.kind == "job":
         return run_job(Request(_spec(plan, str(schedule.job)), schedule.id, rid, **common), opts)
     return _run_dag(plan, schedule, rid, common, opts)
+
+
+def _nominal(schedule: Schedule, now: datetime | None) -> datetime | None:
+    if not schedule.cron:
+        return None
+    try:
+        return nominal_fire_time(schedule.cron, schedule.timezone, now)
+    except (ValueError, KeyError, ZoneInfoNotFoundError) as e:  # croniter's errors are ValueErrors
+        raise PlanError(f"schedule {schedule.id!r} of the plan has no fire time: {e}; compile it again") from None
 
 
 def _run_dag(plan: PlanView, schedule: Schedule, run_id: str, common: dict[str, Any], opts: Options) -> int:

@@ -24,7 +24,7 @@ from .execute import EXIT_FAIL, EXIT_OK, Context, DataError, Outcome
 from .locks import LockManager
 from .logs import Logger, Redactor
 from .paths import PathMap
-from .failures import fatal, internal, one_attempt
+from .failures import fatal, internal, one_attempt, unwritable
 from .secrets import collect, environment, read_env_file
 from .spec import JobSpec, RetrySpec
 from .state import NEEDS_RESUME, JobState, StateStore
@@ -90,6 +90,8 @@ def run_job(req: Request, opts: Options) -> int:
             return _locked(req, opts, env, log, locks, stop)
     except RunError as e:
         return fatal(log, e)
+    except OSError as e:
+        return unwritable(log, e)
     except Exception as e:  # a bug outside an attempt: one line with its traceback, never a retry
         return internal(log, e)
     finally:

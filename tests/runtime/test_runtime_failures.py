@@ -80,6 +80,7 @@ WRONG_PLANS = {
                                   "schedules.t1.x.job: 'jobs/t1/gone.yaml' is not in its jobs"),
     "bad_concurrency": (None, "tenants.t1.concurrency: Input should be greater than or equal to 1"),
     "job_spec_without_target": (None, "job 'jobs/t1/items.yaml' is not a job spec of this dativo: target: Field required"),
+    "unknown_timezone": (None, "schedule 't1.items_hourly' of the plan has no fire time"),
 }
 
 
@@ -92,6 +93,8 @@ def test_a_plan_of_the_wrong_shape_is_one_clear_error(tmp_path: Path, case: str)
         plan = json.loads(p.plan.read_text())
         if case == "bad_concurrency":
             plan["tenants"]["t1"]["concurrency"] = 0
+        elif case == "unknown_timezone":
+            plan["schedules"]["t1.items_hourly"]["timezone"] = "Mars/Olympus"
         else:
             del plan["jobs"]["jobs/t1/items.yaml"]["target"]
     p.plan.write_text(json.dumps(plan))
@@ -237,6 +240,23 @@ def test_a_programming_error_is_reported_once_with_its_traceback_and_not_retried
     debug = subprocess.run(args[:-1] + ["r2"], cwd=p.root, env={**env, "DATIVO_DEBUG": "1"}, capture_output=True,
                            text=True, timeout=300)
     assert debug.returncode == 2 and "Traceback" in debug.stderr and "ZeroDivisionError" in debug.stderr
+
+
+def test_a_table_whose_schema_differs_is_not_retried(tmp_path: Path) -> None:
+    retry = ("retry_config:\n  max_retries: 3\n  initial_delay_seconds: 0.1\n  max_delay_seconds: 0.1\n"
+             "  retryable_exit_codes: [2]\n")
+    p = make_project(tmp_path / "p", retry=retry)
+    p.write_csv(rows(5))
+    assert p.run(*JOB, "--run-id", "r1").code == 0
+    asset = p.root / "assets" / "files" / "v1.0" / "items.yaml"
+    asset.write_text(asset.read_text().replace("  - name: qty\n", "  - name: extra\n    type: string\n  - name: qty\n"))
+    from rt_project import run_cli
+
+    assert run_cli("compile", ".", cwd=p.root).code == 0
+    assert "extra" in p.plan.read_text()
+    res = p.run(*JOB, "--run-id", "r2")
+    assert res.code == 2 and not res.events("retry_attempt")
+    assert "schema that differs" in res.events("job_error")[0]["error"]
 
 
 def test_io_errors_are_retryable_and_bugs_are_not() -> None:
