@@ -18,8 +18,8 @@ from pydantic import ValidationError
 from .execute import EXIT_FAIL, EXIT_OK
 from .logs import Logger
 from .paths import PathMap, root_from_plan
-from .run import Options, Request, run_job
 from .plan_view import PlanView, Schedule, parse
+from .run import Options, Request, run_job
 from .spec import JobSpec
 
 MAX_RUN_ID = 250
@@ -108,7 +108,8 @@ def run_from_plan(plan_file: Path, job: str, *, run_id: str | None, project_dir:
         check_run_id(run_id)
     dep = plan.deployment
     proj, croot = dep.project_dir, dep.container_root
-    root = project_dir.resolve() if project_dir else root_from_plan(plan_file, dep.plan_path or f"{proj}/generated/plan.json", proj)
+    plan_path = dep.plan_path or f"{proj}/generated/plan.json"
+    root = project_dir.resolve() if project_dir else root_from_plan(plan_file, plan_path, proj)
     paths = PathMap(root, proj, croot)
     sdir = state_dir or Path(paths.local(dep.state_dir or f"{proj}/state"))
     opts = Options(paths, sdir, lock_dir or sdir / "locks", lock_ttl, lock_wait, resume_policy)

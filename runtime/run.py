@@ -20,11 +20,11 @@ from typing import Any, TextIO
 
 from . import retry as retry_mod
 from .errors import RunError
-from .execute import EXIT_FAIL, EXIT_OK, Context, DataError, Outcome
+from .execute import EXIT_FAIL, EXIT_OK, Context, Outcome
+from .failures import fatal, internal, one_attempt, unwritable
 from .locks import LockManager
 from .logs import Logger, Redactor
 from .paths import PathMap
-from .failures import fatal, internal, one_attempt, unwritable
 from .secrets import collect, environment, read_env_file
 from .spec import JobSpec, RetrySpec
 from .state import NEEDS_RESUME, JobState, StateStore
@@ -163,7 +163,8 @@ def _gate(state: JobState, opts: Options, log: Logger) -> int | None:
     return None
 
 
-def _concurrency(req: Request, opts: Options, locks: LockManager, state: JobState, log: Logger, stop: Stop) -> int | None:
+def _concurrency(req: Request, opts: Options, locks: LockManager, state: JobState, log: Logger,
+                 stop: Stop) -> int | None:
     """Take the schedule and tenant slots; an exit code when they are busy (or a stop came while waiting)."""
     spec, blockers = req.spec, []
     if req.schedule_key and locks.acquire(f"schedule:{req.schedule_key}", req.schedule_slots, req.run_id,
@@ -214,7 +215,7 @@ def _attempts(req: Request, opts: Options, state: JobState, store: StateStore, e
                    result={"exit_code": outcome.exit_code})
         if outcome.trace:
             log.event("internal_error", level="ERROR", error=error, traceback=outcome.trace, exit_code=EXIT_FAIL,
-                      attempt=attempt, hint="a bug in dativo: not retried; set DATIVO_DEBUG=1 to print it on stderr")
+                      attempt=attempt, hint="a bug in dativo: not retried; DATIVO_DEBUG=1 prints it on stderr")
         else:
             log.event("job_error", level="ERROR", error=error, exit_code=outcome.exit_code, attempt=attempt)
         if attempt >= max_attempts or not outcome.retryable or not retry_mod.retryable(policy, outcome.exit_code, error):
@@ -240,7 +241,8 @@ def _committed(state: JobState, log: Logger, outcome: Outcome, started: float, a
     return outcome.exit_code
 
 
-def _interrupted(state: JobState, log: Logger, stop: Stop, started: float, attempt: int, metrics: dict[str, Any]) -> int:
+def _interrupted(state: JobState, log: Logger, stop: Stop, started: float, attempt: int,
+                 metrics: dict[str, Any]) -> int:
     """The final record of a run stopped by a signal: nothing committed, resumable, exit 2."""
     signame = stop.signame or "a stop request"
     state.move("interrupted", f"stopped by {signame}", error=f"interrupted by {signame} before the commit",
@@ -252,5 +254,3 @@ def _interrupted(state: JobState, log: Logger, stop: Stop, started: float, attem
               execution_time_seconds=round(time.monotonic() - started, 3), **metrics)
     return EXIT_FAIL
 
-
-__all__ = ["Options", "Request", "run_job", "RESUME_POLICIES", "DataError"]

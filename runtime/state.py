@@ -102,9 +102,9 @@ class StateStore:
             data = read_json(path)
             inc = _incremental(data, path) if data is not None else Incremental({})
         except Unreadable as e:
-            raise RunError("state.corrupt", f"incremental state file {path} {e.reason}", path=path,
-                           hint="delete it to rebuild it from the table's snapshot history (the latest commit of "
-                                "this job records its state); with no such commit the job reads every file again") from None
+            hint = ("delete it to rebuild it from the table's snapshot history (the latest commit of this job "
+                    "records its state); with no such commit the job reads every file again")
+            raise RunError("state.corrupt", f"incremental state file {path} {e.reason}", path=path, hint=hint) from None
         return inc
 
     def save_incremental(self, tenant: str, job: str, inc: Incremental) -> None:

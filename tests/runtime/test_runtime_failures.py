@@ -12,7 +12,7 @@ import sys
 from pathlib import Path
 
 import pytest
-from rt_project import REPO, Project, make_project
+from rt_project import Project, make_project
 
 TS = "2026-01-01T00:00:00Z"
 JOB = ("--job", "t1.items_hourly")
@@ -100,7 +100,7 @@ def test_a_plan_of_the_wrong_shape_is_one_clear_error(tmp_path: Path, case: str)
     p.plan.write_text(json.dumps(plan))
     res = p.run(*JOB, "--run-id", "r1")
     assert res.code == 2 and not res.out
-    assert res.err.startswith(f"dativo run: error: ") and message in res.err, res.err
+    assert res.err.startswith("dativo run: error: ") and message in res.err, res.err
     assert "compile it again" in res.err
     assert not p.state.exists()
 
@@ -260,10 +260,9 @@ def test_a_table_whose_schema_differs_is_not_retried(tmp_path: Path) -> None:
 
 
 def test_io_errors_are_retryable_and_bugs_are_not() -> None:
+    from dativo.runtime.retry import is_io_error
     from pyiceberg.exceptions import CommitStateUnknownException, NoSuchTableError
     from sqlalchemy.exc import OperationalError
-
-    from dativo.runtime.retry import is_io_error
 
     for e in (ConnectionResetError(), TimeoutError(), PermissionError(), CommitStateUnknownException("x"),
               NoSuchTableError("x"), OperationalError("select", {}, Exception("locked"))):
@@ -271,5 +270,3 @@ def test_io_errors_are_retryable_and_bugs_are_not() -> None:
     for e in (ZeroDivisionError(), KeyError("x"), TypeError(), AttributeError(), ValueError()):
         assert not is_io_error(e), e
 
-
-assert REPO.is_dir()
