@@ -53,6 +53,7 @@ DUPLICATE_SCHEDULE = "DTV305"
 DST_TRANSITION = "DTV306"
 CRON_UNSUPPORTED_SYNTAX = "DTV307"
 CRON_NEVER_FIRES = "DTV308"
+OVERLAPPING_APPEND = "DTV320"
 
 # 4xx graph and tenancy
 TENANT_FOLDER_MISMATCH = "DTV401"
@@ -137,6 +138,8 @@ CATALOGUE: dict[str, tuple[str, str]] = {
     DST_TRANSITION: ("schedule fires inside a DST transition hour (warning)", "'30 2 * * *' in America/New_York fires in a skipped hour"),
     CRON_UNSUPPORTED_SYNTAX: ("cron syntax our targets cannot run", "cron 'L' (last day) is not supported by every target"),
     CRON_NEVER_FIRES: ("cron expression never fires", "cron '0 0 30 2 *' never fires"),
+    OVERLAPPING_APPEND: ("overlapping runs of an incremental append job (warning)",
+                         "schedule 'events_every_15m' lets 2 runs of the incremental append job 'jobs/globex/events.yaml' overlap"),
     TENANT_FOLDER_MISMATCH: ("tenant_id differs from its jobs/<tenant>/ folder", "tenant_id 'globex' but the file is in jobs/acme/"),
     TABLE_MULTI_TENANT: ("two tenants write one Iceberg table", "table 'shared.customers' is written by tenants acme and globex"),
     OUTSIDE_TENANT_NAMESPACE: ("job writes outside its tenant's namespace or branch", "branch 'main' is not tenant 'acme''s branch"),

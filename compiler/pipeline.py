@@ -7,7 +7,7 @@ from pathlib import Path
 
 from dativo.runtime.spec import JobSpec, RetrySpec
 
-from .checks import capabilities, dags, runtime_support, schedules, secrets, tenancy
+from .checks import capabilities, dags, overlap, runtime_support, schedules, secrets, tenancy
 from .checks.schedules import ResolvedSchedule
 from .diagnostics import Diagnostics, Span
 from .jobspec import SpecMemo, build_spec, merge
@@ -50,6 +50,7 @@ def compile_project(root: Path, *, targets: list[str] | None = None, mode: str |
     tenancy.run(project, merged, diags)
     secrets.run(project, diags)
     scheds = schedules.run(project, diags)
+    overlap.run(project, scheds, specs, diags)
     dag_entries = dags.run(project, diags)
 
     result = CompileResult(project, diags)

@@ -1,12 +1,12 @@
 """One attempt of one job: source -> validate -> Iceberg, committed once per run key.
 
-The incremental state travels in the snapshot summary, so a crash between the Iceberg
-commit and the state files is repaired by the next run of the same run key.
+The incremental state travels in the snapshot summary; a run starts from the state valid at
+its branch head and commits only if that head is still current (lineage.py), so neither a
+crash between the Iceberg commit and the state files nor an overlapping run reads a file twice.
 """
 
 from __future__ import annotations
 
-import json
 import re
 import time
 from dataclasses import dataclass, field
@@ -17,9 +17,11 @@ from typing import Any
 from .logs import Logger
 from .paths import PathMap
 from .spec import JobSpec
-from .state import StateStore
+from .state import Incremental, StateStore
+from .stop import Stop
 
 MAX_INVALID_LOGGED = 100
+MAX_REPLANS = 3  # plans again after a lost commit race, then gives up (job_state.conflict, exit 2)
 _SECRETISH = re.compile(r"(?i)(secret|passw|token|key|credential)")
 EXIT_OK, EXIT_PARTIAL, EXIT_FAIL = 0, 1, 2
 
@@ -35,6 +37,7 @@ class Outcome:
     metrics: dict[str, Any] = field(default_factory=dict)
     error: str | None = None
     retryable: bool = True
+    trace: str | None = None  # the traceback of an internal error
 
 
 @dataclass
@@ -49,10 +52,27 @@ class Context:
     log: Logger
     restart: bool = False
     nominal: datetime | None = None
+    stop: Stop = field(default_factory=Stop)
 
 
 def execute(ctx: Context) -> Outcome:
-    from . import sink
+    """One attempt; a commit that lost the race for the branch head plans again from the new head."""
+    from .errors import RunError
+    from .lineage import Conflict
+
+    for replan in range(1, MAX_REPLANS + 2):
+        try:
+            return _execute(ctx)
+        except Conflict as e:
+            ctx.log.event("job_state.conflict", level="WARNING", error=str(e), replan=replan, max_replans=MAX_REPLANS,
+                          detail="another run committed to the table since this one started; planning again")
+    raise RunError("job_state.conflict", f"the table kept changing under this run ({MAX_REPLANS + 1} plans, "
+                   "each overtaken by another commit); nothing was committed",
+                   hint="let the other runs of this job finish, then rerun this run id with --resume-policy resume")
+
+
+def _execute(ctx: Context) -> Outcome:
+    from . import lineage, sink
     from .schema import table_schema
     from .sources import open_source
     from .validate import Validator
@@ -63,46 +83,33 @@ def execute(ctx: Context) -> Outcome:
     props = sink.catalog_properties(spec, ctx.paths, ctx.state_dir, ctx.env)
     ctx.log.event("catalog_configured", level="DEBUG", catalog=spec.target.catalog,
                   properties={k: ("***REDACTED***" if _SECRETISH.search(k) else v) for k, v in sorted(props.items())})
-    catalog = sink.load(spec, props)
-    table = sink.open_table(catalog, spec, ts)
+    table = sink.open_table(sink.load(spec, props), spec, ts)
     earlier = sink.committed(table, ctx.run_key)
     if earlier is not None and not ctx.restart:
-        inc = json.loads(earlier.get(sink.INCREMENTAL, "{}"))
-        if inc:
-            ctx.store.save_incremental(spec.tenant, spec.id, inc)
         return Outcome(EXIT_OK, "already_committed", {"snapshot_run_id": earlier.get(sink.RUN_ID)})
-
-    inc_state = ctx.store.load_incremental(spec.tenant, spec.id)
-    source = open_source(spec, ctx.paths, inc_state)
+    saved = ctx.store.load_incremental(spec.tenant, spec.id)
+    base = lineage.start(table, spec.target.branch, spec.id, saved, job_key=sink.JOB, state_key=sink.INCREMENTAL)
+    if base.origin == "table" and base.state != saved.state:
+        ctx.log.event("state.from_table", level="WARNING", snapshot_id=base.head,
+                      detail="the incremental state file is behind the table (a run committed after it was saved); "
+                             "starting from the state of the table's latest commit of this job")
+    source = open_source(spec, ctx.paths, base.state)
     ctx.log.event("source_opened", **source.describe())
     run_day = (ctx.nominal or datetime.now(timezone.utc)).astimezone(timezone.utc).date()
     validator = Validator(ts, run_day)
-    cursor = _Cursor(spec, inc_state)
-    summary = {sink.RUN_ID: ctx.run_id, sink.RUN_KEY: ctx.run_key, sink.JOB: spec.id}
-    writer = sink.Writer(table, spec, ts, summary)
-    extracted = invalid = logged = 0
-    progress = _Progress()
-    for batch in source.batches():
-        extracted += batch.data.num_rows
-        checked = validator.check(batch.data)
-        if checked.invalid_rows:
-            invalid += len(checked.invalid_rows)
-            for offset, reasons in checked.invalid_rows:
-                if logged < MAX_INVALID_LOGGED:
-                    ctx.log.event("record_invalid", level="WARNING", file=batch.origin, row=batch.offset + offset + 1,
-                                  reasons=reasons)
-                    logged += 1
-            if spec.schema_validation_mode == "strict":
-                raise DataError(f"{invalid} invalid record(s) in {batch.origin} (strict mode): "
-                                + "; ".join(sorted(validator.reasons)[:5]))
-        writer.add(cursor.filter(checked.batch))
-        progress.update(extracted)
-    progress.close()
+    cursor = _Cursor(spec, base.state)
+    writer = sink.Writer(table, spec, ts, {sink.RUN_ID: ctx.run_id, sink.RUN_KEY: ctx.run_key, sink.JOB: spec.id})
+    lineage.require_head(writer.txn, spec.target.branch, base.head)
+    counts = _load(ctx, source, validator, cursor, writer)
+    ctx.stop.check()  # a stop requested while reading: abandon the batches, commit nothing
     next_state = {**source.next_state(), **cursor.state()}
-    written = writer.commit(next_state)
+    written = _commit(writer, next_state)
     if next_state:
-        ctx.store.save_incremental(spec.tenant, spec.id, next_state)
+        snap = (lineage.run_snapshot(table.refresh(), spec.target.branch, ctx.run_key, sink.RUN_KEY)
+                if written.rows else base.head)
+        ctx.store.save_incremental(spec.tenant, spec.id, Incremental(next_state, snap))
     elapsed = time.monotonic() - started
+    extracted, invalid = counts
     metrics = {
         "records_extracted": extracted, "records_valid": extracted - invalid, "records_invalid": invalid,
         "records_written": written.rows, "files_written": written.files, "total_bytes": written.bytes,
@@ -113,6 +120,41 @@ def execute(ctx: Context) -> Outcome:
     if invalid:
         return Outcome(EXIT_PARTIAL, "partial", metrics, retryable=False)
     return Outcome(EXIT_OK, "success", metrics)
+
+
+def _load(ctx: Context, source: Any, validator: Any, cursor: "_Cursor", writer: Any) -> tuple[int, int]:
+    """Validate and stage every batch; (records extracted, records invalid)."""
+    extracted = invalid = logged = 0
+    progress = _Progress()
+    for batch in source.batches():
+        ctx.stop.check()
+        extracted += batch.data.num_rows
+        checked = validator.check(batch.data)
+        if checked.invalid_rows:
+            invalid += len(checked.invalid_rows)
+            for offset, reasons in checked.invalid_rows:
+                if logged < MAX_INVALID_LOGGED:
+                    ctx.log.event("record_invalid", level="WARNING", file=batch.origin, row=batch.offset + offset + 1,
+                                  reasons=reasons)
+                    logged += 1
+            if ctx.spec.schema_validation_mode == "strict":
+                raise DataError(f"{invalid} invalid record(s) in {batch.origin} (strict mode): "
+                                + "; ".join(sorted(validator.reasons)[:5]))
+        writer.add(cursor.filter(checked.batch))
+        progress.update(extracted)
+    progress.close()
+    return extracted, invalid
+
+
+def _commit(writer: Any, next_state: dict[str, Any]) -> Any:
+    from pyiceberg.exceptions import CommitFailedException, ValidationException
+
+    from .lineage import Conflict
+
+    try:
+        return writer.commit(next_state)
+    except (CommitFailedException, ValidationException) as e:  # the head moved, or a merge saw new files
+        raise Conflict(str(e)) from None
 
 
 class _Cursor:

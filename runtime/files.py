@@ -1,4 +1,7 @@
-"""Atomic JSON files: write to a temporary file in the same folder, fsync, rename."""
+"""Atomic JSON files: write to a temporary file in the same folder, fsync, rename.
+
+Reading fails closed: a missing file is `None`, anything else that is not a JSON object
+(unparsable, unreadable, a list) raises `Unreadable`, never an empty default."""
 
 from __future__ import annotations
 
@@ -7,6 +10,8 @@ import os
 import tempfile
 from pathlib import Path
 from typing import Any
+
+from .errors import Unreadable
 
 
 def write_json(path: Path, data: Any) -> None:
@@ -25,11 +30,21 @@ def write_json(path: Path, data: Any) -> None:
         raise
 
 
-def read_json(path: Path) -> Any | None:
+def read_json(path: Path) -> dict[str, Any] | None:
+    """The JSON object in `path`, None when there is no such file."""
     try:
-        return json.loads(path.read_text("utf-8"))
-    except (FileNotFoundError, ValueError):
+        text = path.read_text("utf-8")
+    except FileNotFoundError:
         return None
+    except (OSError, UnicodeDecodeError) as e:
+        raise Unreadable(path, f"cannot be read ({type(e).__name__}: {getattr(e, 'strerror', None) or e})") from None
+    try:
+        data = json.loads(text)
+    except ValueError as e:
+        raise Unreadable(path, f"is not valid JSON ({e})") from None
+    if not isinstance(data, dict):
+        raise Unreadable(path, f"holds a JSON {type(data).__name__}, not an object")
+    return data
 
 
 class _quiet:

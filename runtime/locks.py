@@ -17,8 +17,10 @@ import threading
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Any, Callable, Iterator
 
+from .errors import RunError, Unreadable
+from .files import read_json
 from .paths import slug
 
 HOST = socket.gethostname()
@@ -60,8 +62,13 @@ class LockManager:
 
     @contextlib.contextmanager
     def _guard(self) -> Iterator[None]:
-        self.dir.mkdir(parents=True, exist_ok=True)
-        with open(self.dir / ".guard", "a+") as g:
+        try:
+            self.dir.mkdir(parents=True, exist_ok=True)
+            g = open(self.dir / ".guard", "a+")
+        except OSError as e:
+            raise RunError("state.unusable", f"lock dir {self.dir} is not usable: {e.strerror or e}", path=self.dir,
+                           hint="point --lock-dir at a writable directory") from None
+        with g:
             fcntl.flock(g.fileno(), fcntl.LOCK_EX)
             try:
                 yield
@@ -86,11 +93,13 @@ class LockManager:
                 return lock
         return None
 
-    def acquire(self, key: str, slots: int, run_id: str, wait: float = 0.0, poll: float = 0.2) -> Lock | None:
+    def acquire(self, key: str, slots: int, run_id: str, wait: float = 0.0, poll: float = 0.2,
+                cancelled: Callable[[], bool] = lambda: False) -> Lock | None:
+        """A slot of `key`, waiting up to `wait` seconds; None when busy (or the wait was cancelled)."""
         deadline = time.monotonic() + wait
         while True:
             lock = self.try_acquire(key, slots, run_id)
-            if lock is not None or time.monotonic() >= deadline:
+            if lock is not None or time.monotonic() >= deadline or cancelled():
                 return lock
             time.sleep(poll)
 
@@ -113,7 +122,7 @@ class LockManager:
 
         def beat() -> None:
             while not self._stop.wait(max(self.ttl / 3, 0.5)):
-                with self._guard():
+                with contextlib.suppress(RunError, OSError), self._guard():  # a bad lock dir is the run's to report
                     for lock in list(self.held):
                         info = _read(lock.path)
                         if info and info.get("pid") == os.getpid():
@@ -125,10 +134,18 @@ class LockManager:
 
 
 def _read(path: Path) -> dict[str, Any] | None:
+    """A lock file's owner record; None when there is none. Lock files are written atomically, so one
+    that does not parse was damaged from outside: an error, never a free slot."""
     try:
-        return json.loads(path.read_text("utf-8"))
-    except (FileNotFoundError, ValueError):
-        return None
+        info = read_json(path)
+        if info is not None:
+            float(info.get("expires_at", 0))
+            int(info.get("pid", 0))
+        return info
+    except (Unreadable, TypeError, ValueError) as e:
+        reason = e.reason if isinstance(e, Unreadable) else f"has a bad pid or expires_at ({e})"
+        raise RunError("lock.corrupt", f"lock file {path} {reason}", path=path,
+                       hint="if no dativo run of this lock's job or tenant is alive, delete the file") from None
 
 
 def _write(path: Path, info: dict[str, Any]) -> None:

@@ -1,5 +1,6 @@
 """Structured JSON log lines on stdout (seed 001/002 event types), secret values redacted.
 
+A closed stdout (a reader that exited) silences the log instead of failing the run.
 Every line passes through the redactor, whatever `logging.redaction` says: the setting
 can only add redaction (of classified column names in reasons), never print a secret.
 """
@@ -7,6 +8,7 @@ can only add redaction (of classified column names in reasons), never print a se
 from __future__ import annotations
 
 import json
+import os
 import sys
 import time
 from dataclasses import dataclass, field
@@ -42,6 +44,30 @@ class Redactor:
         return value
 
 
+def write_line(out: TextIO | None, line: str) -> None:
+    """Write one log line. A reader that went away (`dativo run | head -1`) must not change the run:
+    the stream is pointed at /dev/null and the run goes on, its outcome alone deciding the exit code."""
+    if out is None:  # started with stdout closed
+        return
+    try:
+        out.write(line + "\n")
+        out.flush()
+    except OSError:  # EPIPE, or a descriptor that went bad
+        _to_devnull(out)
+    except ValueError:  # a closed file object
+        pass
+
+
+def _to_devnull(out: TextIO) -> None:
+    try:
+        fd = out.fileno()
+    except (AttributeError, OSError, ValueError):
+        return  # not a file: nothing buffered will be flushed at exit
+    null = os.open(os.devnull, os.O_WRONLY)
+    os.dup2(null, fd)  # what is still buffered now drains into /dev/null, at exit too
+    os.close(null)
+
+
 @dataclass
 class Logger:
     context: dict[str, Any]
@@ -55,9 +81,7 @@ class Logger:
         record = {"timestamp": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()), "level": level.upper(),
                   "event_type": event_type, **self.context, **fields}
         line = self.redact(json.dumps(self.redact.scrub(record), sort_keys=True, default=str, ensure_ascii=False))
-        out = self.stream or sys.stdout
-        out.write(line + "\n")
-        out.flush()
+        write_line(self.stream or sys.stdout, line)
 
     def child(self, **context: Any) -> "Logger":
         return Logger({**self.context, **context}, self.redact, self.level, self.stream)

@@ -11,13 +11,18 @@ import json
 from datetime import datetime, timezone
 from pathlib import Path, PurePosixPath
 from typing import Any
-from zoneinfo import ZoneInfo
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from pydantic import ValidationError
 
 from .execute import EXIT_FAIL, EXIT_OK
 from .logs import Logger
 from .paths import PathMap, root_from_plan
+from .plan_view import PlanView, Schedule, parse
 from .run import Options, Request, run_job
-from .spec import JobSpec, RetrySpec
+from .spec import JobSpec
+
+MAX_RUN_ID = 250
 
 
 class PlanError(Exception):
@@ -47,22 +52,46 @@ def manual_run_id(now: datetime | None = None) -> str:
     return f"manual__{(now or datetime.now(timezone.utc)).astimezone(timezone.utc).replace(microsecond=0).isoformat()}"
 
 
-def load_plan(path: Path) -> dict[str, Any]:
+def load_plan(path: Path) -> PlanView:
     try:
-        return json.loads(path.read_text("utf-8"))
+        data = json.loads(path.read_text("utf-8"))
     except FileNotFoundError:
         raise PlanError(f"plan {path} not found") from None
     except (OSError, ValueError) as e:
         raise PlanError(f"cannot read plan {path}: {e}") from None
+    view = parse(data)
+    if isinstance(view, str):
+        raise PlanError(f"plan {path} {view}; compile it again with `dativo compile`")
+    return view
 
 
-def _job_key(plan: dict[str, Any], ident: str) -> str | None:
-    jobs = plan.get("jobs", {})
+def check_run_id(run_id: str) -> str:
+    """A run id goes into file names only through `slug` (so `/` and `..` stay inside the state dir);
+    empty ids and control characters are refused: they would show differently in every log."""
+    if not run_id.strip():
+        raise PlanError("--run-id is empty; leave it out for the default run id")
+    if any(ord(c) < 32 or ord(c) == 127 for c in run_id) or len(run_id) > MAX_RUN_ID:
+        raise PlanError(f"--run-id {run_id[:80]!r} has control characters or is longer than {MAX_RUN_ID} characters")
+    return run_id
+
+
+def _spec(plan: PlanView, key: str) -> JobSpec:
+    try:
+        return JobSpec.model_validate(plan.jobs[key])
+    except ValidationError as e:
+        err = e.errors()[0]
+        where = ".".join(str(p) for p in err["loc"])
+        raise PlanError(f"the plan's job {key!r} is not a job spec of this dativo: {where}: {err['msg']}; "
+                        "compile it again with `dativo compile`") from None
+
+
+def _job_key(plan: PlanView, ident: str) -> str | None:
+    jobs = plan.jobs
     if ident in jobs:
         return ident
-    dep = plan.get("deployment", {})
+    dep = plan.deployment
     p = PurePosixPath(ident)
-    for base in (dep.get("project_dir"), dep.get("container_root")):
+    for base in (dep.project_dir, dep.container_root):
         if base and p.is_absolute() and PurePosixPath(base) in p.parents:
             rel = p.relative_to(base).as_posix()
             if rel in jobs:
@@ -75,52 +104,61 @@ def run_from_plan(plan_file: Path, job: str, *, run_id: str | None, project_dir:
                   state_dir: Path | None, lock_dir: Path | None, lock_ttl: float, lock_wait: float,
                   resume_policy: str, now: datetime | None = None) -> int:
     plan = load_plan(plan_file)
-    dep = plan.get("deployment", {})
-    proj, croot = dep.get("project_dir", "/app"), dep.get("container_root", "/app")
-    root = project_dir.resolve() if project_dir else root_from_plan(plan_file, dep.get("plan_path", f"{proj}/generated/plan.json"), proj)
+    if run_id is not None:
+        check_run_id(run_id)
+    dep = plan.deployment
+    proj, croot = dep.project_dir, dep.container_root
+    plan_path = dep.plan_path or f"{proj}/generated/plan.json"
+    root = project_dir.resolve() if project_dir else root_from_plan(plan_file, plan_path, proj)
     paths = PathMap(root, proj, croot)
-    sdir = state_dir or Path(paths.local(dep.get("state_dir", f"{proj}/state")))
+    sdir = state_dir or Path(paths.local(dep.state_dir or f"{proj}/state"))
     opts = Options(paths, sdir, lock_dir or sdir / "locks", lock_ttl, lock_wait, resume_policy)
-    schedule = plan.get("schedules", {}).get(job)
-    tenants = plan.get("tenants", {})
+    schedule = plan.schedules.get(job)
     if schedule is None:
         key = _job_key(plan, job)
         if key is None:
             raise PlanError(f"{job!r} is neither a schedule id nor a job of the plan "
-                            f"(schedules: {', '.join(sorted(plan.get('schedules', {}))[:8])}, ...)")
-        spec = JobSpec.model_validate(plan["jobs"][key])
-        req = Request(spec, key, run_id or manual_run_id(now), tenant_slots=tenants.get(spec.tenant, {}).get("concurrency", 1))
-        return run_job(req, opts)
-    nominal = nominal_fire_time(schedule["cron"], schedule["timezone"], now) if schedule.get("cron") else None
+                            f"(schedules: {', '.join(sorted(plan.schedules)[:8])}, ...)")
+        spec = _spec(plan, key)
+        slots = plan.tenants[spec.tenant].concurrency if spec.tenant in plan.tenants else 1
+        return run_job(Request(spec, key, run_id or manual_run_id(now), tenant_slots=slots), opts)
+    nominal = _nominal(schedule, now)
     rid = run_id or (scheduled_run_id(nominal) if nominal else manual_run_id(now))
-    common = dict(tenant_slots=tenants.get(schedule["tenant"], {}).get("concurrency", 1), schedule_key=schedule["id"],
-                  schedule_slots=schedule.get("max_concurrent_runs", 1), retry=RetrySpec.model_validate(schedule["retry"]),
-                  nominal=nominal, context={"schedule": schedule["id"]})
-    if schedule["kind"] == "job":
-        spec = JobSpec.model_validate(plan["jobs"][schedule["job"]])
-        return run_job(Request(spec, schedule["id"], rid, **common), opts)
+    common = dict(tenant_slots=plan.tenants[schedule.tenant].concurrency if schedule.tenant in plan.tenants else 1,
+                  schedule_key=schedule.id, schedule_slots=schedule.max_concurrent_runs, retry=schedule.retry,
+                  nominal=nominal, context={"schedule": schedule.id})
+    if schedule.kind == "job":
+        return run_job(Request(_spec(plan, str(schedule.job)), schedule.id, rid, **common), opts)
     return _run_dag(plan, schedule, rid, common, opts)
 
 
-def _run_dag(plan: dict[str, Any], schedule: dict[str, Any], run_id: str, common: dict[str, Any], opts: Options) -> int:
-    dag = plan.get("dags", {}).get(schedule["dag"])
-    if dag is None:
-        raise PlanError(f"DAG {schedule['dag']!r} of schedule {schedule['id']!r} is not in the plan")
-    log = Logger({"job_name": schedule["id"], "tenant_id": schedule["tenant"], "run_id": run_id, "dag": dag["name"]},
+def _nominal(schedule: Schedule, now: datetime | None) -> datetime | None:
+    if not schedule.cron:
+        return None
+    try:
+        return nominal_fire_time(schedule.cron, schedule.timezone, now)
+    except (ValueError, KeyError, ZoneInfoNotFoundError) as e:  # croniter's errors are ValueErrors
+        raise PlanError(f"schedule {schedule.id!r} of the plan has no fire time: {e}; compile it again") from None
+
+
+def _run_dag(plan: PlanView, schedule: Schedule, run_id: str, common: dict[str, Any], opts: Options) -> int:
+    dag = plan.dags[str(schedule.dag)]
+    specs = {t.id: _spec(plan, t.job) for t in dag.tasks}  # every task's spec is checked before the first runs
+    log = Logger({"job_name": schedule.id, "tenant_id": schedule.tenant, "run_id": run_id, "dag": dag.name},
                  stream=opts.stream)
     worst, failed = EXIT_OK, None
-    for task in dag["tasks"]:
+    for task in dag.tasks:
         if failed is not None:
-            log.event("task_skipped", task=task["id"], reason=f"task {failed!r} failed")
+            log.event("task_skipped", task=task.id, reason=f"task {failed!r} failed")
             continue
-        spec = JobSpec.model_validate(plan["jobs"][task["job"]])
-        ctx = {**common["context"], "task": task["id"]}
-        req = Request(spec, f"{schedule['id']}/{task['id']}", run_id, extra_retries=int(task.get("retries", 0)),
+        spec = specs[task.id]
+        ctx = {**common["context"], "task": task.id}
+        req = Request(spec, f"{schedule.id}/{task.id}", run_id, extra_retries=task.retries,
                       **{**common, "context": ctx, "retry": spec.retry})
         code = run_job(req, opts)
         worst = max(worst, code)
         if code == EXIT_FAIL:
-            failed = task["id"]
+            failed = task.id
     log.event("dag_finished", exit_code=worst, failed_task=failed)
     return worst
 
@@ -129,6 +167,8 @@ def run_spec(spec: JobSpec, root: Path, *, project_dir: str, container_root: str
              tenant_slots: int, run_id: str | None, state_dir: Path | None, lock_dir: Path | None, lock_ttl: float,
              lock_wait: float, resume_policy: str) -> int:
     """`dativo run --config`: a job compiled in memory, keyed by its job file."""
+    if run_id is not None:
+        check_run_id(run_id)
     paths = PathMap(root, project_dir, container_root)
     sdir = state_dir or Path(paths.local(deploy_state_dir))
     opts = Options(paths, sdir, lock_dir or sdir / "locks", lock_ttl, lock_wait, resume_policy)

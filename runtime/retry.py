@@ -30,3 +30,18 @@ def retryable(policy: RetrySpec, exit_code: int, error: str | None) -> bool:
 def sleep(seconds: float, _sleep: Callable[[float], None] = time.sleep) -> None:
     if seconds > 0:
         _sleep(seconds)
+
+
+
+#: libraries whose exceptions are source or sink failures (catalog, SQL, object store, network):
+#: retried under the policy like SourceError and SinkError; any other exception is a bug
+_IO_MODULES = ("pyiceberg.exceptions", "sqlalchemy.exc", "requests", "urllib3", "botocore", "aiobotocore", "fsspec",
+               "s3fs", "gcsfs", "adlfs", "azure.core.exceptions", "google.api_core.exceptions")
+
+
+def is_io_error(exc: BaseException) -> bool:
+    """An I/O or network error, or one of the storage and catalog libraries' own errors."""
+    if isinstance(exc, OSError):
+        return True
+    modules = {c.__module__ for c in type(exc).__mro__}
+    return any(m == base or m.startswith(base + ".") for m in modules for base in _IO_MODULES)

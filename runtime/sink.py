@@ -30,6 +30,10 @@ class SinkError(Exception):
     pass
 
 
+class SchemaMismatch(SinkError):
+    """The table's schema differs from the asset: no retry can fix it."""
+
+
 def catalog_properties(spec: JobSpec, paths: PathMap, state_dir: Path, env: dict[str, str]) -> dict[str, str]:
     conn = dict(spec.target.connection)
     kind = str(conn.pop("catalog_type", "") or conn.pop("type", "") or "sql")
@@ -80,7 +84,7 @@ def open_table(catalog: Any, spec: JobSpec, ts: TableSchema) -> Any:
     have = {(f.name, str(f.field_type), f.required) for f in table.schema().fields}
     want = {(f.name, str(f.field_type), f.required) for f in ts.iceberg.fields}
     if have != want:
-        raise SinkError(f"table {'.'.join(ident)} exists with a schema that differs from asset {spec.asset.name!r} "
+        raise SchemaMismatch(f"table {'.'.join(ident)} exists with a schema that differs from asset {spec.asset.name!r} "
                         f"(columns {sorted(n for n, *_ in have ^ want)}); schema evolution is not run here")
     return table
 
