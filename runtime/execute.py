@@ -53,6 +53,7 @@ class Context:
 
 def execute(ctx: Context) -> Outcome:
     from . import sink
+    from .destination import catalog_properties
     from .schema import table_schema
     from .sources import open_source
     from .validate import Validator
@@ -60,12 +61,12 @@ def execute(ctx: Context) -> Outcome:
     spec = ctx.spec
     started = time.monotonic()
     ts = table_schema(spec)
-    props = sink.catalog_properties(spec, ctx.paths, ctx.state_dir, ctx.env)
+    props = catalog_properties(spec.target, ctx.paths, ctx.state_dir, spec.tenant, ctx.env)
     ctx.log.event("catalog_configured", level="DEBUG", catalog=spec.target.catalog,
                   properties={k: ("***REDACTED***" if _SECRETISH.search(k) else v) for k, v in sorted(props.items())})
     catalog = sink.load(spec, props)
     table = sink.open_table(catalog, spec, ts)
-    earlier = sink.committed(table, ctx.run_key)
+    earlier = sink.committed(table, ctx.run_key, sink.branch_of(spec))
     if earlier is not None and not ctx.restart:
         inc = json.loads(earlier.get(sink.INCREMENTAL, "{}"))
         if inc:

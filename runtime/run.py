@@ -21,7 +21,8 @@ from .execute import EXIT_FAIL, EXIT_OK, Context, DataError, Outcome
 from .locks import LockManager
 from .logs import Logger, Redactor
 from .paths import PathMap
-from .secrets import collect, environment, read_env_file
+from .destination import ConfigError, catalog_properties
+from .secrets import job_environment
 from .spec import JobSpec, RetrySpec
 from .state import StateStore
 
@@ -56,24 +57,20 @@ class Request:
 def run_job(req: Request, opts: Options) -> int:
     spec = req.spec
     redactor = Redactor()
-    file_env: dict[str, str] = {}
-    if spec.source.credentials is not None and spec.source.credentials.file:
-        file_env = read_env_file(opts.paths.project(spec.source.credentials.file))
-        for v in file_env.values():
-            redactor.add(v)
-    env = environment(file_env)
-    collect(env, redactor, spec.source.connection, spec.target.connection)
-    if spec.source.credentials is not None and spec.source.credentials.from_env:
-        redactor.add(env.get(spec.source.credentials.from_env))
     log = Logger({"job_name": req.key, "tenant_id": spec.tenant, "run_id": req.run_id, "job": spec.id,
                   "connector_type": spec.source.type, **req.context},
                  redactor, spec.logging.level, opts.stream)
-
     from .sources import NATIVE_ENGINES, unsupported_engine_message
 
     if spec.source.engine not in NATIVE_ENGINES:
         log.event("job_error", level="ERROR", error=unsupported_engine_message(spec.source.engine, spec.source.connector),
                   exit_code=EXIT_FAIL)
+        return EXIT_FAIL
+    try:  # config that cannot run as written: exit 2 before any state, lock or table is written
+        env = job_environment(spec, opts.paths, redactor)
+        catalog_properties(spec.target, opts.paths, opts.state_dir, spec.tenant, env)
+    except ConfigError as e:
+        log.event("job_error", level="ERROR", error=str(e), hint=e.hint, exit_code=EXIT_FAIL)
         return EXIT_FAIL
 
     store = StateStore(opts.state_dir)
@@ -161,7 +158,7 @@ def _one(ctx: Context) -> Outcome:
 
     try:
         return execute(ctx)
-    except (DataError, UnmappableType, UnsupportedEngine) as e:
+    except (DataError, UnmappableType, UnsupportedEngine, ConfigError) as e:
         return Outcome(EXIT_FAIL, "failure", error=str(e), retryable=False)
     except (SourceError, SinkError) as e:
         return Outcome(EXIT_FAIL, "failure", error=str(e))

@@ -74,6 +74,8 @@ def _from_config(args: argparse.Namespace, common: dict) -> int:
         runtime_support.run(rj, mine)
         runtime_support.engines(rj, mine)
         spec = build_spec(rj, mg, project, _retry_default(project), mine)
+        if spec is not None:
+            runtime_support.destination(rj, spec.target.type, spec.target.connection, mine)
         # tenant isolation as compile checks it (other tenants' tables and secrets, literal secrets),
         # over the whole project; only what concerns this job is reported
         others = Diagnostics()
