@@ -71,15 +71,22 @@ def _job_key(plan: dict[str, Any], ident: str) -> str | None:
     return norm if norm in jobs else None
 
 
-def run_from_plan(plan_file: Path, job: str, *, run_id: str | None, project_dir: Path | None,
-                  state_dir: Path | None, lock_dir: Path | None, lock_ttl: float, lock_wait: float,
-                  resume_policy: str, now: datetime | None = None) -> int:
-    plan = load_plan(plan_file)
+def locate(plan: dict[str, Any], plan_file: Path, project_dir: Path | None = None) -> tuple[PathMap, Path]:
+    """The path map of `plan` read from `plan_file`, and its state dir on this machine. On a worker (the
+    plan at `deployment.plan_path`) that is `paths.deployed(state_dir, ...)`, where Kubernetes mounts it."""
     dep = plan.get("deployment", {})
     proj, croot = dep.get("project_dir", "/app"), dep.get("container_root", "/app")
     root = project_dir.resolve() if project_dir else root_from_plan(plan_file, dep.get("plan_path", f"{proj}/generated/plan.json"), proj)
     paths = PathMap(root, proj, croot)
-    sdir = state_dir or Path(paths.local(dep.get("state_dir", f"{proj}/state")))
+    return paths, Path(paths.local(dep.get("state_dir", f"{proj}/state")))
+
+
+def run_from_plan(plan_file: Path, job: str, *, run_id: str | None, project_dir: Path | None,
+                  state_dir: Path | None, lock_dir: Path | None, lock_ttl: float, lock_wait: float,
+                  resume_policy: str, now: datetime | None = None) -> int:
+    plan = load_plan(plan_file)
+    paths, default_state = locate(plan, plan_file, project_dir)
+    sdir = state_dir or default_state
     opts = Options(paths, sdir, lock_dir or sdir / "locks", lock_ttl, lock_wait, resume_policy)
     schedule = plan.get("schedules", {}).get(job)
     tenants = plan.get("tenants", {})

@@ -59,12 +59,15 @@ def branch_of(spec: JobSpec) -> str:
 
 def ensure_branch(table: Any, branch: str) -> None:
     """Create `branch` from main's current snapshot when absent, so a tenant branch starts where main is.
-    On a table without snapshots the first commit creates it. Readers of main never see its rows."""
+    Readers of main never see the branch's rows. pyiceberg writes no branch of a table without
+    snapshots, so a new table first gets an empty snapshot on main (no rows) for the branch to start from."""
     if branch == MAIN or branch in table.metadata.refs:
         return
-    head = table.current_snapshot()
-    if head is not None:
-        table.manage_snapshots().create_branch(head.snapshot_id, branch).commit()
+    if table.current_snapshot() is None:
+        with table.transaction() as txn:
+            with txn.update_snapshot(snapshot_properties={"dativo.branch-base": branch}).fast_append():
+                pass  # no files: an empty table state on main
+    table.manage_snapshots().create_branch(table.current_snapshot().snapshot_id, branch).commit()
 
 
 def committed(table: Any, run_key: str, branch: str = MAIN) -> dict[str, str] | None:

@@ -21,6 +21,10 @@ def main(args: argparse.Namespace) -> int:
         raise UsageError("--plan needs --job (a schedule id such as acme.orders_csv_morning, or a job file)")
     if args.lock_ttl_seconds <= 0:
         raise UsageError("--lock-ttl-seconds must be positive")
+    from dativo.runtime import extra
+
+    if (module := extra.missing()) is not None:
+        raise UsageError(extra.message(module))
     common = dict(run_id=args.run_id, state_dir=_path(args.state_dir), lock_dir=_path(args.lock_dir),
                   lock_ttl=float(args.lock_ttl_seconds), lock_wait=float(args.lock_wait_seconds),
                   resume_policy=args.resume_policy)
