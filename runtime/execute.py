@@ -14,6 +14,7 @@ from datetime import date, datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any
 
+from .destination import catalog_properties
 from .logs import Logger
 from .paths import PathMap
 from .spec import JobSpec
@@ -53,7 +54,6 @@ class Context:
 
 def execute(ctx: Context) -> Outcome:
     from . import sink
-    from .destination import catalog_properties
     from .schema import table_schema
     from .sources import open_source
     from .validate import Validator
