@@ -38,8 +38,9 @@ from pathlib import Path
 from airflow.dag_processing.dagbag import DagBag
 
 dag_dir, dag_id, logical, out_file = sys.argv[1:5]
-dag = DagBag(dag_folder=dag_dir, include_examples=False).dags[dag_id]
-run = dag.test(logical_date=datetime.datetime.fromisoformat(logical))
+dag = DagBag(dag_folder=dag_dir).dags[dag_id]
+when = datetime.datetime.fromisoformat(logical)
+run = dag.test(run_after=when, logical_date=when)  # the run id follows from these: the same run each time
 tis = {ti.task_id: str(ti.state) for ti in run.get_task_instances()}
 Path(out_file).write_text(json.dumps({"run_id": run.run_id, "state": str(run.state), "tasks": tis}))
 '''
@@ -105,7 +106,8 @@ def test_airflow_clear_of_a_failed_run_resumes_it_once(tmp_path: Path) -> None:
     assert p.table().current_snapshot() is None
     p.write_csv(GOOD)
     second = _tool(python, AIRFLOW_PROBE, probe, env, tmp_path)
-    assert second["run_id"] == first["run_id"] and second["tasks"] == {"dativo_run": "success"}, second
+    assert second["run_id"] == first["run_id"] == "manual__2026-01-01T00:00:00+00:00", second
+    assert second["tasks"] == {"dativo_run": "success"}, second
     assert ids(p) == [1, 2] and committed_run_ids(p) == [first["run_id"]]
     third = _tool(python, AIRFLOW_PROBE, probe, env, tmp_path)
     assert third["tasks"] == {"dativo_run": "success"}, third
