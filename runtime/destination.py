@@ -9,7 +9,8 @@ written; light on purpose (no pyarrow, no pyiceberg).
 - `catalog_type` must be one pyiceberg 0.12 loads (Nessie serves the Iceberg REST API: `rest`).
 - The embedded SQLite catalog under the state dir is used only when the target names no catalog
   connection at all (no key but `catalog_type: sql`); a connection without its `uri` is an error.
-- Every `${VAR}` is expanded (envvars.py); an unset one without a default is an error.
+- Every `${VAR}` is expanded (envvars.py); an unset one without a default is an error. A setting
+  that expands to nothing (`${S3_ENDPOINT:-}`: optional by the config's own choice) is not passed.
 """
 
 from __future__ import annotations
@@ -101,7 +102,9 @@ def catalog_properties(target: Any, paths: Any, state_dir: Path, tenant: str, en
     props: dict[str, str] = {"type": kind}
     try:
         for key, value in flatten({k: v for k, v in target.connection.items() if k not in _KIND_KEYS}):
-            props[key] = expand(str(value), env, f"target.connection.{key}")
+            text = expand(str(value), env, f"target.connection.{key}")
+            if text:  # `${VAR:-}` (an empty default) is how a config makes a setting optional
+                props[key] = text
         warehouse = expand(target.warehouse, env, "target.warehouse") if target.warehouse else None
     except UnsetVariable as e:
         raise ConfigError(str(e), f"export {e.variable}=... in the job's environment or its credentials file, "
