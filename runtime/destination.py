@@ -1,5 +1,5 @@
 """Where a job's rows land: the rule for what this runtime can write, and the catalog
-properties it hands pyiceberg. Fails closed: no key is dropped, no destination is redirected.
+properties it hands pyiceberg. Fails closed: no setting is silently dropped, no destination redirected.
 
 Imported by the compiler (DTV220, same messages) and by `dativo run` before anything is
 written; light on purpose (no pyarrow, no pyiceberg).

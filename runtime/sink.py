@@ -1,9 +1,7 @@
-"""The Iceberg sink (pyiceberg): catalog from the job's target block, table from the asset,
-one transaction per run with the run id in the snapshot summary.
+"""The Iceberg sink (pyiceberg): catalog from the job's target block (destination.py: the
+properties, fail closed), table from the asset, one transaction per run with the run id in the
+snapshot summary, on the target's branch (`target.branch`, else main).
 
-Embedded default: a SqlCatalog on SQLite under the state dir and a `file://` warehouse,
-zero services. `connection.catalog_type` (sql, rest, glue, ...) and the other connection keys
-(flattened: `s3: {endpoint}` -> `s3.endpoint`) go to `pyiceberg.catalog.load_catalog`.
 Keyed merge (merge.py) drops the matching rows and appends the new ones in one snapshot.
 """
 
