@@ -16,7 +16,7 @@ setup: $(STAMP)
 
 # Compile the example project, then ingest one example job (acme's orders.csv) into the local
 # Iceberg warehouse under examples/state/ (SQLite catalog, file:// warehouse, no services).
-QUERY := from pyiceberg.catalog.sql import SqlCatalog; t = SqlCatalog('local', uri='sqlite:///examples/state/catalog/acme.db', warehouse='file://examples/state/warehouse/acme/').load_table('acme.orders').scan().to_arrow(); print(t.num_rows, 'rows in acme.orders'); print(t.slice(0, 3).to_pylist())
+QUERY := from pyiceberg.catalog.sql import SqlCatalog; t = SqlCatalog('local', uri='sqlite:///examples/state/catalog/acme.db', warehouse='file://examples/state/warehouse/acme/').load_table('acme.orders').scan().use_ref('acme').to_arrow(); print(t.num_rows, 'rows in acme.orders on branch acme'); print(t.slice(0, 3).to_pylist())
 
 demo: $(STAMP)
 	$(VENV)/bin/dativo compile examples

@@ -43,6 +43,7 @@ RECIPE_MISMATCH = "DTV216"
 CURSOR_NOT_IN_ASSET = "DTV217"
 ENGINE_NOT_RUN = "DTV218"
 NO_ICEBERG_TYPE = "DTV219"
+TARGET_NOT_WRITTEN = "DTV220"
 
 # 3xx schedule
 INVALID_CRON = "DTV301"
@@ -130,6 +131,7 @@ CATALOGUE: dict[str, tuple[str, str]] = {
     CURSOR_NOT_IN_ASSET: ("cursor_field is not a column of the asset", "cursor_field 'updated' is not a column of asset 'stripe_customers'"),
     ENGINE_NOT_RUN: ("engine not run by this runtime (warning)", "engine 'airbyte' of source 'stripe' is not run by this runtime yet; dativo run exits 2 on this job"),
     NO_ICEBERG_TYPE: ("column type has no exact Iceberg type", "column 'total' of type 'decimal' has no exact Iceberg type without precision and scale"),
+    TARGET_NOT_WRITTEN: ("target the runtime does not write", "catalog_type 'nessie' is not a pyiceberg catalog this runtime loads; dativo run exits 2 on this job"),
     INVALID_CRON: ("invalid cron expression", "invalid cron '61 * * * *': minute 61 is out of range 0-59"),
     UNKNOWN_TIMEZONE: ("unknown time zone", "unknown time zone 'America/New_Yrok'"),
     CRON_XOR_INTERVAL: ("schedule needs exactly one of cron, interval_seconds", "schedule has both cron and interval_seconds"),

@@ -46,6 +46,7 @@ def compile_project(root: Path, *, targets: list[str] | None = None, mode: str |
         runtime_support.engines(rj, diags)
         spec = build_spec(rj, mg, project, retry_default, diags, memo)
         if spec is not None:
+            runtime_support.destination(rj, spec.target.type, spec.target.connection, diags)
             specs[rj.job.rel] = spec
     tenancy.run(project, merged, diags)
     secrets.run(project, diags)

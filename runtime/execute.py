@@ -14,6 +14,7 @@ from datetime import date, datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any
 
+from .destination import catalog_properties
 from .logs import Logger
 from .paths import PathMap
 from .spec import JobSpec
@@ -80,14 +81,18 @@ def _execute(ctx: Context) -> Outcome:
     spec = ctx.spec
     started = time.monotonic()
     ts = table_schema(spec)
-    props = sink.catalog_properties(spec, ctx.paths, ctx.state_dir, ctx.env)
+    props = catalog_properties(spec.target, ctx.paths, ctx.state_dir, spec.tenant, ctx.env)
     ctx.log.event("catalog_configured", level="DEBUG", catalog=spec.target.catalog,
                   properties={k: ("***REDACTED***" if _SECRETISH.search(k) else v) for k, v in sorted(props.items())})
-    table = sink.open_table(sink.load(spec, props), spec, ts)
-    earlier = sink.committed(table, ctx.run_key)
+    catalog = sink.load(spec, props)
+    table = sink.open_table(catalog, spec, ts)
+    earlier = sink.committed(table, ctx.run_key, sink.branch_of(spec))
     if earlier is not None and not ctx.restart:
         return Outcome(EXIT_OK, "already_committed", {"snapshot_run_id": earlier.get(sink.RUN_ID)})
     saved = ctx.store.load_incremental(spec.tenant, spec.id)
+    # the branch exists before its head is read: the commit's head requirement is then the head the
+    # state came from (a branch created later, inside the transaction, would look like a rival commit)
+    sink.ensure_branch(table, sink.branch_of(spec))
     base = lineage.start(table, spec.target.branch, spec.id, saved, job_key=sink.JOB, state_key=sink.INCREMENTAL)
     if base.origin == "table" and base.state != saved.state:
         ctx.log.event("state.from_table", level="WARNING", snapshot_id=base.head,

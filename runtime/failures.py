@@ -23,6 +23,7 @@ from .stop import Interrupted
 
 
 def one_attempt(ctx: Context) -> Outcome:
+    from .destination import ConfigError
     from .execute import execute
     from .schema import UnmappableType
     from .sink import SchemaMismatch, SinkError
@@ -34,7 +35,7 @@ def one_attempt(ctx: Context) -> Outcome:
         raise
     except Interrupted as e:
         return Outcome(EXIT_FAIL, "interrupted", error=str(e), retryable=False)
-    except (DataError, UnmappableType, UnsupportedEngine, SchemaMismatch) as e:
+    except (DataError, UnmappableType, UnsupportedEngine, SchemaMismatch, ConfigError) as e:
         return Outcome(EXIT_FAIL, "failure", error=str(e), retryable=False)
     except (SourceError, SinkError) as e:
         return Outcome(EXIT_FAIL, "failure", error=str(e))

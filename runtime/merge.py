@@ -26,7 +26,7 @@ def _kept(df: pa.Table, incoming_keys: pa.Table, keys: list[str]) -> pa.Table:
     return df.join(incoming_keys, keys=keys, join_type="left anti").select(df.column_names)
 
 
-def merge(txn: Any, table: Any, data: pa.Table, keys: list[str], props: dict[str, str]) -> None:
+def merge(txn: Any, table: Any, data: pa.Table, keys: list[str], props: dict[str, str], branch: str = "main") -> None:
     from pyiceberg.expressions import AlwaysTrue
     from pyiceberg.io.pyarrow import ArrowScan, _dataframe_to_data_files
 
@@ -38,7 +38,8 @@ def merge(txn: Any, table: Any, data: pa.Table, keys: list[str], props: dict[str
     commit_uuid = uuid.uuid4()
     counter = itertools.count(0)
     replaced: list[tuple[Any, list[Any]]] = []
-    tasks = list(table.scan().plan_files()) if table.current_snapshot() is not None else []
+    # the files of `branch` only: a tenant branch's rows are merged there, never main's
+    tasks = list(table.scan().use_ref(branch).plan_files()) if branch in table.metadata.refs else []
     for task in tasks:
         key_scan = ArrowScan(table_metadata=meta, io=table.io, projected_schema=schema.select(*keys), row_filter=AlwaysTrue())
         current_keys = key_scan.to_table(tasks=[task])
@@ -50,7 +51,7 @@ def merge(txn: Any, table: Any, data: pa.Table, keys: list[str], props: dict[str
                                                   counter=counter)) if kept.num_rows else []
         replaced.append((task.file, new_files))
     added = list(_dataframe_to_data_files(table_metadata=meta, df=data, io=table.io, write_uuid=commit_uuid, counter=counter))
-    with txn.update_snapshot(snapshot_properties=props).overwrite(commit_uuid=commit_uuid) as snapshot:
+    with txn.update_snapshot(snapshot_properties=props, branch=branch).overwrite(commit_uuid=commit_uuid) as snapshot:
         for old, news in replaced:
             snapshot.delete_data_file(old)
             for f in news:

@@ -50,12 +50,8 @@ class PathMap:
 
     def local(self, path: str) -> str:
         """An absolute deployment path on this machine; other paths are returned unchanged."""
-        p = PurePosixPath(canonical_path(path))  # the one spelling: /app/../etc is /etc, not <root>/../etc
-        for base in (self.project_dir, self.container_root):
-            b = PurePosixPath(base)
-            if p == b or (p.is_absolute() and b in p.parents):
-                return str(self.root.joinpath(*p.relative_to(b).parts))
-        return path
+        rel = _relative(path, self.project_dir, self.container_root)
+        return path if rel is None else str(self.root.joinpath(*rel))
 
     def uri(self, uri: str) -> str:
         """`file://` and `sqlite:` URIs under the deployment root, mapped onto the local root."""
@@ -67,3 +63,23 @@ class PathMap:
         if m:
             return m.group(1) + self.local(m.group(2))
         return uri
+
+
+def deployed(path: str, project_dir: str, container_root: str) -> str:
+    """Where the deployment path `path` (e.g. `deploy.state_dir`) is on a worker, where the project sits
+    at `project_dir`: under `container_root` it is under `project_dir`, as every config path is.
+    The runtime resolves the state dir this way on the worker, and the Kubernetes target mounts the
+    state volume here, so the two never disagree."""
+    rel = _relative(path, project_dir, container_root)
+    return path if rel is None else str(PurePosixPath(project_dir).joinpath(*rel))
+
+
+def _relative(path: str, *bases: str) -> tuple[str, ...] | None:
+    """`path`'s parts below the first of `bases` it is under, or None. Compared in the one canonical
+    spelling, so `/app/../etc` is `/etc` (not under `/app`) and `/app//x` is under it."""
+    p = PurePosixPath(canonical_path(path))
+    for base in bases:
+        b = PurePosixPath(base)
+        if p == b or (p.is_absolute() and b in p.parents):
+            return p.relative_to(b).parts
+    return None

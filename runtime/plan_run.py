@@ -100,18 +100,24 @@ def _job_key(plan: PlanView, ident: str) -> str | None:
     return norm if norm in jobs else None
 
 
+def locate(plan: PlanView, plan_file: Path, project_dir: Path | None = None) -> tuple[PathMap, Path]:
+    """The path map of `plan` read from `plan_file`, and its state dir on this machine. On a worker (the
+    plan at `deployment.plan_path`) that is `paths.deployed(state_dir, ...)`, where Kubernetes mounts it."""
+    dep = plan.deployment
+    proj, croot = dep.project_dir, dep.container_root
+    root = project_dir.resolve() if project_dir else root_from_plan(plan_file, dep.plan_path or f"{proj}/generated/plan.json", proj)
+    paths = PathMap(root, proj, croot)
+    return paths, Path(paths.local(dep.state_dir or f"{proj}/state"))
+
+
 def run_from_plan(plan_file: Path, job: str, *, run_id: str | None, project_dir: Path | None,
                   state_dir: Path | None, lock_dir: Path | None, lock_ttl: float, lock_wait: float,
                   resume_policy: str, now: datetime | None = None) -> int:
     plan = load_plan(plan_file)
     if run_id is not None:
         check_run_id(run_id)
-    dep = plan.deployment
-    proj, croot = dep.project_dir, dep.container_root
-    plan_path = dep.plan_path or f"{proj}/generated/plan.json"
-    root = project_dir.resolve() if project_dir else root_from_plan(plan_file, plan_path, proj)
-    paths = PathMap(root, proj, croot)
-    sdir = state_dir or Path(paths.local(dep.state_dir or f"{proj}/state"))
+    paths, default_state = locate(plan, plan_file, project_dir)
+    sdir = state_dir or default_state
     opts = Options(paths, sdir, lock_dir or sdir / "locks", lock_ttl, lock_wait, resume_policy)
     schedule = plan.schedules.get(job)
     if schedule is None:

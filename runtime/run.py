@@ -25,7 +25,8 @@ from .failures import fatal, internal, one_attempt, unwritable
 from .locks import LockManager
 from .logs import Logger, Redactor
 from .paths import PathMap
-from .secrets import collect, environment, read_env_file
+from .destination import ConfigError, catalog_properties
+from .secrets import job_environment
 from .spec import JobSpec, RetrySpec
 from .state import NEEDS_RESUME, JobState, StateStore
 from .stop import Stop, handling
@@ -58,31 +59,29 @@ class Request:
     context: dict[str, Any] = field(default_factory=dict)
 
 
-def _logger(req: Request, opts: Options) -> tuple[Logger, dict[str, str]]:
+def _logger(req: Request, opts: Options) -> tuple[Logger, Redactor]:
     spec = req.spec
     redactor = Redactor()
-    file_env: dict[str, str] = {}
-    if spec.source.credentials is not None and spec.source.credentials.file:
-        file_env = read_env_file(opts.paths.project(spec.source.credentials.file))
-        for v in file_env.values():
-            redactor.add(v)
-    env = environment(file_env)
-    collect(env, redactor, spec.source.connection, spec.target.connection)
-    if spec.source.credentials is not None and spec.source.credentials.from_env:
-        redactor.add(env.get(spec.source.credentials.from_env))
     log = Logger({"job_name": req.key, "tenant_id": spec.tenant, "run_id": req.run_id, "job": spec.id,
                   "connector_type": spec.source.type, **req.context},
                  redactor, spec.logging.level, opts.stream)
-    return log, env
+    return log, redactor
 
 
 def run_job(req: Request, opts: Options) -> int:
-    log, env = _logger(req, opts)
+    spec = req.spec
+    log, redactor = _logger(req, opts)
     from .sources import NATIVE_ENGINES, unsupported_engine_message
 
-    if req.spec.source.engine not in NATIVE_ENGINES:
+    if spec.source.engine not in NATIVE_ENGINES:
         log.event("job_error", level="ERROR", exit_code=EXIT_FAIL,
-                  error=unsupported_engine_message(req.spec.source.engine, req.spec.source.connector))
+                  error=unsupported_engine_message(spec.source.engine, spec.source.connector))
+        return EXIT_FAIL
+    try:  # config that cannot run as written: exit 2 before any state, lock or table is written
+        env = job_environment(spec, opts.paths, redactor)
+        catalog_properties(spec.target, opts.paths, opts.state_dir, spec.tenant, env)
+    except ConfigError as e:
+        log.event("job_error", level="ERROR", error=str(e), hint=e.hint, exit_code=EXIT_FAIL)
         return EXIT_FAIL
     locks = LockManager(opts.lock_dir, opts.lock_ttl)
     try:

@@ -1,6 +1,9 @@
 """Secret values a job may touch: `${ENV}` references, credential env files, secret-looking
 environment variables. They are resolved for the catalog and registered with the redactor,
-so no log line, error message or state file can carry them."""
+so no log line, error message or state file can carry them.
+
+A credentials file the config names must exist: a missing one is an error (never read as
+empty), so a job never runs with credentials it was not given."""
 
 from __future__ import annotations
 
@@ -9,26 +12,32 @@ import re
 from pathlib import Path
 from typing import Any
 
+from .destination import ConfigError
+from .envvars import UnsetVariable, expand, names
 from .logs import Redactor
 
-_REF = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)\}")
 _SECRET_NAME = re.compile(r"(?i)(secret|passw|token|api_?key|private|credential|access_?key)")
 
 
-class Missing(Exception):
-    """A `${VAR}` reference without a value."""
-
-
-def read_env_file(path: Path) -> dict[str, str]:
+def read_env_file(path: Path, key: str) -> dict[str, str]:
+    """`KEY=value` lines of the credentials file `path` (named by config key `key`); ConfigError when unreadable."""
     values: dict[str, str] = {}
-    if not path.is_file():
-        return values
-    for line in path.read_text("utf-8").splitlines():
+    try:
+        text = path.read_text("utf-8")
+    except FileNotFoundError:
+        raise ConfigError(f"credentials file {path} (from {key}) does not exist",
+                          "create it (KEY=value lines) where the job runs, or fix the path in the connector "
+                          "recipe's credentials.file_template") from None
+    except (OSError, UnicodeDecodeError) as e:
+        reason = e.strerror if isinstance(e, OSError) and e.strerror else type(e).__name__
+        raise ConfigError(f"credentials file {path} (from {key}) cannot be read: {reason}",
+                          "make it a readable UTF-8 file of KEY=value lines") from None
+    for line in text.splitlines():
         line = line.strip()
         if not line or line.startswith("#") or "=" not in line:
             continue
-        key, _, value = line.removeprefix("export ").partition("=")
-        values[key.strip()] = value.strip().strip("'\"")
+        name, _, value = line.removeprefix("export ").partition("=")
+        values[name.strip()] = value.strip().strip("'\"")
     return values
 
 
@@ -39,29 +48,31 @@ def collect(env: dict[str, str], redactor: Redactor, *blocks: Any) -> None:
         if _SECRET_NAME.search(name) and len(value) >= 8:
             redactor.add(value)
     for block in blocks:
-        for ref in _refs(block):
+        for ref in names(block):
             redactor.add(env.get(ref))
-
-
-def _refs(value: Any) -> set[str]:
-    if isinstance(value, str):
-        return set(_REF.findall(value))
-    if isinstance(value, dict):
-        return set().union(*(_refs(v) for v in value.values())) if value else set()
-    if isinstance(value, list):
-        return set().union(*(_refs(v) for v in value)) if value else set()
-    return set()
-
-
-def substitute(value: str, env: dict[str, str]) -> str:
-    def repl(m: re.Match) -> str:
-        if m.group(1) not in env:
-            raise Missing(m.group(1))
-        return env[m.group(1)]
-
-    return _REF.sub(repl, value)
 
 
 def environment(file_env: dict[str, str]) -> dict[str, str]:
     """The variables a job sees: the process environment, then its credentials file."""
     return {**os.environ, **file_env}
+
+
+def job_environment(spec: Any, paths: Any, redactor: Redactor) -> dict[str, str]:
+    """The environment of `spec` (a JobSpec): its credentials file read (it must exist), every secret
+    it references registered with `redactor`. ConfigError when the file or a variable of its path is missing."""
+    file_env: dict[str, str] = {}
+    creds = spec.source.credentials
+    if creds is not None and creds.file:
+        key = "source credentials.file_template"
+        try:
+            rel = expand(creds.file, os.environ, key)
+        except UnsetVariable as e:
+            raise ConfigError(str(e), f"export {e.variable}=... where the job runs") from None
+        file_env = read_env_file(paths.project(paths.local(rel)), key)
+        for v in file_env.values():
+            redactor.add(v)
+    env = environment(file_env)
+    collect(env, redactor, spec.source.connection, spec.target.connection, spec.target.warehouse)
+    if creds is not None and creds.from_env:
+        redactor.add(env.get(creds.from_env))
+    return env

@@ -1,9 +1,7 @@
-"""The Iceberg sink (pyiceberg): catalog from the job's target block, table from the asset,
-one transaction per run with the run id in the snapshot summary.
+"""The Iceberg sink (pyiceberg): catalog from the job's target block (destination.py: the
+properties, fail closed), table from the asset, one transaction per run with the run id in the
+snapshot summary, on the target's branch (`target.branch`, else main).
 
-Embedded default: a SqlCatalog on SQLite under the state dir and a `file://` warehouse,
-zero services. `connection.catalog_type` (sql, rest, glue, ...) and the other connection keys
-(flattened: `s3: {endpoint}` -> `s3.endpoint`) go to `pyiceberg.catalog.load_catalog`.
 Keyed merge (merge.py) drops the matching rows and appends the new ones in one snapshot.
 """
 
@@ -12,17 +10,16 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Iterable
+from typing import Any
 
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from .paths import PathMap
 from .schema import TableSchema
-from .secrets import Missing, substitute
 from .spec import JobSpec
 
 RUN_ID, RUN_KEY, JOB, INCREMENTAL = "dativo.run-id", "dativo.run-key", "dativo.job", "dativo.incremental"
+MAIN = "main"
 CHUNK_ROWS = 1_000_000  # rows per append inside the transaction: bounds memory on huge files
 
 
@@ -32,37 +29,6 @@ class SinkError(Exception):
 
 class SchemaMismatch(SinkError):
     """The table's schema differs from the asset: no retry can fix it."""
-
-
-def catalog_properties(spec: JobSpec, paths: PathMap, state_dir: Path, env: dict[str, str]) -> dict[str, str]:
-    conn = dict(spec.target.connection)
-    kind = str(conn.pop("catalog_type", "") or conn.pop("type", "") or "sql")
-    props: dict[str, str] = {"type": kind}
-    for key, value in _flatten(conn):
-        try:
-            props[key] = substitute(str(value), env)
-        except Missing:
-            continue  # an unset optional setting (e.g. s3.endpoint for a file:// warehouse)
-    tenant = spec.tenant
-    if kind == "sql" and "uri" not in props:
-        db = state_dir / "catalog" / f"{tenant}.db"
-        props["uri"] = f"sqlite:///{db}"
-    if "uri" in props:
-        props["uri"] = paths.uri(props["uri"])
-    if "warehouse" not in props:
-        wh = spec.target.warehouse or (f"file://{state_dir / 'warehouse' / tenant}/" if kind == "sql" else None)
-        if wh:
-            props["warehouse"] = paths.uri(wh)
-    return props
-
-
-def _flatten(d: dict[str, Any], prefix: str = "") -> Iterable[tuple[str, Any]]:
-    for k in sorted(d):
-        v = d[k]
-        if isinstance(v, dict):
-            yield from _flatten(v, f"{prefix}{k}.")
-        elif v is not None:
-            yield f"{prefix}{k}", v
 
 
 def load(spec: JobSpec, props: dict[str, str]) -> Any:
@@ -89,9 +55,28 @@ def open_table(catalog: Any, spec: JobSpec, ts: TableSchema) -> Any:
     return table
 
 
-def committed(table: Any, run_key: str) -> dict[str, str] | None:
-    """The snapshot summary of an earlier commit of `run_key`, if any."""
-    for snap in table.metadata.snapshots:
+def branch_of(spec: JobSpec) -> str:
+    return spec.target.branch or MAIN
+
+
+def ensure_branch(table: Any, branch: str) -> None:
+    """Create `branch` from main's current snapshot when absent, so a tenant branch starts where main is.
+    Readers of main never see the branch's rows. pyiceberg writes no branch of a table without
+    snapshots, so a new table first gets an empty snapshot on main (no rows) for the branch to start from."""
+    if branch == MAIN or branch in table.metadata.refs:
+        return
+    if table.current_snapshot() is None:
+        with table.transaction() as txn:
+            with txn.update_snapshot(snapshot_properties={"dativo.branch-base": branch}).fast_append():
+                pass  # no files: an empty table state on main
+    table.manage_snapshots().create_branch(table.current_snapshot().snapshot_id, branch).commit()
+
+
+def committed(table: Any, run_key: str, branch: str = MAIN) -> dict[str, str] | None:
+    """The snapshot summary of an earlier commit of `run_key` on `branch` (its head and ancestors), if any."""
+    from pyiceberg.table.snapshots import ancestors_of
+
+    for snap in ancestors_of(table.metadata.snapshot_by_name(branch), table.metadata):
         summary = snap.summary.additional_properties if snap.summary is not None else {}
         if summary.get(RUN_KEY) == run_key:
             return dict(summary)
@@ -111,11 +96,20 @@ class Writer:
 
     def __init__(self, table: Any, spec: JobSpec, ts: TableSchema, properties: dict[str, str]):
         self.table, self.spec, self.ts, self.props = table, spec, ts, properties
+        self.branch = branch_of(spec)
         self.merge = spec.asset.mode == "merge" and bool(spec.asset.key_columns)
-        self.txn = table.transaction()
+        self._txn: Any = None
         self.pending: list[pa.RecordBatch] = []
         self.pending_rows = 0
         self.rows = 0
+
+    @property
+    def txn(self) -> Any:
+        """The transaction, opened on first use: a run that fails before writing creates no branch."""
+        if self._txn is None:
+            ensure_branch(self.table, self.branch)
+            self._txn = self.table.transaction()
+        return self._txn
 
     def add(self, batch: pa.RecordBatch) -> None:
         if batch.num_rows == 0:
@@ -130,7 +124,7 @@ class Writer:
             return
         data = pa.Table.from_batches(self.pending, schema=self.ts.arrow)
         self.pending, self.pending_rows = [], 0
-        self.txn.append(data, snapshot_properties=self.props)
+        self.txn.append(data, snapshot_properties=self.props, branch=self.branch)
         self.rows += data.num_rows
 
     def commit(self, incremental: dict[str, Any]) -> Written:
@@ -142,7 +136,7 @@ class Writer:
         if self.rows == 0:
             return Written(0, 0, 0, None)
         self.txn.commit_transaction()
-        snap = self.table.refresh().current_snapshot()
+        snap = self.table.refresh().snapshot_by_name(self.branch)
         summary = snap.summary.additional_properties if snap and snap.summary else {}
         return Written(self.rows, int(summary.get("added-data-files", 0)), int(summary.get("added-files-size", 0)),
                        snap.snapshot_id if snap else None)
@@ -155,7 +149,7 @@ class Writer:
         data = dedupe_last(data, self.spec.asset.key_columns)
         from .merge import merge
 
-        merge(self.txn, self.table, data, self.spec.asset.key_columns, self.props)
+        merge(self.txn, self.table, data, self.spec.asset.key_columns, self.props, self.branch)
         self.rows += data.num_rows
 
 

@@ -29,10 +29,16 @@ _LOCATOR: ContextVar[Locator | None] = ContextVar("dativo_target_locator", defau
 RUNNER_DEFAULT = "configs/runner.yaml"
 
 
+#: an orchestrator's retry or "Clear" reruns the same run id: a run that failed before its commit
+#: resumes, a committed one exits 0 (already_committed). `--resume-policy fail` is for a human at a shell.
+RESUME_POLICY = "resume"
+
+
 def run_argv(plan: Plan, entry: ScheduleEntry, run_id: str) -> list[str]:
     """`dativo run` for one schedule; `run_id` is the target's own deterministic run identity (unquoted)."""
     d = plan.deployment
-    return [d.dativo_bin, "run", "--plan", d.plan_path, "--job", entry.id, "--run-id", run_id]
+    return [d.dativo_bin, "run", "--plan", d.plan_path, "--job", entry.id, "--resume-policy", RESUME_POLICY,
+            "--run-id", run_id]
 
 
 @contextlib.contextmanager

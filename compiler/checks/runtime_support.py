@@ -1,15 +1,22 @@
-"""What `dativo run` can execute (DTV218, DTV219).
+"""What `dativo run` can execute (DTV218, DTV219, DTV220).
 
 DTV219 (error, `run`): an asset column has no exact Iceberg type (a decimal needs precision
 and scale, scale <= precision); a silent fallback to string would corrupt the table.
 DTV218 (warning, `engines`): the job's source engine is not run by this runtime yet (it runs
 `native` csv, jsonl and parquet files); the job compiles and is scheduled, `dativo run` exits 2 on it.
+DTV220 (error, `destination`): the target is one this runtime does not write (an `s3`/`minio` Parquet
+target, `nessie.*` or `s3.bucket`/`s3.prefix` settings, a catalog_type pyiceberg does not load). The
+rule and its messages are the runtime's (dativo.runtime.destination), so compile and run agree.
 """
 
 from __future__ import annotations
 
+from typing import Any
+
+from dativo.runtime.destination import problems
+
 from .. import codes
-from ..diagnostics import Diagnostics
+from ..diagnostics import Diagnostics, Span
 from ..resolve import ResolvedJob
 
 RUNTIME_ENGINES = ("native",)
@@ -39,3 +46,36 @@ def run(rj: ResolvedJob, diags: Diagnostics) -> None:
             diags.error(codes.NO_ICEBERG_TYPE, f"column {col.name!r} of type 'decimal' {problem}",
                         rj.asset.span("schema", i, "type"),
                         hint="set precision (1-38) and scale (0 to precision), e.g. precision: 12, scale: 2")
+
+
+def destination(rj: ResolvedJob, target_type: str, connection: dict[str, Any], diags: Diagnostics) -> None:
+    """DTV220 for each part of the target (recipe template merged under the job) the runtime cannot write."""
+    ep = rj.target
+    if ep is not None and (ep.reg is not None and "target" not in ep.reg.roles
+                           or ep.recipe is not None and "target" not in ep.recipe.model.roles):
+        return  # not a target at all: DTV206 says so
+    for p in problems(target_type, connection):
+        diags.error(codes.TARGET_NOT_WRITTEN, p.message, _where(rj, p.key), hint=p.hint)
+
+
+def _where(rj: ResolvedJob, key: str) -> Span:
+    """The job's own setting when it has one, else the target recipe's template, else the job's target."""
+    parts = key.split(".")
+    data = rj.job.doc.data.get("target") if isinstance(rj.job.doc.data, dict) else None
+    if parts[0] == "type":
+        recipe = rj.target.recipe if rj.target else None
+        return recipe.doc.span(("type",)) if recipe else rj.span("target_connector")
+    if _has(data, parts):
+        return rj.span("target", *parts)
+    recipe = rj.target.recipe if rj.target else None
+    if recipe is not None and _has(recipe.doc.data, ["connection_template", *parts[1:]]):
+        return recipe.doc.span(("connection_template", *parts[1:]))
+    return rj.span("target")
+
+
+def _has(data: Any, parts: list[str]) -> bool:
+    for p in parts:
+        if not isinstance(data, dict) or p not in data:
+            return False
+        data = data[p]
+    return True

@@ -6,6 +6,8 @@ import functools
 import re
 from typing import TYPE_CHECKING, Any, Iterator
 
+from dativo.runtime.envvars import has_reference
+
 from .. import codes
 from ..diagnostics import Diagnostics
 
@@ -14,7 +16,6 @@ if TYPE_CHECKING:  # validate.py imports SECRET_KEY from here, and project.py im
 
 # keys whose value is a credential; names ending in _env, _file, _url, ... are references and pass
 SECRET_KEY = re.compile(r"(password|passwd|pwd|secret|token|api_?key|private_?key|access_?key|client_?secret)$", re.I)
-_REFERENCE = re.compile(r"\$\{[A-Za-z_][A-Za-z0-9_]*\}")
 _IN_URI = " (password in the URI)"
 _URI_PASSWORD = re.compile(r"://[^/\s:@]*:([^@\s/]+)@")  # scheme://user:password@host
 
@@ -57,4 +58,4 @@ def _is_literal(v: Any) -> bool:
         return False
     if isinstance(v, (dict, list)):
         return False
-    return not (isinstance(v, str) and _REFERENCE.search(v))
+    return not (isinstance(v, str) and has_reference(v))  # the runtime's ${VAR} grammar

@@ -21,6 +21,10 @@ def main(args: argparse.Namespace) -> int:
         raise UsageError("--plan needs --job (a schedule id such as acme.orders_csv_morning, or a job file)")
     if args.lock_ttl_seconds <= 0:
         raise UsageError("--lock-ttl-seconds must be positive")
+    from dativo.runtime import extra
+
+    if (module := extra.missing()) is not None:
+        raise UsageError(extra.message(module))
     common = dict(run_id=args.run_id, state_dir=_path(args.state_dir), lock_dir=_path(args.lock_dir),
                   lock_ttl=float(args.lock_ttl_seconds), lock_wait=float(args.lock_wait_seconds),
                   resume_policy=args.resume_policy)
@@ -74,6 +78,8 @@ def _from_config(args: argparse.Namespace, common: dict) -> int:
         runtime_support.run(rj, mine)
         runtime_support.engines(rj, mine)
         spec = build_spec(rj, mg, project, _retry_default(project), mine)
+        if spec is not None:
+            runtime_support.destination(rj, spec.target.type, spec.target.connection, mine)
         # tenant isolation as compile checks it (other tenants' tables and secrets, literal secrets),
         # over the whole project; only what concerns this job is reported
         others = Diagnostics()

@@ -19,7 +19,7 @@ from dativo.targets.common import schedule_span, settings_span
 from .cronlines import shared_fire_time
 from .names import (CRONJOB_NAME_MAX, cronjob_names, for_tenant, label_problem, label_value_problem,
                     subdomain_problem)
-from .render import STATE_VOLUME
+from .render import STATE_VOLUME, state_mount
 from .settings import Resources, Settings
 
 NAME = "kubernetes"
@@ -135,7 +135,7 @@ def _check_volumes(plan: Plan, s: Settings, bad: Any) -> None:
                 + (f" ({STATE_VOLUME!r} is the state volume)" if name == STATE_VOLUME else ""))
         else:
             volumes.add(name)
-    paths: set[str] = {plan.deployment.state_dir} if s.state_volume_claim is not None else set()
+    paths: set[str] = {state_mount(plan.deployment)} if s.state_volume_claim is not None else set()
     for i, mount in enumerate(s.volume_mounts):
         name, path = mount.get("name"), mount.get("mountPath")
         if name not in volumes:

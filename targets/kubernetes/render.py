@@ -53,6 +53,13 @@ RUN_ID_ENV = "DATIVO_RUN_ID"
 #: Job itself is not visible to its pods.
 JOB_NAME_FIELD = "metadata.labels['batch.kubernetes.io/job-name']"
 STATE_VOLUME = "dativo-state"
+
+
+def state_mount(d: Any) -> str:
+    """Where the state volume is mounted: the state dir `dativo run` resolves inside the pod."""
+    from dativo.runtime.paths import deployed
+
+    return deployed(d.state_dir, d.project_dir, d.container_root)
 MANAGED_BY = "app.kubernetes.io/managed-by"
 TENANT_LABEL = "dativo.io/tenant"
 SCHEDULE_LABEL = "dativo.io/schedule"
@@ -113,7 +120,7 @@ def _tenant_parts(plan: Plan, s: Settings, tenant: str) -> _TenantParts:
     mounts: list[dict[str, Any]] = []
     volumes: list[dict[str, Any]] = []
     if s.state_volume_claim is not None:
-        mounts.append({"name": STATE_VOLUME, "mountPath": d.state_dir})
+        mounts.append({"name": STATE_VOLUME, "mountPath": state_mount(d)})
         claim = for_tenant(s.state_volume_claim, tenant)
         volumes.append({"name": STATE_VOLUME, "persistentVolumeClaim": {"claimName": claim}})
     mounts += s.volume_mounts

@@ -50,7 +50,8 @@ class Settings(BaseModel):
     resources: Resources = Field(default_factory=Resources)
     #: Secrets whose keys become environment variables (the `${ENV_VAR}` references of the configs)
     env_from_secrets: list[str] = Field(default_factory=lambda: ["dativo-{tenant}-secrets"])
-    #: a PersistentVolumeClaim mounted at deploy.state_dir so state and locks outlive the pod; None: no mount
+    #: a PersistentVolumeClaim mounted at the state dir `dativo run` resolves in the pod (deploy.state_dir, under
+    #: project_dir when it is under container_root) so state and locks outlive the pod; None: no mount
     state_volume_claim: str | None = "dativo-{tenant}-state"
     #: further pod volumes and container mounts, written as Kubernetes spells them (passed through)
     volumes: list[dict[str, Any]] = Field(default_factory=list)

@@ -176,7 +176,10 @@ def test_example_csv_job_runs_from_the_plan(tmp_path: Path) -> None:
 
     cat = SqlCatalog("local", uri=f"sqlite:///{project}/state/catalog/acme.db", warehouse=f"file://{project}/state/warehouse/acme/")
     csv_rows = (project / "data/acme/orders.csv").read_text().count("\n") - 1
-    assert cat.load_table("acme.orders").scan().to_arrow().num_rows == csv_rows
+    table = cat.load_table("acme.orders")
+    # the job commits to its tenant branch (target.branch: acme); main holds none of its rows
+    assert table.scan().use_ref("acme").to_arrow().num_rows == csv_rows
+    assert table.scan().to_arrow().num_rows == 0
 
 
 def test_usage_errors_exit_2() -> None:

@@ -142,3 +142,18 @@ def test_decimal_without_precision_is_unmappable() -> None:
 
     with pytest.raises(UnmappableType):
         _schema([ColumnSpec(name="d", type="decimal")])
+
+
+def test_env_references_expand_as_dativo_ingest_writes_them() -> None:
+    from dativo.runtime.envvars import UnsetVariable, expand, names
+
+    env = {"HOST": "db", "EMPTY": "", "PORT": "5432"}
+    assert expand("postgresql://${HOST}:$PORT/x", env, "k") == "postgresql://db:5432/x"
+    assert expand("${MISSING:-fallback}/${EMPTY:-e}/${HOST:-h}", env, "k") == "fallback/e/db"
+    assert expand("${MISSING:-}x${EMPTY}", env, "k") == "x"  # an empty default, an empty value: both values
+    assert expand("no refs, 100$ and ${ not one", env, "k") == "no refs, 100$ and ${ not one"
+    with pytest.raises(UnsetVariable) as e:
+        expand("a ${HOST} ${PG_PASSWORD}", env, "target.connection.uri")
+    assert (e.value.variable, e.value.key) == ("PG_PASSWORD", "target.connection.uri")
+    assert "PG_PASSWORD" in str(e.value) and "target.connection.uri" in str(e.value)
+    assert names({"a": ["${X}", {"b": "$Y ${Z:-1}"}], "c": 3}) == {"X", "Y", "Z"}

@@ -160,7 +160,7 @@ def test_every_schedule_becomes_one_entry_with_the_plan_values(examples: Plan, e
         assert s["cron"] == tuple(e.cron) and s["timezone"] == e.timezone and s["running"] is e.enabled
         assert s["tags"] == {**e.tags, "dativo/tenant": e.tenant, "dativo/schedule": e.id, "dagster/max_retries": "0"}
         assert s["argv"] == (examples.deployment.dativo_bin, "run", "--plan", examples.deployment.plan_path,
-                             "--job", e.id, "--run-id", None)
+                             "--job", e.id, "--resume-policy", "resume", "--run-id", None)
         assert s["metadata"]["tenant_id"] == e.tenant and s["metadata"]["job_name"] == e.name
         assert s["asset_key"] == (e.tenant, e.name)
     disabled = [s["id"] for s in table if not s["running"]]

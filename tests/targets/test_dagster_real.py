@@ -290,7 +290,7 @@ def test_one_job_runs_in_process_into_iceberg(dagster_venv: Path, tmp_path: Path
         f"cat = SqlCatalog('local', uri='sqlite:///{project}/state/catalog/acme.db', warehouse='file://{project}/state/warehouse/acme/')\n"
         "t = cat.load_table('acme.orders')\n"
         "runs = [s.summary.additional_properties.get('dativo.run-id') for s in t.snapshots()]\n"
-        "print(json.dumps({'rows': t.scan().to_arrow().num_rows, 'runs': runs}))\n"
+        "print(json.dumps({'rows': t.scan().use_ref('acme').to_arrow().num_rows, 'runs': runs}))\n"
     )
     p = subprocess.run([tool_bin(dagster_venv, "python"), "-c", check], capture_output=True, text=True, timeout=300)
     assert p.returncode == 0, p.stderr[-4000:]

@@ -269,7 +269,7 @@ def test_any_tag_or_path_reads_back_exactly(tags: dict[str, str], path: str, ima
     c = d["spec"]["jobTemplate"]["spec"]["template"]["spec"]["containers"][0]
     assert c["image"] == image and c["workingDir"] == "/w" + path
     assert c["command"][3] == ("/p" + path).replace("$", "$$")
-    assert len(c["command"]) == 8 and c["command"][-1] == f"$({RUN_ID_ENV})"
+    assert len(c["command"]) == 10 and c["command"][-1] == f"$({RUN_ID_ENV})"
 
 
 _BASE = examples_plan()

@@ -146,7 +146,7 @@ def test_exec_start_has_no_run_id_and_quotes_hostile_paths(examples_plan: Plan) 
     exec_start = next(v for _s, k, v in _parse(out["systemd/dativo-acme-month_ends.service"]) if k == "ExecStart")
     assert exec_start == ('/opt/dativo/bin/dativo run --plan '
                           '"/srv/dativo project %%h/gen $$HOME/\\"plan\\" \'x\'\\\\n\\tplan.json" '
-                          '--job acme.month_ends')
+                          '--job acme.month_ends --resume-policy resume')
     assert "--run-id" not in exec_start
     service = out["systemd/dativo-acme-month_ends.service"]
     assert "WorkingDirectory=/srv/dativo project %%h\n" in service

@@ -54,7 +54,7 @@ _dativo_dag(
     max_active_runs=1,
     tags=['dativo', 'dativo/tenant:acme', 'team:finance-data'],
     pool='dativo_tenant_acme',
-    bash_command='cd -- /app && exec -- dativo run --plan /app/generated/plan.json --job acme.acme_daily_batch --run-id "$DATIVO_RUN_ID"',
+    bash_command='cd -- /app && exec -- dativo run --plan /app/generated/plan.json --job acme.acme_daily_batch --resume-policy resume --run-id "$DATIVO_RUN_ID"',
 )
 
 
@@ -66,7 +66,7 @@ _dativo_dag(
     max_active_runs=1,
     tags=['dativo', 'dativo/tenant:acme', 'team:revops-data'],
     pool='dativo_tenant_acme',
-    bash_command='cd -- /app && exec -- dativo run --plan /app/generated/plan.json --job acme.hubspot_contacts_every_6h --run-id "$DATIVO_RUN_ID"',
+    bash_command='cd -- /app && exec -- dativo run --plan /app/generated/plan.json --job acme.hubspot_contacts_every_6h --resume-policy resume --run-id "$DATIVO_RUN_ID"',
 )
 
 
@@ -78,7 +78,7 @@ _dativo_dag(
     max_active_runs=1,
     tags=['dativo', 'dativo/tenant:acme'],
     pool='dativo_tenant_acme',
-    bash_command='cd -- /app && exec -- dativo run --plan /app/generated/plan.json --job acme.orders_csv_morning --run-id "$DATIVO_RUN_ID"',
+    bash_command='cd -- /app && exec -- dativo run --plan /app/generated/plan.json --job acme.orders_csv_morning --resume-policy resume --run-id "$DATIVO_RUN_ID"',
 )
 
 
@@ -90,7 +90,7 @@ _dativo_dag(
     max_active_runs=1,
     tags=['dativo', 'dativo/tenant:acme', 'team:commerce-data'],
     pool='dativo_tenant_acme',
-    bash_command='cd -- /app && exec -- dativo run --plan /app/generated/plan.json --job acme.postgres_orders_weekdays --run-id "$DATIVO_RUN_ID"',
+    bash_command='cd -- /app && exec -- dativo run --plan /app/generated/plan.json --job acme.postgres_orders_weekdays --resume-policy resume --run-id "$DATIVO_RUN_ID"',
 )
 
 
@@ -102,7 +102,7 @@ _dativo_dag(
     max_active_runs=1,
     tags=['dativo', 'dativo/tenant:acme', 'environment:production', 'source:stripe', 'team:finance-data'],
     pool='dativo_tenant_acme',
-    bash_command='cd -- /app && exec -- dativo run --plan /app/generated/plan.json --job acme.stripe_customers_hourly --run-id "$DATIVO_RUN_ID"',
+    bash_command='cd -- /app && exec -- dativo run --plan /app/generated/plan.json --job acme.stripe_customers_hourly --resume-policy resume --run-id "$DATIVO_RUN_ID"',
 )
 
 
@@ -114,7 +114,7 @@ _dativo_dag(
     max_active_runs=2,
     tags=['dativo', 'dativo/tenant:globex', 'environment:production', 'team:product-analytics'],
     pool='dativo_tenant_globex',
-    bash_command='cd -- /app && exec -- dativo run --plan /app/generated/plan.json --job globex.globex_events_every_15m --run-id "$DATIVO_RUN_ID"',
+    bash_command='cd -- /app && exec -- dativo run --plan /app/generated/plan.json --job globex.globex_events_every_15m --resume-policy resume --run-id "$DATIVO_RUN_ID"',
 )
 
 
@@ -126,5 +126,5 @@ _dativo_dag(
     max_active_runs=1,
     tags=['dativo', 'dativo/tenant:globex', 'team:finance-data'],
     pool='dativo_tenant_globex',
-    bash_command='cd -- /app && exec -- dativo run --plan /app/generated/plan.json --job globex.globex_stripe_customers_nightly --run-id "$DATIVO_RUN_ID"',
+    bash_command='cd -- /app && exec -- dativo run --plan /app/generated/plan.json --job globex.globex_stripe_customers_nightly --resume-policy resume --run-id "$DATIVO_RUN_ID"',
 )

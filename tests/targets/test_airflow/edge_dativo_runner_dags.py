@@ -54,7 +54,7 @@ _dativo_dag(
     max_active_runs=1,
     tags=['dativo', 'dativo/tenant:acme'],
     pool='pool-acme',
-    bash_command='cd -- \'/srv/it\'\\\'\'s {\'\'{\'\' here }}\' && exec -- \'/opt/$(id)/bin/dativo\' run --plan \'/srv/p\'$\'\\x0a\'\'lan {\'\'% raw %}{\'\'#.json\' --job acme.paused_nightly --run-id "$DATIVO_RUN_ID"',
+    bash_command='cd -- \'/srv/it\'\\\'\'s {\'\'{\'\' here }}\' && exec -- \'/opt/$(id)/bin/dativo\' run --plan \'/srv/p\'$\'\\x0a\'\'lan {\'\'% raw %}{\'\'#.json\' --job acme.paused_nightly --resume-policy resume --run-id "$DATIVO_RUN_ID"',
 )
 
 
@@ -66,7 +66,7 @@ _dativo_dag(
     max_active_runs=3,
     tags=['dativo', 'dativo/tenant:acme'],
     pool='pool-acme',
-    bash_command='cd -- \'/srv/it\'\\\'\'s {\'\'{\'\' here }}\' && exec -- \'/opt/$(id)/bin/dativo\' run --plan \'/srv/p\'$\'\\x0a\'\'lan {\'\'% raw %}{\'\'#.json\' --job acme.weekdays_and_weekends --run-id "$DATIVO_RUN_ID"',
+    bash_command='cd -- \'/srv/it\'\\\'\'s {\'\'{\'\' here }}\' && exec -- \'/opt/$(id)/bin/dativo\' run --plan \'/srv/p\'$\'\\x0a\'\'lan {\'\'% raw %}{\'\'#.json\' --job acme.weekdays_and_weekends --resume-policy resume --run-id "$DATIVO_RUN_ID"',
 )
 
 
@@ -78,7 +78,7 @@ _dativo_dag(
     max_active_runs=1,
     tags=['dativo', 'dativo/tenant:beta-co', 'jinja:{{ run_id }}{% if 1 %}{# c #}', 'newline:line one\nline two\r\n', "python:'); import os; os.system('id') #", 'quote:it\'s "quoted"', 'shell:$(id) `id` ; rm -rf /', 'unicode:naïve ☃ \u2028'],
     pool='pool-beta-co',
-    bash_command='cd -- \'/srv/it\'\\\'\'s {\'\'{\'\' here }}\' && exec -- \'/opt/$(id)/bin/dativo\' run --plan \'/srv/p\'$\'\\x0a\'\'lan {\'\'% raw %}{\'\'#.json\' --job beta-co.hostile_tags --run-id "$DATIVO_RUN_ID"',
+    bash_command='cd -- \'/srv/it\'\\\'\'s {\'\'{\'\' here }}\' && exec -- \'/opt/$(id)/bin/dativo\' run --plan \'/srv/p\'$\'\\x0a\'\'lan {\'\'% raw %}{\'\'#.json\' --job beta-co.hostile_tags --resume-policy resume --run-id "$DATIVO_RUN_ID"',
 )
 
 
@@ -90,5 +90,5 @@ _dativo_dag(
     max_active_runs=1,
     tags=['dativo', 'dativo/tenant:beta-co'],
     pool='pool-beta-co',
-    bash_command='cd -- \'/srv/it\'\\\'\'s {\'\'{\'\' here }}\' && exec -- \'/opt/$(id)/bin/dativo\' run --plan \'/srv/p\'$\'\\x0a\'\'lan {\'\'% raw %}{\'\'#.json\' --job beta-co.ny_every_6h --run-id "$DATIVO_RUN_ID"',
+    bash_command='cd -- \'/srv/it\'\\\'\'s {\'\'{\'\' here }}\' && exec -- \'/opt/$(id)/bin/dativo\' run --plan \'/srv/p\'$\'\\x0a\'\'lan {\'\'% raw %}{\'\'#.json\' --job beta-co.ny_every_6h --resume-policy resume --run-id "$DATIVO_RUN_ID"',
 )
