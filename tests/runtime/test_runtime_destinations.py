@@ -138,6 +138,7 @@ def test_target_branch_commits_to_that_branch_and_main_stays_as_it_was(tmp_path:
     p.write_csv(rows(6, start=100))
     first = p.run("--job", "t1.items_hourly", "--run-id", "r1")
     assert first.code == 0, first.out + first.err
+    assert not first.events("job_state.conflict")  # a branch made by this run is not a rival commit
     table = p.table()
     assert "t1" in table.metadata.refs
     main_ids = sorted(table.scan().to_arrow().column("id").to_pylist())
