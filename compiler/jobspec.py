@@ -46,6 +46,11 @@ class Merged:
     files: list[tuple[int, str]] = field(default_factory=list)  # (index, project-relative path)
 
 
+def credentials_path(file_template: str, tenant: str) -> str:
+    """A recipe's credentials file for one tenant: `{tenant}` (or `{tenant_id}`) filled in."""
+    return _TENANT_TEMPLATE.sub(tenant, file_template)
+
+
 def merge(rj: ResolvedJob) -> Merged:
     m = rj.job.model
     src, tgt, asset = rj.source, rj.target, rj.asset
@@ -83,7 +88,7 @@ def merge(rj: ResolvedJob) -> Merged:
         else (asset.target.partitioning if asset and asset.target.partitioning is not None else (trecipe.partitioning_default if trecipe else None))
     ) or []
     creds = src.recipe.model.credentials if src and src.recipe else None
-    cred_file = _TENANT_TEMPLATE.sub(m.tenant_id, creds.file_template) if creds and creds.file_template else None
+    cred_file = credentials_path(creds.file_template, m.tenant_id) if creds and creds.file_template else None
     return Merged(
         objects=objects,
         strategy=strategy,

@@ -12,7 +12,7 @@ from typing import Any, Iterator
 
 from .. import codes
 from ..diagnostics import Diagnostics
-from ..jobspec import Merged
+from ..jobspec import Merged, credentials_path
 from ..plan import SAFE_NAME
 from ..project import Project
 from ..resolve import ResolvedJob
@@ -32,7 +32,7 @@ def run(project: Project, jobs: list[tuple[ResolvedJob, Merged]], diags: Diagnos
             diags.error(codes.UNSAFE_NAME, f"tenant_id {tenant!r} cannot name artifacts", rj.span("tenant_id"),
                         hint="use letters, digits, '_' and '-' (at most 63, starting with a letter or digit)")
         _namespace_and_branch(rj, mg, shared, diags)
-        _secrets(rj, mg, diags)
+        _secrets(rj, diags)
         # a table is its catalog (name and, for SQL/REST catalogs, its uri) plus namespace and name; the
         # warehouse is only where data files go, so two warehouses do not make two tables
         t = rj.job.model.target
@@ -83,20 +83,25 @@ def _namespace_and_branch(rj: ResolvedJob, mg: Merged, shared: set[str], diags: 
                     rj.span("target", "branch"), hint=f"use branch {tenant!r} or one starting with '{tenant}/'")
 
 
-def _secrets(rj: ResolvedJob, mg: Merged, diags: Diagnostics) -> None:
+def _secrets(rj: ResolvedJob, diags: Diagnostics) -> None:
     tenant = rj.tenant
     for path, value in _strings(rj.job.doc.data, ()):
         for owner in _owners(value):
             if owner != tenant:
                 diags.error(codes.FOREIGN_SECRET, f"secret path belongs to tenant {owner!r}, not {tenant!r}",
                             rj.job.doc.span(path), hint=f"use the tenant's own secrets: secrets/{tenant}/...")
-    src = rj.source
-    if mg.credentials_file and src is not None and src.recipe is not None:
-        for owner in _owners(mg.credentials_file):
+    # both recipes: the runtime reads only the source's credentials today, but a target recipe naming
+    # another tenant's secrets is the same leak the day it does
+    for end in (rj.source, rj.target):
+        recipe = end.recipe if end is not None else None
+        creds = recipe.model.credentials if recipe is not None else None
+        if recipe is None or creds is None or not creds.file_template:
+            continue
+        for owner in _owners(credentials_path(creds.file_template, tenant)):
             if owner != tenant:
                 diags.error(codes.FOREIGN_SECRET,
-                            f"recipe {src.recipe.rel} makes job {rj.job.rel} read secrets of tenant {owner!r}",
-                            src.recipe.doc.span(("credentials", "file_template")),
+                            f"recipe {recipe.rel} makes job {rj.job.rel} read secrets of tenant {owner!r}",
+                            recipe.doc.span(("credentials", "file_template")),
                             hint="use '{tenant}' in file_template: /app/secrets/{tenant}/...")
 
 
