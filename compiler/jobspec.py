@@ -48,7 +48,7 @@ class Merged:
 
 def credentials_path(file_template: str, tenant: str) -> str:
     """A recipe's credentials file for one tenant: `{tenant}` (or `{tenant_id}`) filled in."""
-    return _TENANT_TEMPLATE.sub(tenant, file_template)
+    return _TENANT_TEMPLATE.sub(lambda _: tenant, file_template)  # a function: `\` in a tenant is not an escape
 
 
 def merge(rj: ResolvedJob) -> Merged:
