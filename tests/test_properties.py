@@ -29,6 +29,7 @@ from typing import Iterator
 import pytest
 from hypothesis import HealthCheck, given, seed, settings
 
+from dativo.compiler.report.text import one_line
 from prop_projects import OWN, Project, projects
 
 EXAMPLES = int(os.environ.get("DATIVO_HYPOTHESIS_EXAMPLES", "2000"))
@@ -191,7 +192,7 @@ def check(project: Project) -> None:
         if c.code == 0:  # strict JSON: no NaN or Infinity
             json.loads((root / OUT / "plan.json").read_text("utf-8"), parse_constant=_reject)
         errors = json_errors(v)
-        assert text_errors(c) == {(d["file"], d["line"], d["col"], d["code"]) for d in errors}, (
+        assert text_errors(c) == {(one_line(d["file"]), d["line"], d["col"], d["code"]) for d in errors}, (
             f"compile and validate disagree:\n{c.out}\n{v.out}")
         assert c.code == v.code == (1 if errors else 0)
         secrets_isolated(project, v.code, errors)

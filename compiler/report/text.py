@@ -11,7 +11,7 @@ from ..diagnostics import Diagnostic, Severity
 _BREAKS = re.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029]")
 
 
-def _one_line(text: str) -> str:
+def one_line(text: str) -> str:
     return _BREAKS.sub(lambda m: ascii(m[0])[1:-1], text) if _BREAKS.search(text) else text
 
 
@@ -19,9 +19,9 @@ def render(diags: list[Diagnostic]) -> str:
     lines: list[str] = []
     for d in diags:
         s = d.span
-        lines.append(_one_line(f"{s.file}:{s.line}:{s.col}: {d.severity.value} {d.code}: {d.message}"))
+        lines.append(one_line(f"{s.file}:{s.line}:{s.col}: {d.severity.value} {d.code}: {d.message}"))
         if d.hint:
-            lines.append(_one_line(f"  hint: {d.hint}"))
+            lines.append(one_line(f"  hint: {d.hint}"))
     errors = sum(1 for d in diags if d.severity is Severity.ERROR)
     warnings = len(diags) - errors
     if diags:
