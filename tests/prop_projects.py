@@ -13,6 +13,7 @@ invalid crons and time zones, unicode and hostile names, DAG cycles, deep nestin
 
 from __future__ import annotations
 
+import functools
 import json
 import re
 from dataclasses import dataclass, field
@@ -131,15 +132,18 @@ ZONES = [
 ]
 
 
+@functools.lru_cache(maxsize=None)
 def cron_values() -> st.SearchStrategy[Any]:
     one = st.one_of(st.sampled_from(CRONS_OK), st.sampled_from(CRONS_BAD), st.text(max_size=12))
     return st.one_of(one, st.lists(one, max_size=3), NUMBERS)
 
 
+@functools.lru_cache(maxsize=None)
 def zones() -> st.SearchStrategy[Any]:
     return st.one_of(st.sampled_from(ZONES), st.text(max_size=8), NUMBERS)
 
 
+@functools.lru_cache(maxsize=None)
 def path_to(rel: str) -> st.SearchStrategy[str]:
     """Ways to name project file `rel`: plain, container, `//`, `.`, `..`, escapes, symlinked."""
     head, _, tail = rel.partition("/")
@@ -180,41 +184,55 @@ def _iceberg_recipe(template: str) -> dict[str, Any]:
             "credentials": {"type": "env_file", "file_template": template}, "file_format": "parquet"}
 
 
+_PICKS: dict[tuple, st.SearchStrategy[Any]] = {}
+
+
+def _pick(items: list[Any]) -> st.SearchStrategy[Any]:
+    """st.sampled_from(items), built once per list of items."""
+    key = tuple(items)
+    if key not in _PICKS:
+        _PICKS[key] = st.sampled_from(items)
+    return _PICKS[key]
+
+
+@functools.lru_cache(maxsize=None)
 def _rarely(n: int) -> st.SearchStrategy[bool]:
     """True about once in n: a draw from a list whose first items (those Hypothesis favours) are False."""
     return st.sampled_from([False] * (n - 1) + [True])
 
 
-@st.composite
+# one hostility per project (st.shared): some projects are nearly clean and reach the plan and the
+# targets, others break many fields at once
+_HOSTILITY = st.shared(st.sampled_from([60, 12, 3]), key="hostility")
+
+
 def _maybe(draw: st.DrawFn, strategy: st.SearchStrategy[Any], clean: Any) -> Any:
-    """Mostly the clean value, so most projects get past loading and exercise the later checks."""
-    # one hostility per project (st.shared): some projects are nearly clean and reach the plan and the
-    # targets, others break many fields at once
-    odds = draw(st.shared(st.sampled_from([60, 12, 3]), key="hostility"))
-    return draw(strategy) if draw(_rarely(odds)) else clean
+    """Mostly the clean value, so most projects get past loading and exercise the later checks.
+    (A plain function, not a composite: building strategies per draw was a third of an example.)"""
+    return draw(strategy) if draw(_rarely(draw(_HOSTILITY))) else clean
 
 
 @st.composite
 def _job(draw: st.DrawFn, folder: str, tenant: str) -> dict[str, Any]:
     job: dict[str, Any] = {
-        "tenant_id": draw(_maybe(NAMES, tenant)),
+        "tenant_id": _maybe(draw, NAMES, tenant),
         "source_connector": "csv",
-        "source_connector_path": draw(_maybe(path_to("connectors/csv.yaml"), "/app/connectors/csv.yaml")),
+        "source_connector_path": _maybe(draw, path_to("connectors/csv.yaml"), "/app/connectors/csv.yaml"),
         "target_connector": "iceberg",
-        "target_connector_path": draw(_maybe(path_to("connectors/iceberg.yaml"), "connectors/iceberg.yaml")),
-        "asset": draw(_maybe(NAMES, "events")),
-        "asset_path": draw(_maybe(path_to("assets/csv/v1.0/events.yaml"), "/app/assets/csv/v1.0/events.yaml")),
-        "source": {"files": [{"path": draw(_maybe(path_to(f"data/{folder}/e.csv"), f"/app/data/{folder}/e.csv")),
+        "target_connector_path": _maybe(draw, path_to("connectors/iceberg.yaml"), "connectors/iceberg.yaml"),
+        "asset": _maybe(draw, NAMES, "events"),
+        "asset_path": _maybe(draw, path_to("assets/csv/v1.0/events.yaml"), "/app/assets/csv/v1.0/events.yaml"),
+        "source": {"files": [{"path": _maybe(draw, path_to(f"data/{folder}/e.csv"), f"/app/data/{folder}/e.csv"),
                               "object": "file"}]},
-        "target": {"branch": draw(_maybe(NAMES, tenant)), "catalog": draw(_maybe(NAMES, "nessie"))},
+        "target": {"branch": _maybe(draw, NAMES, tenant), "catalog": _maybe(draw, NAMES, "nessie")},
     }
     if draw(st.booleans()):
-        job["target"]["namespace"] = draw(_maybe(NAMES, tenant))
+        job["target"]["namespace"] = _maybe(draw, NAMES, tenant)
     if draw(_rarely(4)):
-        job["schema_validation_mode"] = draw(_maybe(st.one_of(NAMES, NUMBERS), draw(st.sampled_from(["strict", "warn"]))))
+        job["schema_validation_mode"] = _maybe(draw, st.one_of(NAMES, NUMBERS), draw(_pick(["strict", "warn"])))
     if draw(_rarely(4)):
         keys = ["max_retries", "initial_delay_seconds", "max_delay_seconds", "backoff_multiplier"]
-        job["retry_config"] = {k: draw(_maybe(NUMBERS, draw(st.sampled_from([0, 1, 3, 2.5]))))
+        job["retry_config"] = {k: _maybe(draw, NUMBERS, draw(_pick([0, 1, 3, 2.5])))
                                for k in draw(st.lists(st.sampled_from(keys), max_size=3, unique=True))}
     if draw(_rarely(16)):  # deep nesting around the loader's bound of 100 levels
         depth = draw(st.sampled_from(DEPTHS))
@@ -224,23 +242,23 @@ def _job(draw: st.DrawFn, folder: str, tenant: str) -> dict[str, Any]:
 
 @st.composite
 def _schedule(draw: st.DrawFn, configs: list[str], dags: list[str]) -> dict[str, Any]:
-    clean = draw(st.sampled_from(["hourly", "daily", "s1", "s2", "nightly", "weekly", "every_15m", "a-b"]))
-    s: dict[str, Any] = {"name": draw(_maybe(NAMES, clean))}
+    clean = draw(_pick(["hourly", "daily", "s1", "s2", "nightly", "weekly", "every_15m", "a-b"]))
+    s: dict[str, Any] = {"name": _maybe(draw, NAMES, clean)}
     if dags and draw(_rarely(4)):
         s["dag"] = draw(st.one_of(st.sampled_from(dags), path_to(dags[0])))
     else:
-        s["config"] = draw(_maybe(path_to(configs[0]), draw(st.sampled_from(configs))))
-    kind = draw(st.sampled_from(["cron"] * 4 + ["interval"] * 2 + ["both", "neither"]))
+        s["config"] = _maybe(draw, path_to(configs[0]), draw(st.sampled_from(configs)))
+    kind = draw(_pick(["cron"] * 4 + ["interval"] * 2 + ["both", "neither"]))
     if kind in ("cron", "both"):
-        s["cron"] = draw(_maybe(cron_values(), draw(st.sampled_from(CRONS_OK))))
+        s["cron"] = _maybe(draw, cron_values(), draw(st.sampled_from(CRONS_OK)))
     if kind in ("interval", "both"):
-        s["interval_seconds"] = draw(_maybe(NUMBERS, draw(st.sampled_from([60, 900, 3600, 86400]))))
+        s["interval_seconds"] = _maybe(draw, NUMBERS, draw(_pick([60, 900, 3600, 86400])))
     if draw(st.booleans()):
-        s["timezone"] = draw(_maybe(zones(), draw(st.sampled_from(ZONES[:5]))))
+        s["timezone"] = _maybe(draw, zones(), draw(st.sampled_from(ZONES[:5])))
     if draw(_rarely(4)):
-        s["max_concurrent_runs"] = draw(_maybe(NUMBERS, draw(st.sampled_from([1, 2, 1000]))))
+        s["max_concurrent_runs"] = _maybe(draw, NUMBERS, draw(_pick([1, 2, 1000])))
     if draw(_rarely(5)):
-        s["enabled"] = draw(_maybe(NUMBERS, draw(st.booleans())))
+        s["enabled"] = _maybe(draw, NUMBERS, draw(st.booleans()))
     if draw(_rarely(5)):
         s["tags"] = draw(st.dictionaries(NAMES, NAMES, max_size=2))
     return s
@@ -248,17 +266,17 @@ def _schedule(draw: st.DrawFn, configs: list[str], dags: list[str]) -> dict[str,
 
 @st.composite
 def _dag(draw: st.DrawFn, tenant: str, configs: list[str]) -> dict[str, Any]:
-    ids = draw(st.lists(st.sampled_from(["a", "b", "c", "d"]), min_size=1, max_size=4))  # duplicates on purpose
+    ids = draw(st.lists(_pick(["a", "b", "c", "d"]), min_size=1, max_size=4))  # duplicates on purpose
     tasks = []
     for i in ids:
-        task: dict[str, Any] = {"id": i, "job": draw(_maybe(path_to(configs[0]), draw(st.sampled_from(configs))))}
+        task: dict[str, Any] = {"id": i, "job": _maybe(draw, path_to(configs[0]), draw(st.sampled_from(configs)))}
         deps = draw(st.lists(st.sampled_from([*ids, "zz"]), max_size=3))
         if deps:
             task["depends_on"] = deps
         if draw(_rarely(6)):
-            task["retries"] = draw(_maybe(NUMBERS, 2))
+            task["retries"] = _maybe(draw, NUMBERS, 2)
         tasks.append(task)
-    return {"name": draw(_maybe(NAMES, "d1")), "tenant_id": draw(_maybe(NAMES, tenant)), "tasks": tasks}
+    return {"name": _maybe(draw, NAMES, "d1"), "tenant_id": _maybe(draw, NAMES, tenant), "tasks": tasks}
 
 
 def _filename(name: str) -> str | None:
@@ -293,7 +311,7 @@ def _secrets(draw: st.DrawFn, jobs: dict[str, dict[str, Any]], project: Project)
     value = template.format(o=OTHER, m=OWN)
     job = jobs[rel]
     job["tenant_id"] = OWN
-    block, key = draw(st.sampled_from([("source", "credentials_file"), ("target", "credentials_file"),
+    block, key = draw(_pick([("source", "credentials_file"), ("target", "credentials_file"),
                                        ("source", "key_file")]))
     job[block].setdefault("connection", {})[key] = value
     project.planted = value
@@ -302,8 +320,8 @@ def _secrets(draw: st.DrawFn, jobs: dict[str, dict[str, Any]], project: Project)
 
 @st.composite
 def _dativo_yaml(draw: st.DrawFn) -> dict[str, Any]:
-    doc: dict[str, Any] = {"version": 1, "container_root": draw(_maybe(
-        st.sampled_from(["/app/", "/app//", "/", "/App", "app", "", "/app/.", "/app/../app"]), "/app")),
+    doc: dict[str, Any] = {"version": 1, "container_root": _maybe(draw, 
+        _pick(["/app/", "/app//", "/", "/App", "app", "", "/app/.", "/app/../app"]), "/app"),
         "mode": "self_hosted"}
     if draw(_rarely(4)):
         paths = {"runner": ["configs/runner.yaml", "configs/runer.yaml", "configs//runner.yaml", "./configs/runner.yaml",
@@ -344,7 +362,7 @@ def projects(draw: st.DrawFn) -> Project:
     jobs: dict[str, dict[str, Any]] = {}
     for folder, tenant in draw(_tenants()):
         for i in range(draw(st.integers(1 if folder == OWN else 0, 2))):
-            name = _filename(draw(_maybe(NAMES, f"j{i}"))) or f"j{i}"
+            name = _filename(_maybe(draw, NAMES, f"j{i}")) or f"j{i}"
             jobs[f"jobs/{folder}/{name}.yaml"] = draw(_job(folder, tenant))
     draw(_secrets(jobs, project))
     project.own_jobs = {rel for rel, job in jobs.items() if job["tenant_id"] == OWN}
@@ -357,7 +375,7 @@ def projects(draw: st.DrawFn) -> Project:
         dags.append("dags/d1.yaml")
     schedules = draw(st.lists(_schedule(configs, dags), max_size=3))
     files["configs/runner.yaml"] = {"runner": {"mode": "orchestrated", "orchestrator": {
-        "type": draw(st.sampled_from(["dagster", "airflow"])), "schedules": schedules}}}
+        "type": draw(_pick(["dagster", "airflow"])), "schedules": schedules}}}
     project.files = {rel: doc if isinstance(doc, str) else dump(doc) for rel, doc in files.items()}
     project.links = draw(_links(configs))
     return project
