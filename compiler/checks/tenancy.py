@@ -17,7 +17,9 @@ from ..plan import SAFE_NAME
 from ..project import Project
 from ..resolve import ResolvedJob
 
-_SECRET_PATH = re.compile(r"(?:^|/)secrets/([^/{}$]+)/")
+# secrets/<tenant>/..., or the folder itself at the end (secrets/globex): a name with no dot, so a file
+# directly under secrets/ (secrets/shared.env) names no tenant
+_SECRET_PATH = re.compile(r"(?:^|/)secrets/(?=[^/{}$]+/|[^/{}$.]+$)([^/{}$]+)")
 _BRANCH_SEPARATORS = ("/", "-", "_", ".")
 
 
