@@ -187,7 +187,7 @@ def check(project: Project) -> None:
         c = dativo(root, "compile", ".", "--out", OUT)
         no_crash(c, "compile")
         after = snapshot(tmp)
-        outside = {k: v for k, v in after.items() if k != f"p/{OUT}" and not k.startswith(f"p/{OUT}/")}
+        outside = {k: entry for k, entry in after.items() if k != f"p/{OUT}" and not k.startswith(f"p/{OUT}/")}
         assert outside == before, f"compile wrote outside its output dir: {sorted(set(outside) ^ set(before))}"
         assert (c.code == 0) == (f"p/{OUT}/plan.json" in after), "compile wrote output with errors, or none without"
         if c.code == 0:  # strict JSON: no NaN or Infinity
