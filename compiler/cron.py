@@ -71,7 +71,9 @@ _UNSUPPORTED: tuple[tuple[tuple[int, ...], re.Pattern[str], str, str], ...] = (
     (tuple(range(5)), re.compile(r"(?<![A-Z])H(?![A-Z])"), "'H' (Jenkins hashed value)",
      "write a fixed value; spread schedules by choosing different minutes"),
 )
-_NUMBER = re.compile(r"[0-9]+")  # ASCII only: str.isdigit() also accepts other scripts' digits
+# ASCII only: str.isdigit() also accepts other scripts' digits. At most 9 digits: no field goes past 59,
+# and int() of more than 4,300 digits raises (a 4,400-digit step was an internal error)
+_NUMBER = re.compile(r"[0-9]{1,9}")
 
 
 def _problem(code: str, expr: str, detail: str, hint: str | None = None) -> tuple[None, CronProblem]:

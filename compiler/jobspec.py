@@ -46,6 +46,11 @@ class Merged:
     files: list[tuple[int, str]] = field(default_factory=list)  # (index, project-relative path)
 
 
+def fill_tenant(template: str, tenant: str) -> str:
+    """A recipe string (e.g. its credentials file) for one tenant: `{tenant}` (or `{tenant_id}`) filled in."""
+    return TENANT_TEMPLATE.sub(lambda _: tenant, template)  # a function: `\` in a tenant is not an escape
+
+
 def merge(rj: ResolvedJob) -> Merged:
     m = rj.job.model
     src, tgt, asset = rj.source, rj.target, rj.asset
@@ -83,7 +88,7 @@ def merge(rj: ResolvedJob) -> Merged:
         else (asset.target.partitioning if asset and asset.target.partitioning is not None else (trecipe.partitioning_default if trecipe else None))
     ) or []
     creds = src.recipe.model.credentials if src and src.recipe else None
-    cred_file = TENANT_TEMPLATE.sub(m.tenant_id, creds.file_template) if creds and creds.file_template else None
+    cred_file = fill_tenant(creds.file_template, m.tenant_id) if creds and creds.file_template else None
     return Merged(
         objects=objects,
         strategy=strategy,

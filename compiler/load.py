@@ -224,7 +224,11 @@ def _scalar(node: ScalarNode, tag: str) -> Any:
     if tag == _BOOL:
         return value.lower() in ("true", "yes", "on")
     if tag == _INT:
-        return _constructor.construct_yaml_int(node)
+        try:
+            return _constructor.construct_yaml_int(node)
+        except ValueError:  # Python parses at most sys.get_int_max_str_digits() (4,300) decimal digits
+            raise _LoadError(codes.INVALID_VALUE, f"integer of {len(value)} characters is too large", node,
+                             "no setting takes a number this large") from None
     return _constructor.construct_yaml_float(node)
 
 

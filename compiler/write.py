@@ -16,7 +16,10 @@ __all__ = ["UnsafeOutput", "existing_files", "safe_join", "write_artifacts"]
 def safe_join(out_dir: Path, rel: str) -> Path:
     """`out_dir/rel`, refusing absolute paths, `..` and anything that resolves outside out_dir."""
     norm = posixpath.normpath(rel)
-    if rel.startswith("/") or norm.startswith("..") or norm in (".", "") or "\x00" in rel or "\\" in rel:
+    # a backslash is a separator on Windows only; systemd unit names hold escapes ('a-b' is 'a\x2db'),
+    # so refuse `..` between either separator rather than every backslash
+    parts = rel.replace("\\", "/").split("/")
+    if rel.startswith(("/", "\\")) or ".." in parts or norm in (".", "") or "\x00" in rel:
         raise UnsafeOutput(f"artifact path {rel!r} is not inside the output dir")
     path = out_dir / norm
     base = out_dir.resolve()

@@ -139,6 +139,9 @@ def test_normalize_rejects_spellings_targets_read_differently(expr: str, message
         ("-1 * * * *", "minute '-1' is not a value or a range"),
         ("1-2-3 * * * *", "minute '1-2-3' is not a value or a range"),
         ("@every 5m", "unknown macro '@every'"),
+        # past Python's 4,300-digit int() limit (a ValueError, an internal error, before)
+        ("*/" + "9" * 4400 + " * * * *", "minute step '" + "9" * 4400 + "' in '*/" + "9" * 4400 + "' is not a number"),
+        ("9" * 4400 + " * * * *", "minute '" + "9" * 4400 + "' is not a number"),
     ],
 )
 def test_normalize_rejects_invalid_naming_field_and_value(expr: str, detail: str) -> None:

@@ -45,6 +45,14 @@ def test_bad_yaml_is_a_diagnostic(text: str, expected: list) -> None:
     assert diags == expected
 
 
+def test_integer_past_pythons_digit_limit_is_a_diagnostic() -> None:
+    """int() refuses more than 4,300 decimal digits: a ValueError that was an internal error."""
+    _, diags = _load("a: 1\nb: -" + "9" * 4301 + "\n")
+    assert diags == [("DTV104", 2, 4)]
+    _, diags = _load("a: " + "9" * 4300 + "\n")  # at the limit: a number
+    assert diags == []
+
+
 def test_merge_keys_and_scalars() -> None:
     doc, diags = _load("base: &b {x: 1, y: 2}\nc:\n  <<: *b\n  y: 3\nn: ~\nf: 1.5\nh: 0x10\nd: 2024-01-01\ns: yes\n")
     assert diags == []

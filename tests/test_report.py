@@ -22,11 +22,26 @@ def test_sorted_and_deduplicated() -> None:
 
 def test_text() -> None:
     assert text.render(_diags().sorted()) == (
-        "a.yaml:1:2: warning DTV306: dst\nhour 100%\n"
+        "a.yaml:1:2: warning DTV306: dst\\nhour 100%\n"  # one diagnostic, one line
         "b.yaml:9:9: error DTV301: invalid cron '61 * * * *': minute 61, out of range\n"
         "  hint: fix it\n"
         "1 error, 1 warning\n"
     )
+
+
+def test_text_escapes_what_would_break_a_line() -> None:
+    """A user value (tenant_id, file name) cannot end a line, or forge a diagnostic after it."""
+    d = Diagnostics()
+    forged = "x\njobs/a.yaml:1:1: error DTV999: forged\x1c\u2028\x85\x00\t"
+    d.error("DTV403", f"tenant {forged}", Span(f"jobs/{forged}.yaml", 1, 2, 1, 5), hint=f"use {forged}/")
+    out = text.render(d.sorted())
+    assert len(out.splitlines()) == 3, out
+    assert out.splitlines()[0] == (
+        "jobs/x\\njobs/a.yaml:1:1: error DTV999: forged\\x1c\\u2028\\x85\\x00\\t.yaml:1:2: error DTV403: tenant "
+        "x\\njobs/a.yaml:1:1: error DTV999: forged\\x1c\\u2028\\x85\\x00\\t")
+    d = Diagnostics()
+    d.error("DTV403", "tenant 'ünï名'", Span("jobs/ü.yaml", 1, 1, 1, 1))
+    assert text.render(d.sorted()).splitlines()[0] == "jobs/ü.yaml:1:1: error DTV403: tenant 'ünï名'"  # printable stays
 
 
 def test_github_escapes() -> None:

@@ -80,14 +80,15 @@ def run(project: Project, diags: Diagnostics) -> list[ResolvedSchedule]:
 def _target(project: Project, runner: Loaded, rs: ResolvedSchedule, base: tuple, diags: Diagnostics) -> None:
     s, doc = rs.model, runner.doc
     if (s.config is None) == (s.dag is None):
-        what = "both 'config' and 'dag'" if s.config else "neither 'config' nor 'dag'"
+        what = "both 'config' and 'dag'" if s.config is not None else "neither 'config' nor 'dag'"
         diags.error(codes.MISSING_FIELD if s.config is None else codes.INVALID_VALUE,
                     f"schedule {s.name!r} has {what}", doc.span(base, key=False),
                     hint="set config: <job yaml> to run one job, or dag: <dag yaml> to run a DAG")
         rs.ok = False
         return
-    field_name, kind, what = ("config", "job", "job config") if s.config else ("dag", "dag", "DAG")
-    raw = s.config or s.dag
+    # `is not None`: an empty `config: ""` is a path to diagnose, not a missing one
+    field_name, kind, what = ("config", "job", "job config") if s.config is not None else ("dag", "dag", "DAG")
+    raw = s.config if s.config is not None else s.dag
     assert raw is not None
     rel, loaded = refs.lookup(project, kind, raw, doc.span(base + (field_name,)), diags, what)
     if loaded is None:

@@ -11,13 +11,15 @@ from typing import Any, Iterator
 
 from .. import codes
 from ..diagnostics import Diagnostics
-from ..jobspec import TENANT_TEMPLATE, Merged
+from ..jobspec import Merged, fill_tenant
 from ..paths import canonical_uri, deploy_dirs
 from ..plan import SAFE_NAME
 from ..project import Project
 from ..resolve import ResolvedJob, deep_merge
 
-_SECRET_PATH = re.compile(r"(?:^|/)secrets/([^/{}$]+)/")
+# secrets/<tenant>/..., or the folder itself at the end (secrets/globex): a name with no dot, so a file
+# directly under secrets/ (secrets/shared.env) names no tenant
+_SECRET_PATH = re.compile(r"(?:^|/)secrets/(?=[^/{}$]+/|[^/{}$.]+$)([^/{}$]+)")
 _BRANCH_SEPARATORS = ("/", "-", "_", ".")
 
 
@@ -112,7 +114,7 @@ def _secrets(rj: ResolvedJob, diags: Diagnostics) -> None:
     recipes = [v.recipe for v in (rj.source, rj.target) if v is not None and v.recipe is not None]
     for recipe in {r.rel: r for r in recipes}.values():
         for path, value in _strings(recipe.doc.data, ()):
-            for owner in _owners(TENANT_TEMPLATE.sub(tenant, value)):
+            for owner in _owners(fill_tenant(value, tenant)):
                 if owner != tenant:
                     diags.error(codes.FOREIGN_SECRET,
                                 f"recipe {recipe.rel} makes job {rj.job.rel} read secrets of tenant {owner!r}",

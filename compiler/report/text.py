@@ -2,16 +2,26 @@
 
 from __future__ import annotations
 
+import re
+
 from ..diagnostics import Diagnostic, Severity
+
+# One diagnostic, one line: control characters and line separators in user values (a tenant_id or
+# file name holding a newline) are written as escapes, so no value ends a line or forges a diagnostic.
+_BREAKS = re.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029]")
+
+
+def one_line(text: str) -> str:
+    return _BREAKS.sub(lambda m: ascii(m[0])[1:-1], text) if _BREAKS.search(text) else text
 
 
 def render(diags: list[Diagnostic]) -> str:
     lines: list[str] = []
     for d in diags:
         s = d.span
-        lines.append(f"{s.file}:{s.line}:{s.col}: {d.severity.value} {d.code}: {d.message}")
+        lines.append(one_line(f"{s.file}:{s.line}:{s.col}: {d.severity.value} {d.code}: {d.message}"))
         if d.hint:
-            lines.append(f"  hint: {d.hint}")
+            lines.append(one_line(f"  hint: {d.hint}"))
     errors = sum(1 for d in diags if d.severity is Severity.ERROR)
     warnings = len(diags) - errors
     if diags:
