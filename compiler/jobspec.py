@@ -41,7 +41,8 @@ class Merged:
     partitioning: list[str]
     namespace: str
     table: str
-    credentials_file: str | None = None
+    credentials_file: str | None = None  # the source recipe's, for this tenant
+    target_credentials_file: str | None = None  # the target recipe's (catalog and storage keys)
     explicit_incremental: bool = False
     files: list[tuple[int, str]] = field(default_factory=list)  # (index, project-relative path)
 
@@ -87,8 +88,6 @@ def merge(rj: ResolvedJob) -> Merged:
         if m.target.partitioning is not None
         else (asset.target.partitioning if asset and asset.target.partitioning is not None else (trecipe.partitioning_default if trecipe else None))
     ) or []
-    creds = src.recipe.model.credentials if src and src.recipe else None
-    cred_file = fill_tenant(creds.file_template, m.tenant_id) if creds and creds.file_template else None
     return Merged(
         objects=objects,
         strategy=strategy,
@@ -99,9 +98,15 @@ def merge(rj: ResolvedJob) -> Merged:
         partitioning=list(partitioning),
         namespace=m.target.namespace or m.tenant_id,
         table=m.target.table or (asset.name if asset else m.asset),
-        credentials_file=cred_file,
+        credentials_file=_credentials_file(src, m.tenant_id),
+        target_credentials_file=_credentials_file(tgt, m.tenant_id),
         explicit_incremental=job_inc is not None,
     )
+
+
+def _credentials_file(end: Any, tenant: str) -> str | None:
+    creds = end.recipe.model.credentials if end is not None and end.recipe is not None else None
+    return fill_tenant(creds.file_template, tenant) if creds is not None and creds.file_template else None
 
 
 #: strategies driven by file metadata; every other strategy reads a cursor column
@@ -127,15 +132,6 @@ def build_spec(rj: ResolvedJob, mg: Merged, project: Project, retry_default: Ret
             diags.error(problem.code, problem.message, rj.span("source", "files", i, "path"), hint=problem.hint)
             continue
         files.append(FileSpec(path=rel, object=f.object, file_format=f.file_format))
-    cred = None
-    creds = src.recipe.model.credentials if src.recipe else None
-    if creds is not None:
-        cred_file = None
-        if mg.credentials_file:
-            cred_file, problem = project.resolver.to_rel(mg.credentials_file)
-            if problem:
-                diags.error(problem.code, problem.message, src.recipe.doc.span(("credentials", "file_template")), hint=problem.hint)
-        cred = CredentialsSpec(type=creds.type, from_env=creds.from_env, file=cred_file)
     src_conn = deep_merge((src.recipe.model.connection_template or {}) if src.recipe else {}, m.source.connection or {})
     tgt_conn = deep_merge((tgt.recipe.model.connection_template or {}) if tgt.recipe else {}, m.target.connection or {})
     retry = m.retry_config or retry_default or RetryConfig()
@@ -145,7 +141,8 @@ def build_spec(rj: ResolvedJob, mg: Merged, project: Project, retry_default: Ret
         environment=m.environment,
         source=SourceSpec(
             connector=src.name, type=src.type, engine=src.engine, engine_options=_plain(src.engine_options),
-            objects=mg.objects, files=files, connection=_plain(src_conn), credentials=cred,
+            objects=mg.objects, files=files, connection=_plain(src_conn),
+            credentials=_credentials(src, mg.credentials_file, project, diags),
             tables=[TableSpec(name=t.name, object=t.object, cursor_field=t.cursor_field or mg.cursor_field) for t in m.source.tables or []],
             incremental=IncrementalSpec(strategy=mg.strategy, cursor_field=mg.cursor_field if needs_cursor(mg.strategy) else None,
                                         lookback_days=mg.lookback_days) if mg.strategy else None,
@@ -154,12 +151,27 @@ def build_spec(rj: ResolvedJob, mg: Merged, project: Project, retry_default: Ret
             connector=tgt.name, type=tgt.type, engine=tgt.engine, catalog=m.target.catalog, warehouse=m.target.warehouse,
             branch=m.target.branch, namespace=mg.namespace, table=mg.table, file_format=mg.file_format,
             partitioning=mg.partitioning, connection=_plain(tgt_conn),
+            credentials=_credentials(tgt, mg.target_credentials_file, project, diags),
         ),
         asset=memo.asset(asset),
         schema_validation_mode=m.schema_validation_mode,
         logging=LoggingSpec(level=m.logging.level, redaction=m.logging.redaction),
         retry=memo.retry(retry),
     )
+
+
+def _credentials(end: Any, filled: str | None, project: Project, diags: Diagnostics) -> CredentialsSpec | None:
+    """A recipe's credentials for the job: its file as a project path (container paths mapped)."""
+    creds = end.recipe.model.credentials if end.recipe is not None else None
+    if creds is None:
+        return None
+    rel = None
+    if filled:
+        rel, problem = project.resolver.to_rel(filled)
+        if problem:
+            diags.error(problem.code, problem.message, end.recipe.doc.span(("credentials", "file_template")),
+                        hint=problem.hint)
+    return CredentialsSpec(type=creds.type, from_env=creds.from_env, file=rel)
 
 
 @dataclass

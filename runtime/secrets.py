@@ -58,21 +58,26 @@ def environment(file_env: dict[str, str]) -> dict[str, str]:
 
 
 def job_environment(spec: Any, paths: Any, redactor: Redactor) -> dict[str, str]:
-    """The environment of `spec` (a JobSpec): its credentials file read (it must exist), every secret
-    it references registered with `redactor`. ConfigError when the file or a variable of its path is missing."""
+    """The environment of `spec` (a JobSpec): the credentials files of its source and target recipes read
+    (each must exist; the target's values win on a shared name, as it is read last), every secret it
+    references registered with `redactor`. ConfigError when a file or a variable of its path is missing."""
     file_env: dict[str, str] = {}
-    creds = spec.source.credentials
-    if creds is not None and creds.file:
-        key = "source credentials.file_template"
+    for end in ("source", "target"):
+        creds = getattr(spec, end).credentials
+        if creds is None or not creds.file:
+            continue
+        key = f"{end} credentials.file_template"
         try:
             rel = expand(creds.file, os.environ, key)
         except UnsetVariable as e:
             raise ConfigError(str(e), f"export {e.variable}=... where the job runs") from None
-        file_env = read_env_file(paths.project(paths.local(rel)), key)
-        for v in file_env.values():
+        values = read_env_file(paths.project(paths.local(rel)), key)
+        for v in values.values():
             redactor.add(v)
+        file_env.update(values)
     env = environment(file_env)
     collect(env, redactor, spec.source.connection, spec.target.connection, spec.target.warehouse)
-    if creds is not None and creds.from_env:
-        redactor.add(env.get(creds.from_env))
+    for creds in (spec.source.credentials, spec.target.credentials):
+        if creds is not None and creds.from_env:
+            redactor.add(env.get(creds.from_env))
     return env

@@ -87,6 +87,7 @@ class TargetSpec(Spec):
     file_format: str = "parquet"
     partitioning: list[str] = Field(default_factory=list)
     connection: dict[str, Any] = Field(default_factory=dict)
+    credentials: CredentialsSpec | None = None  # catalog and storage keys, e.g. /app/secrets/<tenant>/iceberg.env
 
 
 class RetrySpec(Spec):

@@ -107,6 +107,24 @@ def test_missing_credentials_file_is_an_error_with_its_path(tmp_path: Path) -> N
     assert p.run("--job", "t1.items_hourly", "--run-id", "r1").code == 0
 
 
+def test_the_target_recipe_s_credentials_file_is_read_and_must_exist(tmp_path: Path) -> None:
+    p = make_project(tmp_path / "p", compile_=False)
+    recipe = p.root / "connectors" / "iceberg.yaml"
+    recipe.write_text(recipe.read_text() + "  token: ${CATALOG_TOKEN}\n"  # under connection_template
+                      + "credentials:\n  type: env_file\n  file_template: /app/secrets/{tenant}/iceberg.env\n")
+    assert run_cli("compile", ".", cwd=p.root).code == 0
+    p.write_csv(rows(3))
+    err = error_of(p.run("--job", "t1.items_hourly", "--run-id", "r1"))
+    assert "secrets/t1/iceberg.env" in err["error"] and "target credentials" in err["error"], err
+    nothing_written(p)
+    # once it exists its values are the job's (the token expands), and masked in every line
+    (p.root / "secrets" / "t1").mkdir(parents=True)
+    (p.root / "secrets" / "t1" / "iceberg.env").write_text("CATALOG_TOKEN=tok-7f3a9c2e5b1d\n")
+    res = p.run("--job", "t1.items_hourly", "--run-id", "r1", env={"DATIVO_DEBUG": "1"})
+    assert res.code == 0, res.out + res.err
+    assert "tok-7f3a9c2e5b1d" not in res.out + res.err
+
+
 def test_a_target_the_runtime_does_not_write_fails_at_compile_and_at_run_with_one_message(tmp_path: Path) -> None:
     p = make_project(tmp_path / "p")
     p.write_csv(rows(3))
