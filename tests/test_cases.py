@@ -58,6 +58,13 @@ GENERATED: dict[str, dict[str, bytes]] = {
     "DTV007_file_too_large": {
         "jobs/acme/huge.yaml": b"tenant_id: acme\n" + b"#" * MAX_FILE_BYTES,
     },
+    # 28 KB and 80 KB files that crashed the compiler (exit 139): libyaml's composer recursed in C
+    "DTV003_flow_sequences_nested_28000_deep": {
+        "jobs/acme/deep.yaml": b"tenant_id: acme\nsource: " + b"[" * 28000 + b"\n",
+    },
+    "DTV003_block_sequences_nested_40000_deep": {
+        "jobs/acme/deep.yaml": b"- " * 40000 + b"\n",
+    },
 }
 
 #: case -> relative path made unreadable (chmod 000) after assembly
