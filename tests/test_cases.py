@@ -47,7 +47,15 @@ META_FILES = {"expected.txt", "_delete.txt"}
 CASE_NAMES = sorted(p.name for p in BAD.iterdir() if p.is_dir()) if BAD.is_dir() else []
 IS_ROOT = hasattr(os, "geteuid") and os.geteuid() == 0
 
-#: case -> {relative path: bytes} written after the overlay (binary content kept out of git)
+def _knot_dag(n: int) -> bytes:
+    """n tasks, each depending on all earlier ones, and the first on the last: about 2**(n-2) cycles."""
+    tasks = [f"  - id: t{i}\n    job: jobs/acme/stripe_customers.yaml\n    depends_on: [{', '.join(f't{j}' for j in range(i))}]\n"
+             for i in range(n)]
+    tasks[0] = tasks[0].replace("depends_on: []", f"depends_on: [t{n - 1}]")
+    return ("name: acme_knot\ntenant_id: acme\ntasks:\n" + "".join(tasks)).encode()
+
+
+#: case -> {relative path: bytes} written after the overlay (binary content kept out of git, or large)
 GENERATED: dict[str, dict[str, bytes]] = {
     "DTV006_job_not_utf8": {
         "jobs/acme/latin1.yaml": "tenant_id: acme\nenvironment: 'caf\u00e9'\n".encode("latin-1"),
@@ -62,6 +70,8 @@ GENERATED: dict[str, dict[str, bytes]] = {
     "DTV003_flow_sequences_nested_28000_deep": {
         "jobs/acme/deep.yaml": b"tenant_id: acme\nsource: " + b"[" * 28000 + b"\n",
     },
+    # listing every elementary cycle before keeping 10 did not finish
+    "DTV407_dag_cycle_among_200_tasks_each_depending_on_all_earlier": {"dags/acme_knot.yaml": _knot_dag(200)},
     "DTV003_block_sequences_nested_40000_deep": {
         "jobs/acme/deep.yaml": b"- " * 40000 + b"\n",
     },
