@@ -8,7 +8,8 @@ The case name starts with the code it demonstrates (`DTV301_cron_minute_out_of_r
 
 Files that cannot live in git as text (invalid UTF-8, NUL bytes, an oversized file)
 are written by this module (`GENERATED`), and a permission-denied file is made by
-`chmod 000` (`CHMOD`, skipped as root, who can read everything).
+`chmod 000` (`CHMOD`, skipped as root, who can read everything), as are configs that are
+folders (`FOLDERS`) and symlinks to files outside the project (`OUTSIDE_LINKS`).
 
 The text report (the golden) comes from `python -m dativo.compiler.cli validate .` in a
 subprocess per case, the cases running in parallel; the JSON report, checked against the
@@ -80,6 +81,18 @@ GENERATED: dict[str, dict[str, bytes]] = {
 #: case -> relative path made unreadable (chmod 000) after assembly
 CHMOD: dict[str, str] = {
     "DTV007_job_permission_denied": "jobs/acme/private.yaml",
+    "DTV007_tenant_folder_permission_denied": "jobs/globex",
+}
+
+#: case -> relative paths replaced by an empty folder after assembly (configs that are folders)
+FOLDERS: dict[str, list[str]] = {
+    "DTV007_runner_config_is_a_folder": ["configs/runner.yaml"],
+    "DTV007_dativo_yaml_is_a_folder": ["dativo.yaml"],
+}
+
+#: case -> (relative path of a symlink, base file copied outside the project for it to point at)
+OUTSIDE_LINKS: dict[str, tuple[str, str]] = {
+    "DTV202_job_symlinked_from_outside_the_project": ("jobs/acme/foreign.yaml", "jobs/acme/stripe_customers.yaml"),
 }
 
 #: case -> literal secret values that must never be printed (stdout or stderr, any format)
@@ -124,6 +137,15 @@ def assemble(case: str | None, dest: Path) -> Path:
         target = dest / rel
         target.parent.mkdir(parents=True, exist_ok=True)
         target.write_bytes(data)
+    for rel in FOLDERS.get(case, []):
+        (dest / rel).unlink()
+        (dest / rel).mkdir()
+    if case in OUTSIDE_LINKS:
+        link, source = OUTSIDE_LINKS[case]
+        outside = dest.parent / "outside" / Path(link).name
+        outside.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(BASE / source, outside)
+        (dest / link).symlink_to(outside)
     if case in CHMOD:
         (dest / CHMOD[case]).chmod(0)
     return dest
@@ -205,7 +227,7 @@ def results(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFac
     for case in CHMOD:  # let pytest clean up the tmp dirs
         path = root / case / "project" / CHMOD[case]
         if path.exists():
-            path.chmod(0o644)
+            path.chmod(0o755 if path.is_dir() else 0o644)
 
 
 def _params(check: str) -> list:
@@ -298,7 +320,7 @@ def test_case_folders_are_well_formed() -> None:
     for case in CASE_NAMES:
         assert re.fullmatch(r"DTV\d{3}_[a-z0-9_]+", case), case
         assert (BAD / case / "expected.txt").is_file(), f"{case}: expected.txt is missing"
-    for case in [*GENERATED, *CHMOD, *SECRETS, *(c for c, _ in XFAIL)]:
+    for case in [*GENERATED, *CHMOD, *FOLDERS, *OUTSIDE_LINKS, *SECRETS, *(c for c, _ in XFAIL)]:
         assert case in CASE_NAMES, f"{case} is configured in test_cases.py but has no folder"
 
 
