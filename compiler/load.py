@@ -9,6 +9,7 @@ and every key and value keeps file, line and column.
 from __future__ import annotations
 
 import functools
+import sys
 from dataclasses import dataclass, field
 from hashlib import sha256
 from pathlib import Path
@@ -228,7 +229,13 @@ def _scalar(node: ScalarNode, tag: str) -> Any:
     if tag == _BOOL:
         return value.lower() in ("true", "yes", "on")
     if tag == _INT:
-        return _constructor.construct_yaml_int(node)
+        try:
+            return _constructor.construct_yaml_int(node)
+        except ValueError:  # Python reads at most sys.get_int_max_str_digits() (4300) digits: slow parsing
+            digits = sum(c.isdigit() for c in value)
+            raise _LoadError(codes.INVALID_VALUE, f"integer of {digits} digits is too long to be a number "
+                             f"(at most {sys.get_int_max_str_digits()} digits)", node,
+                             "quote it if it is text; no config number needs that many digits") from None
     return _constructor.construct_yaml_float(node)
 
 

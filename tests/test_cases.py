@@ -71,6 +71,11 @@ GENERATED: dict[str, dict[str, bytes]] = {
     "DTV003_flow_sequences_nested_28000_deep": {
         "jobs/acme/deep.yaml": b"tenant_id: acme\nsource: " + b"[" * 28000 + b"\n",
     },
+    # Python reads at most 4300 digits into an int: int() raised ValueError, an internal error
+    "DTV104_integer_of_5000_digits": {
+        "jobs/acme/stripe_customers.yaml": (BASE / "jobs/acme/stripe_customers.yaml").read_bytes().replace(
+            b"lookback_days: 1", b"lookback_days: 1" + b"0" * 4999),
+    },
     # listing every elementary cycle before keeping 10 did not finish
     "DTV407_dag_cycle_among_200_tasks_each_depending_on_all_earlier": {"dags/acme_knot.yaml": _knot_dag(200)},
     "DTV003_block_sequences_nested_40000_deep": {
