@@ -369,6 +369,7 @@ def test_dst_warning_fails_only_with_strict(case: str, results) -> None:
     strict = run_cli(res.project, "--strict")
     assert strict.returncode == 1
     assert strict.stdout == res.text.stdout  # --strict changes the exit code, not the report
+    assert strict.stderr == "dativo validate: failed: --strict treats the 3 warnings as errors\n"  # and says why
 
 
 # ------------------------------------------------------------------------------ DTV007 as a unit

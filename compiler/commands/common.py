@@ -25,3 +25,15 @@ def render(diags: Diagnostics, fmt: str) -> str:
 
 def emit(diags: Diagnostics, fmt: str) -> None:
     sys.stdout.write(render(diags, fmt))
+
+
+def failed(diags: Diagnostics, strict: bool, command: str) -> bool:
+    """Whether the diagnostics fail the command; when only --strict makes warnings fail it, say so on
+    stderr (the report itself stays what it is without --strict)."""
+    if not diags.has_errors(strict=strict):
+        return False
+    if not diags.has_errors():
+        n = len(diags.sorted())
+        print(f"dativo {command}: failed: --strict treats the {n} warning{'' if n == 1 else 's'} as errors",
+              file=sys.stderr)
+    return True
