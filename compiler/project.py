@@ -12,7 +12,7 @@ from typing import Any, Generic, Literal, TypeVar
 from pydantic import BaseModel
 
 from . import codes
-from .diagnostics import Diagnostics, Span
+from .diagnostics import Diagnostics, Problem, Span
 from .discover import SUFFIXES, find_configs, kind, unreadable
 from .load import Document, load_file, load_text
 from .models import Dag, Job, LegacyAsset, OdcsAsset, ProjectFile, Recipe, Registry, RunnerConfig
@@ -255,14 +255,31 @@ def _checked_paths(project: Project, diags: Diagnostics):
     updates: dict[str, str | None] = {}
     for name in sorted(type(paths).model_fields):
         raw = getattr(paths, name)
-        if raw is None or name == "out":  # the output dir may live anywhere (it is written, not read)
+        if raw is None:
             continue
         rel, problem = project.resolver.to_rel(raw)
+        if name == "out":
+            _check_out(project, diags, rel, problem)
+            continue
         if problem:
             diags.error(problem.code, problem.message, _setting_span(project, name), hint=problem.hint)
             rel = _BLOCKED
         updates[name] = rel
     return paths.model_copy(update=updates)
+
+
+def _check_out(project: Project, diags: Diagnostics, rel: str | None, problem: Problem | None) -> None:
+    """The output dir is written, not read, so it may be anywhere; but the artifacts call
+    `dativo run --plan <deploy.plan_path>`, by default <project_dir>/<paths.out>/plan.json, which only
+    names the right file when paths.out is in the project (it named /app/<the compiling machine's path>).
+    In the project, paths.out becomes project-relative (`/app/generated` is `generated`); outside it,
+    deploy.plan_path must say where the workers find the plan."""
+    if problem is None and rel is not None:
+        project.settings.paths.out = rel
+    elif project.settings.deploy.plan_path is None and problem is not None:
+        diags.error(problem.code, f"{problem.message}, so the artifacts cannot name the plan on the workers",
+                    _setting_span(project, "out"), hint="put the output dir in the project, or set deploy.plan_path "
+                    "to where the workers find plan.json")
 
 
 def _load_registry(reader: _Reader, project: Project, configured: str | None) -> Loaded[Registry] | None:

@@ -121,3 +121,31 @@ def test_find_configs_lists_yaml_files_sorted_and_skips_the_rest(tmp_path: Path)
     found = discover.find_configs(tmp_path, "jobs", PathResolver(tmp_path.resolve()), str, diags, reported)
     assert found == ["jobs/a/y.yaml", "jobs/b/x.yml", "jobs/c.yaml/w.yaml", "jobs/top.yaml"]
     assert list(diags) == [] and reported == set()
+
+
+@pytest.mark.parametrize("out, plan_path, written", [
+    ("generated", "/app/generated/plan.json", "generated"),
+    ("/app/build/out/", "/app/build/out/plan.json", "build/out"),  # a container path: was /app/app/build/out
+    ("./build/../gen", "/app/gen/plan.json", "gen"),
+])
+def test_paths_out_in_the_project_is_project_relative(tmp_path: Path, out: str, plan_path: str, written: str) -> None:
+    project = assemble(None, tmp_path / "project")
+    (project / "dativo.yaml").write_text((project / "dativo.yaml").read_text("utf-8") + f"paths:\n  out: {out}\n", "utf-8")
+    result = compile_project(project, emit=False, cwd=project)
+    assert not result.diags.has_errors() and result.plan is not None
+    assert (result.plan.deployment.plan_path, result.project.settings.paths.out) == (plan_path, written)
+
+
+def test_paths_out_outside_the_project_needs_deploy_plan_path(tmp_path: Path) -> None:
+    """Outside the project the default plan path named /app/<the compiling machine's path>/plan.json;
+    with deploy.plan_path set, the output dir may be anywhere (it is written, never read)."""
+    project = assemble(None, tmp_path / "project")
+    outside = tmp_path / "out"
+    text = (project / "dativo.yaml").read_text("utf-8") + f"paths:\n  out: {outside}\n"
+    (project / "dativo.yaml").write_text(text, "utf-8")
+    result = compile_project(project, emit=False, cwd=project)
+    assert [d.code for d in result.diags.errors] == [codes.PATH_OUTSIDE_CONTAINER]
+    (project / "dativo.yaml").write_text(text + "deploy:\n  plan_path: /srv/plans/plan.json\n", "utf-8")
+    result = compile_project(project, emit=False, cwd=project)
+    assert not result.diags.has_errors() and result.plan is not None
+    assert result.plan.deployment.plan_path == "/srv/plans/plan.json" and str(tmp_path) not in result.plan.model_dump_json()
