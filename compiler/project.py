@@ -100,6 +100,11 @@ class _Reader:
         Files left at their default path are optional."""
         if rel == _BLOCKED:
             return "bad"
+        _, problem = self.p.resolver.to_rel(rel)  # a symlink out of the project (dativo.yaml, the default registry)
+        if problem is not None:
+            self.diags.error(problem.code, problem.message, Span.of_file(self.p.shown(rel)), hint=problem.hint)
+            self.p.reported.add(rel)
+            return "bad"
         found, error = kind(self.p.root / rel)
         if error is not None:
             unreadable(self.diags, self.p.shown(rel), "file", error)

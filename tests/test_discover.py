@@ -149,3 +149,15 @@ def test_paths_out_outside_the_project_needs_deploy_plan_path(tmp_path: Path) ->
     result = compile_project(project, emit=False, cwd=project)
     assert not result.diags.has_errors() and result.plan is not None
     assert result.plan.deployment.plan_path == "/srv/plans/plan.json" and str(tmp_path) not in result.plan.model_dump_json()
+
+
+@pytest.mark.parametrize("rel", ["dativo.yaml", "registry/connectors.yaml"])
+def test_a_fixed_config_symlinked_from_outside_is_dtv202(tmp_path: Path, rel: str) -> None:
+    project = assemble(None, tmp_path / "project")
+    source = project / "dativo.yaml" if rel == "dativo.yaml" else Path(discover.__file__).parent.parent / "registry" / "connectors.yaml"
+    (tmp_path / "outside.yaml").write_bytes(source.read_bytes())
+    (project / rel).parent.mkdir(parents=True, exist_ok=True)
+    (project / rel).unlink(missing_ok=True)
+    (project / rel).symlink_to(tmp_path / "outside.yaml")
+    result = compile_project(project, emit=False, cwd=project)
+    assert [(d.code, d.span.file) for d in result.diags.errors][:1] == [(codes.PATH_ESCAPES_ROOT, rel)]
