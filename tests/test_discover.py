@@ -161,3 +161,24 @@ def test_a_fixed_config_symlinked_from_outside_is_dtv202(tmp_path: Path, rel: st
     (project / rel).symlink_to(tmp_path / "outside.yaml")
     result = compile_project(project, emit=False, cwd=project)
     assert [(d.code, d.span.file) for d in result.diags.errors][:1] == [(codes.PATH_ESCAPES_ROOT, rel)]
+
+
+def test_finding_the_root_past_a_folder_it_may_not_search_is_no_error(tmp_path: Path,
+                                                                     monkeypatch: pytest.MonkeyPatch) -> None:
+    """Path.exists raised PermissionError on a marker in a folder the user may not search."""
+    from dativo.compiler import paths
+    from dativo.compiler.commands.common import project_root
+
+    start = tmp_path / "a" / "b"
+    start.mkdir(parents=True)
+    (tmp_path / "a" / "jobs").mkdir()
+    real = os.stat
+
+    def stat(path: object, *args: object, **kwargs: object):  # type: ignore[no-untyped-def]
+        if "configs" in str(path) or str(path).endswith("dativo.yaml"):
+            raise PermissionError(errno.EACCES, "Permission denied", str(path))
+        return real(path, *args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(paths.os, "stat", stat)
+    assert paths.find_root(start) == (tmp_path / "a").resolve()
+    assert project_root(str(start)) == (tmp_path / "a").resolve()

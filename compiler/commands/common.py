@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import sys
 from pathlib import Path
 
@@ -13,7 +14,7 @@ from ..report import FORMATS
 
 def project_root(arg: str) -> Path:
     start = Path(arg)
-    if not start.is_dir():
+    if not os.path.isdir(start):  # Path.is_dir raised PermissionError where os.path.isdir says False
         raise UsageError(f"project directory {arg!r} does not exist")
     return find_root(start)
 
