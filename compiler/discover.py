@@ -77,7 +77,9 @@ def find_configs(root: Path, folder: str, resolver: PathResolver, shown: Callabl
                     continue
             if regular:
                 found.append(rel)
-            elif not folder_link:  # a symlink to a folder is a folder: not followed
+            elif not folder_link and not entry.name.startswith("."):
+                # a symlink to a folder is a folder: not followed; and editors' lock files (emacs:
+                # `.#x.yaml`, a dangling symlink) are no configs
                 reported.add(rel)
                 diags.error(codes.UNREADABLE, "cannot read file: not a regular file (a broken symlink, a pipe, "
                             "a device?)", Span.of_file(shown(rel)), hint="configs are regular files")

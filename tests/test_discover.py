@@ -105,6 +105,7 @@ def test_symlinks_inside_the_project_are_read_and_from_outside_refused(tmp_path:
     (tmp_path / "outside.yaml").write_text("tenant_id: acme\n", "utf-8")
     (project / "jobs" / "acme" / "foreign.yaml").symlink_to(tmp_path / "outside.yaml")
     (project / "jobs" / "acme" / "dangling.yaml").symlink_to("gone.yaml")
+    (project / "jobs" / "acme" / ".#stripe_customers.yaml").symlink_to("me@host.1234:1700000000")  # an emacs lock
     result = compile_project(project, emit=False, cwd=project)
     assert "jobs/acme/same.yaml" in result.project.jobs and "jobs/acme/foreign.yaml" not in result.project.jobs
     assert sorted((d.code, d.span.file) for d in result.diags.errors) == [
