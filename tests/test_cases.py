@@ -68,9 +68,7 @@ GENERATED: dict[str, dict[str, bytes]] = {
         "jobs/acme/huge.yaml": b"tenant_id: acme\n" + b"#" * MAX_FILE_BYTES,
     },
     # 28 KB and 80 KB files that crashed the compiler (exit 139): libyaml's composer recursed in C
-    "DTV003_flow_sequences_nested_28000_deep": {
-        "jobs/acme/deep.yaml": b"tenant_id: acme\nsource: " + b"[" * 28000 + b"\n",
-    },
+    "DTV003_flow_sequences_nested_28000_deep": {"jobs/acme/deep.yaml": b"tenant_id: acme\nsource: " + b"[" * 28000 + b"\n"},
     # Python reads at most 4300 digits into an int: int() raised ValueError, an internal error
     "DTV104_integer_of_5000_digits": {
         "jobs/acme/stripe_customers.yaml": (BASE / "jobs/acme/stripe_customers.yaml").read_bytes().replace(
@@ -78,9 +76,7 @@ GENERATED: dict[str, dict[str, bytes]] = {
     },
     # listing every elementary cycle before keeping 10 did not finish
     "DTV407_dag_cycle_among_200_tasks_each_depending_on_all_earlier": {"dags/acme_knot.yaml": _knot_dag(200)},
-    "DTV003_block_sequences_nested_40000_deep": {
-        "jobs/acme/deep.yaml": b"- " * 40000 + b"\n",
-    },
+    "DTV003_block_sequences_nested_40000_deep": {"jobs/acme/deep.yaml": b"- " * 40000 + b"\n"},
 }
 
 #: case -> relative path made unreadable (chmod 000) after assembly
