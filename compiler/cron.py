@@ -135,9 +135,15 @@ def normalize_cron(expr: str) -> tuple[str | None, CronProblem | None]:
 def _scan_field(f: _Field, written: str, token: str) -> tuple[str, str, str | None] | None:
     """(code, detail, hint) for the first bad item of one field, or None."""
     bad = codes.INVALID_CRON
-    for item, item_up in zip(written.split(","), token.split(",")):
+    items = token.split(",")
+    for item, item_up in zip(written.split(","), items):
         if not item:
             return bad, f"{f.name} {written!r} has an empty list item", None
+        if item_up == "*" and len(items) > 1:
+            # croniter expands '1,*' to ['*', 1]: the whole field, yet cron's day rule counts a field
+            # that does not start with '*' as restricted; targets would not agree on the days
+            return (codes.CRON_UNSUPPORTED_SYNTAX, f"'*' as one item of the {f.name} list {written!r} "
+                    f"cannot run the same on {_TARGETS}", "write '*' alone for every value, or list the values")
         base, slash, step = item_up.partition("/")
         if slash:
             if not _NUMBER.fullmatch(step):
@@ -197,9 +203,9 @@ def _never_fires(expanded: list[list[int | str]], fields: list[str]) -> str | No
     matches, and every weekday occurs in every month.
     """
     days, months = expanded[_DOM], expanded[3]
-    if expanded[_DOW] != ["*"] or days == ["*"]:
+    if expanded[_DOW] != ["*"] or "*" in days:  # '*' anywhere in a field is the whole field
         return None
-    longest = max(calendar.monthrange(2024, int(m))[1] for m in (range(1, 13) if months == ["*"] else months))
+    longest = max(calendar.monthrange(2024, int(m))[1] for m in (range(1, 13) if "*" in months else months))
     ok = min(int(d) for d in days) <= longest  # 2024 is a leap year: Feb 29 exists
     return None if ok else f"month {fields[3]} has no day {fields[_DOM]}"
 
@@ -350,7 +356,7 @@ class _Sets:  # one cron line's allowed values; None means every value
 
 
 def _set(values: list[int | str]) -> frozenset[int] | None:
-    return None if values == ["*"] else frozenset(int(v) for v in values if isinstance(v, int))
+    return None if "*" in values else frozenset(int(v) for v in values)
 
 
 @functools.lru_cache(maxsize=8192)
@@ -363,8 +369,8 @@ def _sets(line: str) -> _Sets | None:
     # That is cron's "both not '*' as written" rule; croniter is the reference where
     # spellings like '1-31' with '*/2' blur it (DESIGN.md section 6).
     return _Sets(
-        minutes=tuple(range(60)) if minute == ["*"] else tuple(sorted(int(v) for v in minute)),
-        hours=frozenset(range(24)) if hour == ["*"] else frozenset(int(v) for v in hour),
+        minutes=tuple(range(60)) if "*" in minute else tuple(sorted(int(v) for v in minute)),
+        hours=frozenset(range(24)) if "*" in hour else frozenset(int(v) for v in hour),
         days=_set(day), months=_set(month), weekdays=_set(weekday),
         day_or=day != ["*"] and weekday != ["*"],
     )

@@ -9,6 +9,7 @@ and every key and value keeps file, line and column.
 from __future__ import annotations
 
 import functools
+import sys
 from dataclasses import dataclass, field
 from hashlib import sha256
 from pathlib import Path
@@ -16,10 +17,12 @@ from typing import Any
 
 from ruamel.yaml import YAML
 from ruamel.yaml.error import MarkedYAMLError, YAMLError
+from ruamel.yaml.events import Event
 from ruamel.yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
 from . import codes
 from .diagnostics import Diagnostics, Span
+from .nesting import depth_bound, first_too_deep
 
 try:  # libyaml through ruamel.yaml.clib; the pure parser is the fallback
     from ruamel.yaml.cyaml import CSafeLoader as _BaseLoader
@@ -64,6 +67,7 @@ def _tag(node: Node) -> str:
 MAX_FILE_BYTES = 8 * 1024 * 1024
 MAX_EXPANDED_NODES = 100_000
 MAX_DEPTH = 100
+_TOO_DEEP = f"document nests deeper than {MAX_DEPTH} levels"
 
 _T = "tag:yaml.org,2002:"
 _STR, _INT, _FLOAT, _BOOL, _NULL = _T + "str", _T + "int", _T + "float", _T + "bool", _T + "null"
@@ -102,16 +106,17 @@ class Document:
 
 
 class _LoadError(Exception):
-    def __init__(self, code: str, message: str, node: Node | None = None, hint: str | None = None):
+    # `node`: a node, or a parser event (both carry start_mark and end_mark)
+    def __init__(self, code: str, message: str, node: Node | Event | None = None, hint: str | None = None):
         super().__init__(message)
         self.code, self.message, self.node, self.hint = code, message, node, hint
 
 
-def _span(file: str, node: Node) -> Span:
+def _span(file: str, node: Node | Event) -> Span:
     return Span(file, *_marks(node))
 
 
-def _marks(node: Node) -> tuple[int, int, int, int]:
+def _marks(node: Node | Event) -> tuple[int, int, int, int]:
     s, e = node.start_mark, node.end_mark
     return (s.line + 1, s.column + 1, e.line + 1, e.column + 1)
 
@@ -155,7 +160,7 @@ class _Builder:
     def build(self, node: Node, path: PathT, depth: int = 0) -> Any:
         # the hottest loop of a compile: marks and tags are read inline rather than through _marks/_tag
         if depth > MAX_DEPTH:
-            raise _LoadError(codes.ALIAS_BOMB, f"document nests deeper than {MAX_DEPTH} levels", node)
+            raise _LoadError(codes.ALIAS_BOMB, _TOO_DEEP, node, "flatten the structure; configs need only a few levels")
         s, e = node.start_mark, node.end_mark
         self.spans[path] = (s.line + 1, s.column + 1, e.line + 1, e.column + 1)
         tag = _TAG_TEXT.get(id(node.ctag)) or str(node.ctag)
@@ -226,9 +231,11 @@ def _scalar(node: ScalarNode, tag: str) -> Any:
     if tag == _INT:
         try:
             return _constructor.construct_yaml_int(node)
-        except ValueError:  # Python parses at most sys.get_int_max_str_digits() (4,300) decimal digits
-            raise _LoadError(codes.INVALID_VALUE, f"integer of {len(value)} characters is too large", node,
-                             "no setting takes a number this large") from None
+        except ValueError:  # Python reads at most sys.get_int_max_str_digits() (4300) digits: slow parsing
+            digits = sum(c.isdigit() for c in value)
+            raise _LoadError(codes.INVALID_VALUE, f"integer of {digits} digits is too long to be a number "
+                             f"(at most {sys.get_int_max_str_digits()} digits)", node,
+                             "quote it if it is text; no config number needs that many digits") from None
     return _constructor.construct_yaml_float(node)
 
 
@@ -247,6 +254,7 @@ def decode(raw: bytes) -> str:
 def load_text(text: str, display: str, diags: Diagnostics, digest: str = "") -> Document | None:
     doc = Document(path=display, data=None, digest=digest)
     try:
+        _refuse_deep_nesting(text)
         loader = _Loader(text)
         try:
             root = loader.get_single_node()
@@ -279,6 +287,19 @@ def load_text(text: str, display: str, diags: Diagnostics, digest: str = "") -> 
     except (YAMLError, RecursionError) as e:
         diags.error(codes.YAML_SYNTAX, str(e).strip().splitlines()[0] if str(e).strip() else "invalid YAML", Span.of_file(display))
     return None
+
+
+def _refuse_deep_nesting(text: str) -> None:
+    """DTV003 at the first node deeper than MAX_DEPTH, found before composing (see nesting.py)."""
+    if depth_bound(text) <= MAX_DEPTH:
+        return
+    scan = _Loader(text)
+    try:
+        event = first_too_deep(scan, MAX_DEPTH)
+    finally:
+        scan.dispose()
+    if event is not None:
+        raise _LoadError(codes.ALIAS_BOMB, _TOO_DEEP, event, "flatten the structure; configs need only a few levels")
 
 
 def load_file(path: Path, display: str, diags: Diagnostics) -> Document | None:

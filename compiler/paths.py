@@ -37,7 +37,7 @@ def find_root(start: Path) -> Path:
     candidates = [start, *start.parents]
     for markers in (ROOT_MARKERS, FALLBACK_MARKERS):
         for d in candidates:
-            if any((d / m).exists() for m in markers):
+            if any(os.path.exists(d / m) for m in markers):  # unreadable: not a marker (never an error)
                 return d
     return start
 

@@ -7,12 +7,13 @@ import os
 from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
-from typing import Any, Generic, TypeVar
+from typing import Any, Generic, Literal, TypeVar
 
 from pydantic import BaseModel
 
 from . import codes
-from .diagnostics import Diagnostics, Span
+from .diagnostics import Diagnostics, Problem, Span
+from .discover import SUFFIXES, find_configs, kind, unreadable
 from .load import Document, load_file, load_text
 from .models import Dag, Job, LegacyAsset, OdcsAsset, ProjectFile, Recipe, Registry, RunnerConfig
 from .paths import PathResolver, display_prefix, join_display
@@ -44,10 +45,14 @@ class Project:
     dags: dict[str, Loaded[Dag]] = field(default_factory=dict)
     digests: dict[str, str] = field(default_factory=dict)  # rel path -> sha256 of every input read
     documents: dict[str, Document] = field(default_factory=dict)  # every loaded document, valid or not
-    reported: set[str] = field(default_factory=set)  # files already diagnosed: references to them add no follow-on error
+    reported: set[str] = field(default_factory=set)  # files and folders already diagnosed: references to them add no follow-on error
 
     def shown(self, rel: str) -> str:
         return join_display(self.display, rel)
+
+    def was_reported(self, rel: str) -> bool:
+        """Whether `rel`, or a folder it is in, was already diagnosed."""
+        return rel in self.reported or any(rel.startswith(f + "/") for f in self.reported if not f.endswith(SUFFIXES))
 
 
 class _Reader:
@@ -73,14 +78,60 @@ class _Reader:
             self.p.reported.add(rel)
         return Loaded(rel, doc, obj) if obj is not None else None
 
-    def glob(self, folder: str, pattern: str) -> list[str]:
-        if folder == _BLOCKED:
+    def folder(self, name: str, rel: str) -> list[str]:
+        """The YAML files under the folder of `paths.<name>` (`rel`); a folder set in dativo.yaml must exist."""
+        if rel == _BLOCKED:
             return []
-        base = self.p.root / folder
-        if not base.is_dir():
-            return []
-        found = {f for ext in ("yaml", "yml") for f in base.glob(f"{pattern}.{ext}") if f.is_file()}
-        return sorted(f.relative_to(self.p.root).as_posix() for f in found)
+        found, error = kind(self.p.root / rel)
+        if found == "folder":
+            return find_configs(self.p.root, rel, self.p.resolver, self.p.shown, self.diags, self.p.reported)
+        if error is not None:
+            unreadable(self.diags, self.p.shown(rel), "folder", error)
+        elif found != "missing":
+            self.diags.error(codes.UNREADABLE, f"paths.{name} {rel!r} is a file, not a folder",
+                             _setting_span(self.p, name), hint=f"point paths.{name} at the folder of the files")
+        elif name in self.p.settings.paths.model_fields_set:
+            _not_found(self.p, self.diags, name)
+        return []
+
+    def single(self, name: str, rel: str) -> Literal["file", "missing", "bad"]:
+        """Whether the file of `paths.<name>` (or dativo.yaml) is there to read ("file"), absent, or "bad":
+        a folder or an unreadable path, reported, as is a file set in dativo.yaml that is missing.
+        Files left at their default path are optional."""
+        if rel == _BLOCKED:
+            return "bad"
+        _, problem = self.p.resolver.to_rel(rel)  # a symlink out of the project (dativo.yaml, the default registry)
+        if problem is not None:
+            self.diags.error(problem.code, problem.message, Span.of_file(self.p.shown(rel)), hint=problem.hint)
+            self.p.reported.add(rel)
+            return "bad"
+        found, error = kind(self.p.root / rel)
+        if error is not None:
+            unreadable(self.diags, self.p.shown(rel), "file", error)
+        elif found in ("folder", "other"):
+            what = "a folder" if found == "folder" else "not a regular file"
+            self.diags.error(codes.UNREADABLE, f"cannot read file: it is {what}", Span.of_file(self.p.shown(rel)),
+                             hint="configs are regular YAML files")
+            self.p.reported.add(rel)
+        elif found == "missing" and name in self.p.settings.paths.model_fields_set:
+            _not_found(self.p, self.diags, name)
+        return "bad" if error is not None or found in ("folder", "other") else found  # type: ignore[return-value]
+
+
+def _setting_span(project: Project, name: str) -> Span:
+    doc = project.documents.get("dativo.yaml")
+    return doc.span(("paths", name)) if doc else Span.of_file(project.shown("dativo.yaml"))
+
+
+_NOUNS = {"registry": "registry", "runner": "runner config", "connectors": "connectors folder",
+          "assets": "assets folder", "jobs": "jobs folder", "dags": "DAGs folder"}
+
+
+def _not_found(project: Project, diags: Diagnostics, name: str) -> None:
+    """A path set in dativo.yaml that names nothing: a typo there would silently drop every file it names."""
+    raw = getattr(project.settings.paths, name)
+    diags.error(codes.FILE_NOT_FOUND, f"{_NOUNS[name]} {raw!r} not found", _setting_span(project, name),
+                hint=f"fix paths.{name}, or remove it from dativo.yaml to use the default")
 
 
 def _asset_model(doc: Document, diags: Diagnostics) -> type[BaseModel] | None:
@@ -102,7 +153,7 @@ def load_project(root: Path, diags: Diagnostics, cwd: Path | None = None) -> Pro
     settings = ProjectFile()
     project = Project(root=root, resolver=PathResolver(root), display=display, settings=settings)
     reader = _Reader(project, diags)
-    if (root / "dativo.yaml").is_file():
+    if reader.single("dativo.yaml", "dativo.yaml") == "file":
         loaded = reader.read("dativo.yaml", ProjectFile, "project file")
         if loaded is not None:
             project.settings = settings = loaded.model
@@ -110,17 +161,17 @@ def load_project(root: Path, diags: Diagnostics, cwd: Path | None = None) -> Pro
     paths = _checked_paths(project, diags)
 
     project.registry = _load_registry(reader, project, paths.registry)
-    for rel in reader.glob(paths.connectors, "**/*"):
+    for rel in reader.folder("connectors", paths.connectors):
         if (r := reader.read(rel, Recipe, "connector recipe")) is not None:
             project.recipes[rel] = r
-    for rel in reader.glob(paths.assets, "**/*"):
+    for rel in reader.folder("assets", paths.assets):
         if (a := reader.read(rel, None, "asset")) is not None:
             project.assets[rel] = a
     # jobs, the runner config and DAGs are most of a project: read together (see _read_many)
-    many: list[tuple[str, type[BaseModel], str]] = [(rel, Job, "job") for rel in reader.glob(paths.jobs, "**/*")]
-    if paths.runner != _BLOCKED and (root / paths.runner).is_file():
+    many: list[tuple[str, type[BaseModel], str]] = [(rel, Job, "job") for rel in reader.folder("jobs", paths.jobs)]
+    if reader.single("runner", paths.runner) == "file":
         many.append((paths.runner, RunnerConfig, "runner config"))
-    many += [(rel, Dag, "DAG") for rel in reader.glob(paths.dags, "**/*")]
+    many += [(rel, Dag, "DAG") for rel in reader.folder("dags", paths.dags)]
     for (rel, model, _), lo in zip(many, _read_many(reader, many)):
         if lo is None:
             continue
@@ -209,29 +260,41 @@ def _checked_paths(project: Project, diags: Diagnostics):
     updates: dict[str, str | None] = {}
     for name in sorted(type(paths).model_fields):
         raw = getattr(paths, name)
-        if raw is None or name == "out":  # the output dir may live anywhere (it is written, not read)
+        if raw is None:
             continue
         rel, problem = project.resolver.to_rel(raw)
+        if name == "out":
+            _check_out(project, diags, rel, problem)
+            continue
         if problem:
-            doc = project.documents.get("dativo.yaml")
-            span = doc.span(("paths", name)) if doc else Span.of_file(project.shown("dativo.yaml"))
-            diags.error(problem.code, problem.message, span, hint=problem.hint)
+            diags.error(problem.code, problem.message, _setting_span(project, name), hint=problem.hint)
             rel = _BLOCKED
         updates[name] = rel
     return paths.model_copy(update=updates)
+
+
+def _check_out(project: Project, diags: Diagnostics, rel: str | None, problem: Problem | None) -> None:
+    """The output dir is written, not read, so it may be anywhere; but the artifacts call
+    `dativo run --plan <deploy.plan_path>`, by default <project_dir>/<paths.out>/plan.json, which only
+    names the right file when paths.out is in the project (it named /app/<the compiling machine's path>).
+    In the project, paths.out becomes project-relative (`/app/generated` is `generated`); outside it,
+    deploy.plan_path must say where the workers find the plan."""
+    if problem is None and rel is not None:
+        project.settings.paths.out = rel
+    elif project.settings.deploy.plan_path is None and problem is not None:
+        diags.error(problem.code, f"{problem.message}, so the artifacts cannot name the plan on the workers",
+                    _setting_span(project, "out"), hint="put the output dir in the project, or set deploy.plan_path "
+                    "to where the workers find plan.json")
 
 
 def _load_registry(reader: _Reader, project: Project, configured: str | None) -> Loaded[Registry] | None:
     if configured == _BLOCKED:
         return None
     rel = configured or "registry/connectors.yaml"
-    if (project.root / rel).is_file():
+    found = reader.single("registry", rel)
+    if found == "file":
         return reader.read(rel, Registry, "registry")
-    if configured:
-        doc = project.documents.get("dativo.yaml")
-        span = doc.span(("paths", "registry")) if doc else Span.of_file(project.shown("dativo.yaml"))
-        reader.diags.error(codes.FILE_NOT_FOUND, f"registry {configured!r} not found", span)
-        project.reported.add(rel)
+    if configured or found == "bad":  # reported: never the packaged registry in place of a broken one
         return None
     text = resources.files("dativo.registry").joinpath("connectors.yaml").read_text("utf-8")
     doc = load_text(text, BUILTIN_REGISTRY, reader.diags, _digest(text))

@@ -10,6 +10,7 @@ from typing import Any
 
 from . import codes
 from .diagnostics import Diagnostics, Span, did_you_mean
+from .discover import kind as _kind_of
 from .project import Project
 
 #: kind -> (noun, plural, settings.paths attribute naming the folder it is read from)
@@ -45,10 +46,14 @@ def lookup(project: Project, kind: str, raw: str, span: Span, diags: Diagnostics
 
 
 def missing(project: Project, kind: str, rel: str, span: Span, diags: Diagnostics, what: str) -> None:
-    if rel in project.reported:
+    if project.was_reported(rel):
         return  # the file itself is invalid and already reported: no follow-on error
     known = _known(project, kind)
-    if not project.resolver.abs(rel).is_file():
+    found, error = _kind_of(project.resolver.abs(rel))
+    if error is not None:
+        diags.error(codes.UNREADABLE, f"{what} cannot be read: {error.strerror or error}", span)
+        return
+    if found != "file":
         diags.error(codes.FILE_NOT_FOUND, f"{what} not found (looked for {rel})", span, hint=did_you_mean(rel, known))
         return
     noun, plural, attr = KINDS[kind]

@@ -13,6 +13,7 @@ from . import codes
 from .checks.secrets import SECRET_KEY
 from .diagnostics import Diagnostics, did_you_mean, json_path
 from .load import Document
+from .models.common import NOT_FINITE
 
 M = TypeVar("M", bound=BaseModel)
 
@@ -75,6 +76,13 @@ def _report(doc: Document, model: type[BaseModel], err: dict, diags: Diagnostics
         options = re.findall(r"'([^']*)'", expected)
         hint = did_you_mean(str(value), options) if isinstance(value, str) else None
         diags.error(codes.INVALID_VALUE, f"{field!r} must be {expected}, got {_show(field, value)}", doc.span(path), path=jp, hint=hint)
+    elif kind == NOT_FINITE:  # in a free-form value, `at` leads from the field to the number
+        ctx = err.get("ctx") or {}
+        path = path + tuple(ctx.get("at", ()))
+        number = ctx.get("number", err.get("input"))
+        diags.error(codes.INVALID_VALUE, f"{_field_name(path, what)!r} must be a finite number, got {number!r}",
+                    doc.span(path), path=json_path(path), hint="YAML reads .inf, .nan and numbers past 1.8e308 (1e400) "
+                    "as infinite or not a number, which the plan (JSON) cannot hold: write a finite value")
     elif kind.endswith("_type") or kind.endswith("_parsing") or kind == "model_attributes_type":
         base = kind.split("_")[0]
         want = _TYPE_WORDS.get(base, base)

@@ -8,7 +8,8 @@ The case name starts with the code it demonstrates (`DTV301_cron_minute_out_of_r
 
 Files that cannot live in git as text (invalid UTF-8, NUL bytes, an oversized file)
 are written by this module (`GENERATED`), and a permission-denied file is made by
-`chmod 000` (`CHMOD`, skipped as root, who can read everything).
+`chmod 000` (`CHMOD`, skipped as root, who can read everything), as are configs that are
+folders (`FOLDERS`) and symlinks to files outside the project (`OUTSIDE_LINKS`).
 
 The text report (the golden) comes from `python -m dativo.compiler.cli validate .` in a
 subprocess per case, the cases running in parallel; the JSON report, checked against the
@@ -47,7 +48,15 @@ META_FILES = {"expected.txt", "_delete.txt"}
 CASE_NAMES = sorted(p.name for p in BAD.iterdir() if p.is_dir()) if BAD.is_dir() else []
 IS_ROOT = hasattr(os, "geteuid") and os.geteuid() == 0
 
-#: case -> {relative path: bytes} written after the overlay (binary content kept out of git)
+def _knot_dag(n: int) -> bytes:
+    """n tasks, each depending on all earlier ones, and the first on the last: about 2**(n-2) cycles."""
+    tasks = [f"  - id: t{i}\n    job: jobs/acme/stripe_customers.yaml\n    depends_on: [{', '.join(f't{j}' for j in range(i))}]\n"
+             for i in range(n)]
+    tasks[0] = tasks[0].replace("depends_on: []", f"depends_on: [t{n - 1}]")
+    return ("name: acme_knot\ntenant_id: acme\ntasks:\n" + "".join(tasks)).encode()
+
+
+#: case -> {relative path: bytes} written after the overlay (binary content kept out of git, or large)
 GENERATED: dict[str, dict[str, bytes]] = {
     "DTV006_job_not_utf8": {
         "jobs/acme/latin1.yaml": "tenant_id: acme\nenvironment: 'caf\u00e9'\n".encode("latin-1"),
@@ -58,11 +67,33 @@ GENERATED: dict[str, dict[str, bytes]] = {
     "DTV007_file_too_large": {
         "jobs/acme/huge.yaml": b"tenant_id: acme\n" + b"#" * MAX_FILE_BYTES,
     },
+    # 28 KB and 80 KB files that crashed the compiler (exit 139): libyaml's composer recursed in C
+    "DTV003_flow_sequences_nested_28000_deep": {"jobs/acme/deep.yaml": b"tenant_id: acme\nsource: " + b"[" * 28000 + b"\n"},
+    # Python reads at most 4300 digits into an int: int() raised ValueError, an internal error
+    "DTV104_integer_of_5000_digits": {
+        "jobs/acme/stripe_customers.yaml": (BASE / "jobs/acme/stripe_customers.yaml").read_bytes().replace(
+            b"lookback_days: 1", b"lookback_days: 1" + b"0" * 4999),
+    },
+    # listing every elementary cycle before keeping 10 did not finish
+    "DTV407_dag_cycle_among_200_tasks_each_depending_on_all_earlier": {"dags/acme_knot.yaml": _knot_dag(200)},
+    "DTV003_block_sequences_nested_40000_deep": {"jobs/acme/deep.yaml": b"- " * 40000 + b"\n"},
 }
 
 #: case -> relative path made unreadable (chmod 000) after assembly
 CHMOD: dict[str, str] = {
     "DTV007_job_permission_denied": "jobs/acme/private.yaml",
+    "DTV007_tenant_folder_permission_denied": "jobs/globex",
+}
+
+#: case -> relative paths replaced by an empty folder after assembly (configs that are folders)
+FOLDERS: dict[str, list[str]] = {
+    "DTV007_runner_config_is_a_folder": ["configs/runner.yaml"],
+    "DTV007_dativo_yaml_is_a_folder": ["dativo.yaml"],
+}
+
+#: case -> (relative path of a symlink, base file copied outside the project for it to point at)
+OUTSIDE_LINKS: dict[str, tuple[str, str]] = {
+    "DTV202_job_symlinked_from_outside_the_project": ("jobs/acme/foreign.yaml", "jobs/acme/stripe_customers.yaml"),
 }
 
 #: case -> literal secret values that must never be printed (stdout or stderr, any format)
@@ -107,6 +138,15 @@ def assemble(case: str | None, dest: Path) -> Path:
         target = dest / rel
         target.parent.mkdir(parents=True, exist_ok=True)
         target.write_bytes(data)
+    for rel in FOLDERS.get(case, []):
+        (dest / rel).unlink()
+        (dest / rel).mkdir()
+    if case in OUTSIDE_LINKS:
+        link, source = OUTSIDE_LINKS[case]
+        outside = dest.parent / "outside" / Path(link).name
+        outside.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(BASE / source, outside)
+        (dest / link).symlink_to(outside)
     if case in CHMOD:
         (dest / CHMOD[case]).chmod(0)
     return dest
@@ -188,7 +228,7 @@ def results(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFac
     for case in CHMOD:  # let pytest clean up the tmp dirs
         path = root / case / "project" / CHMOD[case]
         if path.exists():
-            path.chmod(0o644)
+            path.chmod(0o755 if path.is_dir() else 0o644)
 
 
 def _params(check: str) -> list:
@@ -281,7 +321,7 @@ def test_case_folders_are_well_formed() -> None:
     for case in CASE_NAMES:
         assert re.fullmatch(r"DTV\d{3}_[a-z0-9_]+", case), case
         assert (BAD / case / "expected.txt").is_file(), f"{case}: expected.txt is missing"
-    for case in [*GENERATED, *CHMOD, *SECRETS, *(c for c, _ in XFAIL)]:
+    for case in [*GENERATED, *CHMOD, *FOLDERS, *OUTSIDE_LINKS, *SECRETS, *(c for c, _ in XFAIL)]:
         assert case in CASE_NAMES, f"{case} is configured in test_cases.py but has no folder"
 
 
@@ -325,6 +365,7 @@ def test_dst_warning_fails_only_with_strict(case: str, results) -> None:
     strict = run_cli(res.project, "--strict")
     assert strict.returncode == 1
     assert strict.stdout == res.text.stdout  # --strict changes the exit code, not the report
+    assert strict.stderr == "dativo validate: failed: --strict treats the 3 warnings as errors\n"  # and says why
 
 
 # ------------------------------------------------------------------------------ DTV007 as a unit

@@ -42,6 +42,15 @@ def test_validate_examples_has_only_the_engine_and_overlap_warnings() -> None:
     assert sorted(d["code"] for d in json.loads(r.out)) == ["DTV218"] * ENGINE_WARNINGS + ["DTV320"] * OVERLAP_WARNINGS
 
 
+@pytest.mark.parametrize("command", [["validate"], ["compile", "--check"], ["compile"]])
+def test_strict_says_why_warnings_fail(command: list[str]) -> None:
+    """It printed '0 errors, 4 warnings' and exited 1 without a word on why. (compile fails before writing.)"""
+    plain = dativo("validate", "examples")
+    r = dativo(*command, "examples", "--strict")
+    assert r.code == 1 and r.out == plain.out  # the report is the same; only the verdict differs
+    assert r.err == f"dativo {command[0]}: failed: --strict treats the {ENGINE_WARNINGS} warnings as errors\n"
+
+
 def test_check_reports_changed_missing_and_extra_files(project: Path) -> None:
     out = project / "generated"
     plan = out / "plan.json"

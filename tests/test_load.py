@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import time
 from pathlib import Path
+from typing import Any
 
 import pytest
 from hypothesis import given, settings, strategies as st
+from ruamel.yaml.nodes import MappingNode, SequenceNode
 
 from dativo.compiler.diagnostics import Diagnostics
 from dativo.compiler.load import decode, load_file, load_text
@@ -98,3 +100,93 @@ def test_any_text_loads_or_is_diagnosed(text: str) -> None:
     d = Diagnostics()
     doc = load_text(text, "f.yaml", d)
     assert (doc is None) == (len(d) > 0) or (doc is not None and all(x.code == "DTV002" for x in d))
+
+
+# ------------------------------------------------------------------------------ nesting depth
+
+
+def _deep_block_map(levels: int, br: str = "\n") -> str:
+    return "".join(" " * i + f"k{i}:" + br for i in range(levels)) + " " * levels + "x\n"
+
+
+def _indentless(levels: int) -> str:
+    """a:\\n- b:\\n  - c: ... : two levels per two columns, the slowest a column can grow."""
+    return "".join(" " * (2 * i) + f"- k{i}:\n" for i in range(levels)) + " " * (2 * levels) + "- x\n"
+
+
+@pytest.mark.parametrize("text, where", [
+    ("a: " + "[" * 3000, (1, 104)),
+    ("- " * 3000, (1, 203)),
+    ("a: " + "{b: " * 3000, (1, 401)),
+    ("? " * 3000, (1, 203)),
+    (_deep_block_map(3000), (101, 101)),
+    (_deep_block_map(3000, "\u2028"), (101, 101)),  # libyaml ends lines at LS too
+    (_deep_block_map(3000, "\r"), (101, 101)),
+    (_indentless(3000), (51, 103)),
+])
+def test_deep_nesting_is_refused_before_anything_composes_it(monkeypatch: pytest.MonkeyPatch, text: str,
+                                                             where: tuple[int, int]) -> None:
+    """libyaml's composer recurses in C: '[' * 28000 crashed the process (exit 139) before the
+    builder's depth guard ran. The depth is measured on the parser's event stream first."""
+    from dativo.compiler import load
+
+    composed: list[str] = []
+    real = load._Loader.get_single_node
+    monkeypatch.setattr(load._Loader, "get_single_node", lambda self: composed.append("x") or real(self))
+    doc, diags = _load(text)
+    assert doc is None and diags == [("DTV003", *where)] and composed == []
+
+
+def _depth(node: Any, d: int = 0) -> int:
+    """The depth of the deepest node under `node` (composed by ruamel), the root at d."""
+    if isinstance(node, SequenceNode):
+        return max([_depth(c, d + 1) for c in node.value], default=d)
+    if isinstance(node, MappingNode):
+        return max([_depth(c, d + 1) for pair in node.value for c in pair], default=d)
+    return d
+
+
+_NESTED = [
+    "a: 1\n",
+    _deep_block_map(40), _deep_block_map(40, "\u2028"), _deep_block_map(40, "\x85"), _deep_block_map(40, "\r\n"),
+    _indentless(40),
+    "- " * 45 + "x\n",
+    "? " * 45 + "x\n",
+    "- &a " * 1 + "k: v\n  k2: v2\n",
+    "a:\n- b:\n  - c:\n    - &x !!map {d: [[[e]]]}\n",
+    "? - ? - a\n    : - b\n: c\n",
+    "a: " + "[b: " * 30 + "]" * 30 + "\n",  # each [ holds a single-pair mapping: two levels per bracket
+    "a: [" * 30 + "]" * 30 + "\n",
+]
+
+
+@pytest.mark.parametrize("text", _NESTED)
+def test_depth_bound_is_never_below_the_real_depth(text: str) -> None:
+    """The cheap bound lets files skip the event walk: it must never be below the real depth."""
+    from dativo.compiler import load
+    from dativo.compiler.nesting import depth_bound
+
+    real = _depth(load._Loader(text).get_single_node())
+    assert real >= 30 or text == "a: 1\n" or text.startswith(("- &a", "a:\n", "? -"))
+    assert depth_bound(text) >= real
+
+
+@settings(max_examples=500, deadline=None)
+@given(st.lists(st.sampled_from(["- ", "? ", ": ", "k: ", "&a ", "!!seq ", "\n", "  ", "[", "]", "{", "}", ", ",
+                                 "x", "\u2028", "\r", "\n  - ", "\n    ", "--- ", "-\n"]), max_size=60))
+def test_depth_bound_holds_on_any_token_soup(tokens: list[str]) -> None:
+    from ruamel.yaml.error import YAMLError
+
+    from dativo.compiler import load
+    from dativo.compiler.nesting import depth_bound, first_too_deep
+
+    text = "".join(tokens)
+    try:
+        root = load._Loader(text).get_single_node()
+    except YAMLError:
+        return
+
+    real = _depth(root) if root is not None else 0
+    assert depth_bound(text) >= real
+    assert first_too_deep(load._Loader(text), real) is None
+    assert real == 0 or first_too_deep(load._Loader(text), real - 1) is not None

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import functools
-import zoneinfo
 from dataclasses import dataclass, field
 
 from .. import codes, refs
@@ -12,6 +10,7 @@ from ..diagnostics import Diagnostics, Span, did_you_mean
 from ..models.runner import Schedule
 from ..plan import SAFE_NAME
 from ..project import Loaded, Project
+from ..zones import host_zone_hint, iana_zones
 
 _TRANSITION_BEHAVIOUR = {
     "skipped": "croniter and Dagster fire at the first valid time after the gap, systemd skips the run, "
@@ -34,20 +33,6 @@ class ResolvedSchedule:
     @property
     def id(self) -> str:
         return f"{self.tenant}.{self.model.name}"
-
-
-@functools.lru_cache(maxsize=1)
-def _zones() -> frozenset[str]:
-    return frozenset(zoneinfo.available_timezones())
-
-
-@functools.lru_cache(maxsize=None)
-def _zone_ok(name: str) -> bool:
-    try:
-        zoneinfo.ZoneInfo(name)
-    except (zoneinfo.ZoneInfoNotFoundError, ValueError, OSError):
-        return False
-    return True
 
 
 def run(project: Project, diags: Diagnostics) -> list[ResolvedSchedule]:
@@ -125,9 +110,10 @@ def _timing(runner: Loaded, rs: ResolvedSchedule, base: tuple, diags: Diagnostic
             rs.ok = False
         else:
             rs.cron_lines = list(lines or [])
-    if not _zone_ok(s.timezone):
-        diags.error(codes.UNKNOWN_TIMEZONE, f"unknown time zone {s.timezone!r}", doc.span(base + ("timezone",)),
-                    hint=did_you_mean(s.timezone, _zones()) or "use an IANA name such as 'UTC' or 'Europe/Berlin'")
+    if s.timezone not in iana_zones():
+        hint = (host_zone_hint(s.timezone) or did_you_mean(s.timezone, iana_zones())
+                or "use an IANA name such as 'UTC' or 'Europe/Berlin'")
+        diags.error(codes.UNKNOWN_TIMEZONE, f"unknown time zone {s.timezone!r}", doc.span(base + ("timezone",)), hint=hint)
         rs.ok = False
         return
     if rs.ok and rs.cron_lines:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import sys
 from pathlib import Path
 
@@ -13,7 +14,7 @@ from ..report import FORMATS
 
 def project_root(arg: str) -> Path:
     start = Path(arg)
-    if not start.is_dir():
+    if not os.path.isdir(start):  # Path.is_dir raised PermissionError where os.path.isdir says False
         raise UsageError(f"project directory {arg!r} does not exist")
     return find_root(start)
 
@@ -25,3 +26,15 @@ def render(diags: Diagnostics, fmt: str) -> str:
 
 def emit(diags: Diagnostics, fmt: str) -> None:
     sys.stdout.write(render(diags, fmt))
+
+
+def failed(diags: Diagnostics, strict: bool, command: str) -> bool:
+    """Whether the diagnostics fail the command; when only --strict makes warnings fail it, say so on
+    stderr (the report itself stays what it is without --strict)."""
+    if not diags.has_errors(strict=strict):
+        return False
+    if not diags.has_errors():
+        n = len(diags.sorted())
+        print(f"dativo {command}: failed: --strict treats the {n} warning{'' if n == 1 else 's'} as errors",
+              file=sys.stderr)
+    return True

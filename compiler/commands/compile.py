@@ -9,7 +9,7 @@ from pathlib import Path
 
 from ..cli import EXIT_FAIL, EXIT_OK, UsageError
 from ..paths import display_prefix
-from .common import emit, project_root, render
+from .common import emit, failed, project_root, render
 
 
 def main(args: argparse.Namespace) -> int:
@@ -35,6 +35,7 @@ def main(args: argparse.Namespace) -> int:
     diags = result.diags
     if diags.has_errors(strict=args.strict):
         emit(diags, args.format)
+        failed(diags, args.strict, "compile")
         return EXIT_FAIL
     out_dir = Path(args.out) if args.out else root / result.project.settings.paths.out
     inputs = project_inputs(result.project)

@@ -6,10 +6,10 @@ import argparse
 
 from ..cli import EXIT_FAIL, EXIT_OK
 from ..pipeline import compile_project
-from .common import emit, project_root
+from .common import emit, failed, project_root
 
 
 def main(args: argparse.Namespace) -> int:
     result = compile_project(project_root(args.project), mode=args.mode)
     emit(result.diags, args.format)
-    return EXIT_FAIL if result.diags.has_errors(strict=args.strict) else EXIT_OK
+    return EXIT_FAIL if failed(result.diags, args.strict, "validate") else EXIT_OK

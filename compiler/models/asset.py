@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from typing import Any, Literal
+from typing import Literal
 
 from pydantic import Field, field_validator
 
-from .common import Model, version_text
+from .common import Free, Model, version_text
 
 ColumnType = Literal[
     "string", "integer", "bigint", "double", "float", "boolean", "timestamp", "datetime", "date", "decimal"
@@ -26,8 +26,8 @@ class Column(Model):
     unique: bool | None = None
     physicalType: str | None = None
     businessName: str | None = None
-    examples: list[Any] | None = None
-    quality: list[dict[str, Any]] | None = None
+    examples: list[Free] | None = None
+    quality: list[dict[str, Free]] | None = None
 
 
 class AssetTarget(Model):
@@ -46,7 +46,7 @@ class Compliance(Model):
     classification: list[str] = Field(default_factory=list)
     retention_days: int | None = Field(None, ge=0)
     regulations: list[str] = Field(default_factory=list)
-    security: dict[str, Any] | None = None
+    security: dict[str, Free] | None = None
     user_consent_required: bool | None = None
 
 
@@ -96,8 +96,8 @@ class Monitoring(Model):
 
 class DataQuality(Model):
     monitoring: Monitoring | None = None
-    expectations: list[dict[str, Any]] = Field(default_factory=list)
-    alerts: dict[str, Any] | None = None
+    expectations: list[dict[str, Free]] = Field(default_factory=list)
+    alerts: dict[str, Free] | None = None
 
 
 class ChangeManagement(Model):

@@ -7,31 +7,37 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
+from ..finite import NOT_FINITE, Free, Number
+
+__all__ = ["NOT_FINITE", "Free", "Number", "Model", "EngineBlock", "RetryConfig", "version_text"]
+
 Role = Literal["source", "target"]
 Engine = Literal["airbyte", "singer", "meltano", "native", "jdbc", "spark"]
 ENGINES: tuple[str, ...] = Engine.__args__  # type: ignore[attr-defined]
 
 
 class Model(BaseModel):
-    """Strict and closed: unknown keys are errors, and YAML text is never coerced to numbers."""
+    """Strict and closed: unknown keys are errors, YAML text is never coerced to numbers, and every
+    number is finite (see Number)."""
 
-    model_config = ConfigDict(extra="forbid", strict=True, populate_by_name=True, frozen=False, defer_build=True)
+    model_config = ConfigDict(extra="forbid", strict=True, populate_by_name=True, frozen=False, defer_build=True,
+                              allow_inf_nan=False)
 
 
 class EngineBlock(Model):
     """`default_engine` in a recipe, or an `engine` override in a job."""
 
     type: Engine
-    options: dict[str, Any] = Field(default_factory=dict)
+    options: dict[str, Free] = Field(default_factory=dict)
 
 
 class RetryConfig(Model):
     """Seed 002 retry policy; owned by the runtime, so targets keep native retries at 0."""
 
     max_retries: int = Field(0, ge=0, le=100)
-    initial_delay_seconds: float = Field(5.0, ge=0)
-    max_delay_seconds: float = Field(300.0, ge=0)
-    backoff_multiplier: float = Field(2.0, ge=1)
+    initial_delay_seconds: Number = Field(5.0, ge=0)
+    max_delay_seconds: Number = Field(300.0, ge=0)
+    backoff_multiplier: Number = Field(2.0, ge=1)
     retryable_exit_codes: list[int] = Field(default_factory=lambda: [2])
     retryable_error_patterns: list[str] = Field(default_factory=list)
 

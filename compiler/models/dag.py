@@ -2,17 +2,16 @@
 
 from __future__ import annotations
 
-from typing import Any
 
 from pydantic import Field
 
-from .common import Model
+from .common import Free, Model
 
 
 class Task(Model):
     id: str = Field(min_length=1)
     job: str
-    params: dict[str, Any] = Field(default_factory=dict)
+    params: dict[str, Free] = Field(default_factory=dict)
     retries: int = Field(0, ge=0, le=100)
     depends_on: list[str] = Field(default_factory=list)
 

@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from typing import Any, Literal
+from typing import Literal
 
 from pydantic import Field, field_validator
 
-from .common import EngineBlock, Model, RetryConfig
+from .common import EngineBlock, Free, Model, RetryConfig
 
 
 class TableRef(Model):
@@ -32,7 +32,7 @@ class JobSource(Model):
     objects: list[str] | None = None
     tables: list[TableRef] | None = None
     files: list[FileRef] | None = None
-    connection: dict[str, Any] | None = None
+    connection: dict[str, Free] | None = None
     incremental: JobIncremental | None = None
     engine: EngineBlock | None = None
 
@@ -45,7 +45,7 @@ class JobTarget(Model):
     table: str | None = None
     file_format: str | None = None
     partitioning: list[str] | None = None
-    connection: dict[str, Any] | None = None
+    connection: dict[str, Free] | None = None
     engine: EngineBlock | None = None
 
 

@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-from typing import Any
 
 from pydantic import Field
 
-from .common import EngineBlock, Model, Role
+from .common import EngineBlock, Free, Model, Role
 
 
 class Credentials(Model):
@@ -29,7 +28,7 @@ class Recipe(Model):
     default_engine: EngineBlock | None = None
     credentials: Credentials | None = None
     incremental: RecipeIncremental | None = None
-    rate_limits: dict[str, Any] | None = None
-    connection_template: dict[str, Any] | None = None
+    rate_limits: dict[str, Free] | None = None
+    connection_template: dict[str, Free] | None = None
     file_format: str | None = None
     partitioning_default: list[str] | None = None

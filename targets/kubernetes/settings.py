@@ -6,13 +6,18 @@ Every field has a default, so an empty block (or none) gives working manifests.
 
 from __future__ import annotations
 
-from typing import Annotated, Any, Literal
+import math
+from typing import Annotated, Literal
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field
+
+from dativo.compiler.finite import Free
 
 
 def _number_as_quantity(value: object) -> object:
     # YAML reads `cpu: 1` as an int and `cpu: 0.5` as a float; Kubernetes takes either as a quantity
+    if isinstance(value, float) and not math.isfinite(value):
+        raise ValueError(f"a quantity is a finite number, got {value!r}")
     return str(value) if isinstance(value, (int, float)) and not isinstance(value, bool) else value
 
 
@@ -54,8 +59,8 @@ class Settings(BaseModel):
     #: project_dir when it is under container_root) so state and locks outlive the pod; None: no mount
     state_volume_claim: str | None = "dativo-{tenant}-state"
     #: further pod volumes and container mounts, written as Kubernetes spells them (passed through)
-    volumes: list[dict[str, Any]] = Field(default_factory=list)
-    volume_mounts: list[dict[str, Any]] = Field(default_factory=list)
+    volumes: list[dict[str, Free]] = Field(default_factory=list)
+    volume_mounts: list[dict[str, Free]] = Field(default_factory=list)
     node_selector: dict[str, str] = Field(default_factory=dict)
     #: how late a missed run may still start; Kubernetes checks it only about every 10 s, so at least 10
     starting_deadline_seconds: int = Field(default=300, ge=10)

@@ -1,0 +1,86 @@
+"""Find the config files of a project: every filesystem refusal is a diagnostic, never an internal
+error or a silently missing file, and a file that leads outside the project (a symlink) is refused
+as a reference to it would be (DTV202): nothing from outside the project is read.
+
+os.scandir, not Path.glob: glob skipped unreadable folders without a word (a tenant's jobs vanished),
+and Path.is_file raised PermissionError on a file it could not stat.
+"""
+
+from __future__ import annotations
+
+import os
+import stat
+from pathlib import Path
+from typing import Callable, Literal
+
+from . import codes
+from .diagnostics import Diagnostics, Span
+from .paths import PathResolver
+
+SUFFIXES = (".yaml", ".yml")
+Kind = Literal["file", "folder", "missing", "other"]
+
+
+def kind(path: Path) -> tuple[Kind, OSError | None]:
+    """What is at `path` (symlinks followed), or the error that keeps us from knowing."""
+    try:
+        st = os.stat(path)
+    except (FileNotFoundError, NotADirectoryError):
+        return "missing", None
+    except OSError as e:
+        return "other", e
+    return ("folder" if stat.S_ISDIR(st.st_mode) else "file" if stat.S_ISREG(st.st_mode) else "other"), None
+
+
+def unreadable(diags: Diagnostics, shown: str, what: str, error: OSError) -> None:
+    diags.error(codes.UNREADABLE, f"cannot read {what}: {error.strerror or error}", Span.of_file(shown),
+                hint="the compiler reads every config of the project: make it readable, or move it out of the project")
+
+
+def find_configs(root: Path, folder: str, resolver: PathResolver, shown: Callable[[str], str],
+                 diags: Diagnostics, reported: set[str]) -> list[str]:
+    """Project-relative paths of the YAML files under `folder`, sorted. Symlinked folders are not
+    followed (as before); a symlinked file must lead to a file inside the project. Paths reported
+    here go into `reported`, so references to them add no follow-on error."""
+    found: list[str] = []
+    todo = [folder]
+    while todo:
+        rel_dir = todo.pop()
+        try:
+            with os.scandir(root / rel_dir) as it:
+                entries = sorted(it, key=lambda e: e.name)
+        except OSError as e:
+            unreadable(diags, shown(rel_dir), "folder", e)
+            reported.add(rel_dir)
+            continue
+        for entry in entries:
+            rel = f"{rel_dir}/{entry.name}"
+            try:
+                if entry.is_dir(follow_symlinks=False):
+                    todo.append(rel)
+                    continue
+                if not entry.name.endswith(SUFFIXES):
+                    continue
+                link = entry.is_symlink()
+                regular = entry.is_file()
+                folder_link = link and not regular and entry.is_dir()
+            except OSError as e:
+                unreadable(diags, shown(rel), "file", e)
+                reported.add(rel)
+                continue
+            if link:
+                _, problem = resolver.to_rel(rel)
+                if problem is not None:
+                    reported.add(rel)
+                    diags.error(problem.code, problem.message, Span.of_file(shown(rel)), hint=problem.hint
+                                or "nothing outside the project is read: copy the file into the project")
+                    continue
+            if regular:
+                found.append(rel)
+            elif not folder_link and not entry.name.startswith("."):
+                # a symlink to a folder is a folder: not followed; and editors' lock files (emacs:
+                # `.#x.yaml`, a dangling symlink) are no configs
+                reported.add(rel)
+                diags.error(codes.UNREADABLE, "cannot read file: not a regular file (a broken symlink, a pipe, "
+                            "a device?)", Span.of_file(shown(rel)), hint="configs are regular files")
+    return sorted(found)
