@@ -65,7 +65,7 @@ def test_run_config_refuses_another_tenant_s_secret_behind_a_doubled_slash(tmp_p
 
     proj = tmp_path / "proj"
     shutil.copytree(EXAMPLES, proj)
-    (proj / "secrets" / "globex").mkdir(parents=True)
+    (proj / "secrets" / "globex").mkdir(parents=True, exist_ok=True)
     (proj / "secrets" / "globex" / "csv.env").write_text("GLOBEX_TOKEN=globex-only-secret-value\n")
     recipe = proj / "connectors" / "csv.yaml"
     recipe.write_text(recipe.read_text() + "credentials:\n  type: env_file\n  file_template: /app/secrets//globex/csv.env\n")
