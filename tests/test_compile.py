@@ -48,7 +48,7 @@ def test_strict_says_why_warnings_fail(command: list[str]) -> None:
     plain = dativo("validate", "examples")
     r = dativo(*command, "examples", "--strict")
     assert r.code == 1 and r.out == plain.out  # the report is the same; only the verdict differs
-    assert r.err == f"dativo {command[0]}: failed: --strict treats the {ENGINE_WARNINGS} warnings as errors\n"
+    assert r.err == f"dativo {command[0]}: failed: --strict treats the {ENGINE_WARNINGS + OVERLAP_WARNINGS} warnings as errors\n"
 
 
 def test_check_reports_changed_missing_and_extra_files(project: Path) -> None:
