@@ -7,7 +7,6 @@ crash between the Iceberg commit and the state files nor an overlapping run read
 
 from __future__ import annotations
 
-import re
 import time
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta, timezone
@@ -15,15 +14,15 @@ from pathlib import Path
 from typing import Any
 
 from .destination import catalog_properties
-from .logs import Logger
+from .logs import MASK, Logger
 from .paths import PathMap
+from .secretnames import is_secret_name
 from .spec import JobSpec
 from .state import Incremental, StateStore
 from .stop import Stop
 
 MAX_INVALID_LOGGED = 100
 MAX_REPLANS = 3  # plans again after a lost commit race, then gives up (job_state.conflict, exit 2)
-_SECRETISH = re.compile(r"(?i)(secret|passw|token|key|credential)")
 EXIT_OK, EXIT_PARTIAL, EXIT_FAIL = 0, 1, 2
 
 
@@ -83,7 +82,7 @@ def _execute(ctx: Context) -> Outcome:
     ts = table_schema(spec)
     props = catalog_properties(spec.target, ctx.paths, ctx.state_dir, spec.tenant, ctx.env)
     ctx.log.event("catalog_configured", level="DEBUG", catalog=spec.target.catalog,
-                  properties={k: ("***REDACTED***" if _SECRETISH.search(k) else v) for k, v in sorted(props.items())})
+                  properties={k: (MASK if is_secret_name(k) else v) for k, v in sorted(props.items())})
     catalog = sink.load(spec, props)
     table = sink.open_table(catalog, spec, ts)
     earlier = sink.committed(table, ctx.run_key, sink.branch_of(spec))

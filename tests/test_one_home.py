@@ -1,0 +1,76 @@
+"""Issue 12: each rule has one home that everyone imports. These tests fail when a second copy
+appears or drifts from the first."""
+
+from __future__ import annotations
+
+import subprocess
+from pathlib import Path
+
+import pytest
+
+from dativo.runtime.secretnames import is_secret_name
+
+ROOT = Path(__file__).resolve().parent.parent
+
+SECRET = ["password", "db_pwd", "passphrase", "ssh_passphrase", "passwd", "client_secret", "api_token", "token",
+          "api_key", "apikey", "apiKey", "API-KEY", "private_key", "access_key", "secret_key", "credential",
+          "credentials", "DB_PASSWORD", "PG_PWD", "SOME_API_TOKEN", "AWS_SECRET_ACCESS_KEY", "s3.secret-access-key",
+          "s3.session-token", "adls.sas-token.myaccount", "adls.account-key", "gcs.oauth2.token"]
+NOT_SECRET = ["password_env", "token_file", "secret_url", "api_key_env", "credentials_file", "host", "user", "key",
+              "primary_key", "partition_key", "uri", "s3.endpoint", "s3.access-key-id", "SOME_TOKEN_ENABLED",
+              "tokenizer", "keyword"]
+
+
+@pytest.mark.parametrize("name", SECRET)
+def test_secret_names(name: str) -> None:
+    assert is_secret_name(name)
+
+
+@pytest.mark.parametrize("name", NOT_SECRET)
+def test_reference_and_plain_names_are_not_secret(name: str) -> None:
+    assert not is_secret_name(name)
+
+
+def test_every_secret_rule_uses_the_one_predicate() -> None:
+    """The compiler's DTV405 check, its diagnostics, the runtime's env masking and the catalog log share it."""
+    from dativo.compiler import validate
+    from dativo.compiler.checks import secrets as compiler_secrets
+    from dativo.runtime import execute
+    from dativo.runtime import secrets as runtime_secrets
+
+    for module in (compiler_secrets, validate, runtime_secrets, execute):
+        assert module.is_secret_name is is_secret_name, module.__name__
+
+
+def _grep(pattern: str) -> list[str]:
+    out = subprocess.run(["git", "grep", "-n", "-i", "-E", pattern, "--", "*.py", ":!tests"], cwd=ROOT,
+                         capture_output=True, text=True, check=False).stdout
+    return sorted(line for line in out.splitlines() if line)
+
+
+def test_no_second_secret_vocabulary() -> None:
+    """A regex over credential words anywhere but runtime/secretnames.py would be a second rule."""
+    words = "(passw|pwd|secret|token|credential)"
+    hits = [h for h in _grep(rf"re\.compile\(.*(\|{words}|{words}[a-z_?]*\|)")
+            if not h.startswith("runtime/secretnames.py")]
+    assert hits == []
+
+
+def test_runtime_masks_a_pwd_and_a_passphrase_variable() -> None:
+    """The issue's cases: the compiler flagged db_pwd and the runtime did not mask it; passphrase neither."""
+    from dativo.runtime.logs import Redactor
+    from dativo.runtime.secrets import collect
+
+    redactor = Redactor()
+    collect({"DB_PWD": "hunter2-hunter2", "SSH_PASSPHRASE": "correct horse", "HOME": "/home/someone"}, redactor)
+    line = redactor("pw=hunter2-hunter2 pass=correct horse home=/home/someone")
+    assert "hunter2" not in line and "correct horse" not in line and "/home/someone" in line
+
+
+def test_compiler_flags_pwd_and_passphrase_but_not_references() -> None:
+    from dativo.compiler.checks.secrets import _secret_values
+
+    doc = {"connection": {"db_pwd": "hunter2", "ssh_passphrase": "horse", "password_env": "DB_PASSWORD",
+                          "token": "${API_TOKEN}", "host": "db"}}
+    assert sorted(key for _, key in _secret_values(doc, ())) == ["db_pwd", "ssh_passphrase"]
+
