@@ -15,7 +15,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import ValidationError
 
-from .execute import EXIT_FAIL, EXIT_OK
+from .exitcodes import ExitCode
 from .logs import Logger
 from .paths import PathMap, root_from_plan
 from .plan_view import PlanView, Schedule, parse
@@ -152,7 +152,7 @@ def _run_dag(plan: PlanView, schedule: Schedule, run_id: str, common: dict[str, 
     specs = {t.id: _spec(plan, t.job) for t in dag.tasks}  # every task's spec is checked before the first runs
     log = Logger({"job_name": schedule.id, "tenant_id": schedule.tenant, "run_id": run_id, "dag": dag.name},
                  stream=opts.stream)
-    worst, failed = EXIT_OK, None
+    worst, failed = ExitCode.OK, None
     for task in dag.tasks:
         if failed is not None:
             log.event("task_skipped", task=task.id, reason=f"task {failed!r} failed")
@@ -163,7 +163,7 @@ def _run_dag(plan: PlanView, schedule: Schedule, run_id: str, common: dict[str, 
                       **{**common, "context": ctx, "retry": spec.retry})
         code = run_job(req, opts)
         worst = max(worst, code)
-        if code == EXIT_FAIL:
+        if code == ExitCode.FAIL:
             failed = task.id
     log.event("dag_finished", exit_code=worst, failed_task=failed)
     return worst

@@ -74,3 +74,31 @@ def test_compiler_flags_pwd_and_passphrase_but_not_references() -> None:
                           "token": "${API_TOKEN}", "host": "db"}}
     assert sorted(key for _, key in _secret_values(doc, ())) == ["db_pwd", "ssh_passphrase"]
 
+
+def test_one_exit_code_enum_matches_the_readme() -> None:
+    from dativo.runtime.exitcodes import ExitCode
+
+    assert (ExitCode.OK, ExitCode.FINDINGS, ExitCode.PARTIAL, ExitCode.FAIL, ExitCode.USAGE) == (0, 1, 1, 2, 2)
+    readme = (ROOT / "README.md").read_text("utf-8")
+    assert "Exit codes: `0` clean; `1` errors" in readme and "`2` usage and environment errors" in readme
+    assert "**Exit codes**: `0` success" in readme and "`1` partial" in readme and "`2` failure" in readme
+
+
+def test_exit_codes_have_no_second_home() -> None:
+    """`EXIT_FAIL` was 1 in the CLI and 2 in the runtime; every module now imports ExitCode."""
+    assert _grep(r"^\s*EXIT_[A-Z_]+\s*(,|=)") == []
+    from dativo.compiler import cli
+    from dativo.compiler.commands import compile as compile_cmd
+    from dativo.compiler.commands import run as run_cmd
+    from dativo.runtime import exitcodes, plan_run, run
+
+    for module in (cli, compile_cmd, run_cmd, plan_run, run):
+        assert module.ExitCode is exitcodes.ExitCode, module.__name__
+
+
+def test_cli_usage_error_and_findings_codes(tmp_path: Path) -> None:
+    from dativo.compiler.cli import main
+    from dativo.runtime.exitcodes import ExitCode
+
+    assert main(["validate", str(tmp_path / "missing")]) == ExitCode.USAGE
+    assert main(["run"]) == ExitCode.USAGE  # neither --config nor --plan

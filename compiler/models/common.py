@@ -7,6 +7,8 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
+from dativo.runtime.exitcodes import ExitCode
+
 from ..finite import NOT_FINITE, Free, Number
 
 __all__ = ["NOT_FINITE", "Free", "Number", "Model", "EngineBlock", "RetryConfig", "version_text"]
@@ -54,7 +56,7 @@ class RetryConfig(Model):
     @field_validator("retryable_exit_codes")
     @classmethod
     def _codes(cls, v: list[int]) -> list[int]:
-        bad = [c for c in v if c not in (1, 2)]
+        bad = [c for c in v if c not in (ExitCode.PARTIAL, ExitCode.FAIL)]
         if bad:
             raise ValueError(f"exit codes are 1 (partial) or 2 (failure), got {bad[0]}")
         return v
