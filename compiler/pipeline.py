@@ -12,7 +12,6 @@ from .checks.schedules import ResolvedSchedule
 from .diagnostics import Diagnostics, Span
 from .jobspec import SpecMemo, build_spec, merge
 from .paths import deploy_dirs
-from .models.common import RetryConfig
 from .plan import DagEntry, Deployment, Plan, ScheduleEntry, TenantEntry
 from .project import Project, load_project
 from .resolve import ResolvedJob, Resolver
@@ -99,7 +98,7 @@ def build_plan(project: Project, scheds: list[ResolvedSchedule], specs: dict[str
             continue
         spec = specs.get(rs.job_rel or "")
         s = rs.model
-        retry = spec.retry if spec else RetrySpec(**(RetryConfig().model_dump()))
+        retry = spec.retry if spec else RetrySpec()
         entries[rs.id] = ScheduleEntry(
             id=rs.id, name=s.name, tenant=rs.tenant, kind="job" if rs.job_rel else "dag", job=rs.job_rel, dag=rs.dag_rel,
             cron=rs.cron_lines, interval_seconds=s.interval_seconds, timezone=s.timezone, enabled=s.enabled,

@@ -102,3 +102,17 @@ def test_cli_usage_error_and_findings_codes(tmp_path: Path) -> None:
 
     assert main(["validate", str(tmp_path / "missing")]) == ExitCode.USAGE
     assert main(["run"]) == ExitCode.USAGE  # neither --config nor --plan
+
+
+def test_retry_defaults_have_one_home() -> None:
+    """The compiler's RetryConfig and the runtime's RetrySpec default to the same policy, from runtime/spec.py."""
+    from dativo.compiler.models.common import RetryConfig
+    from dativo.runtime.exitcodes import ExitCode
+    from dativo.runtime.spec import RetrySpec
+
+    assert RetryConfig().model_dump() == RetrySpec().model_dump()
+    assert RetrySpec().retryable_exit_codes == [ExitCode.FAIL]
+    for model in (RetryConfig, RetrySpec):
+        assert model().retryable_exit_codes is not model().retryable_exit_codes  # no shared mutable default
+    fields = "(max_retries|initial_delay_seconds|max_delay_seconds|backoff_multiplier)"
+    assert _grep(rf"default_factory=lambda: \[2\]|{fields}: *\w+ *= *(Field\()?[0-9]") == []
