@@ -43,7 +43,7 @@ def test_every_secret_rule_uses_the_one_predicate() -> None:
 
 
 def _grep(pattern: str) -> list[str]:
-    out = subprocess.run(["git", "grep", "-n", "-i", "-E", pattern, "--", "*.py", ":!tests"], cwd=ROOT,
+    out = subprocess.run(["git", "grep", "--untracked", "-n", "-i", "-E", pattern, "--", "*.py", ":!tests"], cwd=ROOT,
                          capture_output=True, text=True, check=False).stdout
     return sorted(line for line in out.splitlines() if line)
 
@@ -116,3 +116,16 @@ def test_retry_defaults_have_one_home() -> None:
         assert model().retryable_exit_codes is not model().retryable_exit_codes  # no shared mutable default
     fields = "(max_retries|initial_delay_seconds|max_delay_seconds|backoff_multiplier)"
     assert _grep(rf"default_factory=lambda: \[2\]|{fields}: *\w+ *= *(Field\()?[0-9]") == []
+
+
+def test_column_types_have_one_list_and_one_mapping_table() -> None:
+    """The asset model's types and the runtime's Iceberg/Arrow table are the same list; a type added to one
+    without the other fails here, not as UnmappableType at run time."""
+    from dativo.compiler.models.asset import Column
+    from dativo.runtime.coltypes import COLUMN_TYPES, PARAMETERIZED, ColumnType
+    from dativo.runtime.schema import SIMPLE_TYPES
+
+    assert Column.model_fields["type"].annotation is ColumnType
+    assert sorted([*SIMPLE_TYPES, *PARAMETERIZED]) == sorted(COLUMN_TYPES)
+    hits = [h.split(":")[0] for h in _grep(r"\"bigint\"")]
+    assert hits == ["runtime/coltypes.py", "runtime/schema.py"], hits  # the list, and the table's one row
