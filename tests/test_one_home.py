@@ -129,3 +129,14 @@ def test_column_types_have_one_list_and_one_mapping_table() -> None:
     assert sorted([*SIMPLE_TYPES, *PARAMETERIZED]) == sorted(COLUMN_TYPES)
     hits = [h.split(":")[0] for h in _grep(r"\"bigint\"")]
     assert hits == ["runtime/coltypes.py", "runtime/schema.py"], hits  # the list, and the table's one row
+
+
+def test_the_engines_the_runtime_runs_have_one_home() -> None:
+    """DTV218 warns about exactly the engines `dativo run` refuses."""
+    from dativo.compiler.checks import runtime_support
+    from dativo.compiler.models.common import ENGINES
+    from dativo.runtime import sources
+
+    assert runtime_support.NATIVE_ENGINES is sources.NATIVE_ENGINES
+    assert sources.NATIVE_ENGINES <= set(ENGINES)
+    assert [h.split(":")[0] for h in _grep(r"ENGINES(: [^=]*)? *= ")] == ["compiler/models/common.py", "runtime/sources/__init__.py"]
