@@ -39,8 +39,10 @@ class UnmappableType(Exception):
 
 # every type of coltypes.COLUMN_TYPES but the parameterized ones: (Iceberg type, Arrow type), one row each
 SIMPLE_TYPES: dict[str, tuple[IcebergType, pa.DataType]] = {
-    "string": (StringType(), pa.string()), "integer": (IntegerType(), pa.int32()), "bigint": (LongType(), pa.int64()),
-    "float": (FloatType(), pa.float32()), "double": (DoubleType(), pa.float64()), "boolean": (BooleanType(), pa.bool_()),
+    "string": (StringType(), pa.string()), "integer": (IntegerType(), pa.int32()),
+    "bigint": (LongType(), pa.int64()),
+    "float": (FloatType(), pa.float32()), "double": (DoubleType(), pa.float64()),
+    "boolean": (BooleanType(), pa.bool_()),
     "timestamp": (TimestamptzType(), pa.timestamp("us", tz="UTC")),
     "datetime": (TimestamptzType(), pa.timestamp("us", tz="UTC")), "date": (DateType(), pa.date32()),
 }
