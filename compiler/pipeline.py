@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from dativo.runtime import deploydefaults
 from dativo.runtime.spec import JobSpec, RetrySpec
 
 from .checks import capabilities, dags, overlap, runtime_support, schedules, secrets, tenancy
@@ -16,7 +17,6 @@ from .plan import DagEntry, Deployment, Plan, ScheduleEntry, TenantEntry
 from .project import Project, load_project
 from .resolve import ResolvedJob, Resolver
 
-PLAN_FILE = "plan.json"
 
 
 @dataclass
@@ -61,7 +61,7 @@ def compile_project(root: Path, *, targets: list[str] | None = None, mode: str |
         from dativo.targets import select
         from dativo.targets.common import locating
 
-        result.artifacts[PLAN_FILE] = result.plan.to_json()
+        result.artifacts[deploydefaults.PLAN_FILE] = result.plan.to_json()
         with locating(_locator(project, scheds)):
             for target in select(targets):
                 target.check(result.plan, diags)
@@ -117,7 +117,7 @@ def build_plan(project: Project, scheds: list[ResolvedSchedule], specs: dict[str
         runner_mode=runner.mode if runner else "orchestrated",
         deployment=Deployment(container_root=st.container_root, project_dir=project_dir, dativo_bin=st.deploy.dativo_bin,
                               state_dir=state_dir,
-                              plan_path=st.deploy.plan_path or f"{project_dir.rstrip('/')}/{st.paths.out.strip('/')}/{PLAN_FILE}",
+                              plan_path=st.deploy.plan_path or deploydefaults.plan_path(project_dir, st.paths.out),
                               mode=mode),
         tenants=tenants,
         schedules=dict(sorted(entries.items())),

@@ -15,6 +15,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import ValidationError
 
+from . import deploydefaults
 from .exitcodes import ExitCode
 from .logs import Logger
 from .paths import PathMap, root_from_plan
@@ -105,9 +106,9 @@ def locate(plan: PlanView, plan_file: Path, project_dir: Path | None = None) -> 
     plan at `deployment.plan_path`) that is `paths.deployed(state_dir, ...)`, where Kubernetes mounts it."""
     dep = plan.deployment
     proj, croot = dep.project_dir, dep.container_root
-    root = project_dir.resolve() if project_dir else root_from_plan(plan_file, dep.plan_path or f"{proj}/generated/plan.json", proj)
+    root = project_dir.resolve() if project_dir else root_from_plan(plan_file, dep.plan_path or deploydefaults.plan_path(proj), proj)
     paths = PathMap(root, proj, croot)
-    return paths, Path(paths.local(dep.state_dir or f"{proj}/state"))
+    return paths, Path(paths.local(dep.state_dir or deploydefaults.state_dir(proj)))
 
 
 def run_from_plan(plan_file: Path, job: str, *, run_id: str | None, project_dir: Path | None,

@@ -43,8 +43,8 @@ def test_every_secret_rule_uses_the_one_predicate() -> None:
 
 
 def _grep(pattern: str) -> list[str]:
-    out = subprocess.run(["git", "grep", "--untracked", "-n", "-i", "-E", pattern, "--", "*.py", ":!tests"], cwd=ROOT,
-                         capture_output=True, text=True, check=False).stdout
+    argv = ["git", "grep", "--untracked", "-n", "-i", "-E", pattern, "--", "*.py", ":!tests", ":!bench"]
+    out = subprocess.run(argv, cwd=ROOT, capture_output=True, text=True, check=False).stdout
     return sorted(line for line in out.splitlines() if line)
 
 
@@ -139,4 +139,24 @@ def test_the_engines_the_runtime_runs_have_one_home() -> None:
 
     assert runtime_support.NATIVE_ENGINES is sources.NATIVE_ENGINES
     assert sources.NATIVE_ENGINES <= set(ENGINES)
-    assert [h.split(":")[0] for h in _grep(r"ENGINES(: [^=]*)? *= ")] == ["compiler/models/common.py", "runtime/sources/__init__.py"]
+    homes = [h.split(":")[0] for h in _grep(r"ENGINES(: [^=]*)? *= ")]
+    assert homes == ["compiler/models/common.py", "runtime/sources/__init__.py"]
+
+
+def test_deploy_defaults_have_one_home(tmp_path: Path) -> None:
+    """dativo.yaml's defaults, the plan's deployment block and the runtime's path map agree."""
+    from dativo.compiler.models.project import ProjectFile
+    from dativo.compiler.paths import PathResolver, deploy_dirs
+    from dativo.runtime import deploydefaults as d
+    from dativo.runtime.paths import PathMap
+    from dativo.runtime.plan_view import Deployment
+
+    st = ProjectFile()
+    assert (st.container_root, st.deploy.dativo_bin, st.paths.out) == (d.CONTAINER_ROOT, d.DATIVO_BIN, d.OUT_DIR)
+    assert deploy_dirs(st) == (d.CONTAINER_ROOT, d.state_dir(d.CONTAINER_ROOT)) == ("/app", "/app/state")
+    assert d.plan_path("/app/") == "/app/generated/plan.json"
+    assert PathResolver(tmp_path).container_root == d.CONTAINER_ROOT
+    assert (PathMap(tmp_path).project_dir, PathMap(tmp_path).container_root) == (d.CONTAINER_ROOT,) * 2
+    assert (Deployment().project_dir, Deployment().container_root) == (d.CONTAINER_ROOT,) * 2
+    hits = _grep(r"\"/app\"|/generated/plan\.json\"|\"plan\.json\"|\{[a-z_]+\}/state\"")
+    assert [h.split(":")[0] for h in hits] == ["runtime/deploydefaults.py"] * 3, hits
