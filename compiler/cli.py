@@ -11,7 +11,8 @@ import os
 import sys
 from typing import Sequence
 
-EXIT_OK, EXIT_FAIL, EXIT_USAGE = 0, 1, 2
+from dativo.runtime.exitcodes import ExitCode
+
 FORMATS = ("text", "json", "github")
 
 
@@ -106,17 +107,17 @@ def main(argv: Sequence[str] | None = None) -> int:
         return int(args.func(args))
     except UsageError as e:
         print(f"dativo {args.command}: error: {e}", file=sys.stderr)
-        return EXIT_USAGE
+        return ExitCode.USAGE
     except KeyboardInterrupt:
-        return 130
+        return ExitCode.INTERRUPTED
     except BrokenPipeError:
-        return EXIT_FAIL
+        return ExitCode.FINDINGS  # the reader went away (`dativo compile | head`); nothing to report to
     except Exception as e:  # never a traceback for users; DATIVO_DEBUG=1 shows it
         if os.environ.get("DATIVO_DEBUG"):
             raise
         print(f"dativo {args.command}: internal error: {type(e).__name__}: {e} (set DATIVO_DEBUG=1 for details)",
               file=sys.stderr)
-        return EXIT_USAGE
+        return ExitCode.USAGE
 
 
 def entry() -> None:
@@ -133,7 +134,7 @@ def entry() -> None:
         sys.stdout.flush()
         sys.stderr.flush()
     except BrokenPipeError:
-        code = code or EXIT_FAIL
+        code = code or ExitCode.FINDINGS
     os._exit(code)
 
 

@@ -14,6 +14,8 @@ import os
 from pathlib import Path
 from typing import TYPE_CHECKING, Iterable, Iterator
 
+from dativo.runtime.deploydefaults import PLAN_FILE
+
 if TYPE_CHECKING:
     from .project import Project
 
@@ -22,7 +24,6 @@ MARKER_TEXT = ("# Written by `dativo compile`: this directory holds its artifact
                "# every file here that it does not write. Do not keep other files in it.\n"
                "dativo-output-format: 1\n")
 _MARKER_HEAD = MARKER_TEXT.splitlines()[0]
-PLAN = "plan.json"
 
 
 class UnsafeOutput(Exception):
@@ -79,7 +80,7 @@ def check_owned(out_dir: Path, present: set[str], artifacts: dict[str, str]) -> 
     in it is one compile writes now, so accepting it removes nothing."""
     if not present or (MARKER in present and _is_marker(out_dir / MARKER)):
         return
-    if PLAN in present and _is_dativo_plan(out_dir / PLAN):
+    if PLAN_FILE in present and _is_dativo_plan(out_dir / PLAN_FILE):
         foreign = sorted(present - set(artifacts) - {MARKER})
         if not foreign:
             return

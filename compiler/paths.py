@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from dativo.runtime import deploydefaults
 from dativo.runtime.canonical import canonical_path, canonical_uri, file_uri_path
 
 from . import codes
@@ -54,7 +55,7 @@ PathProblem = Problem  # one problem type for every pure helper
 @dataclass(frozen=True)
 class PathResolver:
     root: Path  # resolved
-    container_root: str = "/app"
+    container_root: str = deploydefaults.CONTAINER_ROOT
 
     @functools.lru_cache(maxsize=4096)  # noqa: B019 - resolvers are few and immutable; jobs share paths
     def to_rel(self, raw: str) -> tuple[str | None, PathProblem | None]:
@@ -112,7 +113,7 @@ class PathResolver:
 def deploy_dirs(settings: "ProjectFile") -> tuple[str, str]:
     """(project_dir, state_dir) on the workers, with their defaults: the container root, <project_dir>/state."""
     project_dir = (settings.deploy.project_dir or settings.container_root).rstrip("/") or "/"
-    return project_dir, settings.deploy.state_dir or f"{project_dir}/state"
+    return project_dir, settings.deploy.state_dir or deploydefaults.state_dir(project_dir)
 
 
 def display_prefix(root: Path, cwd: Path | None = None) -> str:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from dativo.runtime import deploydefaults
 from dativo.runtime.spec import JobSpec, RetrySpec
 
 from .checks import capabilities, dags, overlap, runtime_support, schedules, secrets, tenancy
@@ -12,12 +13,10 @@ from .checks.schedules import ResolvedSchedule
 from .diagnostics import Diagnostics, Span
 from .jobspec import SpecMemo, build_spec, merge
 from .paths import deploy_dirs
-from .models.common import RetryConfig
 from .plan import DagEntry, Deployment, Plan, ScheduleEntry, TenantEntry
 from .project import Project, load_project
 from .resolve import ResolvedJob, Resolver
 
-PLAN_FILE = "plan.json"
 
 
 @dataclass
@@ -62,7 +61,7 @@ def compile_project(root: Path, *, targets: list[str] | None = None, mode: str |
         from dativo.targets import select
         from dativo.targets.common import locating
 
-        result.artifacts[PLAN_FILE] = result.plan.to_json()
+        result.artifacts[deploydefaults.PLAN_FILE] = result.plan.to_json()
         with locating(_locator(project, scheds)):
             for target in select(targets):
                 target.check(result.plan, diags)
@@ -99,7 +98,7 @@ def build_plan(project: Project, scheds: list[ResolvedSchedule], specs: dict[str
             continue
         spec = specs.get(rs.job_rel or "")
         s = rs.model
-        retry = spec.retry if spec else RetrySpec(**(RetryConfig().model_dump()))
+        retry = spec.retry if spec else RetrySpec()
         entries[rs.id] = ScheduleEntry(
             id=rs.id, name=s.name, tenant=rs.tenant, kind="job" if rs.job_rel else "dag", job=rs.job_rel, dag=rs.dag_rel,
             cron=rs.cron_lines, interval_seconds=s.interval_seconds, timezone=s.timezone, enabled=s.enabled,
@@ -118,7 +117,7 @@ def build_plan(project: Project, scheds: list[ResolvedSchedule], specs: dict[str
         runner_mode=runner.mode if runner else "orchestrated",
         deployment=Deployment(container_root=st.container_root, project_dir=project_dir, dativo_bin=st.deploy.dativo_bin,
                               state_dir=state_dir,
-                              plan_path=st.deploy.plan_path or f"{project_dir.rstrip('/')}/{st.paths.out.strip('/')}/{PLAN_FILE}",
+                              plan_path=st.deploy.plan_path or deploydefaults.plan_path(project_dir, st.paths.out),
                               mode=mode),
         tenants=tenants,
         schedules=dict(sorted(entries.items())),

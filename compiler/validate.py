@@ -9,8 +9,9 @@ from typing import Any, TypeVar
 
 from pydantic import BaseModel, ValidationError
 
+from dativo.runtime.secretnames import is_secret_name
+
 from . import codes
-from .checks.secrets import SECRET_KEY
 from .diagnostics import Diagnostics, did_you_mean, json_path
 from .load import Document
 from .models.common import NOT_FINITE
@@ -119,7 +120,7 @@ def _describe(parent: tuple, what: str) -> str:
 
 def _show(field: str, value: Any) -> str:
     """Describe a bad value without ever echoing something that may be a secret."""
-    if SECRET_KEY.search(field):
+    if is_secret_name(field):
         return "a value that is not shown (secret-like key)"
     if isinstance(value, dict):
         return "a mapping"

@@ -7,7 +7,6 @@ crash between the Iceberg commit and the state files nor an overlapping run read
 
 from __future__ import annotations
 
-import re
 import time
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta, timezone
@@ -15,16 +14,16 @@ from pathlib import Path
 from typing import Any
 
 from .destination import catalog_properties
-from .logs import Logger
+from .exitcodes import ExitCode
+from .logs import MASK, Logger
 from .paths import PathMap
+from .secretnames import is_secret_name
 from .spec import JobSpec
 from .state import Incremental, StateStore
 from .stop import Stop
 
 MAX_INVALID_LOGGED = 100
 MAX_REPLANS = 3  # plans again after a lost commit race, then gives up (job_state.conflict, exit 2)
-_SECRETISH = re.compile(r"(?i)(secret|passw|token|key|credential)")
-EXIT_OK, EXIT_PARTIAL, EXIT_FAIL = 0, 1, 2
 
 
 class DataError(Exception):
@@ -83,12 +82,12 @@ def _execute(ctx: Context) -> Outcome:
     ts = table_schema(spec)
     props = catalog_properties(spec.target, ctx.paths, ctx.state_dir, spec.tenant, ctx.env)
     ctx.log.event("catalog_configured", level="DEBUG", catalog=spec.target.catalog,
-                  properties={k: ("***REDACTED***" if _SECRETISH.search(k) else v) for k, v in sorted(props.items())})
+                  properties={k: (MASK if is_secret_name(k) else v) for k, v in sorted(props.items())})
     catalog = sink.load(spec, props)
     table = sink.open_table(catalog, spec, ts)
     earlier = sink.committed(table, ctx.run_key, sink.branch_of(spec))
     if earlier is not None and not ctx.restart:
-        return Outcome(EXIT_OK, "already_committed", {"snapshot_run_id": earlier.get(sink.RUN_ID)})
+        return Outcome(ExitCode.OK, "already_committed", {"snapshot_run_id": earlier.get(sink.RUN_ID)})
     saved = ctx.store.load_incremental(spec.tenant, spec.id)
     # the branch exists before its head is read: the commit's head requirement is then the head the
     # state came from (a branch created later, inside the transaction, would look like a rival commit)
@@ -123,8 +122,8 @@ def _execute(ctx: Context) -> Outcome:
         "invalid_reasons": dict(sorted(validator.reasons.items())),
     }
     if invalid:
-        return Outcome(EXIT_PARTIAL, "partial", metrics, retryable=False)
-    return Outcome(EXIT_OK, "success", metrics)
+        return Outcome(ExitCode.PARTIAL, "partial", metrics, retryable=False)
+    return Outcome(ExitCode.OK, "success", metrics)
 
 
 def _load(ctx: Context, source: Any, validator: Any, cursor: "_Cursor", writer: Any) -> tuple[int, int]:

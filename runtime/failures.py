@@ -16,7 +16,8 @@ import sys
 import traceback
 
 from .errors import RunError
-from .execute import EXIT_FAIL, Context, DataError, Outcome
+from .execute import Context, DataError, Outcome
+from .exitcodes import ExitCode
 from .logs import Logger
 from .retry import is_io_error
 from .stop import Interrupted
@@ -34,16 +35,16 @@ def one_attempt(ctx: Context) -> Outcome:
     except RunError:
         raise
     except Interrupted as e:
-        return Outcome(EXIT_FAIL, "interrupted", error=str(e), retryable=False)
+        return Outcome(ExitCode.FAIL, "interrupted", error=str(e), retryable=False)
     except (DataError, UnmappableType, UnsupportedEngine, SchemaMismatch, ConfigError) as e:
-        return Outcome(EXIT_FAIL, "failure", error=str(e), retryable=False)
+        return Outcome(ExitCode.FAIL, "failure", error=str(e), retryable=False)
     except (SourceError, SinkError) as e:
-        return Outcome(EXIT_FAIL, "failure", error=str(e))
+        return Outcome(ExitCode.FAIL, "failure", error=str(e))
     except Exception as e:
         if is_io_error(e):
-            return Outcome(EXIT_FAIL, "failure", error=_one_line(e))
+            return Outcome(ExitCode.FAIL, "failure", error=_one_line(e))
         _debug(e, ctx.log)
-        return Outcome(EXIT_FAIL, "failure", error=f"internal error: {_one_line(e)}", retryable=False,
+        return Outcome(ExitCode.FAIL, "failure", error=f"internal error: {_one_line(e)}", retryable=False,
                        trace=traceback.format_exc())
 
 
@@ -64,10 +65,10 @@ def unwritable(log: Logger, e: OSError) -> int:
 
 def internal(log: Logger, e: Exception) -> int:
     _debug(e, log)
-    log.event("internal_error", level="ERROR", error=f"internal error: {_one_line(e)}", exit_code=EXIT_FAIL,
+    log.event("internal_error", level="ERROR", error=f"internal error: {_one_line(e)}", exit_code=ExitCode.FAIL,
               traceback=traceback.format_exc(), hint="a bug in dativo: not retried; set DATIVO_DEBUG=1 to print it")
     say(log.redact(f"dativo run: internal error: {_one_line(e)} (set DATIVO_DEBUG=1 for details)"))
-    return EXIT_FAIL
+    return ExitCode.FAIL
 
 
 def say(text: str) -> None:

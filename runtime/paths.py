@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 
 from .canonical import canonical_path
+from .deploydefaults import CONTAINER_ROOT
 
 _SLUG = re.compile(r"[^A-Za-z0-9._-]+")
 
@@ -41,8 +42,8 @@ def root_from_plan(plan_file: Path, plan_path: str, project_dir: str) -> Path:
 @dataclass(frozen=True)
 class PathMap:
     root: Path
-    project_dir: str = "/app"
-    container_root: str = "/app"
+    project_dir: str = CONTAINER_ROOT
+    container_root: str = CONTAINER_ROOT
 
     def project(self, rel: str) -> Path:
         """A project-relative path (as JobSpec holds them) on this machine."""

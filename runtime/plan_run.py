@@ -15,7 +15,8 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import ValidationError
 
-from .execute import EXIT_FAIL, EXIT_OK
+from . import deploydefaults
+from .exitcodes import ExitCode
 from .logs import Logger
 from .paths import PathMap, root_from_plan
 from .plan_view import PlanView, Schedule, parse
@@ -105,9 +106,9 @@ def locate(plan: PlanView, plan_file: Path, project_dir: Path | None = None) -> 
     plan at `deployment.plan_path`) that is `paths.deployed(state_dir, ...)`, where Kubernetes mounts it."""
     dep = plan.deployment
     proj, croot = dep.project_dir, dep.container_root
-    root = project_dir.resolve() if project_dir else root_from_plan(plan_file, dep.plan_path or f"{proj}/generated/plan.json", proj)
+    root = project_dir.resolve() if project_dir else root_from_plan(plan_file, dep.plan_path or deploydefaults.plan_path(proj), proj)
     paths = PathMap(root, proj, croot)
-    return paths, Path(paths.local(dep.state_dir or f"{proj}/state"))
+    return paths, Path(paths.local(dep.state_dir or deploydefaults.state_dir(proj)))
 
 
 def run_from_plan(plan_file: Path, job: str, *, run_id: str | None, project_dir: Path | None,
@@ -152,7 +153,7 @@ def _run_dag(plan: PlanView, schedule: Schedule, run_id: str, common: dict[str, 
     specs = {t.id: _spec(plan, t.job) for t in dag.tasks}  # every task's spec is checked before the first runs
     log = Logger({"job_name": schedule.id, "tenant_id": schedule.tenant, "run_id": run_id, "dag": dag.name},
                  stream=opts.stream)
-    worst, failed = EXIT_OK, None
+    worst, failed = ExitCode.OK, None
     for task in dag.tasks:
         if failed is not None:
             log.event("task_skipped", task=task.id, reason=f"task {failed!r} failed")
@@ -163,7 +164,7 @@ def _run_dag(plan: PlanView, schedule: Schedule, run_id: str, common: dict[str, 
                       **{**common, "context": ctx, "retry": spec.retry})
         code = run_job(req, opts)
         worst = max(worst, code)
-        if code == EXIT_FAIL:
+        if code == ExitCode.FAIL:
             failed = task.id
     log.event("dag_finished", exit_code=worst, failed_task=failed)
     return worst

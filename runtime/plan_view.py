@@ -8,6 +8,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
+from .deploydefaults import CONTAINER_ROOT
 from .spec import RetrySpec
 
 
@@ -16,8 +17,8 @@ class _View(BaseModel):
 
 
 class Deployment(_View):
-    project_dir: str = "/app"
-    container_root: str = "/app"
+    project_dir: str = CONTAINER_ROOT
+    container_root: str = CONTAINER_ROOT
     state_dir: str | None = None
     plan_path: str | None = None
 

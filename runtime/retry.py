@@ -12,6 +12,7 @@ import re
 import time
 from typing import Callable
 
+from .exitcodes import ExitCode
 from .spec import RetrySpec
 
 
@@ -20,7 +21,7 @@ def delay(policy: RetrySpec, retry_number: int) -> float:
 
 
 def retryable(policy: RetrySpec, exit_code: int, error: str | None) -> bool:
-    if exit_code == 0 or exit_code not in policy.retryable_exit_codes:
+    if exit_code == ExitCode.OK or exit_code not in policy.retryable_exit_codes:
         return False
     if policy.retryable_error_patterns:
         return any(re.search(p, error or "") for p in policy.retryable_error_patterns)

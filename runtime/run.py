@@ -20,7 +20,8 @@ from typing import Any, TextIO
 
 from . import retry as retry_mod
 from .errors import RunError
-from .execute import EXIT_FAIL, EXIT_OK, Context, Outcome
+from .execute import Context, Outcome
+from .exitcodes import ExitCode
 from .failures import fatal, internal, one_attempt, unwritable
 from .locks import LockManager
 from .logs import Logger, Redactor
@@ -74,15 +75,15 @@ def run_job(req: Request, opts: Options) -> int:
     from .sources import NATIVE_ENGINES, unsupported_engine_message
 
     if spec.source.engine not in NATIVE_ENGINES:
-        log.event("job_error", level="ERROR", exit_code=EXIT_FAIL,
+        log.event("job_error", level="ERROR", exit_code=ExitCode.FAIL,
                   error=unsupported_engine_message(spec.source.engine, spec.source.connector))
-        return EXIT_FAIL
+        return ExitCode.FAIL
     try:  # config that cannot run as written: exit 2 before any state, lock or table is written
         env = job_environment(spec, opts.paths, redactor)
         catalog_properties(spec.target, opts.paths, opts.state_dir, spec.tenant, env)
     except ConfigError as e:
-        log.event("job_error", level="ERROR", error=str(e), hint=e.hint, exit_code=EXIT_FAIL)
-        return EXIT_FAIL
+        log.event("job_error", level="ERROR", error=str(e), hint=e.hint, exit_code=ExitCode.FAIL)
+        return ExitCode.FAIL
     locks = LockManager(opts.lock_dir, opts.lock_ttl)
     try:
         with handling(Stop()) as stop:
@@ -124,9 +125,9 @@ def _locked(req: Request, opts: Options, env: dict[str, str], log: Logger, locks
     run_key = f"run:{spec.tenant}:{req.key}:{req.run_id}"
     if locks.try_acquire(run_key, 1, req.run_id) is None:
         log.event("job_state.already_running", level="ERROR", blocker="job_state.already_running",
-                  holders=locks.holders(run_key, 1), exit_code=EXIT_FAIL,
+                  holders=locks.holders(run_key, 1), exit_code=ExitCode.FAIL,
                   error=f"run id {req.run_id!r} of {req.key} is running in another process (see holders)")
-        return EXIT_FAIL
+        return ExitCode.FAIL
     store = StateStore(opts.state_dir)
     state = store.job_state(spec.tenant, req.key, req.run_id, reset=opts.resume_policy == "restart", job=spec.id)
     if "reset_from_unreadable" in state.data:
@@ -153,12 +154,12 @@ def _gate(state: JobState, opts: Options, log: Logger) -> int | None:
         state.move("failed", "previous owner gone (crashed)", error="previous attempt did not finish")
     if state.status == "committed" and opts.resume_policy != "restart":
         log.event("job_state.already_committed", blocker="job_state.already_committed", state_file=str(state.path))
-        return EXIT_OK
+        return ExitCode.OK
     if state.status in NEEDS_RESUME and opts.resume_policy == "fail":
         log.event("job_state.resume_required", level="ERROR", blocker="job_state.resume_required",
-                  previous_status=state.status, state_file=str(state.path), exit_code=EXIT_FAIL,
+                  previous_status=state.status, state_file=str(state.path), exit_code=ExitCode.FAIL,
                   hint="inspect the state file, then rerun with --resume-policy resume")
-        return EXIT_FAIL
+        return ExitCode.FAIL
     return None
 
 
@@ -176,9 +177,9 @@ def _concurrency(req: Request, opts: Options, locks: LockManager, state: JobStat
         return _interrupted(state, log, stop, time.monotonic(), attempt=0, metrics={})
     if blockers:
         state.move("blocked", blockers[0], blockers=blockers)
-        log.event("job_blocked", level="ERROR", blocker=blockers[0], exit_code=EXIT_FAIL,
+        log.event("job_blocked", level="ERROR", blocker=blockers[0], exit_code=ExitCode.FAIL,
                   holders=locks.holders(f"tenant:{spec.tenant}", req.tenant_slots))
-        return EXIT_FAIL
+        return ExitCode.FAIL
     for lock in locks.held:
         if lock.took_over:
             log.event("lock_taken_over", level="WARNING", lock=lock.path.name,
@@ -207,13 +208,13 @@ def _attempts(req: Request, opts: Options, state: JobState, store: StateStore, e
             raise
         if outcome.status == "interrupted":
             return _interrupted(state, log, stop, started, attempt, outcome.metrics)
-        if outcome.exit_code != EXIT_FAIL:
+        if outcome.exit_code != ExitCode.FAIL:
             return _committed(state, log, outcome, started, attempt)
         error = log.redact(outcome.error or "failed")
         state.move("failed", "internal error" if outcome.trace else "attempt failed", error=error,
                    result={"exit_code": outcome.exit_code})
         if outcome.trace:
-            log.event("internal_error", level="ERROR", error=error, traceback=outcome.trace, exit_code=EXIT_FAIL,
+            log.event("internal_error", level="ERROR", error=error, traceback=outcome.trace, exit_code=ExitCode.FAIL,
                       attempt=attempt, hint="a bug in dativo: not retried; DATIVO_DEBUG=1 prints it on stderr")
         else:
             log.event("job_error", level="ERROR", error=error, exit_code=outcome.exit_code, attempt=attempt)
@@ -245,11 +246,11 @@ def _interrupted(state: JobState, log: Logger, stop: Stop, started: float, attem
     """The final record of a run stopped by a signal: nothing committed, resumable, exit 2."""
     signame = stop.signame or "a stop request"
     state.move("interrupted", f"stopped by {signame}", error=f"interrupted by {signame} before the commit",
-               result={"exit_code": EXIT_FAIL})
-    log.event("job_interrupted", level="ERROR", signal=signame, exit_code=EXIT_FAIL, attempt=attempt,
+               result={"exit_code": ExitCode.FAIL})
+    log.event("job_interrupted", level="ERROR", signal=signame, exit_code=ExitCode.FAIL, attempt=attempt,
               detail="the uncommitted batches were abandoned; nothing was committed",
               hint="rerun the same run id (with --resume-policy resume) to load it")
-    log.event("metrics_complete", status="interrupted", exit_code=EXIT_FAIL, retry_count=max(attempt - 1, 0),
+    log.event("metrics_complete", status="interrupted", exit_code=ExitCode.FAIL, retry_count=max(attempt - 1, 0),
               execution_time_seconds=round(time.monotonic() - started, 3), **metrics)
-    return EXIT_FAIL
+    return ExitCode.FAIL
 

@@ -37,27 +37,28 @@ class UnmappableType(Exception):
     pass
 
 
+# every type of coltypes.COLUMN_TYPES but the parameterized ones: (Iceberg type, Arrow type), one row each
+SIMPLE_TYPES: dict[str, tuple[IcebergType, pa.DataType]] = {
+    "string": (StringType(), pa.string()), "integer": (IntegerType(), pa.int32()),
+    "bigint": (LongType(), pa.int64()),
+    "float": (FloatType(), pa.float32()), "double": (DoubleType(), pa.float64()),
+    "boolean": (BooleanType(), pa.bool_()),
+    "timestamp": (TimestamptzType(), pa.timestamp("us", tz="UTC")),
+    "datetime": (TimestamptzType(), pa.timestamp("us", tz="UTC")), "date": (DateType(), pa.date32()),
+}
+
+
 def iceberg_type(col: ColumnSpec) -> IcebergType:
-    simple: dict[str, IcebergType] = {
-        "string": StringType(), "integer": IntegerType(), "bigint": LongType(), "float": FloatType(),
-        "double": DoubleType(), "boolean": BooleanType(), "timestamp": TimestamptzType(),
-        "datetime": TimestamptzType(), "date": DateType(),
-    }
-    if col.type in simple:
-        return simple[col.type]
+    if col.type in SIMPLE_TYPES:
+        return SIMPLE_TYPES[col.type][0]
     if col.type == "decimal" and col.precision is not None and col.scale is not None and col.scale <= col.precision:
         return DecimalType(col.precision, col.scale)
     raise UnmappableType(f"column {col.name!r} of type {col.type!r} has no exact Iceberg type")
 
 
 def arrow_type(col: ColumnSpec) -> pa.DataType:
-    simple = {
-        "string": pa.string(), "integer": pa.int32(), "bigint": pa.int64(), "float": pa.float32(),
-        "double": pa.float64(), "boolean": pa.bool_(), "timestamp": pa.timestamp("us", tz="UTC"),
-        "datetime": pa.timestamp("us", tz="UTC"), "date": pa.date32(),
-    }
-    if col.type in simple:
-        return simple[col.type]
+    if col.type in SIMPLE_TYPES:
+        return SIMPLE_TYPES[col.type][1]
     if col.type == "decimal" and col.precision is not None and col.scale is not None:
         return pa.decimal128(col.precision, col.scale)
     raise UnmappableType(f"column {col.name!r} of type {col.type!r} has no exact Arrow type")

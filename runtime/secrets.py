@@ -8,15 +8,13 @@ empty), so a job never runs with credentials it was not given."""
 from __future__ import annotations
 
 import os
-import re
 from pathlib import Path
 from typing import Any
 
 from .destination import ConfigError
 from .envvars import UnsetVariable, expand, names
 from .logs import Redactor
-
-_SECRET_NAME = re.compile(r"(?i)(secret|passw|token|api_?key|private|credential|access_?key)")
+from .secretnames import is_secret_name
 
 
 def read_env_file(path: Path, key: str) -> dict[str, str]:
@@ -45,7 +43,7 @@ def collect(env: dict[str, str], redactor: Redactor, *blocks: Any) -> None:
     """Register every value referenced from `blocks`, and every secret-looking variable."""
     for name, value in env.items():
         # by name only when long enough to be a credential: `SOME_TOKEN_ENABLED=true` must not mask "true"
-        if _SECRET_NAME.search(name) and len(value) >= 8:
+        if is_secret_name(name) and len(value) >= 8:
             redactor.add(value)
     for block in blocks:
         for ref in names(block):

@@ -12,6 +12,8 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from .exitcodes import ExitCode
+
 
 class Spec(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True, defer_build=True)
@@ -90,12 +92,25 @@ class TargetSpec(Spec):
     credentials: CredentialsSpec | None = None  # catalog and storage keys, e.g. /app/secrets/<tenant>/iceberg.env
 
 
+# the retry policy of a job that names none: the one home of these values (the compiler's RetryConfig
+# in models/common.py uses them too); retries belong to the runtime, so targets keep native retries at 0
+DEFAULT_MAX_RETRIES = 0
+DEFAULT_INITIAL_DELAY_SECONDS = 5.0
+DEFAULT_MAX_DELAY_SECONDS = 300.0
+DEFAULT_BACKOFF_MULTIPLIER = 2.0
+DEFAULT_RETRYABLE_EXIT_CODES: tuple[int, ...] = (int(ExitCode.FAIL),)
+
+
+def default_retryable_exit_codes() -> list[int]:
+    return list(DEFAULT_RETRYABLE_EXIT_CODES)
+
+
 class RetrySpec(Spec):
-    max_retries: int = 0
-    initial_delay_seconds: float = 5.0
-    max_delay_seconds: float = 300.0
-    backoff_multiplier: float = 2.0
-    retryable_exit_codes: list[int] = Field(default_factory=lambda: [2])
+    max_retries: int = DEFAULT_MAX_RETRIES
+    initial_delay_seconds: float = DEFAULT_INITIAL_DELAY_SECONDS
+    max_delay_seconds: float = DEFAULT_MAX_DELAY_SECONDS
+    backoff_multiplier: float = DEFAULT_BACKOFF_MULTIPLIER
+    retryable_exit_codes: list[int] = Field(default_factory=default_retryable_exit_codes)
     retryable_error_patterns: list[str] = Field(default_factory=list)
 
 

@@ -14,20 +14,20 @@ from __future__ import annotations
 from typing import Any
 
 from dativo.runtime.destination import problems
+from dativo.runtime.exitcodes import ExitCode
+from dativo.runtime.sources import NATIVE_ENGINES
 
 from .. import codes
 from ..diagnostics import Diagnostics, Span
 from ..resolve import ResolvedJob
 
-RUNTIME_ENGINES = ("native",)
-
 
 def engines(rj: ResolvedJob, diags: Diagnostics) -> None:
     src = rj.source
-    if src is not None and src.engine not in RUNTIME_ENGINES:
+    if src is not None and src.engine not in NATIVE_ENGINES:
         diags.warning(codes.ENGINE_NOT_RUN,
                       f"engine {src.engine!r} of source {src.type!r} is not run by this runtime yet; "
-                      f"dativo run exits 2 on this job", src.engine_span,
+                      f"dativo run exits {int(ExitCode.FAIL)} on this job", src.engine_span,
                       hint="use engine 'native' for csv, jsonl or parquet files, or run this engine elsewhere")
 
 

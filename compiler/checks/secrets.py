@@ -2,20 +2,18 @@
 
 from __future__ import annotations
 
-import functools
 import re
 from typing import TYPE_CHECKING, Any, Iterator
 
 from dativo.runtime.envvars import has_reference
+from dativo.runtime.secretnames import is_secret_name
 
 from .. import codes
 from ..diagnostics import Diagnostics
 
-if TYPE_CHECKING:  # validate.py imports SECRET_KEY from here, and project.py imports validate.py
+if TYPE_CHECKING:
     from ..project import Project
 
-# keys whose value is a credential; names ending in _env, _file, _url, ... are references and pass
-SECRET_KEY = re.compile(r"(password|passwd|pwd|secret|token|api_?key|private_?key|access_?key|client_?secret)$", re.I)
 _IN_URI = " (password in the URI)"
 _URI_PASSWORD = re.compile(r"://[^/\s:@]*:([^@\s/]+)@")  # scheme://user:password@host
 
@@ -37,7 +35,7 @@ def run(project: "Project", diags: Diagnostics) -> None:
 def _secret_values(value: Any, path: tuple) -> Iterator[tuple[tuple, str]]:
     if isinstance(value, dict):
         for k, v in value.items():
-            if _secret_key(k) and _is_literal(v):
+            if is_secret_name(k) and _is_literal(v):
                 yield path + (k,), str(k)
             elif isinstance(v, str) and "@" in v and any(_is_literal(p) for p in _URI_PASSWORD.findall(v)):
                 yield path + (k,), f"{k}{_IN_URI}"
@@ -46,11 +44,6 @@ def _secret_values(value: Any, path: tuple) -> Iterator[tuple[tuple, str]]:
     elif isinstance(value, list):
         for i, v in enumerate(value):
             yield from _secret_values(v, path + (i,))
-
-
-@functools.lru_cache(maxsize=4096)  # the same few hundred keys recur in every file
-def _secret_key(key: Any) -> bool:
-    return SECRET_KEY.search(str(key)) is not None
 
 
 def _is_literal(v: Any) -> bool:

@@ -7,7 +7,9 @@ import sys
 import time
 from pathlib import Path
 
-from ..cli import EXIT_FAIL, EXIT_OK, UsageError
+from dativo.runtime.exitcodes import ExitCode
+
+from ..cli import UsageError
 from ..paths import display_prefix
 from .common import emit, failed, project_root, render
 
@@ -25,7 +27,7 @@ def main(args: argparse.Namespace) -> int:
         cached = cache.hit()
         if cached is not None:
             sys.stdout.write(cached)
-            return EXIT_OK
+            return ExitCode.OK
     from .. import drift
     from ..pipeline import compile_project
     from ..outdir import UnsafeOutput, guard, project_inputs, with_marker
@@ -36,7 +38,7 @@ def main(args: argparse.Namespace) -> int:
     if diags.has_errors(strict=args.strict):
         emit(diags, args.format)
         failed(diags, args.strict, "compile")
-        return EXIT_FAIL
+        return ExitCode.FINDINGS
     out_dir = Path(args.out) if args.out else root / result.project.settings.paths.out
     inputs = project_inputs(result.project)
     if args.check:
@@ -50,10 +52,10 @@ def main(args: argparse.Namespace) -> int:
         if report.stale:
             if args.format == "text" and report.diff:
                 sys.stdout.write(report.diff if report.diff.endswith("\n") else report.diff + "\n")
-            return EXIT_FAIL
+            return ExitCode.FINDINGS
         if cache is not None:
             _remember(cache, result, out_dir, with_marker(result.artifacts), render(diags, args.format), started_ns)
-        return EXIT_OK
+        return ExitCode.OK
     try:
         written, removed = write_artifacts(out_dir, result.artifacts, root, inputs)
     except UnsafeOutput as e:
@@ -61,7 +63,7 @@ def main(args: argparse.Namespace) -> int:
     emit(diags, args.format)
     print(f"dativo: {len(result.artifacts)} artifacts in {display_prefix(out_dir.resolve()) or '.'} "
           f"({len(written)} written, {len(removed)} removed)", file=sys.stderr)
-    return EXIT_OK
+    return ExitCode.OK
 
 
 def _remember(cache, result, out_dir: Path, outputs: dict[str, str], report: str, started_ns: int) -> None:

@@ -9,9 +9,9 @@ import argparse
 import sys
 from pathlib import Path
 
-from ..cli import UsageError
+from dativo.runtime.exitcodes import ExitCode
 
-EXIT_FAILURE = 2
+from ..cli import UsageError
 
 
 def main(args: argparse.Namespace) -> int:
@@ -99,7 +99,7 @@ def _from_config(args: argparse.Namespace, common: dict) -> int:
         finally:
             sys.stdout = old
     if spec is None or mine.has_errors():
-        return EXIT_FAILURE
+        return ExitCode.FAIL
     st = project.settings
     project_dir, state_dir = deploy_dirs(st)
     runner = project.runner.model.runner if project.runner else None

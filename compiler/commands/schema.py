@@ -7,7 +7,9 @@ import json
 import sys
 from pathlib import Path
 
-from ..cli import EXIT_FAIL, EXIT_OK, UsageError
+from dativo.runtime.exitcodes import ExitCode
+
+from ..cli import UsageError
 from ..models import SCHEMA_MODELS
 
 DIALECT = "https://json-schema.org/draft/2020-12/schema"
@@ -29,7 +31,7 @@ def main(args: argparse.Namespace) -> int:
                  if not (out_dir / name).is_file() or (out_dir / name).read_text("utf-8") != text]
         for name in stale:
             print(f"{out_dir / name}: stale; run `dativo schema --out {out_dir}`")
-        return EXIT_FAIL if stale else EXIT_OK
+        return ExitCode.FINDINGS if stale else ExitCode.OK
     try:
         out_dir.mkdir(parents=True, exist_ok=True)
         written = [n for n, t in files.items() if not (out_dir / n).is_file() or (out_dir / n).read_text("utf-8") != t]
@@ -38,4 +40,4 @@ def main(args: argparse.Namespace) -> int:
     except OSError as e:  # --out naming a file, an unwritable folder: an environment error, not a traceback
         raise UsageError(f"cannot write the schemas into {str(out_dir)!r}: {e.strerror or e}") from None
     print(f"dativo: {len(files)} schemas in {out_dir} ({len(written)} written)", file=sys.stderr)
-    return EXIT_OK
+    return ExitCode.OK

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import argparse
 
-from ..cli import EXIT_FAIL, EXIT_OK
+from dativo.runtime.exitcodes import ExitCode
+
 from ..pipeline import compile_project
 from .common import emit, failed, project_root
 
@@ -12,4 +13,4 @@ from .common import emit, failed, project_root
 def main(args: argparse.Namespace) -> int:
     result = compile_project(project_root(args.project), mode=args.mode)
     emit(result.diags, args.format)
-    return EXIT_FAIL if failed(result.diags, args.strict, "validate") else EXIT_OK
+    return ExitCode.FINDINGS if failed(result.diags, args.strict, "validate") else ExitCode.OK

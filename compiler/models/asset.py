@@ -6,12 +6,9 @@ from typing import Literal
 
 from pydantic import Field, field_validator
 
-from .common import Free, Model, version_text
+from dativo.runtime.coltypes import ColumnType
 
-ColumnType = Literal[
-    "string", "integer", "bigint", "double", "float", "boolean", "timestamp", "datetime", "date", "decimal"
-]
-COLUMN_TYPES: tuple[str, ...] = ColumnType.__args__  # type: ignore[attr-defined]
+from .common import Free, Model, version_text
 
 
 class Column(Model):

@@ -7,6 +7,9 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
+from dativo.runtime import spec as defaults
+from dativo.runtime.exitcodes import ExitCode
+
 from ..finite import NOT_FINITE, Free, Number
 
 __all__ = ["NOT_FINITE", "Free", "Number", "Model", "EngineBlock", "RetryConfig", "version_text"]
@@ -34,11 +37,11 @@ class EngineBlock(Model):
 class RetryConfig(Model):
     """Seed 002 retry policy; owned by the runtime, so targets keep native retries at 0."""
 
-    max_retries: int = Field(0, ge=0, le=100)
-    initial_delay_seconds: Number = Field(5.0, ge=0)
-    max_delay_seconds: Number = Field(300.0, ge=0)
-    backoff_multiplier: Number = Field(2.0, ge=1)
-    retryable_exit_codes: list[int] = Field(default_factory=lambda: [2])
+    max_retries: int = Field(defaults.DEFAULT_MAX_RETRIES, ge=0, le=100)
+    initial_delay_seconds: Number = Field(defaults.DEFAULT_INITIAL_DELAY_SECONDS, ge=0)
+    max_delay_seconds: Number = Field(defaults.DEFAULT_MAX_DELAY_SECONDS, ge=0)
+    backoff_multiplier: Number = Field(defaults.DEFAULT_BACKOFF_MULTIPLIER, ge=1)
+    retryable_exit_codes: list[int] = Field(default_factory=defaults.default_retryable_exit_codes)
     retryable_error_patterns: list[str] = Field(default_factory=list)
 
     @field_validator("retryable_error_patterns")
@@ -54,7 +57,7 @@ class RetryConfig(Model):
     @field_validator("retryable_exit_codes")
     @classmethod
     def _codes(cls, v: list[int]) -> list[int]:
-        bad = [c for c in v if c not in (1, 2)]
+        bad = [c for c in v if c not in (ExitCode.PARTIAL, ExitCode.FAIL)]
         if bad:
             raise ValueError(f"exit codes are 1 (partial) or 2 (failure), got {bad[0]}")
         return v

@@ -6,6 +6,7 @@ from typing import Literal
 
 from pydantic import Field
 
+from dativo.runtime import deploydefaults
 from dativo.targets.airflow.settings import Settings as AirflowSettings
 from dativo.targets.dagster.settings import Settings as DagsterSettings
 from dativo.targets.kubernetes.settings import Settings as KubernetesSettings
@@ -21,14 +22,14 @@ class Paths(Model):
     jobs: str = "jobs"
     runner: str = "configs/runner.yaml"
     dags: str = "dags"
-    out: str = "generated"
+    out: str = deploydefaults.OUT_DIR
 
 
 class Deploy(Model):
     """Where the project lives on the workers; artifacts never carry the compiling machine's paths."""
 
     project_dir: str | None = None  # default: the container root
-    dativo_bin: str = "dativo"
+    dativo_bin: str = deploydefaults.DATIVO_BIN
     state_dir: str | None = None  # default: <project_dir>/state
     plan_path: str | None = None  # default: <project_dir>/<paths.out>/plan.json
 
@@ -48,7 +49,7 @@ class TargetSettings(Model):
 
 class ProjectFile(Model):
     version: Literal[1] = 1
-    container_root: str = Field("/app", pattern=r"^/.*")
+    container_root: str = Field(deploydefaults.CONTAINER_ROOT, pattern=r"^/.*")
     mode: Literal["self_hosted", "cloud"] = "self_hosted"
     paths: Paths = Field(default_factory=Paths)
     deploy: Deploy = Field(default_factory=Deploy)

@@ -1,0 +1,162 @@
+"""Issue 12: each rule has one home that everyone imports. These tests fail when a second copy
+appears or drifts from the first."""
+
+from __future__ import annotations
+
+import subprocess
+from pathlib import Path
+
+import pytest
+
+from dativo.runtime.secretnames import is_secret_name
+
+ROOT = Path(__file__).resolve().parent.parent
+
+SECRET = ["password", "db_pwd", "passphrase", "ssh_passphrase", "passwd", "client_secret", "api_token", "token",
+          "api_key", "apikey", "apiKey", "API-KEY", "private_key", "access_key", "secret_key", "credential",
+          "credentials", "DB_PASSWORD", "PG_PWD", "SOME_API_TOKEN", "AWS_SECRET_ACCESS_KEY", "s3.secret-access-key",
+          "s3.session-token", "adls.sas-token.myaccount", "adls.account-key", "gcs.oauth2.token"]
+NOT_SECRET = ["password_env", "token_file", "secret_url", "api_key_env", "credentials_file", "host", "user", "key",
+              "primary_key", "partition_key", "uri", "s3.endpoint", "s3.access-key-id", "SOME_TOKEN_ENABLED",
+              "tokenizer", "keyword"]
+
+
+@pytest.mark.parametrize("name", SECRET)
+def test_secret_names(name: str) -> None:
+    assert is_secret_name(name)
+
+
+@pytest.mark.parametrize("name", NOT_SECRET)
+def test_reference_and_plain_names_are_not_secret(name: str) -> None:
+    assert not is_secret_name(name)
+
+
+def test_every_secret_rule_uses_the_one_predicate() -> None:
+    """The compiler's DTV405 check, its diagnostics, the runtime's env masking and the catalog log share it."""
+    from dativo.compiler import validate
+    from dativo.compiler.checks import secrets as compiler_secrets
+    from dativo.runtime import execute
+    from dativo.runtime import secrets as runtime_secrets
+
+    for module in (compiler_secrets, validate, runtime_secrets, execute):
+        assert module.is_secret_name is is_secret_name, module.__name__
+
+
+def _grep(pattern: str) -> list[str]:
+    argv = ["git", "grep", "--untracked", "-n", "-i", "-E", pattern, "--", "*.py", ":!tests", ":!bench"]
+    out = subprocess.run(argv, cwd=ROOT, capture_output=True, text=True, check=False).stdout
+    return sorted(line for line in out.splitlines() if line)
+
+
+def test_no_second_secret_vocabulary() -> None:
+    """A regex over credential words anywhere but runtime/secretnames.py would be a second rule."""
+    words = "(passw|pwd|secret|token|credential)"
+    hits = [h for h in _grep(rf"re\.compile\(.*(\|{words}|{words}[a-z_?]*\|)")
+            if not h.startswith("runtime/secretnames.py")]
+    assert hits == []
+
+
+def test_runtime_masks_a_pwd_and_a_passphrase_variable() -> None:
+    """The issue's cases: the compiler flagged db_pwd and the runtime did not mask it; passphrase neither."""
+    from dativo.runtime.logs import Redactor
+    from dativo.runtime.secrets import collect
+
+    redactor = Redactor()
+    collect({"DB_PWD": "hunter2-hunter2", "SSH_PASSPHRASE": "correct horse", "HOME": "/home/someone"}, redactor)
+    line = redactor("pw=hunter2-hunter2 pass=correct horse home=/home/someone")
+    assert "hunter2" not in line and "correct horse" not in line and "/home/someone" in line
+
+
+def test_compiler_flags_pwd_and_passphrase_but_not_references() -> None:
+    from dativo.compiler.checks.secrets import _secret_values
+
+    doc = {"connection": {"db_pwd": "hunter2", "ssh_passphrase": "horse", "password_env": "DB_PASSWORD",
+                          "token": "${API_TOKEN}", "host": "db"}}
+    assert sorted(key for _, key in _secret_values(doc, ())) == ["db_pwd", "ssh_passphrase"]
+
+
+def test_one_exit_code_enum_matches_the_readme() -> None:
+    from dativo.runtime.exitcodes import ExitCode
+
+    assert (ExitCode.OK, ExitCode.FINDINGS, ExitCode.PARTIAL, ExitCode.FAIL, ExitCode.USAGE) == (0, 1, 1, 2, 2)
+    readme = (ROOT / "README.md").read_text("utf-8")
+    assert "Exit codes: `0` clean; `1` errors" in readme and "`2` usage and environment errors" in readme
+    assert "**Exit codes**: `0` success" in readme and "`1` partial" in readme and "`2` failure" in readme
+
+
+def test_exit_codes_have_no_second_home() -> None:
+    """`EXIT_FAIL` was 1 in the CLI and 2 in the runtime; every module now imports ExitCode."""
+    assert _grep(r"^\s*EXIT_[A-Z_]+\s*(,|=)") == []
+    from dativo.compiler import cli
+    from dativo.compiler.commands import compile as compile_cmd
+    from dativo.compiler.commands import run as run_cmd
+    from dativo.runtime import exitcodes, plan_run, run
+
+    for module in (cli, compile_cmd, run_cmd, plan_run, run):
+        assert module.ExitCode is exitcodes.ExitCode, module.__name__
+
+
+def test_cli_usage_error_and_findings_codes(tmp_path: Path) -> None:
+    from dativo.compiler.cli import main
+    from dativo.runtime.exitcodes import ExitCode
+
+    assert main(["validate", str(tmp_path / "missing")]) == ExitCode.USAGE
+    assert main(["run"]) == ExitCode.USAGE  # neither --config nor --plan
+
+
+def test_retry_defaults_have_one_home() -> None:
+    """The compiler's RetryConfig and the runtime's RetrySpec default to the same policy, from runtime/spec.py."""
+    from dativo.compiler.models.common import RetryConfig
+    from dativo.runtime.exitcodes import ExitCode
+    from dativo.runtime.spec import RetrySpec
+
+    assert RetryConfig().model_dump() == RetrySpec().model_dump()
+    assert RetrySpec().retryable_exit_codes == [ExitCode.FAIL]
+    for model in (RetryConfig, RetrySpec):
+        assert model().retryable_exit_codes is not model().retryable_exit_codes  # no shared mutable default
+    fields = "(max_retries|initial_delay_seconds|max_delay_seconds|backoff_multiplier)"
+    assert _grep(rf"default_factory=lambda: \[2\]|{fields}: *\w+ *= *(Field\()?[0-9]") == []
+
+
+def test_column_types_have_one_list_and_one_mapping_table() -> None:
+    """The asset model's types and the runtime's Iceberg/Arrow table are the same list; a type added to one
+    without the other fails here, not as UnmappableType at run time."""
+    from dativo.compiler.models.asset import Column
+    from dativo.runtime.coltypes import COLUMN_TYPES, PARAMETERIZED, ColumnType
+    from dativo.runtime.schema import SIMPLE_TYPES
+
+    assert Column.model_fields["type"].annotation is ColumnType
+    assert sorted([*SIMPLE_TYPES, *PARAMETERIZED]) == sorted(COLUMN_TYPES)
+    hits = [h.split(":")[0] for h in _grep(r"\"bigint\"")]
+    assert hits == ["runtime/coltypes.py", "runtime/schema.py"], hits  # the list, and the table's one row
+
+
+def test_the_engines_the_runtime_runs_have_one_home() -> None:
+    """DTV218 warns about exactly the engines `dativo run` refuses."""
+    from dativo.compiler.checks import runtime_support
+    from dativo.compiler.models.common import ENGINES
+    from dativo.runtime import sources
+
+    assert runtime_support.NATIVE_ENGINES is sources.NATIVE_ENGINES
+    assert sources.NATIVE_ENGINES <= set(ENGINES)
+    homes = [h.split(":")[0] for h in _grep(r"ENGINES(: [^=]*)? *= ")]
+    assert homes == ["compiler/models/common.py", "runtime/sources/__init__.py"]
+
+
+def test_deploy_defaults_have_one_home(tmp_path: Path) -> None:
+    """dativo.yaml's defaults, the plan's deployment block and the runtime's path map agree."""
+    from dativo.compiler.models.project import ProjectFile
+    from dativo.compiler.paths import PathResolver, deploy_dirs
+    from dativo.runtime import deploydefaults as d
+    from dativo.runtime.paths import PathMap
+    from dativo.runtime.plan_view import Deployment
+
+    st = ProjectFile()
+    assert (st.container_root, st.deploy.dativo_bin, st.paths.out) == (d.CONTAINER_ROOT, d.DATIVO_BIN, d.OUT_DIR)
+    assert deploy_dirs(st) == (d.CONTAINER_ROOT, d.state_dir(d.CONTAINER_ROOT)) == ("/app", "/app/state")
+    assert d.plan_path("/app/") == "/app/generated/plan.json"
+    assert PathResolver(tmp_path).container_root == d.CONTAINER_ROOT
+    assert (PathMap(tmp_path).project_dir, PathMap(tmp_path).container_root) == (d.CONTAINER_ROOT,) * 2
+    assert (Deployment().project_dir, Deployment().container_root) == (d.CONTAINER_ROOT,) * 2
+    hits = _grep(r"\"/app\"|/generated/plan\.json\"|\"plan\.json\"|\{[a-z_]+\}/state\"")
+    assert [h.split(":")[0] for h in hits] == ["runtime/deploydefaults.py"] * 3, hits
