@@ -17,7 +17,7 @@ from .destination import catalog_properties
 from .exitcodes import ExitCode
 from .logs import MASK, Logger
 from .paths import PathMap
-from .secretnames import is_secret_name
+from .secretnames import may_hold_secret
 from .spec import JobSpec
 from .state import Incremental, StateStore
 from .stop import Stop
@@ -82,7 +82,7 @@ def _execute(ctx: Context) -> Outcome:
     ts = table_schema(spec)
     props = catalog_properties(spec.target, ctx.paths, ctx.state_dir, spec.tenant, ctx.env)
     ctx.log.event("catalog_configured", level="DEBUG", catalog=spec.target.catalog,
-                  properties={k: (MASK if is_secret_name(k) else v) for k, v in sorted(props.items())})
+                  properties={k: (MASK if may_hold_secret(k) else v) for k, v in sorted(props.items())})
     catalog = sink.load(spec, props)
     table = sink.open_table(catalog, spec, ts)
     earlier = sink.committed(table, ctx.run_key, sink.branch_of(spec))

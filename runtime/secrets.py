@@ -14,7 +14,7 @@ from typing import Any
 from .destination import ConfigError
 from .envvars import UnsetVariable, expand, names
 from .logs import Redactor
-from .secretnames import is_secret_name
+from .secretnames import may_hold_secret
 
 
 def read_env_file(path: Path, key: str) -> dict[str, str]:
@@ -43,7 +43,7 @@ def collect(env: dict[str, str], redactor: Redactor, *blocks: Any) -> None:
     """Register every value referenced from `blocks`, and every secret-looking variable."""
     for name, value in env.items():
         # by name only when long enough to be a credential: `SOME_TOKEN_ENABLED=true` must not mask "true"
-        if is_secret_name(name) and len(value) >= 8:
+        if may_hold_secret(name) and len(value) >= 8:
             redactor.add(value)
     for block in blocks:
         for ref in names(block):

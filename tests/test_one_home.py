@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from dativo.runtime.secretnames import is_secret_name
+from dativo.runtime.secretnames import is_secret_name, may_hold_secret
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -38,8 +38,22 @@ def test_every_secret_rule_uses_the_one_predicate() -> None:
     from dativo.runtime import execute
     from dativo.runtime import secrets as runtime_secrets
 
-    for module in (compiler_secrets, validate, runtime_secrets, execute):
+    for module in (compiler_secrets, validate):
         assert module.is_secret_name is is_secret_name, module.__name__
+    for module in (runtime_secrets, execute):  # masking: the same words, anywhere in the name
+        assert module.may_hold_secret is may_hold_secret, module.__name__
+
+
+@pytest.mark.parametrize("name", SECRET + ["DB_PASSWORD_PROD", "AWS_ACCESS_KEY_ID", "s3.access-key-id",
+                                           "GITHUB_TOKEN_PROD", "client_secret_value"])
+def test_the_runtime_masks_every_name_with_a_credential_word(name: str) -> None:
+    assert may_hold_secret(name)
+
+
+@pytest.mark.parametrize("name", ["password_env", "token_file", "secret_url", "api_key_env", "credentials_file",
+                                  "SOME_TOKEN_ENABLED", "tokenizer", "keyword", "HOME", "primary_key", "PATH"])
+def test_the_runtime_leaves_references_and_plain_names_alone(name: str) -> None:
+    assert not may_hold_secret(name)
 
 
 def _grep(pattern: str) -> list[str]:
