@@ -1,7 +1,7 @@
 """Airflow parse benchmark: DagBag time of dativo's DAG file against dag-factory and a minimal static file.
 
 Run: .venv/bin/python bench/airflow_parse.py [--runs 5] [--keep DIR]. Prints medians and ratios next to
-the budget of DESIGN.md section 9 (ours at least 3.5x faster than dag-factory, within 1.1x of the minimal
+the budget in docs/performance.md (ours at least 3.5x faster than dag-factory, within 1.1x of the minimal
 file); a report, not a test: exit 0 over budget too.
 
 The same 200 schedules across 20 tenants (a deterministic mix of hourly, every 15 minutes, weekdays,

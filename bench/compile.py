@@ -1,7 +1,7 @@
 """Compile benchmark: `dativo compile --check` on synthetic projects, against a libyaml baseline.
 
 Run: .venv/bin/python bench/compile.py [--quick] [--keep DIR]. Prints ratios measured side by side
-in one run, next to the budgets of DESIGN.md section 9; a report, not a test: exit 0 over budget too.
+in one run, next to the budgets in docs/performance.md; a report, not a test: exit 0 over budget too.
 Every dativo run uses a private XDG_CACHE_HOME: "check" is a cold `--check` (result cache emptied
 first, so a full compile, as after any edit of the inputs), "unchanged" a `--check` right after one
 (same inputs, warm result cache). Program caches stay warm, as after any earlier run of this dativo:
@@ -286,7 +286,7 @@ def report(base: Path, sizes: Sequence[int], quick: bool) -> int:
         print(f"{r.jobs:>6} {r.tenants:>7} {r.check:>8.3f} {r.libyaml:>9.3f} {r.check / r.libyaml:>12.1f}x "
               f"{r.unchanged:>11.3f} {r.first:>11.3f}", flush=True)
 
-    print("\nbudgets (DESIGN.md section 9)")
+    print("\nbudgets (docs/performance.md)")
     r2000 = {r.jobs: r for r in rows}.get(2000)
     if r2000 is not None:
         budget_line("compile --check, 2,000 jobs", r2000.check, "s", BUDGET_CHECK_2000, "   (all four targets)")

@@ -1,4 +1,4 @@
-"""Runtime budgets (DESIGN.md section 9), printed as ratios from one run:
+"""Runtime budgets (docs/performance.md), printed as ratios from one run:
 
 1. a 1M-row, 5-column CSV into Iceberg via `dativo run` vs bare `pyarrow.csv.read_csv` +
    pyiceberg `append` of the same file (both as fresh processes, so both pay their imports);

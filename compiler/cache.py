@@ -1,4 +1,4 @@
-"""A result cache for `compile --check` on unchanged inputs (DESIGN.md section 9: at most 0.3 s).
+"""A result cache for `compile --check` on unchanged inputs (docs/performance.md#budgets: at most 0.3 s).
 
 Only passing results are cached: no errors, output on disk equal to what compile writes; the
 report (warnings) is stored with it and printed again on a hit, so a warning never goes quiet.

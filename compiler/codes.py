@@ -1,8 +1,9 @@
 """Stable diagnostic codes. A code, once shipped, keeps its meaning forever.
 
-Ranges (DESIGN.md section 4): 0xx load, 1xx schema, 2xx resolve, 3xx schedule,
-4xx graph and tenancy, 5xx target and emit, 6xx drift. The README catalogue
-is checked against `CATALOGUE` by a test, and every code has a bad fixture.
+Ranges (docs/diagnostics.md#the-catalogue): 0xx load, 1xx schema, 2xx resolve, 3xx schedule,
+4xx graph and tenancy, 5xx target and emit, 6xx drift. The catalogue in
+docs/diagnostics.md is checked against `CATALOGUE` by a test; every code below DTV510 has a bad case under
+tests/cases/bad/, the target codes are proven by the tests under tests/targets/.
 """
 
 from __future__ import annotations

@@ -1,6 +1,6 @@
 """Cron for every target: validate and normalize expressions, turn intervals into cron, find DST hazards.
 
-croniter is the reference (DESIGN.md section 6: outside transition hours every target must
+croniter is the reference (docs/architecture.md#cron-and-time-zones: outside transition hours every target must
 fire exactly when croniter says), so it decides validity. We add only what it cannot say:
 which field is wrong, constructs some targets cannot run, and expressions that never fire.
 Everything here is pure and deterministic; nothing depends on today's date.
@@ -367,7 +367,7 @@ def _sets(line: str) -> _Sets | None:
         return None  # invalid lines are reported by normalize_cron; nothing to warn about
     # croniter's day rule, from its expansion: OR when both day fields are restricted.
     # That is cron's "both not '*' as written" rule; croniter is the reference where
-    # spellings like '1-31' with '*/2' blur it (DESIGN.md section 6).
+    # spellings like '1-31' with '*/2' blur it (docs/architecture.md#cron-and-time-zones).
     return _Sets(
         minutes=tuple(range(60)) if "*" in minute else tuple(sorted(int(v) for v in minute)),
         hours=frozenset(range(24)) if "*" in hour else frozenset(int(v) for v in hour),

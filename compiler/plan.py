@@ -1,7 +1,7 @@
-"""The plan: the target-neutral compile result (DESIGN.md section 5).
+"""The plan: the target-neutral compile result (docs/architecture.md#the-plan-contract).
 
-Targets render from it, `dativo plan` diffs two of them, and the runtime executes
-a job spec from it. Sorted keys, no timestamps, no machine paths.
+Targets render from it, `compile --check` compares it with the committed one, and the
+runtime executes a job spec from it. Sorted keys, no timestamps, no machine paths.
 """
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""Kubernetes CronJobs for every schedule (issue 5); see README.md section "Kubernetes"."""
+"""Kubernetes CronJobs for every schedule (issue 5); see docs/targets.md#kubernetes."""
 
 from __future__ import annotations
 

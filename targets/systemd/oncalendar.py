@@ -37,7 +37,7 @@ class Inexpressible(ValueError):
 def _sets(cron: str) -> tuple[list[frozenset[int]], tuple[bool, bool]]:
     """croniter's value set of each field, and whether croniter restricts each day field.
 
-    croniter is the reference (DESIGN.md section 6), so its expansion decides the sets;
+    croniter is the reference (docs/architecture.md#cron-and-time-zones), so its expansion decides the sets;
     '*' anywhere in a field means the whole field, and day-of-week 7 is Sunday (0).
     """
     try:

@@ -100,8 +100,8 @@ def test_kubernetes_mounts_state_where_the_runtime_resolves_it(tmp_path: Path, p
     assert str(resolved) == mount
 
 
-def test_readme_lists_the_fail_closed_errors() -> None:
-    text = (REPO / "README.md").read_text()
+def test_runtime_doc_lists_the_fail_closed_errors() -> None:
+    text = (REPO / "docs" / "runtime.md").read_text()
     assert "unset optional ones are dropped" not in text
     for phrase in ("is not set (referenced by", "does not exist", "has no uri", "is not written by this runtime",
                    "--resume-policy resume", "dativo[runtime]"):

@@ -63,7 +63,7 @@ def croniter_fire_times(cron_lines: list[str], zone: str, base: dt.datetime) -> 
 def first_dst_hazard(cron_lines: list[str], zone: str, base: dt.datetime) -> dt.datetime | None:
     """The first nominal local fire time (as UTC) inside a skipped or repeated hour, if any in range.
 
-    Targets are not required to agree there (DESIGN.md section 6; DTV306 warns).
+    Targets are not required to agree there (docs/targets.md#daylight-saving-time; DTV306 warns).
     """
     tz = zoneinfo.ZoneInfo(zone)
     local_base = base.astimezone(tz).replace(tzinfo=None)
