@@ -39,7 +39,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--target", action="append", choices=names() or None, metavar="TARGET",
                    help=f"emit only this target (repeatable; default: all of {', '.join(names()) or 'none yet'})")
     p.add_argument("--check", action="store_true", help="write nothing; exit 1 if the artifacts on disk are stale")
-    p.add_argument("--no-cache", action="store_true", help="with --check: always compile in full (see README)")
+    p.add_argument("--no-cache", action="store_true", help="with --check: always compile in full (see docs/configuration.md#compiling)")
     p.set_defaults(func=_run("compile"))
 
     p = sub.add_parser("validate", help="check the project; write nothing")
@@ -47,7 +47,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(func=_run("validate"))
 
     p = sub.add_parser("run", help="run one job (or DAG schedule) into Iceberg: exit 0 ok, 1 partial, 2 failure",
-                       description="Run one job into Apache Iceberg. See README 'Running ingestion'.")
+                       description="Run one job into Apache Iceberg. See docs/runtime.md.")
     src = p.add_mutually_exclusive_group()
     src.add_argument("--config", metavar="JOB.yaml", help="a job config; compiled in memory")
     src.add_argument("--plan", metavar="PLAN", help="a compiled plan.json (with --job)")

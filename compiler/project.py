@@ -142,7 +142,7 @@ def _asset_model(doc: Document, diags: Diagnostics) -> type[BaseModel] | None:
         return OdcsAsset
     diags.error(codes.UNKNOWN_ASSET_FORM, "cannot tell the asset form: expected a top-level 'asset' (legacy form) "
                 "or 'apiVersion' and 'kind: DataContract' (ODCS form)", doc.span(()),
-                hint="see the README's config reference for both forms")
+                hint="see docs/configuration.md#assets for both forms")
     return None
 
 

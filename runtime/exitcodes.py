@@ -1,5 +1,5 @@
 """The exit codes of every `dativo` command: one enum that the CLI and the runtime both import
-(a leaf module: it imports nothing of dativo). The README documents them per command.
+(a leaf module: it imports nothing of dativo). docs/runtime.md#exit-codes and the README document them per command.
 
 `compile`, `validate`, `schema`: 0 clean, 1 errors in the project (or stale artifacts with
 `--check`), 2 usage and environment errors. `run`: 0 success, 1 partial (warn mode had invalid

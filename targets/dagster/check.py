@@ -42,7 +42,7 @@ def settings_of(plan: Plan, diags: Diagnostics | None = None) -> Settings:
             for err in exc.errors():
                 where = ".".join(str(p) for p in ("targets", "dagster", *err["loc"]))
                 diags.error(codes.DAGSTER_SETTINGS, f"{where}: {err['msg']}", settings_span(plan, "dagster", *err["loc"]),
-                            path="$." + where, hint="see the README section 'Dagster' for the settings")
+                            path="$." + where, hint="see docs/targets.md#dagster for the settings")
         return Settings()
 
 

@@ -109,7 +109,7 @@ class SystemdTarget:
                 where = ".".join(str(p) for p in err["loc"]) or "systemd"
                 diags.error(codes.SYSTEMD_SETTINGS, f"invalid systemd setting {where!r}: {err['msg']}",
                             settings_span(plan, "systemd", *err["loc"]), path=f"$.targets.systemd.{where}",
-                            hint="see the README, section Targets > systemd")
+                            hint="see docs/targets.md#systemd")
             settings = None
         if settings is not None and settings.environment_file is not None:
             path = settings.environment_file
