@@ -1,7 +1,7 @@
 """Cron for every target: validate and normalize expressions, turn intervals into cron, find DST hazards.
 
-croniter is the reference (docs/architecture.md#cron-and-time-zones: outside transition hours every target must
-fire exactly when croniter says), so it decides validity. We add only what it cannot say:
+croniter is the reference (docs/architecture.md#cron-and-time-zones: outside transition hours every
+target must fire exactly when croniter says), so it decides validity. We add only what it cannot say:
 which field is wrong, constructs some targets cannot run, and expressions that never fire.
 Everything here is pure and deterministic; nothing depends on today's date.
 """
@@ -71,8 +71,7 @@ _UNSUPPORTED: tuple[tuple[tuple[int, ...], re.Pattern[str], str, str], ...] = (
     (tuple(range(5)), re.compile(r"(?<![A-Z])H(?![A-Z])"), "'H' (Jenkins hashed value)",
      "write a fixed value; spread schedules by choosing different minutes"),
 )
-# ASCII only: str.isdigit() also accepts other scripts' digits. At most 9 digits: no field goes past 59,
-# and int() of more than 4,300 digits raises (a 4,400-digit step was an internal error)
+# ASCII (isdigit() takes other scripts' digits); at most 9: int() of 4,300+ digits raises
 _NUMBER = re.compile(r"[0-9]{1,9}")
 
 
@@ -140,8 +139,7 @@ def _scan_field(f: _Field, written: str, token: str) -> tuple[str, str, str | No
         if not item:
             return bad, f"{f.name} {written!r} has an empty list item", None
         if item_up == "*" and len(items) > 1:
-            # croniter expands '1,*' to ['*', 1]: the whole field, yet cron's day rule counts a field
-            # that does not start with '*' as restricted; targets would not agree on the days
+            # croniter expands '1,*' to ['*', 1], the whole field, yet cron's day rule calls it restricted
             return (codes.CRON_UNSUPPORTED_SYNTAX, f"'*' as one item of the {f.name} list {written!r} "
                     f"cannot run the same on {_TARGETS}", "write '*' alone for every value, or list the values")
         base, slash, step = item_up.partition("/")

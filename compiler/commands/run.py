@@ -46,7 +46,7 @@ def _from_config(args: argparse.Namespace, common: dict) -> int:
     from dativo.runtime.plan_run import run_spec
 
     from .. import codes
-    from ..checks import capabilities, runtime_support, secrets, tenancy
+    from ..checks import capabilities, runtime_support
     from ..diagnostics import Diagnostics
     from ..jobspec import build_spec, merge
     from ..paths import deploy_dirs, find_root
@@ -80,16 +80,7 @@ def _from_config(args: argparse.Namespace, common: dict) -> int:
         spec = build_spec(rj, mg, project, _retry_default(project), mine)
         if spec is not None:
             runtime_support.destination(rj, spec.target.type, spec.target.connection, mine)
-        # tenant isolation as compile checks it (other tenants' tables and secrets, literal secrets),
-        # over the whole project; only what concerns this job is reported
-        others = Diagnostics()
-        resolver = Resolver(project, others)
-        rest = [resolver.resolve(j) for other, j in sorted(project.jobs.items()) if other != rel]
-        tenancy.run(project, [(rj, mg), *((o, merge(o)) for o in rest)], others)
-        secrets.run(project, others)
-        for d in others:
-            if d.span.file.endswith(rel) or rel in d.message:
-                mine.add(d)
+        _isolation(project, rel, rj, mg, mine)
     elif not mine.has_errors():
         raise UsageError(f"{rel} is not a job of the project (jobs live under {project.settings.paths.jobs}/)")
     if len(mine):
@@ -106,6 +97,24 @@ def _from_config(args: argparse.Namespace, common: dict) -> int:
     return run_spec(spec, project.root, project_dir=project_dir, container_root=st.container_root,
                     deploy_state_dir=state_dir,
                     tenant_slots=runner.orchestrator.concurrency_per_tenant if runner else 1, **common)
+
+
+def _isolation(project, rel: str, rj, mg, mine) -> None:
+    """Tenant isolation as compile checks it (other tenants' tables and secrets, literal secrets), over
+    the whole project; only what concerns this job is added to `mine`."""
+    from ..checks import secrets, tenancy
+    from ..diagnostics import Diagnostics
+    from ..jobspec import merge
+    from ..resolve import Resolver
+
+    others = Diagnostics()
+    resolver = Resolver(project, others)
+    rest = [resolver.resolve(j) for other, j in sorted(project.jobs.items()) if other != rel]
+    tenancy.run(project, [(rj, mg), *((o, merge(o)) for o in rest)], others)
+    secrets.run(project, others)
+    for d in others:
+        if d.span.file.endswith(rel) or rel in d.message:
+            mine.add(d)
 
 
 def _retry_default(project):
