@@ -264,11 +264,13 @@ def report(base: Path, sizes: Sequence[int], quick: bool) -> int:
     shutil.rmtree(smoke, ignore_errors=True)
     generate(smoke, 6 * len(TIMINGS))  # every job kind with every timing
     _, proc = run([DATIVO, "validate", str(smoke)])
-    # the stripe (airbyte) and postgres (meltano) recipes warn DTV218; anything else stops the run
+    # the stripe (airbyte) and postgres (meltano) recipes warn DTV218, and incremental append jobs with
+    # max_concurrent_runs: 2 warn DTV320 (the project is kept as in earlier sessions, so figures compare);
+    # anything else stops the run
     others = [line for line in proc.stdout.splitlines() if (": error " in line or ": warning " in line)
-              and "warning DTV218" not in line]
+              and "warning DTV218" not in line and "warning DTV320" not in line]
     if proc.returncode or others or proc.stderr.strip():
-        fail("dativo validate on the generated project (it must report only DTV218 warnings)", proc)
+        fail("dativo validate on the generated project (it must report only DTV218 and DTV320 warnings)", proc)
 
     print(f"dativo compile benchmark ({'quick' if quick else 'full'}; {os.cpu_count()} CPUs; "
           f"best of {RUNS} fresh subprocesses ({EXAMPLE_RUNS} for the examples), wall clock; targets: all four, "
