@@ -67,6 +67,15 @@ def start(table: Any, branch: str | None, job: str, saved: Incremental, *, job_k
     return Base(head, saved.state, "file")  # no commit of this job kept: the file is all there is
 
 
+def run_summary(table: Any, branch: str | None, run_key: str, key: str) -> dict[str, str] | None:
+    """The snapshot summary of `branch`'s commit of `run_key` (the newest of its transaction), if any."""
+    for snap in ancestry(table, branch or MAIN):
+        summary = _summary(snap)
+        if summary.get(key) == run_key:
+            return summary
+    return None
+
+
 def run_snapshot(table: Any, branch: str | None, run_key: str, key: str) -> int | None:
     """The snapshot of `branch` that committed `run_key` (the newest one of its transaction)."""
     for snap in ancestry(table, branch or MAIN):

@@ -74,13 +74,9 @@ def ensure_branch(table: Any, branch: str) -> None:
 
 def committed(table: Any, run_key: str, branch: str = MAIN) -> dict[str, str] | None:
     """The snapshot summary of an earlier commit of `run_key` on `branch` (its head and ancestors), if any."""
-    from pyiceberg.table.snapshots import ancestors_of
+    from .lineage import run_summary  # one walk of a branch's history, shared with the lineage check
 
-    for snap in ancestors_of(table.metadata.snapshot_by_name(branch), table.metadata):
-        summary = snap.summary.additional_properties if snap.summary is not None else {}
-        if summary.get(RUN_KEY) == run_key:
-            return dict(summary)
-    return None
+    return run_summary(table, branch, run_key, RUN_KEY)
 
 
 @dataclass
