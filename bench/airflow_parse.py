@@ -52,7 +52,7 @@ MIXES: list[tuple[list[str], str]] = [
     (["0 9 * * 1-5", "30 17 * * 0,6"], "Europe/Berlin"),
 ]
 
-TIMER = r'''
+TIMER = r"""
 import json, sys, time
 from airflow.dag_processing.dagbag import DagBag
 folder, out = sys.argv[1], sys.argv[2]
@@ -62,7 +62,7 @@ seconds, cpu = time.perf_counter() - t0, time.process_time() - c0
 Path = __import__("pathlib").Path
 Path(out).write_text(json.dumps({"seconds": seconds, "cpu": cpu, "errors": {str(k): str(v)[-2000:] for k, v in bag.import_errors.items()},
                                  "dag_ids": sorted(bag.dags)}))
-'''
+"""
 
 
 def bench_plan() -> Plan:
@@ -72,20 +72,45 @@ def bench_plan() -> Plan:
         cron, tz = MIXES[i % len(MIXES)]
         sid = f"{tenant}.{name}"
         schedules[sid] = {
-            "id": sid, "name": name, "tenant": tenant, "kind": "job", "job": f"jobs/{tenant}/{name}.yaml",
-            "cron": cron, "timezone": tz, "enabled": i % 7 != 0, "max_concurrent_runs": 1 + i % 2,
-            "tags": {"team": f"team-{i % 5}", "environment": "production"}, "retry": {},
-            "concurrency_key": f"tenant:{tenant}", "inputs": ["configs/runner.yaml"],
+            "id": sid,
+            "name": name,
+            "tenant": tenant,
+            "kind": "job",
+            "job": f"jobs/{tenant}/{name}.yaml",
+            "cron": cron,
+            "timezone": tz,
+            "enabled": i % 7 != 0,
+            "max_concurrent_runs": 1 + i % 2,
+            "tags": {"team": f"team-{i % 5}", "environment": "production"},
+            "retry": {},
+            "concurrency_key": f"tenant:{tenant}",
+            "inputs": ["configs/runner.yaml"],
         }
-    tenants = {f"tenant_{t:03d}": {"concurrency": 1 + t % 3,
-                                   "schedules": sorted(s for s in schedules if s.startswith(f"tenant_{t:03d}."))}
-               for t in range(TENANTS)}
-    return Plan.model_validate({
-        "orchestrator": "airflow", "runner_mode": "orchestrated",
-        "deployment": {"container_root": "/app", "project_dir": "/app", "dativo_bin": "dativo", "state_dir": "/app/state",
-                       "plan_path": "/app/generated/plan.json", "mode": "self_hosted"},
-        "tenants": tenants, "schedules": dict(sorted(schedules.items())), "jobs": {}, "inputs": {},
-    })
+    tenants = {
+        f"tenant_{t:03d}": {
+            "concurrency": 1 + t % 3,
+            "schedules": sorted(s for s in schedules if s.startswith(f"tenant_{t:03d}.")),
+        }
+        for t in range(TENANTS)
+    }
+    return Plan.model_validate(
+        {
+            "orchestrator": "airflow",
+            "runner_mode": "orchestrated",
+            "deployment": {
+                "container_root": "/app",
+                "project_dir": "/app",
+                "dativo_bin": "dativo",
+                "state_dir": "/app/state",
+                "plan_path": "/app/generated/plan.json",
+                "mode": "self_hosted",
+            },
+            "tenants": tenants,
+            "schedules": dict(sorted(schedules.items())),
+            "jobs": {},
+            "inputs": {},
+        }
+    )
 
 
 def _timetable(lines: list[str], tz: str) -> str:
@@ -120,13 +145,21 @@ def dagfactory_config(plan: Plan) -> dict[str, Any]:
         kind = "CronTriggerTimetable" if len(e.cron) == 1 else "MultipleCronTriggerTimetable"
         schedule = {"__type__": f"airflow.sdk.{kind}", "__args__": list(e.cron), "timezone": e.timezone}
         config["dativo." + sid] = {
-            "schedule": schedule, "max_active_runs": e.max_concurrent_runs, "is_paused_upon_creation": not e.enabled,
+            "schedule": schedule,
+            "max_active_runs": e.max_concurrent_runs,
+            "is_paused_upon_creation": not e.enabled,
             "tags": dag_tags(e),
-            "tasks": [{
-                "task_id": TASK_ID, "operator": "airflow.providers.standard.operators.bash.BashOperator",
-                "bash_command": bash_command(plan, e), "env": {RUN_ID_ENV: "{{ run_id }}"}, "append_env": True,
-                "pool": "dativo_tenant_" + e.tenant, "retries": 0,
-            }],
+            "tasks": [
+                {
+                    "task_id": TASK_ID,
+                    "operator": "airflow.providers.standard.operators.bash.BashOperator",
+                    "bash_command": bash_command(plan, e),
+                    "env": {RUN_ID_ENV: "{{ run_id }}"},
+                    "append_env": True,
+                    "pool": "dativo_tenant_" + e.tenant,
+                    "retries": 0,
+                }
+            ],
         }
     return config
 
@@ -141,15 +174,17 @@ def write_variants(plan: Plan, root: Path) -> dict[str, Path]:
     config.write_text(json.dumps(dagfactory_config(plan), indent=2))
     (folders["dag-factory"] / "load_dags.py").write_text(
         "# airflow dag: dag-factory loader\nfrom dagfactory import load_yaml_dags\n\n"
-        f"load_yaml_dags(globals_dict=globals(), config_filepath={str(config)!r})\n")
+        f"load_yaml_dags(globals_dict=globals(), config_filepath={str(config)!r})\n"
+    )
     (root / "timer.py").write_text(TIMER)
     return folders
 
 
 def measure(python: str, folder: Path, root: Path, env: dict[str, str]) -> dict[str, Any]:
     out = root / "result.json"
-    p = subprocess.run([python, str(root / "timer.py"), str(folder), str(out)], env=env, capture_output=True,
-                       text=True, timeout=600)
+    p = subprocess.run(
+        [python, str(root / "timer.py"), str(folder), str(out)], env=env, capture_output=True, text=True, timeout=600
+    )
     if p.returncode != 0:
         raise SystemExit(f"timer failed for {folder.name}:\n{p.stderr[-3000:]}")
     return json.loads(out.read_text())
@@ -167,8 +202,13 @@ def main(argv: list[str] | None = None) -> int:
     with tempfile.TemporaryDirectory(prefix="dativo-airflow-bench-") as tmp:
         root = args.keep or Path(tmp)
         folders = write_variants(plan, root)
-        env = {**os.environ, "AIRFLOW_HOME": str(root / "airflow_home"), "AIRFLOW__CORE__LOAD_EXAMPLES": "False",
-               "PYTHONPYCACHEPREFIX": str(root / "pycache"), "PYTHONHASHSEED": "0"}
+        env = {
+            **os.environ,
+            "AIRFLOW_HOME": str(root / "airflow_home"),
+            "AIRFLOW__CORE__LOAD_EXAMPLES": "False",
+            "PYTHONPYCACHEPREFIX": str(root / "pycache"),
+            "PYTHONHASHSEED": "0",
+        }
         times: dict[str, list[float]] = {name: [] for name in folders}
         cpu: dict[str, list[float]] = {name: [] for name in folders}
         expected_ids = sorted("dativo." + sid for sid in plan.schedules)
@@ -187,16 +227,22 @@ def main(argv: list[str] | None = None) -> int:
 def report(times: dict[str, list[float]], cpu: dict[str, list[float]], runs: int) -> None:
     med = {name: statistics.median(ts) for name, ts in times.items()}
     med_cpu = {name: statistics.median(ts) for name, ts in cpu.items()}
-    print(f"DagBag parse of {SCHEDULES} schedules across {TENANTS} tenants (Airflow 3.3.2, dag-factory 1.1.0), "
-          f"median of {runs} fresh processes (wall, and CPU time of the parsing process):")
+    print(
+        f"DagBag parse of {SCHEDULES} schedules across {TENANTS} tenants (Airflow 3.3.2, dag-factory 1.1.0), "
+        f"median of {runs} fresh processes (wall, and CPU time of the parsing process):"
+    )
     for name in times:
         spread = ", ".join(f"{t * 1000:.0f}" for t in times[name])
-        print(f"  {name:12s} wall {med[name] * 1000:7.1f} ms  cpu {med_cpu[name] * 1000:7.1f} ms   (wall runs: {spread})")
+        print(
+            f"  {name:12s} wall {med[name] * 1000:7.1f} ms  cpu {med_cpu[name] * 1000:7.1f} ms   (wall runs: {spread})"
+        )
     for label, m in (("wall", med), ("cpu", med_cpu)):
         vs_df, vs_min = m["dag-factory"] / m["ours"], m["ours"] / m["minimal"]
-        print(f"{label:4s}: dag-factory / ours = {vs_df:5.2f}x (budget >= {BUDGET_VS_DAGFACTORY}x) "
-              f"{'OK' if vs_df >= BUDGET_VS_DAGFACTORY else 'OVER'};  ours / minimal = {vs_min:4.2f}x "
-              f"(budget <= {BUDGET_VS_MINIMAL}x) {'OK' if vs_min <= BUDGET_VS_MINIMAL else 'OVER'}")
+        print(
+            f"{label:4s}: dag-factory / ours = {vs_df:5.2f}x (budget >= {BUDGET_VS_DAGFACTORY}x) "
+            f"{'OK' if vs_df >= BUDGET_VS_DAGFACTORY else 'OVER'};  ours / minimal = {vs_min:4.2f}x "
+            f"(budget <= {BUDGET_VS_MINIMAL}x) {'OK' if vs_min <= BUDGET_VS_MINIMAL else 'OVER'}"
+        )
 
 
 if __name__ == "__main__":

@@ -8,6 +8,7 @@ first, so a full compile, as after any edit of the inputs), "unchanged" a `--che
 Python's bytecode (in a private PYTHONPYCACHEPREFIX) and the compiled templates; "first run" empties
 those too (templates; the bytecode stays).
 """
+
 from __future__ import annotations
 
 import argparse
@@ -17,9 +18,10 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import NoReturn, Sequence
+from typing import NoReturn
 
 REPO = Path(__file__).resolve().parent.parent
 EXAMPLES = REPO / "examples"
@@ -33,8 +35,14 @@ HEAVY = ("jinja2", "pyiceberg", "pyarrow")
 
 # Recipes and assets are copied from the example project (both asset forms: legacy and flat ODCS).
 RECIPES = ("csv", "stripe", "postgres", "iceberg")
-ASSETS = ("csv/v1.0/orders.yaml", "csv/v1.0/events.yaml", "stripe/v1.0/customers.yaml",
-          "stripe/v1.0/charges.yaml", "stripe/v1.0/invoices.yaml", "postgres/v1.0/db_orders.yaml")
+ASSETS = (
+    "csv/v1.0/orders.yaml",
+    "csv/v1.0/events.yaml",
+    "stripe/v1.0/customers.yaml",
+    "stripe/v1.0/charges.yaml",
+    "stripe/v1.0/invoices.yaml",
+    "postgres/v1.0/db_orders.yaml",
+)
 
 PROJECT = """\
 # Synthetic benchmark project (bench/compile.py).
@@ -84,19 +92,25 @@ retry_config:
 
 def _stripe(obj: str, lookback: int, native: bool) -> str:
     engine = "  engine:\n    type: native\n    options:\n      page_size: 100\n" if native else ""
-    return (f"  objects: [{obj}]\n  incremental:\n    strategy: created\n    cursor_field: created\n"
-            f"    lookback_days: {lookback}\n{engine}")
+    return (
+        f"  objects: [{obj}]\n  incremental:\n    strategy: created\n    cursor_field: created\n"
+        f"    lookback_days: {lookback}\n{engine}"
+    )
 
 
 def _csv(tenant: str, name: str, i: int) -> str:
-    return (f"  files:\n    - path: /app/data/{tenant}/{name}_{i:05d}.csv\n      object: file\n      file_format: csv\n"
-            "  incremental:\n    strategy: file_modified_time\n")
+    return (
+        f"  files:\n    - path: /app/data/{tenant}/{name}_{i:05d}.csv\n      object: file\n      file_format: csv\n"
+        "  incremental:\n    strategy: file_modified_time\n"
+    )
 
 
 def _postgres(tenant: str, i: int) -> str:
-    return (f"  tables:\n    - name: public.orders_{i:05d}\n      object: db_orders\n      cursor_field: updated_at\n"
-            "  incremental:\n    strategy: cursor_field\n    cursor_field: updated_at\n"
-            f"  connection:\n    database: shop_{tenant}\n    application_name: dativo-{tenant}\n")
+    return (
+        f"  tables:\n    - name: public.orders_{i:05d}\n      object: db_orders\n      cursor_field: updated_at\n"
+        "  incremental:\n    strategy: cursor_field\n    cursor_field: updated_at\n"
+        f"  connection:\n    database: shop_{tenant}\n    application_name: dativo-{tenant}\n"
+    )
 
 
 def job_yaml(i: int, tenant: str) -> str:
@@ -111,23 +125,40 @@ def job_yaml(i: int, tenant: str) -> str:
         conn, asset, afile, src = "postgres", "db_orders", "postgres/v1.0/db_orders.yaml", _postgres(tenant, i)
     else:
         conn, asset, afile, src = "csv", "events", "csv/v1.0/events.yaml", _csv(tenant, "events", i)
-    return JOB.format(i=i, tenant=tenant, what=f"{conn} {asset} into Iceberg", conn=conn, asset=asset,
-                      asset_file=afile, source=src, partition="event_date" if asset == "events" else "ingest_date",
-                      mode="warn" if asset == "events" else "strict", retries=1 + i % 4)
+    return JOB.format(
+        i=i,
+        tenant=tenant,
+        what=f"{conn} {asset} into Iceberg",
+        conn=conn,
+        asset=asset,
+        asset_file=afile,
+        source=src,
+        partition="event_date" if asset == "events" else "ingest_date",
+        mode="warn" if asset == "events" else "strict",
+        retries=1 + i % 4,
+    )
 
 
 # (cron line or None, interval_seconds or None, time zone); DST-safe so validation stays silent
 TIMINGS: tuple[tuple[str | None, int | None, str], ...] = (
-    ("0 * * * *", None, "UTC"), ("*/15 * * * *", None, "UTC"), ("30 6 * * 1-5", None, "UTC"),
-    (None, 21600, "UTC"), ("30 6 * * *", None, "Europe/Berlin"), ("0 12 * * *", None, "America/New_York"),
+    ("0 * * * *", None, "UTC"),
+    ("*/15 * * * *", None, "UTC"),
+    ("30 6 * * 1-5", None, "UTC"),
+    (None, 21600, "UTC"),
+    ("30 6 * * *", None, "Europe/Berlin"),
+    ("0 12 * * *", None, "America/New_York"),
     (None, 21600, "America/New_York"),
 )
 
 
 def schedule_yaml(i: int, tenant: str) -> str:
     cron, interval, tz = TIMINGS[i % len(TIMINGS)]
-    lines = [f"      - name: {tenant}_job_{i:05d}", f"        config: /app/jobs/{tenant}/job_{i:05d}.yaml",
-             f'        cron: "{cron}"' if cron else f"        interval_seconds: {interval}", f"        timezone: {tz}"]
+    lines = [
+        f"      - name: {tenant}_job_{i:05d}",
+        f"        config: /app/jobs/{tenant}/job_{i:05d}.yaml",
+        f'        cron: "{cron}"' if cron else f"        interval_seconds: {interval}",
+        f"        timezone: {tz}",
+    ]
     if i % 10 == 9:
         lines.append("        enabled: false")
     if i % 5 == 1:
@@ -148,9 +179,20 @@ def generate(root: Path, n_jobs: int) -> int:
     for rel in ASSETS:
         (root / "assets" / rel).parent.mkdir(parents=True, exist_ok=True)
         shutil.copyfile(EXAMPLES / "assets" / rel, root / "assets" / rel)
-    runner = ["runner:", "  mode: orchestrated", "  orchestrator:", "    type: dagster", "    concurrency_per_tenant: 1",
-              "    retry_config:", "      max_retries: 2", "      initial_delay_seconds: 5", "      max_delay_seconds: 300",
-              "      backoff_multiplier: 2.0", "      retryable_exit_codes: [2]", "    schedules:"]
+    runner = [
+        "runner:",
+        "  mode: orchestrated",
+        "  orchestrator:",
+        "    type: dagster",
+        "    concurrency_per_tenant: 1",
+        "    retry_config:",
+        "      max_retries: 2",
+        "      initial_delay_seconds: 5",
+        "      max_delay_seconds: 300",
+        "      backoff_multiplier: 2.0",
+        "      retryable_exit_codes: [2]",
+        "    schedules:",
+    ]
     text = ["\n".join(runner) + "\n"]
     for i in range(n_jobs):
         tenant = f"tenant_{min(i // JOBS_PER_TENANT, n_tenants - 1):03d}"
@@ -177,8 +219,9 @@ def run(cmd: Sequence[str], cold: bool = False, first: bool = False) -> tuple[fl
     return time.perf_counter() - start, proc
 
 
-def best(cmd: Sequence[str], runs: int = RUNS, cold: bool = False,
-         first: bool = False) -> tuple[float, subprocess.CompletedProcess[str]]:
+def best(
+    cmd: Sequence[str], runs: int = RUNS, cold: bool = False, first: bool = False
+) -> tuple[float, subprocess.CompletedProcess[str]]:
     """Min wall time of `runs` fresh subprocesses, and the last result."""
     results = [run(cmd, cold, first) for _ in range(runs)]
     return min(t for t, _ in results), results[-1][1]
@@ -231,12 +274,19 @@ def budget_line(label: str, value: float, unit: str, budget: float, note: str = 
 
 def help_imports() -> set[str]:
     """Top-level packages that `dativo --help` imports, from -X importtime."""
-    proc = subprocess.run([sys.executable, "-X", "importtime", "-m", "dativo.compiler.cli", "--help"],
-                          capture_output=True, text=True, cwd=REPO)
+    proc = subprocess.run(
+        [sys.executable, "-X", "importtime", "-m", "dativo.compiler.cli", "--help"],
+        capture_output=True,
+        text=True,
+        cwd=REPO,
+    )
     if proc.returncode:
         fail("python -X importtime -m dativo.compiler.cli --help", proc)
-    return {line.rsplit("|", 1)[1].strip().split(".")[0] for line in proc.stderr.splitlines()
-            if line.startswith("import time:") and "|" in line}
+    return {
+        line.rsplit("|", 1)[1].strip().split(".")[0]
+        for line in proc.stderr.splitlines()
+        if line.startswith("import time:") and "|" in line
+    }
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -267,16 +317,23 @@ def report(base: Path, sizes: Sequence[int], quick: bool) -> int:
     # the stripe (airbyte) and postgres (meltano) recipes warn DTV218, and incremental append jobs with
     # max_concurrent_runs: 2 warn DTV320 (the project is kept as in earlier sessions, so figures compare);
     # anything else stops the run
-    others = [line for line in proc.stdout.splitlines() if (": error " in line or ": warning " in line)
-              and "warning DTV218" not in line and "warning DTV320" not in line]
+    others = [
+        line
+        for line in proc.stdout.splitlines()
+        if (": error " in line or ": warning " in line)
+        and "warning DTV218" not in line
+        and "warning DTV320" not in line
+    ]
     if proc.returncode or others or proc.stderr.strip():
         fail("dativo validate on the generated project (it must report only DTV218 and DTV320 warnings)", proc)
 
-    print(f"dativo compile benchmark ({'quick' if quick else 'full'}; {os.cpu_count()} CPUs; "
-          f"best of {RUNS} fresh subprocesses ({EXAMPLE_RUNS} for the examples), wall clock; targets: all four, "
-          "plan.json included)\n"
-          "check = --check with an empty result cache (a full compile); unchanged = --check again on the same "
-          "inputs;\nfirst run = --check with no dativo cache at all (templates compiled too; one run)\n")
+    print(
+        f"dativo compile benchmark ({'quick' if quick else 'full'}; {os.cpu_count()} CPUs; "
+        f"best of {RUNS} fresh subprocesses ({EXAMPLE_RUNS} for the examples), wall clock; targets: all four, "
+        "plan.json included)\n"
+        "check = --check with an empty result cache (a full compile); unchanged = --check again on the same "
+        "inputs;\nfirst run = --check with no dativo cache at all (templates compiled too; one run)\n"
+    )
     header = f"{'jobs':>6} {'tenants':>7} {'check s':>8} {'libyaml s':>9} {'check/libyaml':>13} {'unchanged s':>11} {'first run s':>11}"
     print(header + "\n" + "-" * len(header))
     rows: list[Row] = []
@@ -285,8 +342,11 @@ def report(base: Path, sizes: Sequence[int], quick: bool) -> int:
         shutil.rmtree(root, ignore_errors=True)
         r = measure(root, n)
         rows.append(r)
-        print(f"{r.jobs:>6} {r.tenants:>7} {r.check:>8.3f} {r.libyaml:>9.3f} {r.check / r.libyaml:>12.1f}x "
-              f"{r.unchanged:>11.3f} {r.first:>11.3f}", flush=True)
+        print(
+            f"{r.jobs:>6} {r.tenants:>7} {r.check:>8.3f} {r.libyaml:>9.3f} {r.check / r.libyaml:>12.1f}x "
+            f"{r.unchanged:>11.3f} {r.first:>11.3f}",
+            flush=True,
+        )
 
     print("\nbudgets (docs/performance.md)")
     r2000 = {r.jobs: r for r in rows}.get(2000)
@@ -302,13 +362,18 @@ def report(base: Path, sizes: Sequence[int], quick: bool) -> int:
     ex_first, _ = best(ex_check, EXAMPLE_RUNS, first=True)
     ex, proc = best(ex_check, EXAMPLE_RUNS, cold=True)
     warm, _ = best(ex_check, EXAMPLE_RUNS)
-    state = (f"   (unchanged: {warm:.3f} s; first run, no caches: {ex_first:.3f} s)" if proc.returncode == 0
-             else f"   (exit {proc.returncode}: stale or invalid)")
+    state = (
+        f"   (unchanged: {warm:.3f} s; first run, no caches: {ex_first:.3f} s)"
+        if proc.returncode == 0
+        else f"   (exit {proc.returncode}: stale or invalid)"
+    )
     budget_line("compile examples --check", ex, "s", BUDGET_EXAMPLES, state)
     helptime = timed([DATIVO, "--help"], "dativo --help")
     heavy = sorted(set(HEAVY) & help_imports())
-    print(f"  {'dativo --help':<32} {helptime:7.3f} s   imports of {', '.join(HEAVY)}: "
-          f"{', '.join(heavy) or 'none'}   {'OVER' if heavy else 'OK'}")
+    print(
+        f"  {'dativo --help':<32} {helptime:7.3f} s   imports of {', '.join(HEAVY)}: "
+        f"{', '.join(heavy) or 'none'}   {'OVER' if heavy else 'OK'}"
+    )
     return 0
 
 

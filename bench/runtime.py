@@ -122,8 +122,10 @@ def main() -> None:
         (proj / "data").mkdir()
         shutil.copy(csv_file, proj / "data" / "items.csv")
         ours = timed([PY, "-m", "dativo.compiler.cli", "run", "--config", "jobs/b/items.yaml", "--run-id", "a1"], proj)
-        print(f"append {args.rows:,} rows: dativo run {ours:.2f} s, bare pyarrow.csv + append {bare:.2f} s, "
-              f"ratio {ours / bare:.2f}x (budget <= 1.5x)")
+        print(
+            f"append {args.rows:,} rows: dativo run {ours:.2f} s, bare pyarrow.csv + append {bare:.2f} s, "
+            f"ratio {ours / bare:.2f}x (budget <= 1.5x)"
+        )
 
         # ---- 2. keyed merge
         upd = work / "merge.csv"
@@ -135,7 +137,9 @@ def main() -> None:
         shutil.copy(csv_file, mproj / "data" / "items.csv")
         timed([PY, "-m", "dativo.compiler.cli", "run", "--config", "jobs/b/items.yaml", "--run-id", "m0"], mproj)
         shutil.copy(upd, mproj / "data" / "items.csv")
-        ours_m = timed([PY, "-m", "dativo.compiler.cli", "run", "--config", "jobs/b/items.yaml", "--run-id", "m1"], mproj)
+        ours_m = timed(
+            [PY, "-m", "dativo.compiler.cli", "run", "--config", "jobs/b/items.yaml", "--run-id", "m1"], mproj
+        )
         if args.skip_upsert:
             print(f"merge {args.merge_rows:,} into {args.rows:,}: dativo run {ours_m:.2f} s (upsert skipped)")
             return
@@ -146,8 +150,10 @@ def main() -> None:
         if p.returncode != 0:
             sys.exit(p.stderr[-2000:])
         ups = time.perf_counter() - started
-        print(f"merge {args.merge_rows:,} into {args.rows:,}: dativo run {ours_m:.2f} s, pyiceberg upsert {ups:.2f} s "
-              f"(upsert call alone {float(p.stdout.strip()):.2f} s), speed-up {ups / ours_m:.1f}x (budget >= 5x)")
+        print(
+            f"merge {args.merge_rows:,} into {args.rows:,}: dativo run {ours_m:.2f} s, pyiceberg upsert {ups:.2f} s "
+            f"(upsert call alone {float(p.stdout.strip()):.2f} s), speed-up {ups / ours_m:.1f}x (budget >= 5x)"
+        )
     finally:
         shutil.rmtree(work, ignore_errors=True)
 

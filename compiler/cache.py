@@ -105,8 +105,16 @@ class CheckCache:
         except (OSError, ValueError, KeyError, TypeError):
             return None
 
-    def store(self, out_dir: Path, folders: list[str], singles: list[str], inputs: dict[str, str],
-              artifacts: dict[str, str], report: str, started_ns: int) -> None:
+    def store(
+        self,
+        out_dir: Path,
+        folders: list[str],
+        singles: list[str],
+        inputs: dict[str, str],
+        artifacts: dict[str, str],
+        report: str,
+        started_ns: int,
+    ) -> None:
         """Record a passing result and its report; `inputs` are the digests of exactly the bytes compiled."""
         outputs: dict[str, str] = {}
         for rel, text in artifacts.items():
@@ -116,8 +124,14 @@ class CheckCache:
                 return
             trusted = st.st_mtime_ns < started_ns - 1_000_000_000  # unchanged since before the compile began
             outputs[rel] = _stat_key(st) if trusted else hashlib.sha256(text.encode("utf-8")).hexdigest()
-        record = {"out_dir": str(out_dir.resolve()), "folders": folders, "singles": singles,
-                  "inputs": inputs, "outputs": outputs, "report": report}
+        record = {
+            "out_dir": str(out_dir.resolve()),
+            "folders": folders,
+            "singles": singles,
+            "inputs": inputs,
+            "outputs": outputs,
+            "report": report,
+        }
         try:
             self.path.parent.mkdir(parents=True, exist_ok=True)
             tmp = self.path.with_suffix(f".{os.getpid()}.tmp")

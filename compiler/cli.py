@@ -9,7 +9,7 @@ from __future__ import annotations
 import argparse
 import os
 import sys
-from typing import Sequence
+from collections.abc import Sequence
 
 from dativo.runtime.exitcodes import ExitCode
 
@@ -36,34 +36,58 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("compile", help="validate the project and write plan.json and target artifacts")
     _common(p)
     p.add_argument("--out", help="output directory (default: generated/ in the project, or paths.out)")
-    p.add_argument("--target", action="append", choices=names() or None, metavar="TARGET",
-                   help=f"emit only this target (repeatable; default: all of {', '.join(names()) or 'none yet'})")
+    p.add_argument(
+        "--target",
+        action="append",
+        choices=names() or None,
+        metavar="TARGET",
+        help=f"emit only this target (repeatable; default: all of {', '.join(names()) or 'none yet'})",
+    )
     p.add_argument("--check", action="store_true", help="write nothing; exit 1 if the artifacts on disk are stale")
-    p.add_argument("--no-cache", action="store_true", help="with --check: always compile in full (see docs/configuration.md#compiling)")
+    p.add_argument(
+        "--no-cache",
+        action="store_true",
+        help="with --check: always compile in full (see docs/configuration.md#compiling)",
+    )
     p.set_defaults(func=_run("compile"))
 
     p = sub.add_parser("validate", help="check the project; write nothing")
     _common(p)
     p.set_defaults(func=_run("validate"))
 
-    p = sub.add_parser("run", help="run one job (or DAG schedule) into Iceberg: exit 0 ok, 1 partial, 2 failure",
-                       description="Run one job into Apache Iceberg. See docs/runtime.md.")
+    p = sub.add_parser(
+        "run",
+        help="run one job (or DAG schedule) into Iceberg: exit 0 ok, 1 partial, 2 failure",
+        description="Run one job into Apache Iceberg. See docs/runtime.md.",
+    )
     src = p.add_mutually_exclusive_group()
     src.add_argument("--config", metavar="JOB.yaml", help="a job config; compiled in memory")
     src.add_argument("--plan", metavar="PLAN", help="a compiled plan.json (with --job)")
     p.add_argument("--job", metavar="ID", help="schedule id (<tenant>.<schedule>) or job file of the plan")
-    p.add_argument("--mode", choices=("self_hosted", "cloud"), help="deployment mode for --config (default: dativo.yaml)")
-    p.add_argument("--run-id", help="run identity (default: scheduled__<nominal fire time> for a schedule, "
-                   "manual__<UTC now> otherwise)")
-    p.add_argument("--resume-policy", choices=("fail", "resume", "restart"), default="fail",
-                   help="after a failed/blocked/crashed run of this run id: fail (default), resume; "
-                   "restart also reloads a committed one")
+    p.add_argument(
+        "--mode", choices=("self_hosted", "cloud"), help="deployment mode for --config (default: dativo.yaml)"
+    )
+    p.add_argument(
+        "--run-id",
+        help="run identity (default: scheduled__<nominal fire time> for a schedule, manual__<UTC now> otherwise)",
+    )
+    p.add_argument(
+        "--resume-policy",
+        choices=("fail", "resume", "restart"),
+        default="fail",
+        help="after a failed/blocked/crashed run of this run id: fail (default), resume; "
+        "restart also reloads a committed one",
+    )
     p.add_argument("--project-dir", help="local project root (default: derived from the plan or config path)")
     p.add_argument("--state-dir", help="job and incremental state (default: deploy.state_dir mapped locally)")
     p.add_argument("--lock-dir", help="lock files (default: <state-dir>/locks)")
     p.add_argument("--lock-ttl-seconds", type=float, default=3600.0, help="stale lock timeout (default 3600)")
-    p.add_argument("--lock-wait-seconds", type=float, default=0.0,
-                   help="wait this long for a busy tenant/schedule lock before blocking (default 0)")
+    p.add_argument(
+        "--lock-wait-seconds",
+        type=float,
+        default=0.0,
+        help="wait this long for a busy tenant/schedule lock before blocking (default 0)",
+    )
     p.set_defaults(func=_run("run"))
 
     p = sub.add_parser("schema", help="write the JSON Schemas of every config file")
@@ -115,8 +139,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     except Exception as e:  # never a traceback for users; DATIVO_DEBUG=1 shows it
         if os.environ.get("DATIVO_DEBUG"):
             raise
-        print(f"dativo {args.command}: internal error: {type(e).__name__}: {e} (set DATIVO_DEBUG=1 for details)",
-              file=sys.stderr)
+        print(
+            f"dativo {args.command}: internal error: {type(e).__name__}: {e} (set DATIVO_DEBUG=1 for details)",
+            file=sys.stderr,
+        )
         return ExitCode.USAGE
 
 

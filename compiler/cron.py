@@ -61,15 +61,31 @@ _MACROS = {
 # pattern, what it is, hint). Lookarounds keep month/day names (JUL, WED, THU) from matching.
 _UNSUPPORTED: tuple[tuple[tuple[int, ...], re.Pattern[str], str, str], ...] = (
     ((_DOM, _DOW), re.compile(r"\?"), "'?' (no specific value)", "write '*' instead of '?'"),
-    ((_DOW,), re.compile(r"#"), "'#' (nth weekday of the month)",
-     "run on that weekday every week and let the job check the week of the month"),
-    ((_DOM,), re.compile(r"(?<![A-Z])LW(?![A-Z])"), "'LW' (last weekday of the month)",
-     "run on days 26-31 and let the job check the date, or pick a fixed day"),
-    ((_DOM, _DOW), re.compile(r"(?<![A-Z])L(?![A-Z])"), "'L' (last day)",
-     "pick fixed days, or run on every candidate day and let the job check the date"),
+    (
+        (_DOW,),
+        re.compile(r"#"),
+        "'#' (nth weekday of the month)",
+        "run on that weekday every week and let the job check the week of the month",
+    ),
+    (
+        (_DOM,),
+        re.compile(r"(?<![A-Z])LW(?![A-Z])"),
+        "'LW' (last weekday of the month)",
+        "run on days 26-31 and let the job check the date, or pick a fixed day",
+    ),
+    (
+        (_DOM, _DOW),
+        re.compile(r"(?<![A-Z])L(?![A-Z])"),
+        "'L' (last day)",
+        "pick fixed days, or run on every candidate day and let the job check the date",
+    ),
     ((_DOM,), re.compile(r"(?<![A-Z])W(?![A-Z])"), "'W' (nearest weekday)", "pick fixed days of the month"),
-    (tuple(range(5)), re.compile(r"(?<![A-Z])H(?![A-Z])"), "'H' (Jenkins hashed value)",
-     "write a fixed value; spread schedules by choosing different minutes"),
+    (
+        tuple(range(5)),
+        re.compile(r"(?<![A-Z])H(?![A-Z])"),
+        "'H' (Jenkins hashed value)",
+        "write a fixed value; spread schedules by choosing different minutes",
+    ),
 )
 # ASCII (isdigit() takes other scripts' digits); at most 9: int() of 4,300+ digits raises
 _NUMBER = re.compile(r"[0-9]{1,9}")
@@ -88,24 +104,44 @@ def normalize_cron(expr: str) -> tuple[str | None, CronProblem | None]:
         if macro in _MACROS:
             return _MACROS[macro], None
         if macro == "@reboot":
-            return _problem(codes.CRON_UNSUPPORTED_SYNTAX, text, f"'@reboot' (run at boot) cannot run on {_TARGETS}",
-                            "use a time-based schedule; running at boot is a concern of the host")
-        return _problem(codes.INVALID_CRON, text, f"unknown macro {text.split()[0]!r}",
-                        "use one of " + ", ".join(_MACROS) + ", or interval_seconds for '@every'")
+            return _problem(
+                codes.CRON_UNSUPPORTED_SYNTAX,
+                text,
+                f"'@reboot' (run at boot) cannot run on {_TARGETS}",
+                "use a time-based schedule; running at boot is a concern of the host",
+            )
+        return _problem(
+            codes.INVALID_CRON,
+            text,
+            f"unknown macro {text.split()[0]!r}",
+            "use one of " + ", ".join(_MACROS) + ", or interval_seconds for '@every'",
+        )
     fields = text.split()
     if len(fields) in (6, 7):
         what = "a seconds or year field" if len(fields) == 6 else "seconds and year fields"
-        return _problem(codes.CRON_UNSUPPORTED_SYNTAX, text, f"{len(fields)} fields ({what}) cannot run on {_TARGETS}",
-                        "use 5 fields: minute hour day-of-month month day-of-week")
+        return _problem(
+            codes.CRON_UNSUPPORTED_SYNTAX,
+            text,
+            f"{len(fields)} fields ({what}) cannot run on {_TARGETS}",
+            "use 5 fields: minute hour day-of-month month day-of-week",
+        )
     if len(fields) != 5:
-        return _problem(codes.INVALID_CRON, text, f"expected 5 fields, found {len(fields)}",
-                        "use 5 fields: minute hour day-of-month month day-of-week")
+        return _problem(
+            codes.INVALID_CRON,
+            text,
+            f"expected 5 fields, found {len(fields)}",
+            "use 5 fields: minute hour day-of-month month day-of-week",
+        )
     upper = [f.upper() if f.isascii() else f for f in fields]  # 'ſun'.upper() == 'SUN': ASCII names only
     for indexes, pattern, what, hint in _UNSUPPORTED:
         for i in indexes:
             if pattern.search(upper[i]):
-                return _problem(codes.CRON_UNSUPPORTED_SYNTAX, text,
-                                f"{what} in the {_FIELDS[i].name} field cannot run on {_TARGETS}", hint)
+                return _problem(
+                    codes.CRON_UNSUPPORTED_SYNTAX,
+                    text,
+                    f"{what} in the {_FIELDS[i].name} field cannot run on {_TARGETS}",
+                    hint,
+                )
     normalized = " ".join(upper)
     try:
         expanded: list[list[int | str]] | None = _expand(normalized)
@@ -126,8 +162,11 @@ def normalize_cron(expr: str) -> tuple[str | None, CronProblem | None]:
         return _problem(codes.INVALID_CRON, text, croniter_error)
     never = _never_fires(expanded, fields)
     if never:
-        return None, CronProblem(codes.CRON_NEVER_FIRES, f"cron {text!r} never fires: {never}",
-                                 "February has at most 29 days; April, June, September and November have 30")
+        return None, CronProblem(
+            codes.CRON_NEVER_FIRES,
+            f"cron {text!r} never fires: {never}",
+            "February has at most 29 days; April, June, September and November have 30",
+        )
     return normalized, None
 
 
@@ -140,8 +179,11 @@ def _scan_field(f: _Field, written: str, token: str) -> tuple[str, str, str | No
             return bad, f"{f.name} {written!r} has an empty list item", None
         if item_up == "*" and len(items) > 1:
             # croniter expands '1,*' to ['*', 1], the whole field, yet cron's day rule calls it restricted
-            return (codes.CRON_UNSUPPORTED_SYNTAX, f"'*' as one item of the {f.name} list {written!r} "
-                    f"cannot run the same on {_TARGETS}", "write '*' alone for every value, or list the values")
+            return (
+                codes.CRON_UNSUPPORTED_SYNTAX,
+                f"'*' as one item of the {f.name} list {written!r} cannot run the same on {_TARGETS}",
+                "write '*' alone for every value, or list the values",
+            )
         base, slash, step = item_up.partition("/")
         if slash:
             if not _NUMBER.fullmatch(step):
@@ -169,10 +211,12 @@ def _scan_field(f: _Field, written: str, token: str) -> tuple[str, str, str | No
             return bad, f"{f.name} range {span} starts after it ends", hint
         if len(values) == 2 and values[0] == values[1]:
             # croniter reads an equal range ('5-5') as the whole field; other targets as one value.
-            return (codes.CRON_UNSUPPORTED_SYNTAX,
-                    f"{f.name} range {span} (start equals end) is read as the whole field by croniter "
-                    f"and as one value by other targets, so it cannot run the same on {_TARGETS}",
-                    f"write the single value {ends[0]}")
+            return (
+                codes.CRON_UNSUPPORTED_SYNTAX,
+                f"{f.name} range {span} (start equals end) is read as the whole field by croniter "
+                f"and as one value by other targets, so it cannot run the same on {_TARGETS}",
+                f"write the single value {ends[0]}",
+            )
     return None
 
 
@@ -188,9 +232,11 @@ def _day_rule_ambiguity(upper: list[str]) -> tuple[str, str] | None:
         return None
     for i, token, full in ((_DOM, dom, "1-31"), (_DOW, dow, "0-6")):
         if token.startswith("*"):
-            return (f"{_FIELDS[i].name} {token!r} with the other day field restricted is read as "
-                    f"'*' by some targets and as a day set by others, so it cannot run the same on {_TARGETS}",
-                    f"spell the range out: {full + token[1:]!r}")
+            return (
+                f"{_FIELDS[i].name} {token!r} with the other day field restricted is read as "
+                f"'*' by some targets and as a day set by others, so it cannot run the same on {_TARGETS}",
+                f"spell the range out: {full + token[1:]!r}",
+            )
     return None
 
 
@@ -217,6 +263,7 @@ def _expand(line: str) -> list[list[int | str]]:
 
 # ---------------------------------------------------------------------------------- intervals
 
+
 @functools.lru_cache(maxsize=1)
 def _valid_intervals() -> tuple[int, ...]:
     return tuple(60 * m for m in range(1, 1441) if 1440 % m == 0)
@@ -224,6 +271,7 @@ def _valid_intervals() -> tuple[int, ...]:
 
 def _human(seconds: int) -> str:
     return f"{seconds // 3600} h" if seconds % 3600 == 0 else f"{seconds // 60} min"
+
 
 def _cron_range(values: list[int], step: int, low: int, high: int) -> str:
     """One cron field for an arithmetic progression: '*', '*/s', 'v' or 'a-b/s' (never the ambiguous 'a-a')."""
@@ -265,6 +313,7 @@ def interval_to_cron(seconds: int) -> tuple[list[str] | None, CronProblem | None
 
 # ---------------------------------------------------------------------------------- DST
 
+
 @dataclass(frozen=True)
 class DstHazard:
     kind: str  # "skipped" or "repeated"
@@ -290,7 +339,7 @@ class _Transition:
 _YEARS = range(2025, 2032)  # fixed, so warnings never depend on the compile date
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def _transitions(timezone: str) -> tuple[_Transition, ...]:
     """Skipped and repeated local windows of `timezone` whose local date lies in _YEARS."""
     try:
@@ -303,8 +352,8 @@ def _transitions(timezone: str) -> tuple[_Transition, ...]:
         return int(value.total_seconds()) // 60 if value is not None else 0
 
     epoch = dt.datetime(1970, 1, 1)
-    start = int(dt.datetime(_YEARS[0] - 1, 12, 31, tzinfo=dt.timezone.utc).timestamp()) // 60
-    stop = int(dt.datetime(_YEARS[-1] + 1, 1, 2, tzinfo=dt.timezone.utc).timestamp()) // 60
+    start = int(dt.datetime(_YEARS[0] - 1, 12, 31, tzinfo=dt.UTC).timestamp()) // 60
+    stop = int(dt.datetime(_YEARS[-1] + 1, 1, 2, tzinfo=dt.UTC).timestamp()) // 60
     out: list[_Transition] = []
     # Sample once a day (zones change at most once a day), then bisect to the minute.
     before = offset(start)
@@ -369,7 +418,9 @@ def _sets(line: str) -> _Sets | None:
     return _Sets(
         minutes=tuple(range(60)) if "*" in minute else tuple(sorted(int(v) for v in minute)),
         hours=frozenset(range(24)) if "*" in hour else frozenset(int(v) for v in hour),
-        days=_set(day), months=_set(month), weekdays=_set(weekday),
+        days=_set(day),
+        months=_set(month),
+        weekdays=_set(weekday),
         day_or=day != ["*"] and weekday != ["*"],
     )
 

@@ -7,9 +7,9 @@ sorts and deduplicates (as mypy's errors.py does) before any report renders it.
 from __future__ import annotations
 
 import difflib
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from enum import Enum
-from typing import Iterable, Iterator, Sequence
 
 
 class Severity(str, Enum):
@@ -28,7 +28,7 @@ class Span:
     end_col: int = 0
 
     @staticmethod
-    def of_file(file: str) -> "Span":
+    def of_file(file: str) -> Span:
         return Span(file, 1, 1, 1, 1)
 
 

@@ -10,8 +10,9 @@ from __future__ import annotations
 
 import os
 import stat
+from collections.abc import Callable
 from pathlib import Path
-from typing import Callable, Literal
+from typing import Literal
 
 from . import codes
 from .diagnostics import Diagnostics, Span
@@ -33,12 +34,17 @@ def kind(path: Path) -> tuple[Kind, OSError | None]:
 
 
 def unreadable(diags: Diagnostics, shown: str, what: str, error: OSError) -> None:
-    diags.error(codes.UNREADABLE, f"cannot read {what}: {error.strerror or error}", Span.of_file(shown),
-                hint="the compiler reads every config of the project: make it readable, or move it out of the project")
+    diags.error(
+        codes.UNREADABLE,
+        f"cannot read {what}: {error.strerror or error}",
+        Span.of_file(shown),
+        hint="the compiler reads every config of the project: make it readable, or move it out of the project",
+    )
 
 
-def find_configs(root: Path, folder: str, resolver: PathResolver, shown: Callable[[str], str],
-                 diags: Diagnostics, reported: set[str]) -> list[str]:
+def find_configs(
+    root: Path, folder: str, resolver: PathResolver, shown: Callable[[str], str], diags: Diagnostics, reported: set[str]
+) -> list[str]:
     """Project-relative paths of the YAML files under `folder`, sorted. Symlinked folders are not
     followed (as before); a symlinked file must lead to a file inside the project. Paths reported
     here go into `reported`, so references to them add no follow-on error."""
@@ -72,8 +78,12 @@ def find_configs(root: Path, folder: str, resolver: PathResolver, shown: Callabl
                 _, problem = resolver.to_rel(rel)
                 if problem is not None:
                     reported.add(rel)
-                    diags.error(problem.code, problem.message, Span.of_file(shown(rel)), hint=problem.hint
-                                or "nothing outside the project is read: copy the file into the project")
+                    diags.error(
+                        problem.code,
+                        problem.message,
+                        Span.of_file(shown(rel)),
+                        hint=problem.hint or "nothing outside the project is read: copy the file into the project",
+                    )
                     continue
             if regular:
                 found.append(rel)
@@ -81,6 +91,10 @@ def find_configs(root: Path, folder: str, resolver: PathResolver, shown: Callabl
                 # a symlink to a folder is a folder: not followed; and editors' lock files (emacs:
                 # `.#x.yaml`, a dangling symlink) are no configs
                 reported.add(rel)
-                diags.error(codes.UNREADABLE, "cannot read file: not a regular file (a broken symlink, a pipe, "
-                            "a device?)", Span.of_file(shown(rel)), hint="configs are regular files")
+                diags.error(
+                    codes.UNREADABLE,
+                    "cannot read file: not a regular file (a broken symlink, a pipe, a device?)",
+                    Span.of_file(shown(rel)),
+                    hint="configs are regular files",
+                )
     return sorted(found)

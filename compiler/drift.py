@@ -41,18 +41,35 @@ def check(out_dir: Path, shown: str, artifacts: dict[str, str], diags: Diagnosti
             except UnicodeDecodeError:
                 have = None
             changed.append(rel)
-            diff_parts.extend(difflib.unified_diff(
-                (have or "").splitlines(keepends=True), want.splitlines(keepends=True),
-                fromfile=f"a/{shown}/{rel}", tofile=f"b/{shown}/{rel}"))
+            diff_parts.extend(
+                difflib.unified_diff(
+                    (have or "").splitlines(keepends=True),
+                    want.splitlines(keepends=True),
+                    fromfile=f"a/{shown}/{rel}",
+                    tofile=f"b/{shown}/{rel}",
+                )
+            )
     missing = sorted(set(artifacts) - present)
     extra = sorted(present - set(artifacts))
     for rel in changed:
-        diags.error(codes.ARTIFACT_CHANGED, f"generated artifact {rel} is stale", Span.of_file(f"{shown}/{rel}"),
-                    hint="run `dativo compile` and commit the result")
+        diags.error(
+            codes.ARTIFACT_CHANGED,
+            f"generated artifact {rel} is stale",
+            Span.of_file(f"{shown}/{rel}"),
+            hint="run `dativo compile` and commit the result",
+        )
     for rel in missing:
-        diags.error(codes.ARTIFACT_MISSING, f"generated artifact {rel} is missing", Span.of_file(f"{shown}/{rel}"),
-                    hint="run `dativo compile` and commit the result")
+        diags.error(
+            codes.ARTIFACT_MISSING,
+            f"generated artifact {rel} is missing",
+            Span.of_file(f"{shown}/{rel}"),
+            hint="run `dativo compile` and commit the result",
+        )
     for rel in extra:
-        diags.error(codes.ARTIFACT_EXTRA, f"{rel} is in the output dir but compile does not produce it",
-                    Span.of_file(f"{shown}/{rel}"), hint="run `dativo compile` (it removes stale files) and commit the result")
+        diags.error(
+            codes.ARTIFACT_EXTRA,
+            f"{rel} is in the output dir but compile does not produce it",
+            Span.of_file(f"{shown}/{rel}"),
+            hint="run `dativo compile` (it removes stale files) and commit the result",
+        )
     return Drift(changed, missing, extra, "".join(diff_parts))

@@ -78,15 +78,26 @@ def merge(rj: ResolvedJob) -> Merged:
                 break
     if cursor is None and recipe_inc is not None:
         cursor = recipe_inc.cursor_field_default
-    lookback = (job_inc.lookback_days if job_inc and job_inc.lookback_days is not None else None)
+    lookback = job_inc.lookback_days if job_inc and job_inc.lookback_days is not None else None
     if lookback is None:
-        lookback = (recipe_inc.lookback_days_default if recipe_inc and recipe_inc.lookback_days_default is not None else 0)
+        lookback = (
+            recipe_inc.lookback_days_default if recipe_inc and recipe_inc.lookback_days_default is not None else 0
+        )
     trecipe = tgt.recipe.model if tgt and tgt.recipe else None
-    file_format = m.target.file_format or (asset.target.file_format if asset else None) or (trecipe.file_format if trecipe else None) or "parquet"
+    file_format = (
+        m.target.file_format
+        or (asset.target.file_format if asset else None)
+        or (trecipe.file_format if trecipe else None)
+        or "parquet"
+    )
     partitioning = (
         m.target.partitioning
         if m.target.partitioning is not None
-        else (asset.target.partitioning if asset and asset.target.partitioning is not None else (trecipe.partitioning_default if trecipe else None))
+        else (
+            asset.target.partitioning
+            if asset and asset.target.partitioning is not None
+            else (trecipe.partitioning_default if trecipe else None)
+        )
     ) or []
     return Merged(
         objects=objects,
@@ -117,8 +128,14 @@ def needs_cursor(strategy: str | None) -> bool:
     return strategy is not None and strategy not in FILE_STRATEGIES
 
 
-def build_spec(rj: ResolvedJob, mg: Merged, project: Project, retry_default: RetryConfig | None,
-               diags: Diagnostics, memo: SpecMemo | None = None) -> JobSpec | None:
+def build_spec(
+    rj: ResolvedJob,
+    mg: Merged,
+    project: Project,
+    retry_default: RetryConfig | None,
+    diags: Diagnostics,
+    memo: SpecMemo | None = None,
+) -> JobSpec | None:
     """The JobSpec, or None when a part failed to resolve (already reported)."""
     memo = memo or SpecMemo()
     src, tgt, asset = rj.source, rj.target, rj.asset
@@ -140,17 +157,38 @@ def build_spec(rj: ResolvedJob, mg: Merged, project: Project, retry_default: Ret
         tenant=m.tenant_id,
         environment=m.environment,
         source=SourceSpec(
-            connector=src.name, type=src.type, engine=src.engine, engine_options=_plain(src.engine_options),
-            objects=mg.objects, files=files, connection=_plain(src_conn),
+            connector=src.name,
+            type=src.type,
+            engine=src.engine,
+            engine_options=_plain(src.engine_options),
+            objects=mg.objects,
+            files=files,
+            connection=_plain(src_conn),
             credentials=_credentials(src, mg.credentials_file, project, diags),
-            tables=[TableSpec(name=t.name, object=t.object, cursor_field=t.cursor_field or mg.cursor_field) for t in m.source.tables or []],
-            incremental=IncrementalSpec(strategy=mg.strategy, cursor_field=mg.cursor_field if needs_cursor(mg.strategy) else None,
-                                        lookback_days=mg.lookback_days) if mg.strategy else None,
+            tables=[
+                TableSpec(name=t.name, object=t.object, cursor_field=t.cursor_field or mg.cursor_field)
+                for t in m.source.tables or []
+            ],
+            incremental=IncrementalSpec(
+                strategy=mg.strategy,
+                cursor_field=mg.cursor_field if needs_cursor(mg.strategy) else None,
+                lookback_days=mg.lookback_days,
+            )
+            if mg.strategy
+            else None,
         ),
         target=TargetSpec(
-            connector=tgt.name, type=tgt.type, engine=tgt.engine, catalog=m.target.catalog, warehouse=m.target.warehouse,
-            branch=m.target.branch, namespace=mg.namespace, table=mg.table, file_format=mg.file_format,
-            partitioning=mg.partitioning, connection=_plain(tgt_conn),
+            connector=tgt.name,
+            type=tgt.type,
+            engine=tgt.engine,
+            catalog=m.target.catalog,
+            warehouse=m.target.warehouse,
+            branch=m.target.branch,
+            namespace=mg.namespace,
+            table=mg.table,
+            file_format=mg.file_format,
+            partitioning=mg.partitioning,
+            connection=_plain(tgt_conn),
             credentials=_credentials(tgt, mg.target_credentials_file, project, diags),
         ),
         asset=memo.asset(asset),
@@ -169,8 +207,9 @@ def _credentials(end: Any, filled: str | None, project: Project, diags: Diagnost
     if filled:
         rel, problem = project.resolver.to_rel(filled)
         if problem:
-            diags.error(problem.code, problem.message, end.recipe.doc.span(("credentials", "file_template")),
-                        hint=problem.hint)
+            diags.error(
+                problem.code, problem.message, end.recipe.doc.span(("credentials", "file_template")), hint=problem.hint
+            )
     return CredentialsSpec(type=creds.type, from_env=creds.from_env, file=rel)
 
 
@@ -187,11 +226,25 @@ class SpecMemo:
         spec = self.assets.get(asset.loaded.rel)
         if spec is None:
             spec = self.assets[asset.loaded.rel] = AssetSpec(
-                name=asset.name, version=asset.version, form=asset.form, path=asset.loaded.rel,
-                source_type=asset.source_type, object=asset.object, mode=asset.target.mode,
+                name=asset.name,
+                version=asset.version,
+                form=asset.form,
+                path=asset.loaded.rel,
+                source_type=asset.source_type,
+                object=asset.object,
+                mode=asset.target.mode,
                 key_columns=list(asset.target.key_columns or []),
-                columns=[ColumnSpec(name=c.name, type=c.type, required=c.required, classification=c.classification,
-                                    precision=c.precision, scale=c.scale) for c in asset.columns],
+                columns=[
+                    ColumnSpec(
+                        name=c.name,
+                        type=c.type,
+                        required=c.required,
+                        classification=c.classification,
+                        precision=c.precision,
+                        scale=c.scale,
+                    )
+                    for c in asset.columns
+                ],
             )
         return spec
 

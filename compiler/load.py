@@ -64,6 +64,7 @@ def _tag(node: Node) -> str:
     text = _TAG_TEXT.get(id(node.ctag))
     return text if text is not None else str(node.ctag)
 
+
 MAX_FILE_BYTES = 8 * 1024 * 1024
 MAX_EXPANDED_NODES = 100_000
 MAX_DEPTH = 100
@@ -233,9 +234,13 @@ def _scalar(node: ScalarNode, tag: str) -> Any:
             return _constructor.construct_yaml_int(node)
         except ValueError:  # Python reads at most sys.get_int_max_str_digits() (4300) digits: slow parsing
             digits = sum(c.isdigit() for c in value)
-            raise _LoadError(codes.INVALID_VALUE, f"integer of {digits} digits is too long to be a number "
-                             f"(at most {sys.get_int_max_str_digits()} digits)", node,
-                             "quote it if it is text; no config number needs that many digits") from None
+            raise _LoadError(
+                codes.INVALID_VALUE,
+                f"integer of {digits} digits is too long to be a number "
+                f"(at most {sys.get_int_max_str_digits()} digits)",
+                node,
+                "quote it if it is text; no config number needs that many digits",
+            ) from None
     return _constructor.construct_yaml_float(node)
 
 
@@ -265,12 +270,18 @@ def load_text(text: str, display: str, diags: Diagnostics, digest: str = "") -> 
             return None
         if not isinstance(root, MappingNode):
             kind = "sequence" if isinstance(root, SequenceNode) else "scalar"
-            diags.error(codes.NOT_A_MAPPING, f"expected a mapping at the top of the file, found a {kind}", _span(display, root))
+            diags.error(
+                codes.NOT_A_MAPPING, f"expected a mapping at the top of the file, found a {kind}", _span(display, root)
+            )
             return None
         # only documents with anchors can expand: the guard's walk is skipped for the rest
         if "&" in text and _expanded_size(root) > MAX_EXPANDED_NODES:
-            raise _LoadError(codes.ALIAS_BOMB, f"aliases expand to more than {MAX_EXPANDED_NODES} nodes", root,
-                             "expand fewer aliases, or write the values out")
+            raise _LoadError(
+                codes.ALIAS_BOMB,
+                f"aliases expand to more than {MAX_EXPANDED_NODES} nodes",
+                root,
+                "expand fewer aliases, or write the values out",
+            )
         doc.data = _Builder(doc, diags).build(root, ())
         return doc
     except _LoadError as e:
@@ -285,7 +296,11 @@ def load_text(text: str, display: str, diags: Diagnostics, digest: str = "") -> 
             problem = "expected one YAML document, found more ('---' separates documents)"
         diags.error(code, problem, Span(display, line, col, line, col))
     except (YAMLError, RecursionError) as e:
-        diags.error(codes.YAML_SYNTAX, str(e).strip().splitlines()[0] if str(e).strip() else "invalid YAML", Span.of_file(display))
+        diags.error(
+            codes.YAML_SYNTAX,
+            str(e).strip().splitlines()[0] if str(e).strip() else "invalid YAML",
+            Span.of_file(display),
+        )
     return None
 
 
@@ -306,7 +321,9 @@ def load_file(path: Path, display: str, diags: Diagnostics) -> Document | None:
     """Read, decode and load one file; every failure is a diagnostic."""
     try:
         if path.stat().st_size > MAX_FILE_BYTES:
-            diags.error(codes.UNREADABLE, f"file is larger than {MAX_FILE_BYTES // (1024 * 1024)} MiB", Span.of_file(display))
+            diags.error(
+                codes.UNREADABLE, f"file is larger than {MAX_FILE_BYTES // (1024 * 1024)} MiB", Span.of_file(display)
+            )
             return None
         raw = path.read_bytes()
     except OSError as e:

@@ -11,8 +11,9 @@ from __future__ import annotations
 import contextlib
 import json
 import os
+from collections.abc import Iterable, Iterator
 from pathlib import Path
-from typing import TYPE_CHECKING, Iterable, Iterator
+from typing import TYPE_CHECKING
 
 from dativo.runtime.deploydefaults import PLAN_FILE
 
@@ -20,9 +21,11 @@ if TYPE_CHECKING:
     from .project import Project
 
 MARKER = ".dativo-generated"
-MARKER_TEXT = ("# Written by `dativo compile`: this directory holds its artifacts, and compile removes\n"
-               "# every file here that it does not write. Do not keep other files in it.\n"
-               "dativo-output-format: 1\n")
+MARKER_TEXT = (
+    "# Written by `dativo compile`: this directory holds its artifacts, and compile removes\n"
+    "# every file here that it does not write. Do not keep other files in it.\n"
+    "dativo-output-format: 1\n"
+)
 _MARKER_HEAD = MARKER_TEXT.splitlines()[0]
 
 
@@ -35,14 +38,21 @@ def with_marker(artifacts: dict[str, str]) -> dict[str, str]:
     return {**artifacts, MARKER: MARKER_TEXT}
 
 
-def project_inputs(project: "Project") -> list[str]:
+def project_inputs(project: Project) -> list[str]:
     """Project-relative paths the output dir must neither hold nor sit in: config folders and files,
     every loaded file, and the state dir (when it lies in the project)."""
     from .paths import deploy_dirs
 
     p = project.settings.paths
-    configured = [p.connectors, p.assets, p.jobs, p.dags, p.runner, p.registry or "registry/connectors.yaml",
-                  deploy_dirs(project.settings)[1]]
+    configured = [
+        p.connectors,
+        p.assets,
+        p.jobs,
+        p.dags,
+        p.runner,
+        p.registry or "registry/connectors.yaml",
+        deploy_dirs(project.settings)[1],
+    ]
     rels = {"dativo.yaml", *(rel for rel in project.documents if not rel.startswith("<"))}
     for raw in configured:  # as written (relative or container paths) -> project paths; others are elsewhere
         rel, _ = project.resolver.to_rel(raw) if raw else (None, None)
@@ -64,13 +74,17 @@ def guard(out_dir: Path, root: Path, inputs: Iterable[str]) -> Path:
             raise UnsafeOutput(f"output dir {shown!r} {what}, not a directory")
     root = Path(os.path.realpath(root))
     if real == root or real in root.parents:
-        raise UnsafeOutput(f"output dir {shown!r} holds the project root {str(root)!r}: compile would remove the project")
+        raise UnsafeOutput(
+            f"output dir {shown!r} holds the project root {str(root)!r}: compile would remove the project"
+        )
     out, base = str(real), str(root).rstrip(os.sep) + os.sep
     for rel in inputs:  # strings, not Path.parents: thousands of loaded files are compared
         inp = base + rel
         if inp == out or inp.startswith(out + os.sep) or out.startswith(inp + os.sep):
-            raise UnsafeOutput(f"output dir {shown!r} overlaps the project input {rel!r}: "
-                               "choose a folder of its own (default: generated/)")
+            raise UnsafeOutput(
+                f"output dir {shown!r} overlaps the project input {rel!r}: "
+                "choose a folder of its own (default: generated/)"
+            )
     return real
 
 
@@ -85,11 +99,15 @@ def check_owned(out_dir: Path, present: set[str], artifacts: dict[str, str]) -> 
         if not foreign:
             return
         listed = ", ".join(foreign[:3]) + (", ..." if len(foreign) > 3 else "")
-        raise UnsafeOutput(f"output dir {str(out_dir)!r} holds a dativo plan.json but no {MARKER} file, and files "
-                           f"compile does not write ({listed}): if it is an older dativo output, move them away "
-                           "(or delete the folder) and compile again")
-    raise UnsafeOutput(f"output dir {str(out_dir)!r} is not empty and holds no {MARKER} file: refusing to manage "
-                       "files dativo did not write (compile into an empty or new folder)")
+        raise UnsafeOutput(
+            f"output dir {str(out_dir)!r} holds a dativo plan.json but no {MARKER} file, and files "
+            f"compile does not write ({listed}): if it is an older dativo output, move them away "
+            "(or delete the folder) and compile again"
+        )
+    raise UnsafeOutput(
+        f"output dir {str(out_dir)!r} is not empty and holds no {MARKER} file: refusing to manage "
+        "files dativo did not write (compile into an empty or new folder)"
+    )
 
 
 def _is_marker(path: Path) -> bool:
@@ -106,8 +124,12 @@ def _is_dativo_plan(path: Path) -> bool:
         data = json.loads(path.read_text("utf-8"))
     except (OSError, ValueError):
         return False
-    return (isinstance(data, dict) and isinstance(data.get("deployment"), dict)
-            and "dativo_bin" in data["deployment"] and {"jobs", "schedules", "version"} <= set(data))
+    return (
+        isinstance(data, dict)
+        and isinstance(data.get("deployment"), dict)
+        and "dativo_bin" in data["deployment"]
+        and {"jobs", "schedules", "version"} <= set(data)
+    )
 
 
 @contextlib.contextmanager

@@ -24,7 +24,13 @@ from .diagnostics import Problem
 if TYPE_CHECKING:
     from .models.project import ProjectFile
 
-__all__ = ["PathResolver", "canonical_path", "canonical_uri", "deploy_dirs", "find_root"]  # the one path rule, re-exported
+__all__ = [
+    "PathResolver",
+    "canonical_path",
+    "canonical_uri",
+    "deploy_dirs",
+    "find_root",
+]  # the one path rule, re-exported
 
 _URI = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*:/")  # scheme:/... (a drive letter C:\\ has no slash)
 
@@ -66,8 +72,11 @@ class PathResolver:
         if _URI.match(text):  # file:///app/x is the path /app/x; any other URI is no project file
             text = file_uri_path(text) or ""
             if not text:
-                return None, PathProblem(codes.PATH_OUTSIDE_CONTAINER, f"{raw!r} is a URI, not a path on the worker",
-                                         "write a path relative to the project root, or file:///<container path>")
+                return None, PathProblem(
+                    codes.PATH_OUTSIDE_CONTAINER,
+                    f"{raw!r} is a URI, not a path on the worker",
+                    "write a path relative to the project root, or file:///<container path>",
+                )
         # `//` and `.` go before the container-root test (`/app//secrets` is `/app/secrets`); `..` after
         # it, so `/app/../etc` escapes the root (DTV202) rather than naming /etc
         text = _squeeze(text)
@@ -79,7 +88,7 @@ class PathResolver:
                     f"absolute path {raw!r} is not under the container root {cr!r}",
                     f"write it relative to the project root, or as {cr}/<path in the project>",
                 )
-            text = text[len(cr) + 1:]
+            text = text[len(cr) + 1 :]
         rel = posixpath.normpath(text)
         if rel == ".." or rel.startswith("../") or rel == ".":
             return None, PathProblem(codes.PATH_ESCAPES_ROOT, f"path {raw!r} escapes the project root")
@@ -110,7 +119,7 @@ class PathResolver:
         return self.root / rel
 
 
-def deploy_dirs(settings: "ProjectFile") -> tuple[str, str]:
+def deploy_dirs(settings: ProjectFile) -> tuple[str, str]:
     """(project_dir, state_dir) on the workers, with their defaults: the container root, <project_dir>/state."""
     project_dir = (settings.deploy.project_dir or settings.container_root).rstrip("/") or "/"
     return project_dir, settings.deploy.state_dir or deploydefaults.state_dir(project_dir)

@@ -18,7 +18,6 @@ from .project import Project, load_project
 from .resolve import ResolvedJob, Resolver
 
 
-
 @dataclass
 class CompileResult:
     project: Project
@@ -27,8 +26,9 @@ class CompileResult:
     artifacts: dict[str, str] = field(default_factory=dict)  # path inside the output dir -> content
 
 
-def compile_project(root: Path, *, targets: list[str] | None = None, mode: str | None = None,
-                    emit: bool = True, cwd: Path | None = None) -> CompileResult:
+def compile_project(
+    root: Path, *, targets: list[str] | None = None, mode: str | None = None, emit: bool = True, cwd: Path | None = None
+) -> CompileResult:
     diags = Diagnostics()
     project = load_project(root, diags, cwd)
     mode = mode or project.settings.mode
@@ -88,8 +88,14 @@ def _locator(project: Project, scheds: list[ResolvedSchedule]):
     return locate
 
 
-def build_plan(project: Project, scheds: list[ResolvedSchedule], specs: dict[str, JobSpec],
-               dag_entries: dict[str, DagEntry], resolved: dict[str, ResolvedJob], mode: str) -> Plan:
+def build_plan(
+    project: Project,
+    scheds: list[ResolvedSchedule],
+    specs: dict[str, JobSpec],
+    dag_entries: dict[str, DagEntry],
+    resolved: dict[str, ResolvedJob],
+    mode: str,
+) -> Plan:
     runner = project.runner.model.runner if project.runner else None
     concurrency = runner.orchestrator.concurrency_per_tenant if runner else 1
     entries: dict[str, ScheduleEntry] = {}
@@ -100,10 +106,21 @@ def build_plan(project: Project, scheds: list[ResolvedSchedule], specs: dict[str
         s = rs.model
         retry = spec.retry if spec else RetrySpec()
         entries[rs.id] = ScheduleEntry(
-            id=rs.id, name=s.name, tenant=rs.tenant, kind="job" if rs.job_rel else "dag", job=rs.job_rel, dag=rs.dag_rel,
-            cron=rs.cron_lines, interval_seconds=s.interval_seconds, timezone=s.timezone, enabled=s.enabled,
-            max_concurrent_runs=s.max_concurrent_runs, tags=dict(sorted(s.tags.items())), retry=retry,
-            concurrency_key=f"tenant:{rs.tenant}", inputs=_inputs(project, rs, dag_entries, resolved),
+            id=rs.id,
+            name=s.name,
+            tenant=rs.tenant,
+            kind="job" if rs.job_rel else "dag",
+            job=rs.job_rel,
+            dag=rs.dag_rel,
+            cron=rs.cron_lines,
+            interval_seconds=s.interval_seconds,
+            timezone=s.timezone,
+            enabled=s.enabled,
+            max_concurrent_runs=s.max_concurrent_runs,
+            tags=dict(sorted(s.tags.items())),
+            retry=retry,
+            concurrency_key=f"tenant:{rs.tenant}",
+            inputs=_inputs(project, rs, dag_entries, resolved),
         )
     tenant_names = sorted({e.tenant for e in entries.values()} | {s.tenant for s in specs.values()})
     tenants = {
@@ -115,10 +132,14 @@ def build_plan(project: Project, scheds: list[ResolvedSchedule], specs: dict[str
     return Plan(
         orchestrator=runner.orchestrator.type if runner else "dagster",
         runner_mode=runner.mode if runner else "orchestrated",
-        deployment=Deployment(container_root=st.container_root, project_dir=project_dir, dativo_bin=st.deploy.dativo_bin,
-                              state_dir=state_dir,
-                              plan_path=st.deploy.plan_path or deploydefaults.plan_path(project_dir, st.paths.out),
-                              mode=mode),
+        deployment=Deployment(
+            container_root=st.container_root,
+            project_dir=project_dir,
+            dativo_bin=st.deploy.dativo_bin,
+            state_dir=state_dir,
+            plan_path=st.deploy.plan_path or deploydefaults.plan_path(project_dir, st.paths.out),
+            mode=mode,
+        ),
         tenants=tenants,
         schedules=dict(sorted(entries.items())),
         jobs=dict(sorted(specs.items())),
@@ -128,10 +149,17 @@ def build_plan(project: Project, scheds: list[ResolvedSchedule], specs: dict[str
     )
 
 
-def _inputs(project: Project, rs: ResolvedSchedule, dag_entries: dict[str, DagEntry],
-            resolved: dict[str, ResolvedJob]) -> list[str]:
+def _inputs(
+    project: Project, rs: ResolvedSchedule, dag_entries: dict[str, DagEntry], resolved: dict[str, ResolvedJob]
+) -> list[str]:
     files = {project.settings.paths.runner, "dativo.yaml", rs.job_rel, rs.dag_rel}
-    job_rels = [rs.job_rel] if rs.job_rel else [t.job for t in dag_entries[rs.dag_rel].tasks] if rs.dag_rel in dag_entries else []
+    job_rels = (
+        [rs.job_rel]
+        if rs.job_rel
+        else [t.job for t in dag_entries[rs.dag_rel].tasks]
+        if rs.dag_rel in dag_entries
+        else []
+    )
     for rj in (resolved.get(j) for j in job_rels):
         if rj is None:
             continue

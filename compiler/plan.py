@@ -8,10 +8,9 @@ from __future__ import annotations
 
 import json
 import re
-
-import orjson
 from typing import Any, Literal
 
+import orjson
 from pydantic import BaseModel, ConfigDict, Field
 
 from dativo.runtime.spec import JobSpec, RetrySpec
@@ -97,10 +96,12 @@ class Plan(PlanModel):
         # Models go in as their field dicts, which is what model_dump gives for these plain models.
         # Floats are written shortest-round-trip by both; only exponents differ (1e-07 vs 1e-7).
         try:
-            return orjson.dumps(self, default=_fields, option=orjson.OPT_SORT_KEYS | orjson.OPT_INDENT_2).decode() + "\n"
+            return (
+                orjson.dumps(self, default=_fields, option=orjson.OPT_SORT_KEYS | orjson.OPT_INDENT_2).decode() + "\n"
+            )
         except orjson.JSONEncodeError:  # integers past 64 bits (an engine option, say): the slow, exact path
             return json.dumps(self.model_dump(mode="json"), sort_keys=True, indent=2, ensure_ascii=False) + "\n"
 
     @classmethod
-    def from_json(cls, text: str) -> "Plan":
+    def from_json(cls, text: str) -> Plan:
         return cls.model_validate_json(text)

@@ -45,7 +45,9 @@ class Project:
     dags: dict[str, Loaded[Dag]] = field(default_factory=dict)
     digests: dict[str, str] = field(default_factory=dict)  # rel path -> sha256 of every input read
     documents: dict[str, Document] = field(default_factory=dict)  # every loaded document, valid or not
-    reported: set[str] = field(default_factory=set)  # files and folders already diagnosed: references to them add no follow-on error
+    reported: set[str] = field(
+        default_factory=set
+    )  # files and folders already diagnosed: references to them add no follow-on error
 
     def shown(self, rel: str) -> str:
         return join_display(self.display, rel)
@@ -88,8 +90,12 @@ class _Reader:
         if error is not None:
             unreadable(self.diags, self.p.shown(rel), "folder", error)
         elif found != "missing":
-            self.diags.error(codes.UNREADABLE, f"paths.{name} {rel!r} is a file, not a folder",
-                             _setting_span(self.p, name), hint=f"point paths.{name} at the folder of the files")
+            self.diags.error(
+                codes.UNREADABLE,
+                f"paths.{name} {rel!r} is a file, not a folder",
+                _setting_span(self.p, name),
+                hint=f"point paths.{name} at the folder of the files",
+            )
         elif name in self.p.settings.paths.model_fields_set:
             _not_found(self.p, self.diags, name)
         return []
@@ -110,8 +116,12 @@ class _Reader:
             unreadable(self.diags, self.p.shown(rel), "file", error)
         elif found in ("folder", "other"):
             what = "a folder" if found == "folder" else "not a regular file"
-            self.diags.error(codes.UNREADABLE, f"cannot read file: it is {what}", Span.of_file(self.p.shown(rel)),
-                             hint="configs are regular YAML files")
+            self.diags.error(
+                codes.UNREADABLE,
+                f"cannot read file: it is {what}",
+                Span.of_file(self.p.shown(rel)),
+                hint="configs are regular YAML files",
+            )
             self.p.reported.add(rel)
         elif found == "missing" and name in self.p.settings.paths.model_fields_set:
             _not_found(self.p, self.diags, name)
@@ -123,15 +133,25 @@ def _setting_span(project: Project, name: str) -> Span:
     return doc.span(("paths", name)) if doc else Span.of_file(project.shown("dativo.yaml"))
 
 
-_NOUNS = {"registry": "registry", "runner": "runner config", "connectors": "connectors folder",
-          "assets": "assets folder", "jobs": "jobs folder", "dags": "DAGs folder"}
+_NOUNS = {
+    "registry": "registry",
+    "runner": "runner config",
+    "connectors": "connectors folder",
+    "assets": "assets folder",
+    "jobs": "jobs folder",
+    "dags": "DAGs folder",
+}
 
 
 def _not_found(project: Project, diags: Diagnostics, name: str) -> None:
     """A path set in dativo.yaml that names nothing: a typo there would silently drop every file it names."""
     raw = getattr(project.settings.paths, name)
-    diags.error(codes.FILE_NOT_FOUND, f"{_NOUNS[name]} {raw!r} not found", _setting_span(project, name),
-                hint=f"fix paths.{name}, or remove it from dativo.yaml to use the default")
+    diags.error(
+        codes.FILE_NOT_FOUND,
+        f"{_NOUNS[name]} {raw!r} not found",
+        _setting_span(project, name),
+        hint=f"fix paths.{name}, or remove it from dativo.yaml to use the default",
+    )
 
 
 def _asset_model(doc: Document, diags: Diagnostics) -> type[BaseModel] | None:
@@ -140,9 +160,13 @@ def _asset_model(doc: Document, diags: Diagnostics) -> type[BaseModel] | None:
         return LegacyAsset
     if "apiVersion" in data or "kind" in data:
         return OdcsAsset
-    diags.error(codes.UNKNOWN_ASSET_FORM, "cannot tell the asset form: expected a top-level 'asset' (legacy form) "
-                "or 'apiVersion' and 'kind: DataContract' (ODCS form)", doc.span(()),
-                hint="see docs/configuration.md#assets for both forms")
+    diags.error(
+        codes.UNKNOWN_ASSET_FORM,
+        "cannot tell the asset form: expected a top-level 'asset' (legacy form) "
+        "or 'apiVersion' and 'kind: DataContract' (ODCS form)",
+        doc.span(()),
+        hint="see docs/configuration.md#assets for both forms",
+    )
     return None
 
 
@@ -282,9 +306,12 @@ def _check_out(project: Project, diags: Diagnostics, rel: str | None, problem: P
     if problem is None and rel is not None:
         project.settings.paths.out = rel
     elif project.settings.deploy.plan_path is None and problem is not None:
-        diags.error(problem.code, f"{problem.message}, so the artifacts cannot name the plan on the workers",
-                    _setting_span(project, "out"), hint="put the output dir in the project, or set deploy.plan_path "
-                    "to where the workers find plan.json")
+        diags.error(
+            problem.code,
+            f"{problem.message}, so the artifacts cannot name the plan on the workers",
+            _setting_span(project, "out"),
+            hint="put the output dir in the project, or set deploy.plan_path to where the workers find plan.json",
+        )
 
 
 def _load_registry(reader: _Reader, project: Project, configured: str | None) -> Loaded[Registry] | None:

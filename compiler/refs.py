@@ -59,5 +59,9 @@ def missing(project: Project, kind: str, rel: str, span: Span, diags: Diagnostic
     noun, plural, attr = KINDS[kind]
     article = "an" if noun[0] in "aeiou" else "a"
     folder = getattr(project.settings.paths, attr).rstrip("/")
-    diags.error(codes.FILE_NOT_FOUND, f"{what} is not a valid file of this project", span,
-                hint=f"{rel} is not {article} {noun} file ({plural} are read from {folder}/)")
+    diags.error(
+        codes.FILE_NOT_FOUND,
+        f"{what} is not a valid file of this project",
+        span,
+        hint=f"{rel} is not {article} {noun} file ({plural} are read from {folder}/)",
+    )

@@ -101,7 +101,9 @@ class Resolver:
         return ResolvedJob(job, source, target, asset)
 
     # -- connectors -------------------------------------------------------------
-    def _endpoint(self, job: Loaded[Job], role: str, name: str, path: str | None, engine_override: Any) -> Endpoint | None:
+    def _endpoint(
+        self, job: Loaded[Job], role: str, name: str, path: str | None, engine_override: Any
+    ) -> Endpoint | None:
         field = f"{role}_connector"
         recipe = self._recipe(job, field, name, path)
         if path and recipe is None:
@@ -112,11 +114,19 @@ class Resolver:
             return None  # no registry at all, or an unknown connector: both already reported
         if reg is None:
             where = job.doc.span((field,)) if recipe is None else recipe.doc.span(("type",))
-            self.diags.error(codes.UNKNOWN_CONNECTOR, f"connector type {ctype!r} is not in the registry", where,
-                             hint=did_you_mean(ctype, self.registry) or "add it to registry/connectors.yaml")
+            self.diags.error(
+                codes.UNKNOWN_CONNECTOR,
+                f"connector type {ctype!r} is not in the registry",
+                where,
+                hint=did_you_mean(ctype, self.registry) or "add it to registry/connectors.yaml",
+            )
             return None
         if engine_override is not None:
-            engine, span, options = engine_override.type, job.doc.span((role, "engine", "type")), engine_override.options
+            engine, span, options = (
+                engine_override.type,
+                job.doc.span((role, "engine", "type")),
+                engine_override.options,
+            )
         elif recipe is not None and recipe.model.default_engine is not None:
             de = recipe.model.default_engine
             engine, span, options = de.type, recipe.doc.span(("default_engine", "type")), de.options
@@ -128,19 +138,27 @@ class Resolver:
 
     def _recipe(self, job: Loaded[Job], field: str, name: str, path: str | None) -> Loaded[Recipe] | None:
         if path:
-            rel, recipe = refs.lookup(self.p, "recipe", path, job.doc.span((f"{field}_path",)), self.diags,
-                                      "connector recipe")
+            rel, recipe = refs.lookup(
+                self.p, "recipe", path, job.doc.span((f"{field}_path",)), self.diags, "connector recipe"
+            )
             if recipe is None:
                 return None
             if recipe.model.name != name:
-                self.diags.error(codes.RECIPE_MISMATCH,
-                                 f"recipe {rel} is named {recipe.model.name!r} but the job names {name!r}",
-                                 job.doc.span((field,)), hint=f"set {field}: {recipe.model.name}, or fix the path")
+                self.diags.error(
+                    codes.RECIPE_MISMATCH,
+                    f"recipe {rel} is named {recipe.model.name!r} but the job names {name!r}",
+                    job.doc.span((field,)),
+                    hint=f"set {field}: {recipe.model.name}, or fix the path",
+                )
             return recipe
         found = self.recipes_by_name.get(name, [])
         if not found and name not in self.registry:
-            self.diags.error(codes.UNKNOWN_CONNECTOR, f"unknown connector {name!r}", job.doc.span((field,)),
-                             hint=did_you_mean(name, [*self.recipes_by_name, *self.registry]))
+            self.diags.error(
+                codes.UNKNOWN_CONNECTOR,
+                f"unknown connector {name!r}",
+                job.doc.span((field,)),
+                hint=did_you_mean(name, [*self.recipes_by_name, *self.registry]),
+            )
         return found[0] if found else None
 
     # -- asset ------------------------------------------------------------------
@@ -152,17 +170,29 @@ class Resolver:
             if view is None:
                 return None
             if view.name != m.asset:
-                self.diags.error(codes.ASSET_MISMATCH, f"asset file {rel} defines {view.name!r} but the job names {m.asset!r}",
-                                 job.doc.span(("asset",)), hint=f"set asset: {view.name}, or fix asset_path")
+                self.diags.error(
+                    codes.ASSET_MISMATCH,
+                    f"asset file {rel} defines {view.name!r} but the job names {m.asset!r}",
+                    job.doc.span(("asset",)),
+                    hint=f"set asset: {view.name}, or fix asset_path",
+                )
             return view
         views = self.assets_by_name.get(m.asset, [])
         if not views:
-            self.diags.error(codes.UNKNOWN_ASSET, f"unknown asset {m.asset!r}", job.doc.span(("asset",)),
-                             hint=did_you_mean(m.asset, self.assets_by_name) or "set asset_path to the asset file")
+            self.diags.error(
+                codes.UNKNOWN_ASSET,
+                f"unknown asset {m.asset!r}",
+                job.doc.span(("asset",)),
+                hint=did_you_mean(m.asset, self.assets_by_name) or "set asset_path to the asset file",
+            )
             return None
         if len(views) > 1:
             files = ", ".join(sorted(v.loaded.rel for v in views))
-            self.diags.error(codes.UNKNOWN_ASSET, f"asset name {m.asset!r} is defined by several files ({files})",
-                             job.doc.span(("asset",)), hint="set asset_path to choose one")
+            self.diags.error(
+                codes.UNKNOWN_ASSET,
+                f"asset name {m.asset!r} is defined by several files ({files})",
+                job.doc.span(("asset",)),
+                hint="set asset_path to choose one",
+            )
             return None
         return views[0]

@@ -67,34 +67,58 @@ def _report(doc: Document, model: type[BaseModel], err: dict, diags: Diagnostics
     where = f" in {_describe(path[:-1], what)}"
     if kind == "extra_forbidden":
         allowed = _allowed_keys(model, path[:-1])
-        diags.error(codes.UNKNOWN_KEY, f"unknown key {field!r}{where}", doc.span(path, key=True), path=jp,
-                    hint=did_you_mean(field, allowed) or (f"allowed keys: {', '.join(sorted(allowed))}" if allowed else None))
+        diags.error(
+            codes.UNKNOWN_KEY,
+            f"unknown key {field!r}{where}",
+            doc.span(path, key=True),
+            path=jp,
+            hint=did_you_mean(field, allowed) or (f"allowed keys: {', '.join(sorted(allowed))}" if allowed else None),
+        )
     elif kind == "missing":
-        diags.error(codes.MISSING_FIELD, f"missing required field {field!r}{where}", doc.span(path[:-1], key=True), path=jp)
+        diags.error(
+            codes.MISSING_FIELD, f"missing required field {field!r}{where}", doc.span(path[:-1], key=True), path=jp
+        )
     elif kind in ("literal_error", "enum"):
         expected = err.get("ctx", {}).get("expected", "")
         value = err.get("input")
         options = re.findall(r"'([^']*)'", expected)
         hint = did_you_mean(str(value), options) if isinstance(value, str) else None
-        diags.error(codes.INVALID_VALUE, f"{field!r} must be {expected}, got {_show(field, value)}", doc.span(path), path=jp, hint=hint)
+        diags.error(
+            codes.INVALID_VALUE,
+            f"{field!r} must be {expected}, got {_show(field, value)}",
+            doc.span(path),
+            path=jp,
+            hint=hint,
+        )
     elif kind == NOT_FINITE:  # in a free-form value, `at` leads from the field to the number
         ctx = err.get("ctx") or {}
         path = path + tuple(ctx.get("at", ()))
         number = ctx.get("number", err.get("input"))
-        diags.error(codes.INVALID_VALUE, f"{_field_name(path, what)!r} must be a finite number, got {number!r}",
-                    doc.span(path), path=json_path(path), hint="YAML reads .inf, .nan and numbers past 1.8e308 (1e400) "
-                    "as infinite or not a number, which the plan (JSON) cannot hold: write a finite value")
+        diags.error(
+            codes.INVALID_VALUE,
+            f"{_field_name(path, what)!r} must be a finite number, got {number!r}",
+            doc.span(path),
+            path=json_path(path),
+            hint="YAML reads .inf, .nan and numbers past 1.8e308 (1e400) "
+            "as infinite or not a number, which the plan (JSON) cannot hold: write a finite value",
+        )
     elif kind.endswith("_type") or kind.endswith("_parsing") or kind == "model_attributes_type":
         base = kind.split("_")[0]
         want = _TYPE_WORDS.get(base, base)
         hint = "quote the value to make it a string" if base == "string" else None
         if base in ("int", "float") and _numeric(err.get("input")):
             hint = "remove the quotes to make it a number"
-        diags.error(codes.WRONG_TYPE, f"{field!r} must be {want}, got {_show(field, err.get('input'))}", doc.span(path), path=jp, hint=hint)
+        diags.error(
+            codes.WRONG_TYPE,
+            f"{field!r} must be {want}, got {_show(field, err.get('input'))}",
+            doc.span(path),
+            path=jp,
+            hint=hint,
+        )
     else:
         msg = err["msg"]
         if msg.startswith("Value error, "):
-            msg = msg[len("Value error, "):]
+            msg = msg[len("Value error, ") :]
         diags.error(codes.INVALID_VALUE, f"{field!r}: {msg}", doc.span(path), path=jp)
 
 

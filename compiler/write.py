@@ -5,8 +5,8 @@ from __future__ import annotations
 import os
 import posixpath
 import tempfile
+from collections.abc import Iterable
 from pathlib import Path
-from typing import Iterable
 
 from .outdir import UnsafeOutput, check_owned, guard, locked, with_marker
 
@@ -54,8 +54,9 @@ def existing_files(out_dir: Path) -> dict[str, os.DirEntry]:
     return out
 
 
-def write_artifacts(out_dir: Path, artifacts: dict[str, str], root: Path,
-                    inputs: Iterable[str] = ()) -> tuple[list[str], list[str]]:
+def write_artifacts(
+    out_dir: Path, artifacts: dict[str, str], root: Path, inputs: Iterable[str] = ()
+) -> tuple[list[str], list[str]]:
     """Make out_dir hold exactly `artifacts` and the ownership marker; returns (written, removed).
 
     Refused (UnsafeOutput, nothing written) unless out_dir may be owned (see outdir.py). Unchanged

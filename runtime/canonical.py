@@ -37,7 +37,7 @@ def file_uri_path(uri: str) -> str | None:
     if rest.startswith("///") or (rest.startswith("/") and not rest.startswith("//")):
         return canonical_path("/" + rest.lstrip("/"))
     if rest.lower().startswith("//localhost/"):
-        return canonical_path(rest[len("//localhost"):])
+        return canonical_path(rest[len("//localhost") :])
     return None
 
 

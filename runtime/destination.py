@@ -15,9 +15,10 @@ written; light on purpose (no pyarrow, no pyiceberg).
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Iterable, Mapping
+from typing import Any
 
 from .envvars import UnsetVariable, expand
 
@@ -48,25 +49,47 @@ def problems(target_type: str, connection: Mapping[str, Any]) -> list[Problem]:
     """What in a target this runtime cannot write; the compiler reports the same list."""
     out: list[Problem] = []
     if target_type not in WRITABLE_TARGETS:
-        out.append(Problem("type", f"target {target_type!r} is not written by this runtime (it writes Iceberg tables "
-                                   f"only); dativo run exits 2 on this job",
-                           "use the 'iceberg' target connector; Parquet files on S3/MinIO are not written yet"))
+        out.append(
+            Problem(
+                "type",
+                f"target {target_type!r} is not written by this runtime (it writes Iceberg tables "
+                f"only); dativo run exits 2 on this job",
+                "use the 'iceberg' target connector; Parquet files on S3/MinIO are not written yet",
+            )
+        )
     kind = _kind(connection)
     if kind is not None and kind not in CATALOG_TYPES:
-        hint = ("Nessie serves the Iceberg REST API: catalog_type: rest, uri: https://<nessie>/iceberg"
-                if kind == "nessie" else f"use one of {', '.join(CATALOG_TYPES)}")
-        out.append(Problem("connection.catalog_type", f"catalog_type {kind!r} is not a pyiceberg catalog this runtime "
-                                                      f"loads; dativo run exits 2 on this job", hint))
+        hint = (
+            "Nessie serves the Iceberg REST API: catalog_type: rest, uri: https://<nessie>/iceberg"
+            if kind == "nessie"
+            else f"use one of {', '.join(CATALOG_TYPES)}"
+        )
+        out.append(
+            Problem(
+                "connection.catalog_type",
+                f"catalog_type {kind!r} is not a pyiceberg catalog this runtime loads; dativo run exits 2 on this job",
+                hint,
+            )
+        )
     flat = dict(flatten(connection))
     for key in sorted(flat):
         if key.startswith("nessie."):
-            out.append(Problem(f"connection.{key}", f"target.connection.{key} is not read by this runtime; "
-                                                    f"dativo run exits 2 on this job",
-                               "Nessie serves the Iceberg REST API: catalog_type: rest, uri: https://<nessie>/iceberg"))
+            out.append(
+                Problem(
+                    f"connection.{key}",
+                    f"target.connection.{key} is not read by this runtime; dativo run exits 2 on this job",
+                    "Nessie serves the Iceberg REST API: catalog_type: rest, uri: https://<nessie>/iceberg",
+                )
+            )
         elif key in _PARQUET_TARGET_KEYS:
-            out.append(Problem(f"connection.{key}", f"target.connection.{key} (Parquet files on S3) is not written by "
-                                                    f"this runtime; dativo run exits 2 on this job",
-                               "write an Iceberg table: set target.warehouse (e.g. s3://bucket/prefix/) and a catalog"))
+            out.append(
+                Problem(
+                    f"connection.{key}",
+                    f"target.connection.{key} (Parquet files on S3) is not written by "
+                    f"this runtime; dativo run exits 2 on this job",
+                    "write an Iceberg table: set target.warehouse (e.g. s3://bucket/prefix/) and a catalog",
+                )
+            )
     return out
 
 
@@ -107,15 +130,20 @@ def catalog_properties(target: Any, paths: Any, state_dir: Path, tenant: str, en
                 props[key] = text
         warehouse = expand(target.warehouse, env, "target.warehouse") if target.warehouse else None
     except UnsetVariable as e:
-        raise ConfigError(str(e), f"export {e.variable}=... in the job's environment or its credentials file, "
-                                  f"or write ${{{e.variable}:-default}}") from None
+        raise ConfigError(
+            str(e),
+            f"export {e.variable}=... in the job's environment or its credentials file, "
+            f"or write ${{{e.variable}:-default}}",
+        ) from None
     if is_embedded(target.connection):
         props["uri"] = f"sqlite:///{state_dir / 'catalog' / f'{tenant}.db'}"
         warehouse = warehouse or f"file://{state_dir / 'warehouse' / tenant}/"
     elif kind in _NEEDS_URI and not props.get("uri"):
-        raise ConfigError(f"target.connection (catalog_type {kind!r}) has no uri: a catalog connection that is "
-                          f"written must be complete; the embedded catalog is used only without one",
-                          "set target.connection.uri, or remove target.connection to use the embedded SQLite catalog")
+        raise ConfigError(
+            f"target.connection (catalog_type {kind!r}) has no uri: a catalog connection that is "
+            f"written must be complete; the embedded catalog is used only without one",
+            "set target.connection.uri, or remove target.connection to use the embedded SQLite catalog",
+        )
     if "uri" in props:
         props["uri"] = paths.uri(props["uri"])
     if warehouse and "warehouse" not in props:

@@ -10,7 +10,8 @@ variable and the config key: a value is never silently dropped or left as litera
 from __future__ import annotations
 
 import re
-from typing import Any, Iterator, Mapping
+from collections.abc import Iterator, Mapping
+from typing import Any
 
 NAME = r"[A-Za-z_][A-Za-z0-9_]*"
 #: `${NAME}`, `${NAME:-default}` or `$NAME`; group 1/2: braced name and default, group 3: bare name
@@ -22,8 +23,10 @@ class UnsetVariable(Exception):
 
     def __init__(self, variable: str, key: str):
         self.variable, self.key = variable, key
-        super().__init__(f"environment variable {variable} is not set (referenced by {key}); "
-                         f"set it, or give a default as ${{{variable}:-default}}")
+        super().__init__(
+            f"environment variable {variable} is not set (referenced by {key}); "
+            f"set it, or give a default as ${{{variable}:-default}}"
+        )
 
 
 def has_reference(value: str) -> bool:

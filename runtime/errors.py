@@ -10,8 +10,9 @@ class RunError(Exception):
     """A run cannot go on: unusable state dir, unparsable state, job-state or lock file, a plan of the
     wrong shape, a commit conflict that did not resolve, an interrupted run."""
 
-    def __init__(self, event: str, message: str, *, path: Path | str | None = None, hint: str | None = None,
-                 exit_code: int = 2):
+    def __init__(
+        self, event: str, message: str, *, path: Path | str | None = None, hint: str | None = None, exit_code: int = 2
+    ):
         super().__init__(message)
         self.event, self.message, self.hint, self.exit_code = event, message, hint, exit_code
         self.path = str(path) if path is not None else None

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import time
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -64,11 +64,20 @@ def execute(ctx: Context) -> Outcome:
         try:
             return _execute(ctx)
         except Conflict as e:
-            ctx.log.event("job_state.conflict", level="WARNING", error=str(e), replan=replan, max_replans=MAX_REPLANS,
-                          detail="another run committed to the table since this one started; planning again")
-    raise RunError("job_state.conflict", f"the table kept changing under this run ({MAX_REPLANS + 1} plans, "
-                   "each overtaken by another commit); nothing was committed",
-                   hint="let the other runs of this job finish, then rerun this run id with --resume-policy resume")
+            ctx.log.event(
+                "job_state.conflict",
+                level="WARNING",
+                error=str(e),
+                replan=replan,
+                max_replans=MAX_REPLANS,
+                detail="another run committed to the table since this one started; planning again",
+            )
+    raise RunError(
+        "job_state.conflict",
+        f"the table kept changing under this run ({MAX_REPLANS + 1} plans, "
+        "each overtaken by another commit); nothing was committed",
+        hint="let the other runs of this job finish, then rerun this run id with --resume-policy resume",
+    )
 
 
 def _execute(ctx: Context) -> Outcome:
@@ -81,8 +90,12 @@ def _execute(ctx: Context) -> Outcome:
     started = time.monotonic()
     ts = table_schema(spec)
     props = catalog_properties(spec.target, ctx.paths, ctx.state_dir, spec.tenant, ctx.env)
-    ctx.log.event("catalog_configured", level="DEBUG", catalog=spec.target.catalog,
-                  properties={k: (MASK if may_hold_secret(k) else v) for k, v in sorted(props.items())})
+    ctx.log.event(
+        "catalog_configured",
+        level="DEBUG",
+        catalog=spec.target.catalog,
+        properties={k: (MASK if may_hold_secret(k) else v) for k, v in sorted(props.items())},
+    )
     catalog = sink.load(spec, props)
     table = sink.open_table(catalog, spec, ts)
     earlier = sink.committed(table, ctx.run_key, sink.branch_of(spec))
@@ -94,12 +107,16 @@ def _execute(ctx: Context) -> Outcome:
     sink.ensure_branch(table, sink.branch_of(spec))
     base = lineage.start(table, spec.target.branch, spec.id, saved, job_key=sink.JOB, state_key=sink.INCREMENTAL)
     if base.origin == "table" and base.state != saved.state:
-        ctx.log.event("state.from_table", level="WARNING", snapshot_id=base.head,
-                      detail="the incremental state file is behind the table (a run committed after it was saved); "
-                             "starting from the state of the table's latest commit of this job")
+        ctx.log.event(
+            "state.from_table",
+            level="WARNING",
+            snapshot_id=base.head,
+            detail="the incremental state file is behind the table (a run committed after it was saved); "
+            "starting from the state of the table's latest commit of this job",
+        )
     source = open_source(spec, ctx.paths, base.state)
     ctx.log.event("source_opened", **source.describe())
-    run_day = (ctx.nominal or datetime.now(timezone.utc)).astimezone(timezone.utc).date()
+    run_day = (ctx.nominal or datetime.now(UTC)).astimezone(UTC).date()
     validator = Validator(ts, run_day)
     cursor = _Cursor(spec, base.state)
     writer = sink.Writer(table, spec, ts, {sink.RUN_ID: ctx.run_id, sink.RUN_KEY: ctx.run_key, sink.JOB: spec.id})
@@ -109,15 +126,23 @@ def _execute(ctx: Context) -> Outcome:
     next_state = {**source.next_state(), **cursor.state()}
     written = _commit(writer, next_state)
     if next_state:
-        snap = (lineage.run_snapshot(table.refresh(), spec.target.branch, ctx.run_key, sink.RUN_KEY)
-                if written.rows else base.head)
+        snap = (
+            lineage.run_snapshot(table.refresh(), spec.target.branch, ctx.run_key, sink.RUN_KEY)
+            if written.rows
+            else base.head
+        )
         ctx.store.save_incremental(spec.tenant, spec.id, Incremental(next_state, snap))
     elapsed = time.monotonic() - started
     extracted, invalid = counts
     metrics = {
-        "records_extracted": extracted, "records_valid": extracted - invalid, "records_invalid": invalid,
-        "records_written": written.rows, "files_written": written.files, "total_bytes": written.bytes,
-        "snapshot_id": written.snapshot_id, "execution_time_seconds": round(elapsed, 3),
+        "records_extracted": extracted,
+        "records_valid": extracted - invalid,
+        "records_invalid": invalid,
+        "records_written": written.rows,
+        "files_written": written.files,
+        "total_bytes": written.bytes,
+        "snapshot_id": written.snapshot_id,
+        "execution_time_seconds": round(elapsed, 3),
         "records_per_second": round(extracted / elapsed, 1) if elapsed > 0 else None,
         "invalid_reasons": dict(sorted(validator.reasons.items())),
     }
@@ -126,7 +151,7 @@ def _execute(ctx: Context) -> Outcome:
     return Outcome(ExitCode.OK, "success", metrics)
 
 
-def _load(ctx: Context, source: Any, validator: Any, cursor: "_Cursor", writer: Any) -> tuple[int, int]:
+def _load(ctx: Context, source: Any, validator: Any, cursor: _Cursor, writer: Any) -> tuple[int, int]:
     """Validate and stage every batch; (records extracted, records invalid)."""
     extracted = invalid = logged = 0
     progress = _Progress()
@@ -138,12 +163,19 @@ def _load(ctx: Context, source: Any, validator: Any, cursor: "_Cursor", writer: 
             invalid += len(checked.invalid_rows)
             for offset, reasons in checked.invalid_rows:
                 if logged < MAX_INVALID_LOGGED:
-                    ctx.log.event("record_invalid", level="WARNING", file=batch.origin, row=batch.offset + offset + 1,
-                                  reasons=reasons)
+                    ctx.log.event(
+                        "record_invalid",
+                        level="WARNING",
+                        file=batch.origin,
+                        row=batch.offset + offset + 1,
+                        reasons=reasons,
+                    )
                     logged += 1
             if ctx.spec.schema_validation_mode == "strict":
-                raise DataError(f"{invalid} invalid record(s) in {batch.origin} (strict mode): "
-                                + "; ".join(sorted(validator.reasons)[:5]))
+                raise DataError(
+                    f"{invalid} invalid record(s) in {batch.origin} (strict mode): "
+                    + "; ".join(sorted(validator.reasons)[:5])
+                )
         writer.add(cursor.filter(checked.batch))
         progress.update(extracted)
     progress.close()
@@ -191,7 +223,11 @@ class _Cursor:
         if self.field is None:
             return {}
         value = self.max if self.max is not None else None
-        enc = value.isoformat() if isinstance(value, (datetime, date)) else (str(value) if value is not None else self.saved)
+        enc = (
+            value.isoformat()
+            if isinstance(value, (datetime, date))
+            else (str(value) if value is not None else self.saved)
+        )
         return {"cursor": enc, "cursor_field": self.field} if enc is not None else {}
 
 

@@ -44,8 +44,13 @@ def one_attempt(ctx: Context) -> Outcome:
         if is_io_error(e):
             return Outcome(ExitCode.FAIL, "failure", error=_one_line(e))
         _debug(e, ctx.log)
-        return Outcome(ExitCode.FAIL, "failure", error=f"internal error: {_one_line(e)}", retryable=False,
-                       trace=traceback.format_exc())
+        return Outcome(
+            ExitCode.FAIL,
+            "failure",
+            error=f"internal error: {_one_line(e)}",
+            retryable=False,
+            trace=traceback.format_exc(),
+        )
 
 
 def fatal(log: Logger, e: RunError) -> int:
@@ -58,15 +63,27 @@ def fatal(log: Logger, e: RunError) -> int:
 def unwritable(log: Logger, e: OSError) -> int:
     """A state, job-state or lock file that could not be written mid-run (disk full, permissions)."""
     where = e.filename or "the state dir"
-    return fatal(log, RunError("state.unusable", f"cannot write {where}: {e.strerror or e}", path=e.filename,
-                               hint="free space or fix the permissions, then rerun this run id with "
-                                    "--resume-policy resume"))
+    return fatal(
+        log,
+        RunError(
+            "state.unusable",
+            f"cannot write {where}: {e.strerror or e}",
+            path=e.filename,
+            hint="free space or fix the permissions, then rerun this run id with --resume-policy resume",
+        ),
+    )
 
 
 def internal(log: Logger, e: Exception) -> int:
     _debug(e, log)
-    log.event("internal_error", level="ERROR", error=f"internal error: {_one_line(e)}", exit_code=ExitCode.FAIL,
-              traceback=traceback.format_exc(), hint="a bug in dativo: not retried; set DATIVO_DEBUG=1 to print it")
+    log.event(
+        "internal_error",
+        level="ERROR",
+        error=f"internal error: {_one_line(e)}",
+        exit_code=ExitCode.FAIL,
+        traceback=traceback.format_exc(),
+        hint="a bug in dativo: not retried; set DATIVO_DEBUG=1 to print it",
+    )
     say(log.redact(f"dativo run: internal error: {_one_line(e)} (set DATIVO_DEBUG=1 for details)"))
     return ExitCode.FAIL
 

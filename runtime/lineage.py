@@ -124,7 +124,9 @@ def _define() -> Any:
             ref = base_metadata.refs.get(self.ref)
             current = ref.snapshot_id if ref is not None else None
             if current != self.snapshot_id:
-                raise CommitFailedException(f"Requirement failed: branch {self.ref} has changed since this run "
-                                            f"started: expected id {self.snapshot_id}, found {current}")
+                raise CommitFailedException(
+                    f"Requirement failed: branch {self.ref} has changed since this run "
+                    f"started: expected id {self.snapshot_id}, found {current}"
+                )
 
     return AssertBranchHead

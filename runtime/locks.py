@@ -15,9 +15,10 @@ import os
 import socket
 import threading
 import time
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Callable, Iterator
+from typing import Any
 
 from .errors import RunError, Unreadable
 from .files import read_json
@@ -66,8 +67,12 @@ class LockManager:
             self.dir.mkdir(parents=True, exist_ok=True)
             g = open(self.dir / ".guard", "a+")
         except OSError as e:
-            raise RunError("state.unusable", f"lock dir {self.dir} is not usable: {e.strerror or e}", path=self.dir,
-                           hint="point --lock-dir at a writable directory") from None
+            raise RunError(
+                "state.unusable",
+                f"lock dir {self.dir} is not usable: {e.strerror or e}",
+                path=self.dir,
+                hint="point --lock-dir at a writable directory",
+            ) from None
         with g:
             fcntl.flock(g.fileno(), fcntl.LOCK_EX)
             try:
@@ -84,8 +89,16 @@ class LockManager:
                 if path.exists() and not is_stale(current):
                     continue
                 now = time.time()
-                info = {"key": key, "slot": i, "pid": os.getpid(), "host": HOST, "run_id": run_id,
-                        "acquired_at": now, "expires_at": now + self.ttl, "ttl_seconds": self.ttl}
+                info = {
+                    "key": key,
+                    "slot": i,
+                    "pid": os.getpid(),
+                    "host": HOST,
+                    "run_id": run_id,
+                    "acquired_at": now,
+                    "expires_at": now + self.ttl,
+                    "ttl_seconds": self.ttl,
+                }
                 _write(path, info)
                 lock = Lock(path, info, took_over=current if path.exists() and current else None)
                 self.held.append(lock)
@@ -93,8 +106,15 @@ class LockManager:
                 return lock
         return None
 
-    def acquire(self, key: str, slots: int, run_id: str, wait: float = 0.0, poll: float = 0.2,
-                cancelled: Callable[[], bool] = lambda: False) -> Lock | None:
+    def acquire(
+        self,
+        key: str,
+        slots: int,
+        run_id: str,
+        wait: float = 0.0,
+        poll: float = 0.2,
+        cancelled: Callable[[], bool] = lambda: False,
+    ) -> Lock | None:
         """A slot of `key`, waiting up to `wait` seconds; None when busy (or the wait was cancelled)."""
         deadline = time.monotonic() + wait
         while True:
@@ -144,8 +164,12 @@ def _read(path: Path) -> dict[str, Any] | None:
         return info
     except (Unreadable, TypeError, ValueError) as e:
         reason = e.reason if isinstance(e, Unreadable) else f"has a bad pid or expires_at ({e})"
-        raise RunError("lock.corrupt", f"lock file {path} {reason}", path=path,
-                       hint="if no dativo run of this lock's job or tenant is alive, delete the file") from None
+        raise RunError(
+            "lock.corrupt",
+            f"lock file {path} {reason}",
+            path=path,
+            hint="if no dativo run of this lock's job or tenant is alive, delete the file",
+        ) from None
 
 
 def _write(path: Path, info: dict[str, Any]) -> None:

@@ -78,10 +78,15 @@ class Logger:
     def event(self, event_type: str, level: str = "INFO", **fields: Any) -> None:
         if LEVELS.get(level.upper(), 20) < LEVELS.get(self.level.upper(), 20):
             return
-        record = {"timestamp": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()), "level": level.upper(),
-                  "event_type": event_type, **self.context, **fields}
+        record = {
+            "timestamp": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
+            "level": level.upper(),
+            "event_type": event_type,
+            **self.context,
+            **fields,
+        }
         line = self.redact(json.dumps(self.redact.scrub(record), sort_keys=True, default=str, ensure_ascii=False))
         write_line(self.stream or sys.stdout, line)
 
-    def child(self, **context: Any) -> "Logger":
+    def child(self, **context: Any) -> Logger:
         return Logger({**self.context, **context}, self.redact, self.level, self.stream)

@@ -41,16 +41,29 @@ def merge(txn: Any, table: Any, data: pa.Table, keys: list[str], props: dict[str
     # the files of `branch` only: a tenant branch's rows are merged there, never main's
     tasks = list(table.scan().use_ref(branch).plan_files()) if branch in table.metadata.refs else []
     for task in tasks:
-        key_scan = ArrowScan(table_metadata=meta, io=table.io, projected_schema=schema.select(*keys), row_filter=AlwaysTrue())
+        key_scan = ArrowScan(
+            table_metadata=meta, io=table.io, projected_schema=schema.select(*keys), row_filter=AlwaysTrue()
+        )
         current_keys = key_scan.to_table(tasks=[task])
         if _kept(current_keys, incoming, keys).num_rows == current_keys.num_rows:
             continue  # no incoming key in this file: leave it alone
-        full = ArrowScan(table_metadata=meta, io=table.io, projected_schema=schema, row_filter=AlwaysTrue()).to_table(tasks=[task])
+        full = ArrowScan(table_metadata=meta, io=table.io, projected_schema=schema, row_filter=AlwaysTrue()).to_table(
+            tasks=[task]
+        )
         kept = _kept(full, incoming, keys)
-        new_files = list(_dataframe_to_data_files(table_metadata=meta, df=kept, io=table.io, write_uuid=commit_uuid,
-                                                  counter=counter)) if kept.num_rows else []
+        new_files = (
+            list(
+                _dataframe_to_data_files(
+                    table_metadata=meta, df=kept, io=table.io, write_uuid=commit_uuid, counter=counter
+                )
+            )
+            if kept.num_rows
+            else []
+        )
         replaced.append((task.file, new_files))
-    added = list(_dataframe_to_data_files(table_metadata=meta, df=data, io=table.io, write_uuid=commit_uuid, counter=counter))
+    added = list(
+        _dataframe_to_data_files(table_metadata=meta, df=data, io=table.io, write_uuid=commit_uuid, counter=counter)
+    )
     with txn.update_snapshot(snapshot_properties=props, branch=branch).overwrite(commit_uuid=commit_uuid) as snapshot:
         for old, news in replaced:
             snapshot.delete_data_file(old)

@@ -57,7 +57,7 @@ class PathMap:
     def uri(self, uri: str) -> str:
         """`file://` and `sqlite:` URIs under the deployment root, mapped onto the local root."""
         if uri.startswith("file://"):
-            path = uri[len("file://"):]
+            path = uri[len("file://") :]
             mapped = self.local(path)
             return "file://" + mapped + ("/" if path.endswith("/") and not mapped.endswith("/") else "")
         m = re.match(r"^(sqlite(?:\+\w+)?:///)(/.*)$", uri)

@@ -8,7 +8,7 @@ never imports the compiler.
 from __future__ import annotations
 
 import json
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path, PurePosixPath
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -35,14 +35,14 @@ def nominal_fire_time(cron_lines: list[str], tz: str, now: datetime | None = Non
     from croniter import croniter
 
     zone = ZoneInfo(tz)
-    now = (now or datetime.now(timezone.utc)).astimezone(zone)
+    now = (now or datetime.now(UTC)).astimezone(zone)
     best = None
     base = now.replace(second=0, microsecond=0)
     for line in cron_lines:
         t = base if croniter.match(line, base) else croniter(line, base).get_prev(datetime)
         best = t if best is None or t > best else best
     assert best is not None
-    return best.astimezone(timezone.utc).replace(microsecond=0)
+    return best.astimezone(UTC).replace(microsecond=0)
 
 
 def scheduled_run_id(when: datetime) -> str:
@@ -50,7 +50,7 @@ def scheduled_run_id(when: datetime) -> str:
 
 
 def manual_run_id(now: datetime | None = None) -> str:
-    return f"manual__{(now or datetime.now(timezone.utc)).astimezone(timezone.utc).replace(microsecond=0).isoformat()}"
+    return f"manual__{(now or datetime.now(UTC)).astimezone(UTC).replace(microsecond=0).isoformat()}"
 
 
 def load_plan(path: Path) -> PlanView:
@@ -82,8 +82,10 @@ def _spec(plan: PlanView, key: str) -> JobSpec:
     except ValidationError as e:
         err = e.errors()[0]
         where = ".".join(str(p) for p in err["loc"])
-        raise PlanError(f"the plan's job {key!r} is not a job spec of this dativo: {where}: {err['msg']}; "
-                        "compile it again with `dativo compile`") from None
+        raise PlanError(
+            f"the plan's job {key!r} is not a job spec of this dativo: {where}: {err['msg']}; "
+            "compile it again with `dativo compile`"
+        ) from None
 
 
 def _job_key(plan: PlanView, ident: str) -> str | None:
@@ -106,14 +108,28 @@ def locate(plan: PlanView, plan_file: Path, project_dir: Path | None = None) -> 
     plan at `deployment.plan_path`) that is `paths.deployed(state_dir, ...)`, where Kubernetes mounts it."""
     dep = plan.deployment
     proj, croot = dep.project_dir, dep.container_root
-    root = project_dir.resolve() if project_dir else root_from_plan(plan_file, dep.plan_path or deploydefaults.plan_path(proj), proj)
+    root = (
+        project_dir.resolve()
+        if project_dir
+        else root_from_plan(plan_file, dep.plan_path or deploydefaults.plan_path(proj), proj)
+    )
     paths = PathMap(root, proj, croot)
     return paths, Path(paths.local(dep.state_dir or deploydefaults.state_dir(proj)))
 
 
-def run_from_plan(plan_file: Path, job: str, *, run_id: str | None, project_dir: Path | None,
-                  state_dir: Path | None, lock_dir: Path | None, lock_ttl: float, lock_wait: float,
-                  resume_policy: str, now: datetime | None = None) -> int:
+def run_from_plan(
+    plan_file: Path,
+    job: str,
+    *,
+    run_id: str | None,
+    project_dir: Path | None,
+    state_dir: Path | None,
+    lock_dir: Path | None,
+    lock_ttl: float,
+    lock_wait: float,
+    resume_policy: str,
+    now: datetime | None = None,
+) -> int:
     plan = load_plan(plan_file)
     if run_id is not None:
         check_run_id(run_id)
@@ -124,16 +140,23 @@ def run_from_plan(plan_file: Path, job: str, *, run_id: str | None, project_dir:
     if schedule is None:
         key = _job_key(plan, job)
         if key is None:
-            raise PlanError(f"{job!r} is neither a schedule id nor a job of the plan "
-                            f"(schedules: {', '.join(sorted(plan.schedules)[:8])}, ...)")
+            raise PlanError(
+                f"{job!r} is neither a schedule id nor a job of the plan "
+                f"(schedules: {', '.join(sorted(plan.schedules)[:8])}, ...)"
+            )
         spec = _spec(plan, key)
         slots = plan.tenants[spec.tenant].concurrency if spec.tenant in plan.tenants else 1
         return run_job(Request(spec, key, run_id or manual_run_id(now), tenant_slots=slots), opts)
     nominal = _nominal(schedule, now)
     rid = run_id or (scheduled_run_id(nominal) if nominal else manual_run_id(now))
-    common = dict(tenant_slots=plan.tenants[schedule.tenant].concurrency if schedule.tenant in plan.tenants else 1,
-                  schedule_key=schedule.id, schedule_slots=schedule.max_concurrent_runs, retry=schedule.retry,
-                  nominal=nominal, context={"schedule": schedule.id})
+    common = dict(
+        tenant_slots=plan.tenants[schedule.tenant].concurrency if schedule.tenant in plan.tenants else 1,
+        schedule_key=schedule.id,
+        schedule_slots=schedule.max_concurrent_runs,
+        retry=schedule.retry,
+        nominal=nominal,
+        context={"schedule": schedule.id},
+    )
     if schedule.kind == "job":
         return run_job(Request(_spec(plan, str(schedule.job)), schedule.id, rid, **common), opts)
     return _run_dag(plan, schedule, rid, common, opts)
@@ -151,8 +174,9 @@ def _nominal(schedule: Schedule, now: datetime | None) -> datetime | None:
 def _run_dag(plan: PlanView, schedule: Schedule, run_id: str, common: dict[str, Any], opts: Options) -> int:
     dag = plan.dags[str(schedule.dag)]
     specs = {t.id: _spec(plan, t.job) for t in dag.tasks}  # every task's spec is checked before the first runs
-    log = Logger({"job_name": schedule.id, "tenant_id": schedule.tenant, "run_id": run_id, "dag": dag.name},
-                 stream=opts.stream)
+    log = Logger(
+        {"job_name": schedule.id, "tenant_id": schedule.tenant, "run_id": run_id, "dag": dag.name}, stream=opts.stream
+    )
     worst, failed = ExitCode.OK, None
     for task in dag.tasks:
         if failed is not None:
@@ -160,8 +184,13 @@ def _run_dag(plan: PlanView, schedule: Schedule, run_id: str, common: dict[str, 
             continue
         spec = specs[task.id]
         ctx = {**common["context"], "task": task.id}
-        req = Request(spec, f"{schedule.id}/{task.id}", run_id, extra_retries=task.retries,
-                      **{**common, "context": ctx, "retry": spec.retry})
+        req = Request(
+            spec,
+            f"{schedule.id}/{task.id}",
+            run_id,
+            extra_retries=task.retries,
+            **{**common, "context": ctx, "retry": spec.retry},
+        )
         code = run_job(req, opts)
         worst = max(worst, code)
         if code == ExitCode.FAIL:
@@ -170,9 +199,21 @@ def _run_dag(plan: PlanView, schedule: Schedule, run_id: str, common: dict[str, 
     return worst
 
 
-def run_spec(spec: JobSpec, root: Path, *, project_dir: str, container_root: str, deploy_state_dir: str,
-             tenant_slots: int, run_id: str | None, state_dir: Path | None, lock_dir: Path | None, lock_ttl: float,
-             lock_wait: float, resume_policy: str) -> int:
+def run_spec(
+    spec: JobSpec,
+    root: Path,
+    *,
+    project_dir: str,
+    container_root: str,
+    deploy_state_dir: str,
+    tenant_slots: int,
+    run_id: str | None,
+    state_dir: Path | None,
+    lock_dir: Path | None,
+    lock_ttl: float,
+    lock_wait: float,
+    resume_policy: str,
+) -> int:
     """`dativo run --config`: a job compiled in memory, keyed by its job file."""
     if run_id is not None:
         check_run_id(run_id)
@@ -180,4 +221,3 @@ def run_spec(spec: JobSpec, root: Path, *, project_dir: str, container_root: str
     sdir = state_dir or Path(paths.local(deploy_state_dir))
     opts = Options(paths, sdir, lock_dir or sdir / "locks", lock_ttl, lock_wait, resume_policy)
     return run_job(Request(spec, spec.id, run_id or manual_run_id(), tenant_slots=tenant_slots), opts)
-

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 import time
-from typing import Callable
+from collections.abc import Callable
 
 from .exitcodes import ExitCode
 from .spec import RetrySpec
@@ -33,11 +33,22 @@ def sleep(seconds: float, _sleep: Callable[[float], None] = time.sleep) -> None:
         _sleep(seconds)
 
 
-
 #: libraries whose exceptions are source or sink failures (catalog, SQL, object store, network):
 #: retried under the policy like SourceError and SinkError; any other exception is a bug
-_IO_MODULES = ("pyiceberg.exceptions", "sqlalchemy.exc", "requests", "urllib3", "botocore", "aiobotocore", "fsspec",
-               "s3fs", "gcsfs", "adlfs", "azure.core.exceptions", "google.api_core.exceptions")
+_IO_MODULES = (
+    "pyiceberg.exceptions",
+    "sqlalchemy.exc",
+    "requests",
+    "urllib3",
+    "botocore",
+    "aiobotocore",
+    "fsspec",
+    "s3fs",
+    "gcsfs",
+    "adlfs",
+    "azure.core.exceptions",
+    "google.api_core.exceptions",
+)
 
 
 def is_io_error(exc: BaseException) -> bool:

@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import Any, TextIO
 
 from . import retry as retry_mod
+from .destination import ConfigError, catalog_properties
 from .errors import RunError
 from .execute import Context, Outcome
 from .exitcodes import ExitCode
@@ -26,7 +27,6 @@ from .failures import fatal, internal, one_attempt, unwritable
 from .locks import LockManager
 from .logs import Logger, Redactor
 from .paths import PathMap
-from .destination import ConfigError, catalog_properties
 from .secrets import job_environment
 from .spec import JobSpec, RetrySpec
 from .state import NEEDS_RESUME, JobState, StateStore
@@ -63,9 +63,19 @@ class Request:
 def _logger(req: Request, opts: Options) -> tuple[Logger, Redactor]:
     spec = req.spec
     redactor = Redactor()
-    log = Logger({"job_name": req.key, "tenant_id": spec.tenant, "run_id": req.run_id, "job": spec.id,
-                  "connector_type": spec.source.type, **req.context},
-                 redactor, spec.logging.level, opts.stream)
+    log = Logger(
+        {
+            "job_name": req.key,
+            "tenant_id": spec.tenant,
+            "run_id": req.run_id,
+            "job": spec.id,
+            "connector_type": spec.source.type,
+            **req.context,
+        },
+        redactor,
+        spec.logging.level,
+        opts.stream,
+    )
     return log, redactor
 
 
@@ -75,8 +85,12 @@ def run_job(req: Request, opts: Options) -> int:
     from .sources import NATIVE_ENGINES, unsupported_engine_message
 
     if spec.source.engine not in NATIVE_ENGINES:
-        log.event("job_error", level="ERROR", exit_code=ExitCode.FAIL,
-                  error=unsupported_engine_message(spec.source.engine, spec.source.connector))
+        log.event(
+            "job_error",
+            level="ERROR",
+            exit_code=ExitCode.FAIL,
+            error=unsupported_engine_message(spec.source.engine, spec.source.connector),
+        )
         return ExitCode.FAIL
     try:  # config that cannot run as written: exit 2 before any state, lock or table is written
         env = job_environment(spec, opts.paths, redactor)
@@ -104,8 +118,9 @@ def usable_dir(path: Path, what: str) -> None:
     hint = f"point --{what.split()[0]}-dir at a writable directory, or fix the permissions of {path}"
     for p in (path, *path.parents):
         if p.exists() and not p.is_dir():
-            raise RunError("state.unusable", f"{what} {path} cannot be used: {p} is a file, not a directory",
-                           path=p, hint=hint)
+            raise RunError(
+                "state.unusable", f"{what} {path} cannot be used: {p} is a file, not a directory", path=p, hint=hint
+            )
         if p.exists():
             break
     try:
@@ -114,8 +129,9 @@ def usable_dir(path: Path, what: str) -> None:
         probe.write_bytes(b"")
         probe.unlink()
     except OSError as e:
-        raise RunError("state.unusable", f"{what} {path} is not writable: {e.strerror or e}", path=path,
-                       hint=hint) from None
+        raise RunError(
+            "state.unusable", f"{what} {path} is not writable: {e.strerror or e}", path=path, hint=hint
+        ) from None
 
 
 def _locked(req: Request, opts: Options, env: dict[str, str], log: Logger, locks: LockManager, stop: Stop) -> int:
@@ -124,15 +140,25 @@ def _locked(req: Request, opts: Options, env: dict[str, str], log: Logger, locks
     usable_dir(opts.lock_dir, "lock dir")
     run_key = f"run:{spec.tenant}:{req.key}:{req.run_id}"
     if locks.try_acquire(run_key, 1, req.run_id) is None:
-        log.event("job_state.already_running", level="ERROR", blocker="job_state.already_running",
-                  holders=locks.holders(run_key, 1), exit_code=ExitCode.FAIL,
-                  error=f"run id {req.run_id!r} of {req.key} is running in another process (see holders)")
+        log.event(
+            "job_state.already_running",
+            level="ERROR",
+            blocker="job_state.already_running",
+            holders=locks.holders(run_key, 1),
+            exit_code=ExitCode.FAIL,
+            error=f"run id {req.run_id!r} of {req.key} is running in another process (see holders)",
+        )
         return ExitCode.FAIL
     store = StateStore(opts.state_dir)
     state = store.job_state(spec.tenant, req.key, req.run_id, reset=opts.resume_policy == "restart", job=spec.id)
     if "reset_from_unreadable" in state.data:
-        log.event("job_state.reset", level="WARNING", path=str(state.path), reason=state.data["reset_from_unreadable"],
-                  detail="--resume-policy restart: the unreadable job state is replaced")
+        log.event(
+            "job_state.reset",
+            level="WARNING",
+            path=str(state.path),
+            reason=state.data["reset_from_unreadable"],
+            detail="--resume-policy restart: the unreadable job state is replaced",
+        )
     store.load_incremental(spec.tenant, spec.id)  # unparsable: fail before anything is written
     gate = _gate(state, opts, log)
     if gate is not None:
@@ -156,46 +182,91 @@ def _gate(state: JobState, opts: Options, log: Logger) -> int | None:
         log.event("job_state.already_committed", blocker="job_state.already_committed", state_file=str(state.path))
         return ExitCode.OK
     if state.status in NEEDS_RESUME and opts.resume_policy == "fail":
-        log.event("job_state.resume_required", level="ERROR", blocker="job_state.resume_required",
-                  previous_status=state.status, state_file=str(state.path), exit_code=ExitCode.FAIL,
-                  hint="inspect the state file, then rerun with --resume-policy resume")
+        log.event(
+            "job_state.resume_required",
+            level="ERROR",
+            blocker="job_state.resume_required",
+            previous_status=state.status,
+            state_file=str(state.path),
+            exit_code=ExitCode.FAIL,
+            hint="inspect the state file, then rerun with --resume-policy resume",
+        )
         return ExitCode.FAIL
     return None
 
 
-def _concurrency(req: Request, opts: Options, locks: LockManager, state: JobState, log: Logger,
-                 stop: Stop) -> int | None:
+def _concurrency(
+    req: Request, opts: Options, locks: LockManager, state: JobState, log: Logger, stop: Stop
+) -> int | None:
     """Take the schedule and tenant slots; an exit code when they are busy (or a stop came while waiting)."""
     spec, blockers = req.spec, []
-    if req.schedule_key and locks.acquire(f"schedule:{req.schedule_key}", req.schedule_slots, req.run_id,
-                                          opts.lock_wait, cancelled=lambda: stop.requested) is None:
+    if (
+        req.schedule_key
+        and locks.acquire(
+            f"schedule:{req.schedule_key}",
+            req.schedule_slots,
+            req.run_id,
+            opts.lock_wait,
+            cancelled=lambda: stop.requested,
+        )
+        is None
+    ):
         blockers.append("lock.schedule_busy")
-    elif locks.acquire(f"tenant:{spec.tenant}", req.tenant_slots, req.run_id, opts.lock_wait,
-                       cancelled=lambda: stop.requested) is None:
+    elif (
+        locks.acquire(
+            f"tenant:{spec.tenant}", req.tenant_slots, req.run_id, opts.lock_wait, cancelled=lambda: stop.requested
+        )
+        is None
+    ):
         blockers.append("lock.tenant_busy")
     if stop.requested:
         return _interrupted(state, log, stop, time.monotonic(), attempt=0, metrics={})
     if blockers:
         state.move("blocked", blockers[0], blockers=blockers)
-        log.event("job_blocked", level="ERROR", blocker=blockers[0], exit_code=ExitCode.FAIL,
-                  holders=locks.holders(f"tenant:{spec.tenant}", req.tenant_slots))
+        log.event(
+            "job_blocked",
+            level="ERROR",
+            blocker=blockers[0],
+            exit_code=ExitCode.FAIL,
+            holders=locks.holders(f"tenant:{spec.tenant}", req.tenant_slots),
+        )
         return ExitCode.FAIL
     for lock in locks.held:
         if lock.took_over:
-            log.event("lock_taken_over", level="WARNING", lock=lock.path.name,
-                      previous_owner={k: lock.took_over.get(k) for k in ("pid", "host", "run_id", "expires_at")})
+            log.event(
+                "lock_taken_over",
+                level="WARNING",
+                lock=lock.path.name,
+                previous_owner={k: lock.took_over.get(k) for k in ("pid", "host", "run_id", "expires_at")},
+            )
     return None
 
 
-def _attempts(req: Request, opts: Options, state: JobState, store: StateStore, env: dict[str, str], log: Logger,
-              stop: Stop) -> int:
+def _attempts(
+    req: Request, opts: Options, state: JobState, store: StateStore, env: dict[str, str], log: Logger, stop: Stop
+) -> int:
     policy = req.retry or req.spec.retry
     max_attempts = 1 + policy.max_retries + req.extra_retries
-    ctx = Context(req.spec, opts.paths, opts.state_dir, store, req.run_id, f"{req.key}#{req.run_id}", env, log,
-                  restart=opts.resume_policy == "restart", nominal=req.nominal, stop=stop)
-    log.event("job_started", schema_validation_mode=req.spec.schema_validation_mode,
-              table=f"{req.spec.target.namespace}.{req.spec.target.table}", write_mode="merge" if req.spec.asset.mode == "merge" and req.spec.asset.key_columns else "append",
-              max_attempts=max_attempts)
+    ctx = Context(
+        req.spec,
+        opts.paths,
+        opts.state_dir,
+        store,
+        req.run_id,
+        f"{req.key}#{req.run_id}",
+        env,
+        log,
+        restart=opts.resume_policy == "restart",
+        nominal=req.nominal,
+        stop=stop,
+    )
+    log.event(
+        "job_started",
+        schema_validation_mode=req.spec.schema_validation_mode,
+        table=f"{req.spec.target.namespace}.{req.spec.target.table}",
+        write_mode="merge" if req.spec.asset.mode == "merge" and req.spec.asset.key_columns else "append",
+        max_attempts=max_attempts,
+    )
     started = time.monotonic()
     attempt = 0
     while True:
@@ -211,46 +282,101 @@ def _attempts(req: Request, opts: Options, state: JobState, store: StateStore, e
         if outcome.exit_code != ExitCode.FAIL:
             return _committed(state, log, outcome, started, attempt)
         error = log.redact(outcome.error or "failed")
-        state.move("failed", "internal error" if outcome.trace else "attempt failed", error=error,
-                   result={"exit_code": outcome.exit_code})
+        state.move(
+            "failed",
+            "internal error" if outcome.trace else "attempt failed",
+            error=error,
+            result={"exit_code": outcome.exit_code},
+        )
         if outcome.trace:
-            log.event("internal_error", level="ERROR", error=error, traceback=outcome.trace, exit_code=ExitCode.FAIL,
-                      attempt=attempt, hint="a bug in dativo: not retried; DATIVO_DEBUG=1 prints it on stderr")
+            log.event(
+                "internal_error",
+                level="ERROR",
+                error=error,
+                traceback=outcome.trace,
+                exit_code=ExitCode.FAIL,
+                attempt=attempt,
+                hint="a bug in dativo: not retried; DATIVO_DEBUG=1 prints it on stderr",
+            )
         else:
             log.event("job_error", level="ERROR", error=error, exit_code=outcome.exit_code, attempt=attempt)
-        if attempt >= max_attempts or not outcome.retryable or not retry_mod.retryable(policy, outcome.exit_code, error):
-            log.event("metrics_complete", status="failure", exit_code=outcome.exit_code, retry_count=attempt - 1,
-                      execution_time_seconds=round(time.monotonic() - started, 3), **outcome.metrics)
+        if (
+            attempt >= max_attempts
+            or not outcome.retryable
+            or not retry_mod.retryable(policy, outcome.exit_code, error)
+        ):
+            log.event(
+                "metrics_complete",
+                status="failure",
+                exit_code=outcome.exit_code,
+                retry_count=attempt - 1,
+                execution_time_seconds=round(time.monotonic() - started, 3),
+                **outcome.metrics,
+            )
             return outcome.exit_code
         wait = retry_mod.delay(policy, attempt)
-        log.event("retry_attempt", level="WARNING", attempt=attempt + 1, max_attempts=max_attempts,
-                  previous_exit_code=outcome.exit_code, delay_seconds=wait, error=error)
+        log.event(
+            "retry_attempt",
+            level="WARNING",
+            attempt=attempt + 1,
+            max_attempts=max_attempts,
+            previous_exit_code=outcome.exit_code,
+            delay_seconds=wait,
+            error=error,
+        )
         if stop.sleep(wait):
             return _interrupted(state, log, stop, started, attempt, {})
 
 
 def _committed(state: JobState, log: Logger, outcome: Outcome, started: float, attempt: int) -> int:
-    state.move("committed", outcome.status, result={"exit_code": outcome.exit_code, "status": outcome.status,
-                                                    "metrics": outcome.metrics})
+    state.move(
+        "committed",
+        outcome.status,
+        result={"exit_code": outcome.exit_code, "status": outcome.status, "metrics": outcome.metrics},
+    )
     if outcome.status == "already_committed":
-        log.event("job_state.already_committed", blocker="job_state.already_committed",
-                  detail="the table already holds a snapshot of this run")
+        log.event(
+            "job_state.already_committed",
+            blocker="job_state.already_committed",
+            detail="the table already holds a snapshot of this run",
+        )
     log.event("job_finished", status=outcome.status, exit_code=outcome.exit_code, attempt=attempt)
-    log.event("metrics_complete", status=outcome.status, exit_code=outcome.exit_code, retry_count=attempt - 1,
-              **{"execution_time_seconds": round(time.monotonic() - started, 3), **outcome.metrics})
+    log.event(
+        "metrics_complete",
+        status=outcome.status,
+        exit_code=outcome.exit_code,
+        retry_count=attempt - 1,
+        **{"execution_time_seconds": round(time.monotonic() - started, 3), **outcome.metrics},
+    )
     return outcome.exit_code
 
 
-def _interrupted(state: JobState, log: Logger, stop: Stop, started: float, attempt: int,
-                 metrics: dict[str, Any]) -> int:
+def _interrupted(
+    state: JobState, log: Logger, stop: Stop, started: float, attempt: int, metrics: dict[str, Any]
+) -> int:
     """The final record of a run stopped by a signal: nothing committed, resumable, exit 2."""
     signame = stop.signame or "a stop request"
-    state.move("interrupted", f"stopped by {signame}", error=f"interrupted by {signame} before the commit",
-               result={"exit_code": ExitCode.FAIL})
-    log.event("job_interrupted", level="ERROR", signal=signame, exit_code=ExitCode.FAIL, attempt=attempt,
-              detail="the uncommitted batches were abandoned; nothing was committed",
-              hint="rerun the same run id (with --resume-policy resume) to load it")
-    log.event("metrics_complete", status="interrupted", exit_code=ExitCode.FAIL, retry_count=max(attempt - 1, 0),
-              execution_time_seconds=round(time.monotonic() - started, 3), **metrics)
+    state.move(
+        "interrupted",
+        f"stopped by {signame}",
+        error=f"interrupted by {signame} before the commit",
+        result={"exit_code": ExitCode.FAIL},
+    )
+    log.event(
+        "job_interrupted",
+        level="ERROR",
+        signal=signame,
+        exit_code=ExitCode.FAIL,
+        attempt=attempt,
+        detail="the uncommitted batches were abandoned; nothing was committed",
+        hint="rerun the same run id (with --resume-policy resume) to load it",
+    )
+    log.event(
+        "metrics_complete",
+        status="interrupted",
+        exit_code=ExitCode.FAIL,
+        retry_count=max(attempt - 1, 0),
+        execution_time_seconds=round(time.monotonic() - started, 3),
+        **metrics,
+    )
     return ExitCode.FAIL
-

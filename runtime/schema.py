@@ -39,12 +39,15 @@ class UnmappableType(Exception):
 
 # every type of coltypes.COLUMN_TYPES but the parameterized ones: (Iceberg type, Arrow type), one row each
 SIMPLE_TYPES: dict[str, tuple[IcebergType, pa.DataType]] = {
-    "string": (StringType(), pa.string()), "integer": (IntegerType(), pa.int32()),
+    "string": (StringType(), pa.string()),
+    "integer": (IntegerType(), pa.int32()),
     "bigint": (LongType(), pa.int64()),
-    "float": (FloatType(), pa.float32()), "double": (DoubleType(), pa.float64()),
+    "float": (FloatType(), pa.float32()),
+    "double": (DoubleType(), pa.float64()),
     "boolean": (BooleanType(), pa.bool_()),
     "timestamp": (TimestamptzType(), pa.timestamp("us", tz="UTC")),
-    "datetime": (TimestamptzType(), pa.timestamp("us", tz="UTC")), "date": (DateType(), pa.date32()),
+    "datetime": (TimestamptzType(), pa.timestamp("us", tz="UTC")),
+    "date": (DateType(), pa.date32()),
 }
 
 
@@ -86,7 +89,9 @@ def table_schema(spec: JobSpec) -> TableSchema:
             names.add(p)
     fields = [NestedField(i + 1, c.name, iceberg_type(c), required=c.required) for i, c in enumerate(columns)]
     ids = {c.name: i + 1 for i, c in enumerate(columns)}
-    parts = [PartitionField(source_id=ids[p], field_id=1000 + i, transform=IdentityTransform(), name=p)
-             for i, p in enumerate(spec.target.partitioning)]
+    parts = [
+        PartitionField(source_id=ids[p], field_id=1000 + i, transform=IdentityTransform(), name=p)
+        for i, p in enumerate(spec.target.partitioning)
+    ]
     arrow = pa.schema([pa.field(c.name, arrow_type(c), nullable=not c.required) for c in columns])
     return TableSchema(columns, Schema(*fields), arrow, PartitionSpec(*parts), tuple(derived))

@@ -20,9 +20,24 @@ import re
 
 # the credential words, after lower-casing and `-` -> `_` (so `secret-access-key`, `apiKey`, `API-KEY` match)
 SECRET_WORDS: tuple[str, ...] = (
-    "password", "passwd", "pwd", "passphrase", "secret", "token", "credential", "credentials",
-    "api_key", "apikey", "private_key", "privatekey", "access_key", "accesskey", "secret_key", "secretkey",
-    "account_key", "accountkey",
+    "password",
+    "passwd",
+    "pwd",
+    "passphrase",
+    "secret",
+    "token",
+    "credential",
+    "credentials",
+    "api_key",
+    "apikey",
+    "private_key",
+    "privatekey",
+    "access_key",
+    "accesskey",
+    "secret_key",
+    "secretkey",
+    "account_key",
+    "accountkey",
 )
 _REFERENCE_SUFFIXES = ("_env", "_file", "_path", "_url", "_uri", "_dir", "_enabled")
 _ENDS_SECRET = re.compile("(?:" + "|".join(sorted(map(re.escape, SECRET_WORDS), key=len, reverse=True)) + ")$")
@@ -36,7 +51,8 @@ def is_secret_name(name: object) -> bool:
 
 
 _HAS_SECRET = re.compile(
-    "(?:^|_)(?:" + "|".join(sorted(map(re.escape, SECRET_WORDS), key=len, reverse=True)) + ")(?:_|$)")
+    "(?:^|_)(?:" + "|".join(sorted(map(re.escape, SECRET_WORDS), key=len, reverse=True)) + ")(?:_|$)"
+)
 
 
 @functools.lru_cache(maxsize=4096)

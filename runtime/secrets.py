@@ -23,13 +23,17 @@ def read_env_file(path: Path, key: str) -> dict[str, str]:
     try:
         text = path.read_text("utf-8")
     except FileNotFoundError:
-        raise ConfigError(f"credentials file {path} (from {key}) does not exist",
-                          "create it (KEY=value lines) where the job runs, or fix the path in the connector "
-                          "recipe's credentials.file_template") from None
+        raise ConfigError(
+            f"credentials file {path} (from {key}) does not exist",
+            "create it (KEY=value lines) where the job runs, or fix the path in the connector "
+            "recipe's credentials.file_template",
+        ) from None
     except (OSError, UnicodeDecodeError) as e:
         reason = e.strerror if isinstance(e, OSError) and e.strerror else type(e).__name__
-        raise ConfigError(f"credentials file {path} (from {key}) cannot be read: {reason}",
-                          "make it a readable UTF-8 file of KEY=value lines") from None
+        raise ConfigError(
+            f"credentials file {path} (from {key}) cannot be read: {reason}",
+            "make it a readable UTF-8 file of KEY=value lines",
+        ) from None
     for line in text.splitlines():
         line = line.strip()
         if not line or line.startswith("#") or "=" not in line:

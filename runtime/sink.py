@@ -36,10 +36,10 @@ def load(spec: JobSpec, props: dict[str, str]) -> Any:
 
     uri = props.get("uri", "")
     if uri.startswith("sqlite:///"):
-        Path(uri[len("sqlite:///"):]).parent.mkdir(parents=True, exist_ok=True)
+        Path(uri[len("sqlite:///") :]).parent.mkdir(parents=True, exist_ok=True)
     wh = props.get("warehouse", "")
     if wh.startswith("file://"):
-        Path(wh[len("file://"):]).mkdir(parents=True, exist_ok=True)
+        Path(wh[len("file://") :]).mkdir(parents=True, exist_ok=True)
     return load_catalog(spec.target.catalog or "dativo", **props)
 
 
@@ -50,8 +50,10 @@ def open_table(catalog: Any, spec: JobSpec, ts: TableSchema) -> Any:
     have = {(f.name, str(f.field_type), f.required) for f in table.schema().fields}
     want = {(f.name, str(f.field_type), f.required) for f in ts.iceberg.fields}
     if have != want:
-        raise SchemaMismatch(f"table {'.'.join(ident)} exists with a schema that differs from asset {spec.asset.name!r} "
-                        f"(columns {sorted(n for n, *_ in have ^ want)}); schema evolution is not run here")
+        raise SchemaMismatch(
+            f"table {'.'.join(ident)} exists with a schema that differs from asset {spec.asset.name!r} "
+            f"(columns {sorted(n for n, *_ in have ^ want)}); schema evolution is not run here"
+        )
     return table
 
 
@@ -134,8 +136,12 @@ class Writer:
         self.txn.commit_transaction()
         snap = self.table.refresh().snapshot_by_name(self.branch)
         summary = snap.summary.additional_properties if snap and snap.summary else {}
-        return Written(self.rows, int(summary.get("added-data-files", 0)), int(summary.get("added-files-size", 0)),
-                       snap.snapshot_id if snap else None)
+        return Written(
+            self.rows,
+            int(summary.get("added-data-files", 0)),
+            int(summary.get("added-files-size", 0)),
+            snap.snapshot_id if snap else None,
+        )
 
     def _merge(self) -> None:
         if not self.pending:

@@ -54,7 +54,9 @@ class JobState:
         if to not in TRANSITIONS.get(self.status, set()) and to != self.status:
             raise IllegalTransition(f"job state cannot go from {self.status} to {to}")
         if to != self.status:
-            self.data.setdefault("transitions", []).append({"from": self.status, "to": to, "at": _now(), "reason": reason})
+            self.data.setdefault("transitions", []).append(
+                {"from": self.status, "to": to, "at": _now(), "reason": reason}
+            )
         self.data["status"] = to
         self.data["updated_at"] = _now()
         self.data.update(fields)
@@ -79,8 +81,16 @@ class StateStore:
     def job_state(self, tenant: str, key: str, run_id: str, *, reset: bool = False, **meta: Any) -> JobState:
         """This run's job state; `reset` (--resume-policy restart) replaces an unparsable one on purpose."""
         path = self.job_state_path(tenant, key, run_id)
-        fresh = {"run_id": run_id, "key": key, "tenant": tenant, "status": None, "attempt": 0, "blockers": [],
-                 "transitions": [], **meta}
+        fresh = {
+            "run_id": run_id,
+            "key": key,
+            "tenant": tenant,
+            "status": None,
+            "attempt": 0,
+            "blockers": [],
+            "transitions": [],
+            **meta,
+        }
         try:
             data = read_json(path)
             if data is not None and data.get("status") not in (None, *STATUSES):
@@ -88,9 +98,13 @@ class StateStore:
         except Unreadable as e:
             if reset:
                 return JobState(path, {**fresh, "reset_from_unreadable": e.reason})
-            raise RunError("job_state.corrupt", f"job state file {path} {e.reason}", path=path,
-                           hint="repair or delete it, or rerun with --resume-policy restart to start this run id "
-                                "afresh (a run id the table already holds is then loaded again)") from None
+            raise RunError(
+                "job_state.corrupt",
+                f"job state file {path} {e.reason}",
+                path=path,
+                hint="repair or delete it, or rerun with --resume-policy restart to start this run id "
+                "afresh (a run id the table already holds is then loaded again)",
+            ) from None
         return JobState(path, data if data is not None else fresh)
 
     def incremental_path(self, tenant: str, job: str) -> Path:
@@ -102,14 +116,18 @@ class StateStore:
             data = read_json(path)
             inc = _incremental(data, path) if data is not None else Incremental({})
         except Unreadable as e:
-            hint = ("delete it to rebuild it from the table's snapshot history (the latest commit of this job "
-                    "records its state); with no such commit the job reads every file again")
+            hint = (
+                "delete it to rebuild it from the table's snapshot history (the latest commit of this job "
+                "records its state); with no such commit the job reads every file again"
+            )
             raise RunError("state.corrupt", f"incremental state file {path} {e.reason}", path=path, hint=hint) from None
         return inc
 
     def save_incremental(self, tenant: str, job: str, inc: Incremental) -> None:
-        write_json(self.incremental_path(tenant, job),
-                   {"format": INCREMENTAL_FORMAT, "snapshot_id": inc.snapshot_id, "state": inc.state})
+        write_json(
+            self.incremental_path(tenant, job),
+            {"format": INCREMENTAL_FORMAT, "snapshot_id": inc.snapshot_id, "state": inc.state},
+        )
 
 
 def _incremental(data: dict[str, Any], path: Path) -> Incremental:

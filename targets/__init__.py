@@ -21,6 +21,6 @@ def names() -> list[str]:
     return sorted(REGISTRY)
 
 
-def select(wanted: list[str] | None) -> list["Target"]:
+def select(wanted: list[str] | None) -> list[Target]:
     chosen = names() if wanted is None else sorted(set(wanted))
     return [importlib.import_module(REGISTRY[n]).TARGET for n in chosen]

@@ -15,8 +15,8 @@ dativo.yaml; without one (a plan read from disk) they name the file.
 from __future__ import annotations
 
 import contextlib
+from collections.abc import Callable, Iterator
 from contextvars import ContextVar
-from typing import Callable, Iterator
 
 from dativo.compiler.diagnostics import Span
 from dativo.compiler.plan import SAFE_NAME, Plan, ScheduleEntry
@@ -37,8 +37,18 @@ RESUME_POLICY = "resume"
 def run_argv(plan: Plan, entry: ScheduleEntry, run_id: str) -> list[str]:
     """`dativo run` for one schedule; `run_id` is the target's own deterministic run identity (unquoted)."""
     d = plan.deployment
-    return [d.dativo_bin, "run", "--plan", d.plan_path, "--job", entry.id, "--resume-policy", RESUME_POLICY,
-            "--run-id", run_id]
+    return [
+        d.dativo_bin,
+        "run",
+        "--plan",
+        d.plan_path,
+        "--job",
+        entry.id,
+        "--resume-policy",
+        RESUME_POLICY,
+        "--run-id",
+        run_id,
+    ]
 
 
 @contextlib.contextmanager

@@ -24,7 +24,13 @@ class Run:
 def dativo(*args: str, cwd: Path | str | None = None, env: dict[str, str] | None = None) -> Run:
     full_env = {**os.environ, "XDG_CACHE_HOME": str(CACHE), **(env or {})}
     full_env.pop("DATIVO_DEBUG", None)
-    p = subprocess.run([sys.executable, "-m", "dativo.compiler.cli", *args], cwd=cwd or REPO,
-                       capture_output=True, text=True, env=full_env, timeout=120)
+    p = subprocess.run(
+        [sys.executable, "-m", "dativo.compiler.cli", *args],
+        cwd=cwd or REPO,
+        capture_output=True,
+        text=True,
+        env=full_env,
+        timeout=120,
+    )
     assert "Traceback" not in p.stderr + p.stdout, p.stderr
     return Run(p.returncode, p.stdout, p.stderr)

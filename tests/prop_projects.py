@@ -82,7 +82,7 @@ def dump(value: Any, indent: int = 0) -> str:
         for v in value:
             if isinstance(v, (dict, list)) and v:
                 body = dump(v, indent + 2)
-                lines.append(f"{pad}- {body[indent + 2:]}")
+                lines.append(f"{pad}- {body[indent + 2 :]}")
             else:
                 lines.append(f"{pad}- {_flow(v)}\n")
         return "".join(lines)
@@ -102,86 +102,275 @@ def _flow(v: Any) -> str:
 #: around the loader's bound of 100 levels, and far past it: 30,000 `[` overflowed libyaml's C stack
 DEPTHS = [98, 99, 100, 101, 102, 150, 30_000]
 BIG_INT = Raw("9" * 4301)  # beyond Python's int-from-text limit (4,300 digits)
-NUMBERS = st.sampled_from([
-    0, -1, 1, 2, 60, 900, 3600, 86400, 86401, 7000, 10**18, 2**63, -(2**63), 1.5, 0.0, -0.0, 1e-9, True,
-    Raw(".inf"), Raw("-.inf"), Raw(".nan"), Raw(".NaN"), Raw("1e400"), Raw("-1e400"), BIG_INT, Raw("-" + BIG_INT),
-    Raw("0x10"), Raw("0o17"), Raw("1_000"), Raw("~"), "900", "", Raw("[]"), Raw("{}"),
-])
+NUMBERS = st.sampled_from(
+    [
+        0,
+        -1,
+        1,
+        2,
+        60,
+        900,
+        3600,
+        86400,
+        86401,
+        7000,
+        10**18,
+        2**63,
+        -(2**63),
+        1.5,
+        0.0,
+        -0.0,
+        1e-9,
+        True,
+        Raw(".inf"),
+        Raw("-.inf"),
+        Raw(".nan"),
+        Raw(".NaN"),
+        Raw("1e400"),
+        Raw("-1e400"),
+        BIG_INT,
+        Raw("-" + BIG_INT),
+        Raw("0x10"),
+        Raw("0o17"),
+        Raw("1_000"),
+        Raw("~"),
+        "900",
+        "",
+        Raw("[]"),
+        Raw("{}"),
+    ]
+)
 HOSTILE = [
-    "", " ", ".", "..", "a.b", "a/b", "a\\b", "a b", "a\nb", "a\tb", "x\x00y", "'; import os #", '"""', "{{ x }}",
-    "{% raw %}", "${X}", "$(id)", "`id`", "%s%n", "\u202eevil", "ünïcödé", "名前", "😀", "a" * 64, "b" * 300,
-    "-a", "_a", "A", "null", "true", "1e400", "0x10", "CON", "a:b", "#c", "- x", "&a", "*a", "!x",
+    "",
+    " ",
+    ".",
+    "..",
+    "a.b",
+    "a/b",
+    "a\\b",
+    "a b",
+    "a\nb",
+    "a\tb",
+    "x\x00y",
+    "'; import os #",
+    '"""',
+    "{{ x }}",
+    "{% raw %}",
+    "${X}",
+    "$(id)",
+    "`id`",
+    "%s%n",
+    "\u202eevil",
+    "ünïcödé",
+    "名前",
+    "😀",
+    "a" * 64,
+    "b" * 300,
+    "-a",
+    "_a",
+    "A",
+    "null",
+    "true",
+    "1e400",
+    "0x10",
+    "CON",
+    "a:b",
+    "#c",
+    "- x",
+    "&a",
+    "*a",
+    "!x",
 ]
 NAMES = st.one_of(
     st.sampled_from(["acme", "globex", "a", "x-1", "tenant_2", "orders", "hourly"]),
     st.sampled_from(HOSTILE),
     st.text(max_size=6),
 )
-CRONS_OK = ["0 * * * *", "*/15 * * * *", "30 6 * * 1-5", "0 0 1 1 *", "@daily", "@hourly", "0 0 * * 0,6",
-            "0 12 1-7 * 1", "5 4 * * sun", "0 0 29 2 *"]
+CRONS_OK = [
+    "0 * * * *",
+    "*/15 * * * *",
+    "30 6 * * 1-5",
+    "0 0 1 1 *",
+    "@daily",
+    "@hourly",
+    "0 0 * * 0,6",
+    "0 12 1-7 * 1",
+    "5 4 * * sun",
+    "0 0 29 2 *",
+]
 CRONS_BAD = [
-    "", " ", "61 * * * *", "* * * *", "* * * * * *", "@reboot", "@yearly2", "0 0 31 2 *", "0 0 30 2 *", "L * * * *",
-    "*/0 * * * *", "1-0 * * * *", "0-59/0 * * * *", "-1 * * * *", "9999999999999999999999 * * * *", "mon * * * *",
-    "\u0661 * * * *", "０ * * * *", "30 2 * * *", "30 1 * * *", "0 0 * * 8", "0 0 * jan-dec/0 *", "* * * * 7-0",
-    "#", "0\n* * * *", "1,,2 * * * *", "*/" + "9" * 4400 + " * * * *", "0 0 L * *", "0 0 ? * *", "H * * * *",
+    "",
+    " ",
+    "61 * * * *",
+    "* * * *",
+    "* * * * * *",
+    "@reboot",
+    "@yearly2",
+    "0 0 31 2 *",
+    "0 0 30 2 *",
+    "L * * * *",
+    "*/0 * * * *",
+    "1-0 * * * *",
+    "0-59/0 * * * *",
+    "-1 * * * *",
+    "9999999999999999999999 * * * *",
+    "mon * * * *",
+    "\u0661 * * * *",
+    "０ * * * *",
+    "30 2 * * *",
+    "30 1 * * *",
+    "0 0 * * 8",
+    "0 0 * jan-dec/0 *",
+    "* * * * 7-0",
+    "#",
+    "0\n* * * *",
+    "1,,2 * * * *",
+    "*/" + "9" * 4400 + " * * * *",
+    "0 0 L * *",
+    "0 0 ? * *",
+    "H * * * *",
 ]
 ZONES = [
-    "UTC", "Europe/Berlin", "America/New_York", "Asia/Kolkata", "Australia/Lord_Howe", "Etc/GMT+14", "EST5EDT", "",
-    " UTC", "utc", "Mars/Base", "America/New_Yrok", "../../etc/passwd", "/usr/share/zoneinfo/UTC", "UTC+1", "localtime",
-    "posixrules", "Factory", "America/../UTC", "Europe//Berlin", "./UTC", "right/UTC", "zone.tab", "x" * 300, "\x00",
+    "UTC",
+    "Europe/Berlin",
+    "America/New_York",
+    "Asia/Kolkata",
+    "Australia/Lord_Howe",
+    "Etc/GMT+14",
+    "EST5EDT",
+    "",
+    " UTC",
+    "utc",
+    "Mars/Base",
+    "America/New_Yrok",
+    "../../etc/passwd",
+    "/usr/share/zoneinfo/UTC",
+    "UTC+1",
+    "localtime",
+    "posixrules",
+    "Factory",
+    "America/../UTC",
+    "Europe//Berlin",
+    "./UTC",
+    "right/UTC",
+    "zone.tab",
+    "x" * 300,
+    "\x00",
 ]
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def cron_values() -> st.SearchStrategy[Any]:
     one = st.one_of(st.sampled_from(CRONS_OK), st.sampled_from(CRONS_BAD), st.text(max_size=12))
     return st.one_of(one, st.lists(one, max_size=3), NUMBERS)
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def zones() -> st.SearchStrategy[Any]:
     return st.one_of(st.sampled_from(ZONES), st.text(max_size=8), NUMBERS)
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def path_to(rel: str) -> st.SearchStrategy[str]:
     """Ways to name project file `rel`: plain, container, `//`, `.`, `..`, escapes, symlinked."""
     head, _, tail = rel.partition("/")
-    return st.sampled_from([
-        rel, "/app/" + rel, "/app//" + rel, "/app/./" + rel, "./" + rel, f"{head}//{tail}", f"{head}/./{tail}",
-        f"x/../{rel}", f"/app/x/../{rel}", f"{head}/../{rel}", "../" + rel, "/app/../" + rel, "/etc/" + rel,
-        "/app", "/", "", f"link_in/{rel}", f"link_out/{rel}", f"/app/link_out/{rel}", rel + "/", rel + "/.",
-        "/app/" + rel.upper(), "\x00" + rel, "file:///app/" + rel,
-    ])
+    return st.sampled_from(
+        [
+            rel,
+            "/app/" + rel,
+            "/app//" + rel,
+            "/app/./" + rel,
+            "./" + rel,
+            f"{head}//{tail}",
+            f"{head}/./{tail}",
+            f"x/../{rel}",
+            f"/app/x/../{rel}",
+            f"{head}/../{rel}",
+            "../" + rel,
+            "/app/../" + rel,
+            "/etc/" + rel,
+            "/app",
+            "/",
+            "",
+            f"link_in/{rel}",
+            f"link_out/{rel}",
+            f"/app/link_out/{rel}",
+            rel + "/",
+            rel + "/.",
+            "/app/" + rel.upper(),
+            "\x00" + rel,
+            "file:///app/" + rel,
+        ]
+    )
 
 
 SECRET_FOREIGN = [  # paths that are OTHER's secrets however they are spelled
-    "/app/secrets/{o}/x.env", "/app/secrets//{o}/x.env", "/app/secrets/./{o}/x.env", "/app/secrets/{m}/../{o}/x.env",
-    "/app//secrets/{o}/x.env", "secrets/{o}/x.env", "./secrets/{o}/x.env", "secrets//{o}//x.env",
-    "/app/secrets/{m}/./../{o}/x.env", "/app/secrets/{m}/../../secrets/{o}/x.env", "/app/./secrets/{o}/x.env",
-    "/app/secrets/{o}/./x.env", "/app/secrets/{o}//x.env", "/app/secrets/.//{o}/x.env", "/app/secrets/{o}/",
-    "secrets/{m}/../{o}/x.env", "/app/secrets/{m}//../{o}/x.env", "/app/secrets/{o}",
+    "/app/secrets/{o}/x.env",
+    "/app/secrets//{o}/x.env",
+    "/app/secrets/./{o}/x.env",
+    "/app/secrets/{m}/../{o}/x.env",
+    "/app//secrets/{o}/x.env",
+    "secrets/{o}/x.env",
+    "./secrets/{o}/x.env",
+    "secrets//{o}//x.env",
+    "/app/secrets/{m}/./../{o}/x.env",
+    "/app/secrets/{m}/../../secrets/{o}/x.env",
+    "/app/./secrets/{o}/x.env",
+    "/app/secrets/{o}/./x.env",
+    "/app/secrets/{o}//x.env",
+    "/app/secrets/.//{o}/x.env",
+    "/app/secrets/{o}/",
+    "secrets/{m}/../{o}/x.env",
+    "/app/secrets/{m}//../{o}/x.env",
+    "/app/secrets/{o}",
 ]
 SECRET_OWN = [  # look foreign at a glance, but resolve to OWN's secrets
-    "/app/secrets/{m}/x.env", "/app/secrets/{o}/../{m}/x.env", "/app/secrets//{m}/x.env", "secrets/./{m}/x.env",
-    "${{SECRETS_DIR}}/x.env", "/app/secrets/{m}/{o}.env",
+    "/app/secrets/{m}/x.env",
+    "/app/secrets/{o}/../{m}/x.env",
+    "/app/secrets//{m}/x.env",
+    "secrets/./{m}/x.env",
+    "${{SECRETS_DIR}}/x.env",
+    "/app/secrets/{m}/{o}.env",
 ]
 
 
 # ------------------------------------------------------------------------------ files
 
-CSV_RECIPE = {"name": "csv", "type": "csv", "roles": ["source"], "default_engine": {"type": "native"},
-              "incremental": {"strategy": "file_modified_time"}, "file_format": "csv"}
-ASSET = {"apiVersion": "v3.0.2", "kind": "DataContract", "id": "7a1c5e2e-3b0f-4c8e-9d55-0d6a1f9b2c41",
-         "name": "events", "version": "1.0", "status": "active", "source_type": "csv", "object": "file",
-         "schema": [{"name": "event_id", "type": "string", "required": True},
-                    {"name": "occurred_at", "type": "timestamp", "required": True}],
-         "team": {"owner": "data@example.com"}, "target": {"file_format": "parquet", "mode": "strict"}}
+CSV_RECIPE = {
+    "name": "csv",
+    "type": "csv",
+    "roles": ["source"],
+    "default_engine": {"type": "native"},
+    "incremental": {"strategy": "file_modified_time"},
+    "file_format": "csv",
+}
+ASSET = {
+    "apiVersion": "v3.0.2",
+    "kind": "DataContract",
+    "id": "7a1c5e2e-3b0f-4c8e-9d55-0d6a1f9b2c41",
+    "name": "events",
+    "version": "1.0",
+    "status": "active",
+    "source_type": "csv",
+    "object": "file",
+    "schema": [
+        {"name": "event_id", "type": "string", "required": True},
+        {"name": "occurred_at", "type": "timestamp", "required": True},
+    ],
+    "team": {"owner": "data@example.com"},
+    "target": {"file_format": "parquet", "mode": "strict"},
+}
 
 
 def _iceberg_recipe(template: str) -> dict[str, Any]:
-    return {"name": "iceberg", "type": "iceberg", "roles": ["target"], "default_engine": {"type": "native"},
-            "credentials": {"type": "env_file", "file_template": template}, "file_format": "parquet"}
+    return {
+        "name": "iceberg",
+        "type": "iceberg",
+        "roles": ["target"],
+        "default_engine": {"type": "native"},
+        "credentials": {"type": "env_file", "file_template": template},
+        "file_format": "parquet",
+    }
 
 
 _PICKS: dict[tuple, st.SearchStrategy[Any]] = {}
@@ -195,7 +384,7 @@ def _pick(items: list[Any]) -> st.SearchStrategy[Any]:
     return _PICKS[key]
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def _rarely(n: int) -> st.SearchStrategy[bool]:
     """True about once in n: a draw from a list whose first items (those Hypothesis favours) are False."""
     return st.sampled_from([False] * (n - 1) + [True])
@@ -222,8 +411,11 @@ def _job(draw: st.DrawFn, folder: str, tenant: str) -> dict[str, Any]:
         "target_connector_path": _maybe(draw, path_to("connectors/iceberg.yaml"), "connectors/iceberg.yaml"),
         "asset": _maybe(draw, NAMES, "events"),
         "asset_path": _maybe(draw, path_to("assets/csv/v1.0/events.yaml"), "/app/assets/csv/v1.0/events.yaml"),
-        "source": {"files": [{"path": _maybe(draw, path_to(f"data/{folder}/e.csv"), f"/app/data/{folder}/e.csv"),
-                              "object": "file"}]},
+        "source": {
+            "files": [
+                {"path": _maybe(draw, path_to(f"data/{folder}/e.csv"), f"/app/data/{folder}/e.csv"), "object": "file"}
+            ]
+        },
         "target": {"branch": _maybe(draw, NAMES, tenant), "catalog": _maybe(draw, NAMES, "nessie")},
     }
     if draw(st.booleans()):
@@ -232,8 +424,10 @@ def _job(draw: st.DrawFn, folder: str, tenant: str) -> dict[str, Any]:
         job["schema_validation_mode"] = _maybe(draw, st.one_of(NAMES, NUMBERS), draw(_pick(["strict", "warn"])))
     if draw(_rarely(4)):
         keys = ["max_retries", "initial_delay_seconds", "max_delay_seconds", "backoff_multiplier"]
-        job["retry_config"] = {k: _maybe(draw, NUMBERS, draw(_pick([0, 1, 3, 2.5])))
-                               for k in draw(st.lists(st.sampled_from(keys), max_size=3, unique=True))}
+        job["retry_config"] = {
+            k: _maybe(draw, NUMBERS, draw(_pick([0, 1, 3, 2.5])))
+            for k in draw(st.lists(st.sampled_from(keys), max_size=3, unique=True))
+        }
     if draw(_rarely(16)):  # deep nesting around the loader's bound of 100 levels
         depth = draw(st.sampled_from(DEPTHS))
         job["source"]["connection"] = {"nested": Raw("[" * depth + "]" * depth)}
@@ -311,8 +505,7 @@ def _secrets(draw: st.DrawFn, jobs: dict[str, dict[str, Any]], project: Project)
     value = template.format(o=OTHER, m=OWN)
     job = jobs[rel]
     job["tenant_id"] = OWN
-    block, key = draw(_pick([("source", "credentials_file"), ("target", "credentials_file"),
-                                       ("source", "key_file")]))
+    block, key = draw(_pick([("source", "credentials_file"), ("target", "credentials_file"), ("source", "key_file")]))
     job[block].setdefault("connection", {})[key] = value
     project.planted = value
     (project.foreign_secret_jobs if foreign else project.own_secret_jobs).add(rel)
@@ -320,14 +513,29 @@ def _secrets(draw: st.DrawFn, jobs: dict[str, dict[str, Any]], project: Project)
 
 @st.composite
 def _dativo_yaml(draw: st.DrawFn) -> dict[str, Any]:
-    doc: dict[str, Any] = {"version": 1, "container_root": _maybe(draw, 
-        _pick(["/app/", "/app//", "/", "/App", "app", "", "/app/.", "/app/../app"]), "/app"),
-        "mode": "self_hosted"}
+    doc: dict[str, Any] = {
+        "version": 1,
+        "container_root": _maybe(
+            draw, _pick(["/app/", "/app//", "/", "/App", "app", "", "/app/.", "/app/../app"]), "/app"
+        ),
+        "mode": "self_hosted",
+    }
     if draw(_rarely(4)):
-        paths = {"runner": ["configs/runner.yaml", "configs/runer.yaml", "configs//runner.yaml", "./configs/runner.yaml",
-                            "configs/", "configs", "/app/configs/runner.yaml", "../runner.yaml", "link_out/configs/runner.yaml"],
-                 "jobs": ["jobs", "jobs/", "./jobs", "jobs//", "/app/jobs", "../jobs", "link_out/jobs", "job"],
-                 "dags": ["dags", "dags/", "../dags", "link_out/dags", "jobs"]}
+        paths = {
+            "runner": [
+                "configs/runner.yaml",
+                "configs/runer.yaml",
+                "configs//runner.yaml",
+                "./configs/runner.yaml",
+                "configs/",
+                "configs",
+                "/app/configs/runner.yaml",
+                "../runner.yaml",
+                "link_out/configs/runner.yaml",
+            ],
+            "jobs": ["jobs", "jobs/", "./jobs", "jobs//", "/app/jobs", "../jobs", "link_out/jobs", "job"],
+            "dags": ["dags", "dags/", "../dags", "link_out/dags", "jobs"],
+        }
         keys = draw(st.lists(st.sampled_from(sorted(paths)), min_size=1, max_size=2, unique=True))
         doc["paths"] = {k: draw(st.sampled_from(paths[k])) for k in keys}
     if draw(_rarely(5)):
@@ -343,15 +551,21 @@ def _links(draw: st.DrawFn, jobs: list[str]) -> dict[str, str]:
         rel = draw(st.sampled_from(jobs))
         folder = rel.rsplit("/", 1)[0]
         up = "../" * (folder.count("/") + 2)
-        links[f"p/{folder}/linked.yaml"] = draw(st.sampled_from([rel.rsplit("/", 1)[1], f"{up}outside/{rel}",
-                                                                 "/etc/hostname", "missing.yaml", "linked.yaml"]))
+        links[f"p/{folder}/linked.yaml"] = draw(
+            st.sampled_from(
+                [rel.rsplit("/", 1)[1], f"{up}outside/{rel}", "/etc/hostname", "missing.yaml", "linked.yaml"]
+            )
+        )
     return links
 
 
 @st.composite
 def projects(draw: st.DrawFn) -> Project:
-    files: dict[str, Any] = {"dativo.yaml": draw(_dativo_yaml()), "connectors/csv.yaml": CSV_RECIPE,
-                             "assets/csv/v1.0/events.yaml": ASSET}
+    files: dict[str, Any] = {
+        "dativo.yaml": draw(_dativo_yaml()),
+        "connectors/csv.yaml": CSV_RECIPE,
+        "assets/csv/v1.0/events.yaml": ASSET,
+    }
     project = Project(files={})
     template = "/app/secrets/{tenant}/iceberg.env"
     if draw(_rarely(8)):
@@ -370,12 +584,17 @@ def projects(draw: st.DrawFn) -> Project:
     configs = sorted(jobs)
     dags: list[str] = []
     if draw(_rarely(4)):
-        files["dags/d1.yaml"] = draw(_dag(draw(st.sampled_from(sorted({j["tenant_id"] for j in jobs.values()}, key=repr))),
-                                          configs))
+        files["dags/d1.yaml"] = draw(
+            _dag(draw(st.sampled_from(sorted({j["tenant_id"] for j in jobs.values()}, key=repr))), configs)
+        )
         dags.append("dags/d1.yaml")
     schedules = draw(st.lists(_schedule(configs, dags), max_size=3))
-    files["configs/runner.yaml"] = {"runner": {"mode": "orchestrated", "orchestrator": {
-        "type": draw(_pick(["dagster", "airflow"])), "schedules": schedules}}}
+    files["configs/runner.yaml"] = {
+        "runner": {
+            "mode": "orchestrated",
+            "orchestrator": {"type": draw(_pick(["dagster", "airflow"])), "schedules": schedules},
+        }
+    }
     project.files = {rel: doc if isinstance(doc, str) else dump(doc) for rel, doc in files.items()}
     project.links = draw(_links(configs))
     return project

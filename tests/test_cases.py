@@ -48,10 +48,13 @@ META_FILES = {"expected.txt", "_delete.txt"}
 CASE_NAMES = sorted(p.name for p in BAD.iterdir() if p.is_dir()) if BAD.is_dir() else []
 IS_ROOT = hasattr(os, "geteuid") and os.geteuid() == 0
 
+
 def _knot_dag(n: int) -> bytes:
     """n tasks, each depending on all earlier ones, and the first on the last: about 2**(n-2) cycles."""
-    tasks = [f"  - id: t{i}\n    job: jobs/acme/stripe_customers.yaml\n    depends_on: [{', '.join(f't{j}' for j in range(i))}]\n"
-             for i in range(n)]
+    tasks = [
+        f"  - id: t{i}\n    job: jobs/acme/stripe_customers.yaml\n    depends_on: [{', '.join(f't{j}' for j in range(i))}]\n"
+        for i in range(n)
+    ]
     tasks[0] = tasks[0].replace("depends_on: []", f"depends_on: [t{n - 1}]")
     return ("name: acme_knot\ntenant_id: acme\ntasks:\n" + "".join(tasks)).encode()
 
@@ -68,11 +71,14 @@ GENERATED: dict[str, dict[str, bytes]] = {
         "jobs/acme/huge.yaml": b"tenant_id: acme\n" + b"#" * MAX_FILE_BYTES,
     },
     # 28 KB and 80 KB files that crashed the compiler (exit 139): libyaml's composer recursed in C
-    "DTV003_flow_sequences_nested_28000_deep": {"jobs/acme/deep.yaml": b"tenant_id: acme\nsource: " + b"[" * 28000 + b"\n"},
+    "DTV003_flow_sequences_nested_28000_deep": {
+        "jobs/acme/deep.yaml": b"tenant_id: acme\nsource: " + b"[" * 28000 + b"\n"
+    },
     # Python reads at most 4300 digits into an int: int() raised ValueError, an internal error
     "DTV104_integer_of_5000_digits": {
-        "jobs/acme/stripe_customers.yaml": (BASE / "jobs/acme/stripe_customers.yaml").read_bytes().replace(
-            b"lookback_days: 1", b"lookback_days: 1" + b"0" * 4999),
+        "jobs/acme/stripe_customers.yaml": (BASE / "jobs/acme/stripe_customers.yaml")
+        .read_bytes()
+        .replace(b"lookback_days: 1", b"lookback_days: 1" + b"0" * 4999),
     },
     # listing every elementary cycle before keeping 10 did not finish
     "DTV407_dag_cycle_among_200_tasks_each_depending_on_all_earlier": {"dags/acme_knot.yaml": _knot_dag(200)},
@@ -104,8 +110,7 @@ SECRETS: dict[str, list[str]] = {
 }
 
 # Suspected compiler bugs: the case's expected.txt holds what the compiler should print.
-XFAIL: dict[tuple[str, str], str] = {
-}
+XFAIL: dict[tuple[str, str], str] = {}
 
 _TEXT_LINE = re.compile(r"^(?P<file>.*):(?P<line>\d+):(?P<col>\d+): (?P<sev>error|warning) (?P<code>DTV\d{3}): ")
 
@@ -163,7 +168,13 @@ def run_cli(project: Path, *args: str) -> Run:
     env = {k: v for k, v in os.environ.items() if k != "DATIVO_DEBUG"}
     proc = subprocess.run(
         [sys.executable, "-m", "dativo.compiler.cli", "validate", ".", *args],
-        cwd=project, capture_output=True, text=True, encoding="utf-8", errors="replace", env=env, timeout=60,
+        cwd=project,
+        capture_output=True,
+        text=True,
+        encoding="utf-8",
+        errors="replace",
+        env=env,
+        timeout=60,
     )
     return Run(proc.returncode, proc.stdout, proc.stderr)
 
@@ -204,9 +215,16 @@ def results(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFac
     """case -> CaseResult. The text report, the golden, comes from a subprocess per case (run in
     parallel); the JSON report from the same CLI in this interpreter, which halves the run time."""
     root = tmp_path_factory.mktemp("cases")
-    selected = sorted({item.callspec.params["case"] for item in request.session.items
-                       if getattr(item, "callspec", None) and "case" in item.callspec.params
-                       and item.module is request.module and item.callspec.params["case"] in CASE_NAMES})
+    selected = sorted(
+        {
+            item.callspec.params["case"]
+            for item in request.session.items
+            if getattr(item, "callspec", None)
+            and "case" in item.callspec.params
+            and item.module is request.module
+            and item.callspec.params["case"] in CASE_NAMES
+        }
+    )
 
     def text_run(case: str) -> tuple[Path, Run]:
         project = assemble(case, root / case / "project")
@@ -253,9 +271,9 @@ def parse_text(out: str) -> list[tuple]:
     for line in out.splitlines():
         m = _TEXT_LINE.match(line)
         if m:
-            items.append([m["code"], m["sev"], m["file"], int(m["line"]), int(m["col"]), line[m.end():], None])
+            items.append([m["code"], m["sev"], m["file"], int(m["line"]), int(m["col"]), line[m.end() :], None])
         elif line.startswith("  hint: ") and items and items[-1][6] is None:
-            items[-1][6] = line[len("  hint: "):]
+            items[-1][6] = line[len("  hint: ") :]
     return [tuple(i) for i in items]
 
 
@@ -383,7 +401,11 @@ def test_missing_path_is_dtv007(tmp_path: Path) -> None:
     diags = Diagnostics()
     assert load_file(tmp_path / "gone.yaml", "jobs/acme/gone.yaml", diags) is None
     [d] = list(diags)
-    assert (d.code, d.span.file, d.message) == (codes.UNREADABLE, "jobs/acme/gone.yaml", "cannot read file: No such file or directory")
+    assert (d.code, d.span.file, d.message) == (
+        codes.UNREADABLE,
+        "jobs/acme/gone.yaml",
+        "cannot read file: No such file or directory",
+    )
 
 
 @pytest.mark.skipif(IS_ROOT, reason="root reads files whatever their mode")

@@ -8,9 +8,9 @@ import shutil
 from pathlib import Path
 
 import pytest
+from helpers import EXAMPLES, REPO, dativo
 
 from dativo.compiler.outdir import MARKER_TEXT
-from helpers import EXAMPLES, REPO, dativo
 
 
 @pytest.fixture
@@ -48,7 +48,10 @@ def test_strict_says_why_warnings_fail(command: list[str]) -> None:
     plain = dativo("validate", "examples")
     r = dativo(*command, "examples", "--strict")
     assert r.code == 1 and r.out == plain.out  # the report is the same; only the verdict differs
-    assert r.err == f"dativo {command[0]}: failed: --strict treats the {ENGINE_WARNINGS + OVERLAP_WARNINGS} warnings as errors\n"
+    assert (
+        r.err
+        == f"dativo {command[0]}: failed: --strict treats the {ENGINE_WARNINGS + OVERLAP_WARNINGS} warnings as errors\n"
+    )
 
 
 def test_check_reports_changed_missing_and_extra_files(project: Path) -> None:
@@ -98,9 +101,19 @@ def test_output_is_byte_identical_across_dirs_and_hash_seeds(tmp_path: Path) -> 
         shutil.rmtree(proj / "generated")
         r = dativo("compile", str(proj), env={"PYTHONHASHSEED": seed})
         assert r.code == 0, r.out
-        outputs.append({p.relative_to(proj).as_posix(): p.read_bytes() for p in sorted((proj / "generated").rglob("*")) if p.is_file()})
+        outputs.append(
+            {
+                p.relative_to(proj).as_posix(): p.read_bytes()
+                for p in sorted((proj / "generated").rglob("*"))
+                if p.is_file()
+            }
+        )
     assert outputs[0] == outputs[1] == outputs[2]
-    committed = {p.relative_to(EXAMPLES).as_posix(): p.read_bytes() for p in sorted((EXAMPLES / "generated").rglob("*")) if p.is_file()}
+    committed = {
+        p.relative_to(EXAMPLES).as_posix(): p.read_bytes()
+        for p in sorted((EXAMPLES / "generated").rglob("*"))
+        if p.is_file()
+    }
     assert outputs[0] == committed
 
 
@@ -109,12 +122,15 @@ def test_plan_holds_no_machine_paths() -> None:
     assert str(REPO) not in text and "/work/" not in text and "/home/" not in text
 
 
-@pytest.mark.parametrize("args, message", [
-    (["compile", "no/such/dir"], "does not exist"),
-    (["compile", "--format", "xml"], "invalid choice"),
-    (["frobnicate"], "invalid choice"),
-    (["compile", "--nope"], "unrecognized arguments"),
-])
+@pytest.mark.parametrize(
+    "args, message",
+    [
+        (["compile", "no/such/dir"], "does not exist"),
+        (["compile", "--format", "xml"], "invalid choice"),
+        (["frobnicate"], "invalid choice"),
+        (["compile", "--nope"], "unrecognized arguments"),
+    ],
+)
 def test_usage_errors_exit_2(args: list[str], message: str) -> None:
     r = dativo(*args)
     assert r.code == 2 and message in r.err
@@ -137,8 +153,12 @@ def test_help_imports_no_heavy_modules() -> None:
     import subprocess
     import sys
 
-    p = subprocess.run([sys.executable, "-X", "importtime", "-m", "dativo.compiler.cli", "--help"],
-                       capture_output=True, text=True, cwd=REPO)
+    p = subprocess.run(
+        [sys.executable, "-X", "importtime", "-m", "dativo.compiler.cli", "--help"],
+        capture_output=True,
+        text=True,
+        cwd=REPO,
+    )
     assert p.returncode == 0
     imported = {line.split("|")[-1].strip() for line in p.stderr.splitlines() if "|" in line}
     for heavy in ("jinja2", "pyiceberg", "pyarrow", "networkx", "pydantic"):

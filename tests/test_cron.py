@@ -95,24 +95,48 @@ def test_normalize_rejects_constructs_some_target_cannot_run(expr: str, message:
 @pytest.mark.parametrize(
     "expr, message, hint",
     [
-        ("5-5 * * * *", "minute range 5-5 (start equals end) is read as the whole field by croniter and as one "
-                        f"value by other targets, so it cannot run the same on {ALL_TARGETS}", "write the single value 5"),
-        ("0 0 * * mon-mon", "day-of-week range mon-mon (start equals end) is read as the whole field by croniter and "
-                            f"as one value by other targets, so it cannot run the same on {ALL_TARGETS}",
-         "write the single value MON"),
-        ("0 0 */2 * 1", "day-of-month '*/2' with the other day field restricted is read as '*' by some targets and "
-                        f"as a day set by others, so it cannot run the same on {ALL_TARGETS}", "spell the range out: '1-31/2'"),
-        ("0 0 1-31 * */2", "day-of-week '*/2' with the other day field restricted is read as '*' by some targets and "
-                           f"as a day set by others, so it cannot run the same on {ALL_TARGETS}", "spell the range out: '0-6/2'"),
+        (
+            "5-5 * * * *",
+            "minute range 5-5 (start equals end) is read as the whole field by croniter and as one "
+            f"value by other targets, so it cannot run the same on {ALL_TARGETS}",
+            "write the single value 5",
+        ),
+        (
+            "0 0 * * mon-mon",
+            "day-of-week range mon-mon (start equals end) is read as the whole field by croniter and "
+            f"as one value by other targets, so it cannot run the same on {ALL_TARGETS}",
+            "write the single value MON",
+        ),
+        (
+            "0 0 */2 * 1",
+            "day-of-month '*/2' with the other day field restricted is read as '*' by some targets and "
+            f"as a day set by others, so it cannot run the same on {ALL_TARGETS}",
+            "spell the range out: '1-31/2'",
+        ),
+        (
+            "0 0 1-31 * */2",
+            "day-of-week '*/2' with the other day field restricted is read as '*' by some targets and "
+            f"as a day set by others, so it cannot run the same on {ALL_TARGETS}",
+            "spell the range out: '0-6/2'",
+        ),
         # croniter expands '1,*' to ['*', 1], which raised ValueError (an internal error) in the compiler
-        ("0 0 1,* * *", f"'*' as one item of the day-of-month list '1,*' cannot run the same on {ALL_TARGETS}",
-         "write '*' alone for every value, or list the values"),
-        ("0 0 1 *,1 *", f"'*' as one item of the month list '*,1' cannot run the same on {ALL_TARGETS}",
-         "write '*' alone for every value, or list the values"),
+        (
+            "0 0 1,* * *",
+            f"'*' as one item of the day-of-month list '1,*' cannot run the same on {ALL_TARGETS}",
+            "write '*' alone for every value, or list the values",
+        ),
+        (
+            "0 0 1 *,1 *",
+            f"'*' as one item of the month list '*,1' cannot run the same on {ALL_TARGETS}",
+            "write '*' alone for every value, or list the values",
+        ),
     ],
 )
 def test_normalize_rejects_spellings_targets_read_differently(expr: str, message: str, hint: str) -> None:
-    assert normalize_cron(expr) == (None, CronProblem(codes.CRON_UNSUPPORTED_SYNTAX, f"unsupported cron {expr!r}: {message}", hint))
+    assert normalize_cron(expr) == (
+        None,
+        CronProblem(codes.CRON_UNSUPPORTED_SYNTAX, f"unsupported cron {expr!r}: {message}", hint),
+    )
 
 
 @pytest.mark.parametrize(
@@ -157,8 +181,11 @@ def test_normalize_rejects_invalid_naming_field_and_value(expr: str, detail: str
 
 def test_wrapping_day_of_week_range_hints_at_seven() -> None:
     _, problem = normalize_cron("0 0 * * SAT-SUN")
-    assert problem == CronProblem(codes.INVALID_CRON, "invalid cron '0 0 * * SAT-SUN': day-of-week range SAT-SUN starts after it ends",
-                                  "day-of-week 7 is Sunday too: end the range with 7")
+    assert problem == CronProblem(
+        codes.INVALID_CRON,
+        "invalid cron '0 0 * * SAT-SUN': day-of-week range SAT-SUN starts after it ends",
+        "day-of-week 7 is Sunday too: end the range with 7",
+    )
 
 
 def test_croniter_rejection_unexplained_by_scan_keeps_croniter_text(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -166,7 +193,10 @@ def test_croniter_rejection_unexplained_by_scan_keeps_croniter_text(monkeypatch:
         raise ValueError("croniter says no")
 
     monkeypatch.setattr(cron, "_expand", refuse)
-    assert normalize_cron("0 0 * * *") == (None, CronProblem(codes.INVALID_CRON, "invalid cron '0 0 * * *': croniter says no"))
+    assert normalize_cron("0 0 * * *") == (
+        None,
+        CronProblem(codes.INVALID_CRON, "invalid cron '0 0 * * *': croniter says no"),
+    )
 
 
 @pytest.mark.parametrize(
@@ -195,10 +225,16 @@ def test_normalize_never_raises_on_arbitrary_text(text: str) -> None:
 
 _FIELD = st.one_of(
     st.sampled_from(["*", "*/15", "*/0", "1-5", "5-1", "3-3", "7", "0", "60", "L", "W", "?", "#", "H", "x", ""]),
-    st.lists(st.sampled_from(["1", "2", "12", "31", "32", "MON", "jan", "SUN", "5L", "1#2", "15W", "-", "/", "*"]),
-             min_size=1, max_size=4).map(lambda parts: "".join(parts)),
-    st.lists(st.sampled_from(["1", "6", "7", "12", "1-7", "2-9/2", "*/3", "jan-mar", "mon-fri", "5/10", "*"]),
-             min_size=1, max_size=3).map(",".join),
+    st.lists(
+        st.sampled_from(["1", "2", "12", "31", "32", "MON", "jan", "SUN", "5L", "1#2", "15W", "-", "/", "*"]),
+        min_size=1,
+        max_size=4,
+    ).map(lambda parts: "".join(parts)),
+    st.lists(
+        st.sampled_from(["1", "6", "7", "12", "1-7", "2-9/2", "*/3", "jan-mar", "mon-fri", "5/10", "*"]),
+        min_size=1,
+        max_size=3,
+    ).map(",".join),
 )
 
 
@@ -249,13 +285,28 @@ def test_interval_examples(seconds: int, lines: list[str]) -> None:
 @pytest.mark.parametrize(
     "seconds, message, hint",
     [
-        (7000, "interval_seconds 7000 is not a multiple of 60 dividing 86400", "nearest valid intervals: 5760 (96 min) and 7200 (2 h)"),
-        (61, "interval_seconds 61 is not a multiple of 60 dividing 86400", "nearest valid intervals: 60 (1 min) and 120 (2 min)"),
-        (420, "interval_seconds 420 is not a multiple of 60 dividing 86400", "nearest valid intervals: 360 (6 min) and 480 (8 min)"),
+        (
+            7000,
+            "interval_seconds 7000 is not a multiple of 60 dividing 86400",
+            "nearest valid intervals: 5760 (96 min) and 7200 (2 h)",
+        ),
+        (
+            61,
+            "interval_seconds 61 is not a multiple of 60 dividing 86400",
+            "nearest valid intervals: 60 (1 min) and 120 (2 min)",
+        ),
+        (
+            420,
+            "interval_seconds 420 is not a multiple of 60 dividing 86400",
+            "nearest valid intervals: 360 (6 min) and 480 (8 min)",
+        ),
         (0, "interval_seconds 0 must be positive", "the shortest interval is 60 (1 min)"),
         (-60, "interval_seconds -60 must be positive", "the shortest interval is 60 (1 min)"),
-        (172800, "interval_seconds 172800 is longer than a day",
-         "the longest interval is 86400 (24 h); use cron for less frequent schedules"),
+        (
+            172800,
+            "interval_seconds 172800 is longer than a day",
+            "the longest interval is 86400 (24 h); use cron for less frequent schedules",
+        ),
     ],
 )
 def test_interval_inexpressible(seconds: int, message: str, hint: str) -> None:
@@ -287,7 +338,7 @@ def test_interval_lines_fire_exactly_every_n_seconds_from_midnight(seconds: int)
     assert all(normalize_cron(line) == (line, None) for line in lines)
 
 
-@given(st.integers(-10**6, 10**6))
+@given(st.integers(-(10**6), 10**6))
 def test_interval_valid_iff_multiple_of_60_dividing_a_day(seconds: int) -> None:
     lines, problem = interval_to_cron(seconds)
     valid = seconds > 0 and seconds % 60 == 0 and 86400 % seconds == 0
@@ -306,7 +357,9 @@ def test_skipped_hour_in_new_york() -> None:
 
 
 def test_repeated_hour_in_new_york() -> None:
-    assert dst_hazards(["30 1 * * *"], "America/New_York") == [DstHazard("repeated", d, ("01:30",)) for d in NOVEMBER_NY]
+    assert dst_hazards(["30 1 * * *"], "America/New_York") == [
+        DstHazard("repeated", d, ("01:30",)) for d in NOVEMBER_NY
+    ]
 
 
 def test_noon_is_safe() -> None:
@@ -365,22 +418,26 @@ def test_result_is_not_shared_with_the_cache() -> None:
     assert len(dst_hazards(["30 2 * * *"], "America/New_York")) == 7
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def _oracle_windows(timezone: str) -> tuple[tuple[str, str, tuple[dt.datetime, ...]], ...]:
     """Skipped and repeated local minutes from zoneinfo's fold rules, by brute force near each change."""
     tz = zoneinfo.ZoneInfo(timezone)
-    noon_offset = {d: dt.datetime(2025, 1, 1, 12, tzinfo=tz).replace(year=d.year, month=d.month, day=d.day).utcoffset()
-                   for d in (dt.date(2024, 12, 30) + dt.timedelta(n) for n in range(7 * 366 + 4))}
+    noon_offset = {
+        d: dt.datetime(2025, 1, 1, 12, tzinfo=tz).replace(year=d.year, month=d.month, day=d.day).utcoffset()
+        for d in (dt.date(2024, 12, 30) + dt.timedelta(n) for n in range(7 * 366 + 4))
+    }
     out: list[tuple[str, str, tuple[dt.datetime, ...]]] = []
     run: list[dt.datetime] = []
     run_kind = ""
     for day in sorted(noon_offset)[1:-1]:
-        if noon_offset[day - dt.timedelta(1)] == noon_offset[day + dt.timedelta(1)] or day.year not in range(2025, 2032):
+        if noon_offset[day - dt.timedelta(1)] == noon_offset[day + dt.timedelta(1)] or day.year not in range(
+            2025, 2032
+        ):
             continue
         for minute in range(1440):
             t = dt.datetime(day.year, day.month, day.day) + dt.timedelta(minutes=minute)
             aware = t.replace(tzinfo=tz)
-            if aware.astimezone(dt.timezone.utc).astimezone(tz).replace(tzinfo=None) != t:
+            if aware.astimezone(dt.UTC).astimezone(tz).replace(tzinfo=None) != t:
                 kind = "skipped"
             elif aware.utcoffset() != aware.replace(fold=1).utcoffset():
                 kind = "repeated"

@@ -58,13 +58,15 @@ def test_one_shortest_cycle_per_knot_through_its_first_written_edge(graph):
         first_edge = next((t, d) for t, d in edges if t in knot and d in knot)
         assert tuple(cycle[:2]) == first_edge
         assert len(cycle) - 2 == nx.shortest_path_length(g, cycle[1], cycle[0])
-    assert [c[0] for c in cycles] == sorted((c[0] for c in cycles), key=lambda t: min(
-        i for i, (task, dep) in enumerate(edges) if task == t))  # in written order
+    assert [c[0] for c in cycles] == sorted(
+        (c[0] for c in cycles), key=lambda t: min(i for i, (task, dep) in enumerate(edges) if task == t)
+    )  # in written order
 
 
 def test_cycle_report_does_not_list_every_cycle(monkeypatch):
     """500 tasks, each depending on all earlier ones, plus one back edge: about 2**498 elementary
     cycles, which the former report listed before keeping 10 (it did not finish)."""
+
     def no_listing(*args, **kwargs):
         raise AssertionError("every elementary cycle was listed")
 

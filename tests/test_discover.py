@@ -12,11 +12,11 @@ import os
 from pathlib import Path
 
 import pytest
+from test_cases import BAD, assemble, run_in_process
 
 from dativo.compiler import codes, discover
 from dativo.compiler.diagnostics import Diagnostics
 from dativo.compiler.pipeline import compile_project
-from test_cases import BAD, assemble, run_in_process
 
 
 def _refuse(monkeypatch: pytest.MonkeyPatch, under: Path) -> None:
@@ -41,7 +41,9 @@ def _refuse(monkeypatch: pytest.MonkeyPatch, under: Path) -> None:
     monkeypatch.setattr(discover.os, "stat", stat)
 
 
-def test_an_unreadable_tenant_folder_is_dtv007_as_in_its_chmod_case(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_an_unreadable_tenant_folder_is_dtv007_as_in_its_chmod_case(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     """Path.glob skipped the folder without a word (its jobs vanished from the plan); the report is the
     golden of DTV007_tenant_folder_permission_denied, which runs for real when not root."""
     case = "DTV007_tenant_folder_permission_denied"
@@ -63,8 +65,10 @@ def test_a_file_discovery_cannot_stat_is_dtv007(tmp_path: Path, monkeypatch: pyt
 
         def __getattr__(self, name: str):  # type: ignore[no-untyped-def]
             if self.name == "events_csv.yaml" and name in ("is_dir", "is_file", "is_symlink"):
+
                 def refuse(*args: object, **kwargs: object) -> bool:
                     raise PermissionError(errno.EACCES, "Permission denied", self.path)
+
                 return refuse
             return getattr(self._e, name)
 
@@ -89,7 +93,8 @@ def test_a_config_path_that_cannot_be_stated_is_dtv007(tmp_path: Path, monkeypat
     _refuse(monkeypatch, project / "configs")
     result = compile_project(project, emit=False, cwd=project)
     assert [(d.code, d.span.file, d.message) for d in result.diags.errors] == [
-        (codes.UNREADABLE, "configs/runner.yaml", "cannot read file: Permission denied")]
+        (codes.UNREADABLE, "configs/runner.yaml", "cannot read file: Permission denied")
+    ]
 
 
 def test_a_pipe_named_like_a_config_is_dtv007_and_never_read(tmp_path: Path) -> None:
@@ -109,7 +114,9 @@ def test_symlinks_inside_the_project_are_read_and_from_outside_refused(tmp_path:
     result = compile_project(project, emit=False, cwd=project)
     assert "jobs/acme/same.yaml" in result.project.jobs and "jobs/acme/foreign.yaml" not in result.project.jobs
     assert sorted((d.code, d.span.file) for d in result.diags.errors) == [
-        (codes.UNREADABLE, "jobs/acme/dangling.yaml"), (codes.PATH_ESCAPES_ROOT, "jobs/acme/foreign.yaml")]
+        (codes.UNREADABLE, "jobs/acme/dangling.yaml"),
+        (codes.PATH_ESCAPES_ROOT, "jobs/acme/foreign.yaml"),
+    ]
 
 
 def test_find_configs_lists_yaml_files_sorted_and_skips_the_rest(tmp_path: Path) -> None:
@@ -124,14 +131,19 @@ def test_find_configs_lists_yaml_files_sorted_and_skips_the_rest(tmp_path: Path)
     assert list(diags) == [] and reported == set()
 
 
-@pytest.mark.parametrize("out, plan_path, written", [
-    ("generated", "/app/generated/plan.json", "generated"),
-    ("/app/build/out/", "/app/build/out/plan.json", "build/out"),  # a container path: was /app/app/build/out
-    ("./build/../gen", "/app/gen/plan.json", "gen"),
-])
+@pytest.mark.parametrize(
+    "out, plan_path, written",
+    [
+        ("generated", "/app/generated/plan.json", "generated"),
+        ("/app/build/out/", "/app/build/out/plan.json", "build/out"),  # a container path: was /app/app/build/out
+        ("./build/../gen", "/app/gen/plan.json", "gen"),
+    ],
+)
 def test_paths_out_in_the_project_is_project_relative(tmp_path: Path, out: str, plan_path: str, written: str) -> None:
     project = assemble(None, tmp_path / "project")
-    (project / "dativo.yaml").write_text((project / "dativo.yaml").read_text("utf-8") + f"paths:\n  out: {out}\n", "utf-8")
+    (project / "dativo.yaml").write_text(
+        (project / "dativo.yaml").read_text("utf-8") + f"paths:\n  out: {out}\n", "utf-8"
+    )
     result = compile_project(project, emit=False, cwd=project)
     assert not result.diags.has_errors() and result.plan is not None
     assert (result.plan.deployment.plan_path, result.project.settings.paths.out) == (plan_path, written)
@@ -149,13 +161,20 @@ def test_paths_out_outside_the_project_needs_deploy_plan_path(tmp_path: Path) ->
     (project / "dativo.yaml").write_text(text + "deploy:\n  plan_path: /srv/plans/plan.json\n", "utf-8")
     result = compile_project(project, emit=False, cwd=project)
     assert not result.diags.has_errors() and result.plan is not None
-    assert result.plan.deployment.plan_path == "/srv/plans/plan.json" and str(tmp_path) not in result.plan.model_dump_json()
+    assert (
+        result.plan.deployment.plan_path == "/srv/plans/plan.json"
+        and str(tmp_path) not in result.plan.model_dump_json()
+    )
 
 
 @pytest.mark.parametrize("rel", ["dativo.yaml", "registry/connectors.yaml"])
 def test_a_fixed_config_symlinked_from_outside_is_dtv202(tmp_path: Path, rel: str) -> None:
     project = assemble(None, tmp_path / "project")
-    source = project / "dativo.yaml" if rel == "dativo.yaml" else Path(discover.__file__).parent.parent / "registry" / "connectors.yaml"
+    source = (
+        project / "dativo.yaml"
+        if rel == "dativo.yaml"
+        else Path(discover.__file__).parent.parent / "registry" / "connectors.yaml"
+    )
     (tmp_path / "outside.yaml").write_bytes(source.read_bytes())
     (project / rel).parent.mkdir(parents=True, exist_ok=True)
     (project / rel).unlink(missing_ok=True)
@@ -164,8 +183,9 @@ def test_a_fixed_config_symlinked_from_outside_is_dtv202(tmp_path: Path, rel: st
     assert [(d.code, d.span.file) for d in result.diags.errors][:1] == [(codes.PATH_ESCAPES_ROOT, rel)]
 
 
-def test_finding_the_root_past_a_folder_it_may_not_search_is_no_error(tmp_path: Path,
-                                                                     monkeypatch: pytest.MonkeyPatch) -> None:
+def test_finding_the_root_past_a_folder_it_may_not_search_is_no_error(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     """Path.exists raised PermissionError on a marker in a folder the user may not search."""
     from dativo.compiler import paths
     from dativo.compiler.commands.common import project_root

@@ -7,7 +7,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from hypothesis import given, settings, strategies as st
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from ruamel.yaml.nodes import MappingNode, SequenceNode
 
 from dativo.compiler.diagnostics import Diagnostics
@@ -29,19 +30,22 @@ def test_values_and_keys_keep_their_positions() -> None:
     assert doc.span(("a", "missing")).line == 2  # the nearest ancestor with a span: the value of a
 
 
-@pytest.mark.parametrize("text, expected", [
-    ("a: 1\na: 2\n", [("DTV002", 2, 1)]),
-    ("a: !!python/object/apply:os.system [id]\n", [("DTV004", 1, 4)]),
-    ("a: !Ref x\n", [("DTV004", 1, 4)]),
-    ("- 1\n", [("DTV005", 1, 1)]),
-    ("just text\n", [("DTV005", 1, 1)]),
-    ("", [("DTV005", 1, 1)]),
-    ("a: 1\n---\nb: 2\n", [("DTV008", 2, 1)]),
-    ("a: [1\nb: 2\n", [("DTV001", 2, 2)]),
-    ("a: &x [*x]\n", [("DTV003", 1, 4)]),
-    ("? [a]\n: 1\n", [("DTV001", 1, 3)]),
-    ("a: " + "[" * 200 + "]" * 200 + "\n", [("DTV003", 1, 104)]),
-])
+@pytest.mark.parametrize(
+    "text, expected",
+    [
+        ("a: 1\na: 2\n", [("DTV002", 2, 1)]),
+        ("a: !!python/object/apply:os.system [id]\n", [("DTV004", 1, 4)]),
+        ("a: !Ref x\n", [("DTV004", 1, 4)]),
+        ("- 1\n", [("DTV005", 1, 1)]),
+        ("just text\n", [("DTV005", 1, 1)]),
+        ("", [("DTV005", 1, 1)]),
+        ("a: 1\n---\nb: 2\n", [("DTV008", 2, 1)]),
+        ("a: [1\nb: 2\n", [("DTV001", 2, 2)]),
+        ("a: &x [*x]\n", [("DTV003", 1, 4)]),
+        ("? [a]\n: 1\n", [("DTV001", 1, 3)]),
+        ("a: " + "[" * 200 + "]" * 200 + "\n", [("DTV003", 1, 104)]),
+    ],
+)
 def test_bad_yaml_is_a_diagnostic(text: str, expected: list) -> None:
     doc, diags = _load(text)
     assert diags == expected
@@ -59,7 +63,13 @@ def test_merge_keys_and_scalars() -> None:
     doc, diags = _load("base: &b {x: 1, y: 2}\nc:\n  <<: *b\n  y: 3\nn: ~\nf: 1.5\nh: 0x10\nd: 2024-01-01\ns: yes\n")
     assert diags == []
     assert doc.data["c"] == {"x": 1, "y": 3}
-    assert (doc.data["n"], doc.data["f"], doc.data["h"], doc.data["d"], doc.data["s"]) == (None, 1.5, 16, "2024-01-01", "yes")
+    assert (doc.data["n"], doc.data["f"], doc.data["h"], doc.data["d"], doc.data["s"]) == (
+        None,
+        1.5,
+        16,
+        "2024-01-01",
+        "yes",
+    )
 
 
 def test_billion_laughs_fails_fast() -> None:
@@ -71,10 +81,13 @@ def test_billion_laughs_fails_fast() -> None:
     assert time.perf_counter() - start < 0.5  # a bound on the algorithm (no expansion), not a benchmark
 
 
-@pytest.mark.parametrize("raw, code", [
-    (b"a: 1\n\x00\x01", "DTV006"),
-    (b"a: \xff\xfe\n", "DTV006"),
-])
+@pytest.mark.parametrize(
+    "raw, code",
+    [
+        (b"a: 1\n\x00\x01", "DTV006"),
+        (b"a: \xff\xfe\n", "DTV006"),
+    ],
+)
 def test_non_text_files(tmp_path: Path, raw: bytes, code: str) -> None:
     f = tmp_path / "x.yaml"
     f.write_bytes(raw)
@@ -114,18 +127,22 @@ def _indentless(levels: int) -> str:
     return "".join(" " * (2 * i) + f"- k{i}:\n" for i in range(levels)) + " " * (2 * levels) + "- x\n"
 
 
-@pytest.mark.parametrize("text, where", [
-    ("a: " + "[" * 3000, (1, 104)),
-    ("- " * 3000, (1, 203)),
-    ("a: " + "{b: " * 3000, (1, 401)),
-    ("? " * 3000, (1, 203)),
-    (_deep_block_map(3000), (101, 101)),
-    (_deep_block_map(3000, "\u2028"), (101, 101)),  # libyaml ends lines at LS too
-    (_deep_block_map(3000, "\r"), (101, 101)),
-    (_indentless(3000), (51, 103)),
-])
-def test_deep_nesting_is_refused_before_anything_composes_it(monkeypatch: pytest.MonkeyPatch, text: str,
-                                                             where: tuple[int, int]) -> None:
+@pytest.mark.parametrize(
+    "text, where",
+    [
+        ("a: " + "[" * 3000, (1, 104)),
+        ("- " * 3000, (1, 203)),
+        ("a: " + "{b: " * 3000, (1, 401)),
+        ("? " * 3000, (1, 203)),
+        (_deep_block_map(3000), (101, 101)),
+        (_deep_block_map(3000, "\u2028"), (101, 101)),  # libyaml ends lines at LS too
+        (_deep_block_map(3000, "\r"), (101, 101)),
+        (_indentless(3000), (51, 103)),
+    ],
+)
+def test_deep_nesting_is_refused_before_anything_composes_it(
+    monkeypatch: pytest.MonkeyPatch, text: str, where: tuple[int, int]
+) -> None:
     """libyaml's composer recurses in C: '[' * 28000 crashed the process (exit 139) before the
     builder's depth guard ran. The depth is measured on the parser's event stream first."""
     from dativo.compiler import load
@@ -148,7 +165,10 @@ def _depth(node: Any, d: int = 0) -> int:
 
 _NESTED = [
     "a: 1\n",
-    _deep_block_map(40), _deep_block_map(40, "\u2028"), _deep_block_map(40, "\x85"), _deep_block_map(40, "\r\n"),
+    _deep_block_map(40),
+    _deep_block_map(40, "\u2028"),
+    _deep_block_map(40, "\x85"),
+    _deep_block_map(40, "\r\n"),
     _indentless(40),
     "- " * 45 + "x\n",
     "? " * 45 + "x\n",
@@ -172,8 +192,35 @@ def test_depth_bound_is_never_below_the_real_depth(text: str) -> None:
 
 
 @settings(max_examples=500, deadline=None)
-@given(st.lists(st.sampled_from(["- ", "? ", ": ", "k: ", "&a ", "!!seq ", "\n", "  ", "[", "]", "{", "}", ", ",
-                                 "x", "\u2028", "\r", "\n  - ", "\n    ", "--- ", "-\n"]), max_size=60))
+@given(
+    st.lists(
+        st.sampled_from(
+            [
+                "- ",
+                "? ",
+                ": ",
+                "k: ",
+                "&a ",
+                "!!seq ",
+                "\n",
+                "  ",
+                "[",
+                "]",
+                "{",
+                "}",
+                ", ",
+                "x",
+                "\u2028",
+                "\r",
+                "\n  - ",
+                "\n    ",
+                "--- ",
+                "-\n",
+            ]
+        ),
+        max_size=60,
+    )
+)
 def test_depth_bound_holds_on_any_token_soup(tokens: list[str]) -> None:
     from ruamel.yaml.error import YAMLError
 

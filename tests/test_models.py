@@ -9,8 +9,8 @@ from typing import Any
 import pytest
 from pydantic import BaseModel, ValidationError
 
-from dativo.compiler.models import SCHEMA_MODELS
 from dativo.compiler.finite import _finite_everywhere
+from dativo.compiler.models import SCHEMA_MODELS
 from dativo.compiler.models.common import NOT_FINITE, Free, RetryConfig
 
 

@@ -12,13 +12,52 @@ from dativo.runtime.secretnames import is_secret_name, may_hold_secret
 
 ROOT = Path(__file__).resolve().parent.parent
 
-SECRET = ["password", "db_pwd", "passphrase", "ssh_passphrase", "passwd", "client_secret", "api_token", "token",
-          "api_key", "apikey", "apiKey", "API-KEY", "private_key", "access_key", "secret_key", "credential",
-          "credentials", "DB_PASSWORD", "PG_PWD", "SOME_API_TOKEN", "AWS_SECRET_ACCESS_KEY", "s3.secret-access-key",
-          "s3.session-token", "adls.sas-token.myaccount", "adls.account-key", "gcs.oauth2.token"]
-NOT_SECRET = ["password_env", "token_file", "secret_url", "api_key_env", "credentials_file", "host", "user", "key",
-              "primary_key", "partition_key", "uri", "s3.endpoint", "s3.access-key-id", "SOME_TOKEN_ENABLED",
-              "tokenizer", "keyword"]
+SECRET = [
+    "password",
+    "db_pwd",
+    "passphrase",
+    "ssh_passphrase",
+    "passwd",
+    "client_secret",
+    "api_token",
+    "token",
+    "api_key",
+    "apikey",
+    "apiKey",
+    "API-KEY",
+    "private_key",
+    "access_key",
+    "secret_key",
+    "credential",
+    "credentials",
+    "DB_PASSWORD",
+    "PG_PWD",
+    "SOME_API_TOKEN",
+    "AWS_SECRET_ACCESS_KEY",
+    "s3.secret-access-key",
+    "s3.session-token",
+    "adls.sas-token.myaccount",
+    "adls.account-key",
+    "gcs.oauth2.token",
+]
+NOT_SECRET = [
+    "password_env",
+    "token_file",
+    "secret_url",
+    "api_key_env",
+    "credentials_file",
+    "host",
+    "user",
+    "key",
+    "primary_key",
+    "partition_key",
+    "uri",
+    "s3.endpoint",
+    "s3.access-key-id",
+    "SOME_TOKEN_ENABLED",
+    "tokenizer",
+    "keyword",
+]
 
 
 @pytest.mark.parametrize("name", SECRET)
@@ -44,14 +83,30 @@ def test_every_secret_rule_uses_the_one_predicate() -> None:
         assert module.may_hold_secret is may_hold_secret, module.__name__
 
 
-@pytest.mark.parametrize("name", SECRET + ["DB_PASSWORD_PROD", "AWS_ACCESS_KEY_ID", "s3.access-key-id",
-                                           "GITHUB_TOKEN_PROD", "client_secret_value"])
+@pytest.mark.parametrize(
+    "name",
+    SECRET + ["DB_PASSWORD_PROD", "AWS_ACCESS_KEY_ID", "s3.access-key-id", "GITHUB_TOKEN_PROD", "client_secret_value"],
+)
 def test_the_runtime_masks_every_name_with_a_credential_word(name: str) -> None:
     assert may_hold_secret(name)
 
 
-@pytest.mark.parametrize("name", ["password_env", "token_file", "secret_url", "api_key_env", "credentials_file",
-                                  "SOME_TOKEN_ENABLED", "tokenizer", "keyword", "HOME", "primary_key", "PATH"])
+@pytest.mark.parametrize(
+    "name",
+    [
+        "password_env",
+        "token_file",
+        "secret_url",
+        "api_key_env",
+        "credentials_file",
+        "SOME_TOKEN_ENABLED",
+        "tokenizer",
+        "keyword",
+        "HOME",
+        "primary_key",
+        "PATH",
+    ],
+)
 def test_the_runtime_leaves_references_and_plain_names_alone(name: str) -> None:
     assert not may_hold_secret(name)
 
@@ -65,8 +120,9 @@ def _grep(pattern: str) -> list[str]:
 def test_no_second_secret_vocabulary() -> None:
     """A regex over credential words anywhere but runtime/secretnames.py would be a second rule."""
     words = "(passw|pwd|secret|token|credential)"
-    hits = [h for h in _grep(rf"re\.compile\(.*(\|{words}|{words}[a-z_?]*\|)")
-            if not h.startswith("runtime/secretnames.py")]
+    hits = [
+        h for h in _grep(rf"re\.compile\(.*(\|{words}|{words}[a-z_?]*\|)") if not h.startswith("runtime/secretnames.py")
+    ]
     assert hits == []
 
 
@@ -84,8 +140,15 @@ def test_runtime_masks_a_pwd_and_a_passphrase_variable() -> None:
 def test_compiler_flags_pwd_and_passphrase_but_not_references() -> None:
     from dativo.compiler.checks.secrets import _secret_values
 
-    doc = {"connection": {"db_pwd": "hunter2", "ssh_passphrase": "horse", "password_env": "DB_PASSWORD",
-                          "token": "${API_TOKEN}", "host": "db"}}
+    doc = {
+        "connection": {
+            "db_pwd": "hunter2",
+            "ssh_passphrase": "horse",
+            "password_env": "DB_PASSWORD",
+            "token": "${API_TOKEN}",
+            "host": "db",
+        }
+    }
     assert sorted(key for _, key in _secret_values(doc, ())) == ["db_pwd", "ssh_passphrase"]
 
 

@@ -10,10 +10,10 @@ import sys
 from pathlib import Path
 
 import pytest
+from helpers import EXAMPLES, dativo
 
 from dativo.compiler.outdir import MARKER, MARKER_TEXT, UnsafeOutput, guard
 from dativo.compiler.write import write_artifacts
-from helpers import EXAMPLES, dativo
 
 HERE = Path(__file__).resolve().parent
 
@@ -57,15 +57,18 @@ def test_a_dativo_plan_copied_into_a_data_folder_does_not_make_it_dativo_s(proje
     assert _tree(project / "data") == before
 
 
-@pytest.mark.parametrize("out, message", [
-    ("/", "is the file system root"),
-    ("jobs", "overlaps the project input 'jobs'"),
-    ("jobs/generated", "overlaps the project input 'jobs'"),
-    ("state", "overlaps the project input 'state'"),  # deploy.state_dir /app/state, as a container path
-    ("dativo.yaml", "is a file, not a directory"),
-    ("dativo.yaml/sub", "which is a file, not a directory"),
-    ("..", "holds the project root"),
-])
+@pytest.mark.parametrize(
+    "out, message",
+    [
+        ("/", "is the file system root"),
+        ("jobs", "overlaps the project input 'jobs'"),
+        ("jobs/generated", "overlaps the project input 'jobs'"),
+        ("state", "overlaps the project input 'state'"),  # deploy.state_dir /app/state, as a container path
+        ("dativo.yaml", "is a file, not a directory"),
+        ("dativo.yaml/sub", "which is a file, not a directory"),
+        ("..", "holds the project root"),
+    ],
+)
 @pytest.mark.parametrize("check", [False, True])
 def test_impossible_output_dirs_are_usage_errors(project: Path, out: str, message: str, check: bool) -> None:
     before = _tree(project)
@@ -118,8 +121,9 @@ def test_guard_looks_at_paths_only(tmp_path: Path) -> None:
     assert guard(tmp_path / "new" / "out", tmp_path / "proj", ["jobs"]) == (tmp_path / "new" / "out").resolve()
 
 
-def test_a_write_failure_is_an_unsafe_output_not_an_internal_error(tmp_path: Path,
-                                                                   monkeypatch: pytest.MonkeyPatch) -> None:
+def test_a_write_failure_is_an_unsafe_output_not_an_internal_error(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     """An unwritable or full output dir (simulated: root writes everywhere) is an environment error
     the CLI reports with exit 2, not a traceback."""
     from dativo.compiler import write
@@ -154,11 +158,20 @@ def test_concurrent_writers_into_one_dir_end_in_one_complete_output(tmp_path: Pa
     """Real processes, bounded rounds, no timing: four writers of four different outputs into one dir
     all exit 0, and the dir then holds exactly one writer's output and the marker. Without the lock
     they removed each other's files and temporary files (an internal error) or left a mix."""
-    wants = [{rel: text.encode() for rel, text in (_artifacts(str(v)) | {MARKER: MARKER_TEXT}).items()} for v in range(4)]
+    wants = [
+        {rel: text.encode() for rel, text in (_artifacts(str(v)) | {MARKER: MARKER_TEXT}).items()} for v in range(4)
+    ]
     for round_ in range(5):
         out = tmp_path / f"out{round_}"
-        procs = [subprocess.Popen([sys.executable, "-c", _WRITER, str(out), str(tmp_path / "proj"), str(v), str(HERE)],
-                                  stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True) for v in range(4)]
+        procs = [
+            subprocess.Popen(
+                [sys.executable, "-c", _WRITER, str(out), str(tmp_path / "proj"), str(v), str(HERE)],
+                stdout=subprocess.DEVNULL,
+                stderr=subprocess.PIPE,
+                text=True,
+            )
+            for v in range(4)
+        ]
         results = [(p.communicate(timeout=120)[1], p.returncode) for p in procs]
         assert all(code == 0 for _, code in results), results
         assert _tree(out) in wants
@@ -169,9 +182,16 @@ def test_concurrent_compiles_into_one_dir(project: Path) -> None:
     shutil.rmtree(project / "generated")
     for round_ in range(3):
         out = project / f"gen{round_}"
-        procs = [subprocess.Popen([sys.executable, "-m", "dativo.compiler.cli", "compile", ".", "--out", out.name],
-                                  cwd=project, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
-                 for _ in range(3)]
+        procs = [
+            subprocess.Popen(
+                [sys.executable, "-m", "dativo.compiler.cli", "compile", ".", "--out", out.name],
+                cwd=project,
+                stdout=subprocess.DEVNULL,
+                stderr=subprocess.PIPE,
+                text=True,
+            )
+            for _ in range(3)
+        ]
         errs = [(p.communicate(timeout=120)[1], p.returncode) for p in procs]
         assert all(code == 0 for _, code in errs), errs
         assert dativo("compile", ".", "--out", out.name, "--check", "--no-cache", cwd=project).code == 0

@@ -53,8 +53,14 @@ def test_symlink_inside_the_root_is_fine(tmp_path: Path) -> None:
 
 def test_every_spelling_of_a_container_path_maps_to_one_project_path(tmp_path: Path) -> None:
     r, _ = _project(tmp_path)
-    for raw in ("/app//jobs/acme/a.yaml", "//app/jobs/acme/a.yaml", "/app/./jobs//acme/a.yaml",
-                "file:///app/jobs/acme/a.yaml", "file:/app/jobs/acme/a.yaml", "file://localhost/app/jobs/acme/a.yaml"):
+    for raw in (
+        "/app//jobs/acme/a.yaml",
+        "//app/jobs/acme/a.yaml",
+        "/app/./jobs//acme/a.yaml",
+        "file:///app/jobs/acme/a.yaml",
+        "file:/app/jobs/acme/a.yaml",
+        "file://localhost/app/jobs/acme/a.yaml",
+    ):
         assert r.to_rel(raw) == ("jobs/acme/a.yaml", None), raw
 
 

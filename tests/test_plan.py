@@ -5,11 +5,11 @@ from __future__ import annotations
 
 import json
 
+from helpers import REPO
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from dativo.compiler.plan import Plan
-from helpers import REPO
 
 EXAMPLE = (REPO / "examples" / "generated" / "plan.json").read_text("utf-8")
 
@@ -24,13 +24,17 @@ def test_example_plan_round_trips_byte_for_byte() -> None:
 
 
 @settings(max_examples=60, deadline=None)
-@given(tags=st.dictionaries(st.text(min_size=1, max_size=12), st.text(max_size=20), max_size=5),
-       delay=st.integers(min_value=0, max_value=10**6).map(float) | st.sampled_from([0.5, 1.25, 2.0, 300.0]))
+@given(
+    tags=st.dictionaries(st.text(min_size=1, max_size=12), st.text(max_size=20), max_size=5),
+    delay=st.integers(min_value=0, max_value=10**6).map(float) | st.sampled_from([0.5, 1.25, 2.0, 300.0]),
+)
 def test_any_tags_and_delays_serialise_like_the_standard_library(tags: dict[str, str], delay: float) -> None:
     plan = Plan.from_json(EXAMPLE)
     sid = sorted(plan.schedules)[0]
     entry = plan.schedules[sid]
-    entry = entry.model_copy(update={"tags": tags, "retry": entry.retry.model_copy(update={"initial_delay_seconds": delay})})
+    entry = entry.model_copy(
+        update={"tags": tags, "retry": entry.retry.model_copy(update={"initial_delay_seconds": delay})}
+    )
     plan = plan.model_copy(update={"schedules": {**plan.schedules, sid: entry}})
     assert plan.to_json() == _stdlib(plan)
 

@@ -6,11 +6,11 @@ import shutil
 from pathlib import Path
 
 import pytest
+from helpers import EXAMPLES
 
 from dativo.compiler import project as project_module
 from dativo.compiler.pipeline import compile_project
 from dativo.compiler.report.json_format import render as render_json
-from helpers import EXAMPLES
 
 
 def _big_project(tmp_path: Path, broken: bool) -> Path:
@@ -21,7 +21,8 @@ def _big_project(tmp_path: Path, broken: bool) -> Path:
         for job in jobs:
             text = job.read_text("utf-8")
             (root / "jobs" / "acme" / f"copy{i:02d}_{job.name}").write_text(
-                text.replace("target:\n", f"target:\n  table: copy{i:02d}_{job.stem}\n", 1), "utf-8")
+                text.replace("target:\n", f"target:\n  table: copy{i:02d}_{job.stem}\n", 1), "utf-8"
+            )
     if not broken:
         return root
     (root / "jobs" / "acme" / "broken.yaml").write_text("tenant_id: acme\nsource: [\n", "utf-8")

@@ -23,15 +23,15 @@ import json
 import os
 import re
 import tempfile
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Iterator
 
 import pytest
 from hypothesis import HealthCheck, given, seed, settings
+from prop_projects import Project, projects
 
 from dativo.compiler.report.text import one_line
-from prop_projects import OWN, Project, projects
 
 EXAMPLES = int(os.environ.get("DATIVO_HYPOTHESIS_EXAMPLES", "2000"))
 SEED = os.environ.get("DATIVO_HYPOTHESIS_SEED")
@@ -164,12 +164,20 @@ def secrets_isolated(project: Project, code: int, errors: list[dict]) -> None:
         else:
             assert "DTV404" in by_file.get(rel, ()) or unchecked(rel), f"{planted} in {rel}, no DTV404: {errors}"
     for rel in sorted(project.own_secret_jobs):
-        assert "DTV404" not in by_file.get(rel, ()), f"{rel}: its own secret path {project.planted!r} is DTV404: {errors}"
+        assert "DTV404" not in by_file.get(rel, ()), (
+            f"{rel}: its own secret path {project.planted!r} is DTV404: {errors}"
+        )
 
 
 @_seeded
-@settings(max_examples=EXAMPLES, deadline=None, derandomize=SEED is None, database=None, print_blob=True,
-          suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
+@settings(
+    max_examples=EXAMPLES,
+    deadline=None,
+    derandomize=SEED is None,
+    database=None,
+    print_blob=True,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
+)
 @given(project=projects())
 def test_compile_and_validate_keep_their_contract(project: Project) -> None:
     check(project)
@@ -194,7 +202,7 @@ def check(project: Project) -> None:
             json.loads((root / OUT / "plan.json").read_text("utf-8"), parse_constant=_reject)
         errors = json_errors(v)
         assert text_errors(c) == {(one_line(d["file"]), d["line"], d["col"], d["code"]) for d in errors}, (
-            f"compile and validate disagree:\n{c.out}\n{v.out}")
+            f"compile and validate disagree:\n{c.out}\n{v.out}"
+        )
         assert c.code == v.code == (1 if errors else 0)
         secrets_isolated(project, v.code, errors)
-

@@ -8,9 +8,9 @@ import shutil
 from pathlib import Path
 
 import pytest
+from helpers import REPO, dativo
 
 from dativo.compiler.codes import CATALOGUE
-from helpers import REPO, dativo
 
 README = (REPO / "README.md").read_text("utf-8")
 DOCS = REPO / "docs"
@@ -115,9 +115,9 @@ def test_docs_cited_in_code_resolve() -> None:
 
 def _block_after(marker: str) -> list[str]:
     """The lines of the first fenced block after `marker` in the README."""
-    rest = README[README.index(marker):]
+    rest = README[README.index(marker) :]
     start = rest.index("```") + len("```")
-    body = rest[rest.index("\n", start) + 1:rest.index("```", start)]
+    body = rest[rest.index("\n", start) + 1 : rest.index("```", start)]
     return [line for line in body.splitlines() if line.strip()]
 
 

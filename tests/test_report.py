@@ -38,7 +38,8 @@ def test_text_escapes_what_would_break_a_line() -> None:
     assert len(out.splitlines()) == 3, out
     assert out.splitlines()[0] == (
         "jobs/x\\njobs/a.yaml:1:1: error DTV999: forged\\x1c\\u2028\\x85\\x00\\t.yaml:1:2: error DTV403: tenant "
-        "x\\njobs/a.yaml:1:1: error DTV999: forged\\x1c\\u2028\\x85\\x00\\t")
+        "x\\njobs/a.yaml:1:1: error DTV999: forged\\x1c\\u2028\\x85\\x00\\t"
+    )
     d = Diagnostics()
     d.error("DTV403", "tenant 'ünï名'", Span("jobs/ü.yaml", 1, 1, 1, 1))
     assert text.render(d.sorted()).splitlines()[0] == "jobs/ü.yaml:1:1: error DTV403: tenant 'ünï名'"  # printable stays
@@ -52,8 +53,18 @@ def test_github_escapes() -> None:
 
 def test_json() -> None:
     [w, e] = json.loads(json_format.render(_diags().sorted()))
-    assert e == {"code": "DTV301", "severity": "error", "message": "invalid cron '61 * * * *': minute 61, out of range",
-                 "file": "b.yaml", "line": 9, "col": 9, "end_line": 9, "end_col": 20, "json_path": "$", "hint": "fix it"}
+    assert e == {
+        "code": "DTV301",
+        "severity": "error",
+        "message": "invalid cron '61 * * * *': minute 61, out of range",
+        "file": "b.yaml",
+        "line": 9,
+        "col": 9,
+        "end_line": 9,
+        "end_col": 20,
+        "json_path": "$",
+        "hint": "fix it",
+    }
 
 
 def test_did_you_mean() -> None:

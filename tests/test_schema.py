@@ -6,10 +6,10 @@ import json
 
 import jsonschema
 import pytest
+from helpers import EXAMPLES, REPO, dativo
 from ruamel.yaml import YAML
 
 from dativo.compiler.commands.schema import render
-from helpers import EXAMPLES, REPO, dativo
 
 
 def test_committed_schemas_are_fresh() -> None:
@@ -19,8 +19,14 @@ def test_committed_schemas_are_fresh() -> None:
     assert dativo("schema", "--out", "schemas", "--check").code == 0
 
 
-KINDS = [("jobs/*/*.yaml", "job"), ("configs/runner.yaml", "runner"), ("connectors/*.yaml", "connector"),
-         ("registry/connectors.yaml", "registry"), ("dags/*.yaml", "dag"), ("dativo.yaml", "project")]
+KINDS = [
+    ("jobs/*/*.yaml", "job"),
+    ("configs/runner.yaml", "runner"),
+    ("connectors/*.yaml", "connector"),
+    ("registry/connectors.yaml", "registry"),
+    ("dags/*.yaml", "dag"),
+    ("dativo.yaml", "project"),
+]
 
 
 @pytest.mark.parametrize("pattern, kind", KINDS)

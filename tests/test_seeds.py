@@ -27,7 +27,7 @@ def _migrate(proj: Path) -> None:
     recipe.write_text(recipe.read_text().replace("catalog_type: nessie", "catalog_type: rest"))
     job = proj / "jobs" / "acme" / "hubspot_contacts_to_iceberg.yaml"
     text = job.read_text()
-    block = text[text.index("  connection:\n    nessie:"):text.index("\nlogging:")]
+    block = text[text.index("  connection:\n    nessie:") : text.index("\nlogging:")]
     job.write_text(text.replace(block, '  connection:\n    uri: "http://nessie.acme.internal:19120/iceberg"\n'))
 
 
@@ -38,7 +38,8 @@ def _plan(tmp_path: Path, runner: str) -> dict:
         shutil.copy(proj / "configs" / runner, proj / "configs" / "runner.yaml")
     r = dativo("compile", ".", "--out", "out", cwd=proj)
     assert r.code == 1 and [line for line in r.out.splitlines() if " error " in line] == [
-        line for want in SEED_DTV220 for line in r.out.splitlines() if line.startswith(want)], r.out
+        line for want in SEED_DTV220 for line in r.out.splitlines() if line.startswith(want)
+    ], r.out
     assert r.out.count(" error ") == len(SEED_DTV220), r.out
     _migrate(proj)
     r = dativo("compile", ".", "--out", "out", cwd=proj)
@@ -56,7 +57,11 @@ def test_seed_002_schedules(tmp_path: Path) -> None:
     assert (hourly["cron"], hourly["timezone"], hourly["tags"]) == (["0 * * * *"], "UTC", {"environment": "production"})
     assert hourly["retry"]["max_retries"] == 3 and hourly["retry"]["retryable_exit_codes"] == [1, 2]
     interval = s["acme.hubspot_contacts_daily"]
-    assert (interval["cron"], interval["interval_seconds"], interval["timezone"]) == (["0 */6 * * *"], 21600, "America/New_York")
+    assert (interval["cron"], interval["interval_seconds"], interval["timezone"]) == (
+        ["0 */6 * * *"],
+        21600,
+        "America/New_York",
+    )
     assert s["acme.maintenance_job"]["enabled"] is False
     job = plan["jobs"]["jobs/acme/stripe_customers_to_iceberg.yaml"]
     assert job["source"]["incremental"]["cursor_field"] == "created"  # recipe default filled in

@@ -18,7 +18,10 @@ def test_escapes_are_refused(tmp_path: Path, rel: str) -> None:
 
 def test_systemd_escapes_are_file_names(tmp_path: Path) -> None:
     """A schedule or tenant named with '-' becomes 'a\\x2db' in a systemd unit name (compile exited 2)."""
-    assert safe_join(tmp_path, "systemd/dativo-acme-a\\x2db.service") == tmp_path / "systemd" / "dativo-acme-a\\x2db.service"
+    assert (
+        safe_join(tmp_path, "systemd/dativo-acme-a\\x2db.service")
+        == tmp_path / "systemd" / "dativo-acme-a\\x2db.service"
+    )
     for rel in ("\\etc\\passwd", "a\\..\\..\\x", "systemd\\..\\..\\x.service"):
         with pytest.raises(UnsafeOutput):
             safe_join(tmp_path, rel)

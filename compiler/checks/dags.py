@@ -20,8 +20,11 @@ from ..project import Loaded, Project
 
 
 def run(project: Project, diags: Diagnostics) -> dict[str, DagEntry]:
-    return {rel: entry for rel, loaded in sorted(project.dags.items())
-            if (entry := _check(project, loaded, diags)) is not None}
+    return {
+        rel: entry
+        for rel, loaded in sorted(project.dags.items())
+        if (entry := _check(project, loaded, diags)) is not None
+    }
 
 
 def _check(project: Project, loaded: Loaded[Dag], diags: Diagnostics) -> DagEntry | None:
@@ -32,8 +35,12 @@ def _check(project: Project, loaded: Loaded[Dag], diags: Diagnostics) -> DagEntr
     for i, task in enumerate(dag.tasks):
         if task.id in first:
             line = doc.span(("tasks", first[task.id], "id")).line
-            diags.error(codes.DUPLICATE_TASK, f"duplicate task id {task.id!r} (first at line {line})",
-                        doc.span(("tasks", i, "id")), hint="task ids are unique within a DAG")
+            diags.error(
+                codes.DUPLICATE_TASK,
+                f"duplicate task id {task.id!r} (first at line {line})",
+                doc.span(("tasks", i, "id")),
+                hint="task ids are unique within a DAG",
+            )
             ok = False
             continue
         first[task.id] = i
@@ -43,10 +50,13 @@ def _check(project: Project, loaded: Loaded[Dag], diags: Diagnostics) -> DagEntr
             continue
         jobs[task.id] = rel
         if job.model.tenant_id != dag.tenant_id:
-            diags.error(codes.DAG_MIXED_TENANTS,
-                        f"task {task.id!r} runs a job of tenant {job.model.tenant_id!r} in DAG {dag.name!r} of tenant "
-                        f"{dag.tenant_id!r}", doc.span(("tasks", i, "job")),
-                        hint="a DAG runs the jobs of one tenant; give the other tenant a DAG of its own")
+            diags.error(
+                codes.DAG_MIXED_TENANTS,
+                f"task {task.id!r} runs a job of tenant {job.model.tenant_id!r} in DAG {dag.name!r} of tenant "
+                f"{dag.tenant_id!r}",
+                doc.span(("tasks", i, "job")),
+                hint="a DAG runs the jobs of one tenant; give the other tenant a DAG of its own",
+            )
             ok = False
 
     edges: list[tuple[str, str]] = []  # (task, what it depends on)
@@ -55,9 +65,12 @@ def _check(project: Project, loaded: Loaded[Dag], diags: Diagnostics) -> DagEntr
             continue
         for j, dep in enumerate(task.depends_on):
             if dep not in first:
-                diags.error(codes.UNKNOWN_DEPENDENCY, f"task {task.id!r} depends on unknown task {dep!r}",
-                            doc.span(("tasks", i, "depends_on", j)),
-                            hint=did_you_mean(dep, first) or f"tasks of this DAG: {', '.join(sorted(first))}")
+                diags.error(
+                    codes.UNKNOWN_DEPENDENCY,
+                    f"task {task.id!r} depends on unknown task {dep!r}",
+                    doc.span(("tasks", i, "depends_on", j)),
+                    hint=did_you_mean(dep, first) or f"tasks of this DAG: {', '.join(sorted(first))}",
+                )
                 ok = False
             else:
                 edges.append((task.id, dep))
@@ -68,8 +81,16 @@ def _check(project: Project, loaded: Loaded[Dag], diags: Diagnostics) -> DagEntr
     if not ok:
         return None
     by_id = {t.id: t for t in dag.tasks}
-    tasks = [DagTaskEntry(id=t, job=jobs[t], params=by_id[t].params, retries=by_id[t].retries,
-                          depends_on=sorted(set(by_id[t].depends_on))) for t in order]
+    tasks = [
+        DagTaskEntry(
+            id=t,
+            job=jobs[t],
+            params=by_id[t].params,
+            retries=by_id[t].retries,
+            depends_on=sorted(set(by_id[t].depends_on)),
+        )
+        for t in order
+    ]
     return DagEntry(name=dag.name, tenant=dag.tenant_id, tasks=tasks)
 
 
@@ -101,9 +122,12 @@ def _cycles(loaded: Loaded[Dag], edges: list[tuple[str, str]], first: dict[str, 
     for cycle in find_cycles(first, edges):
         head, dep = cycle[0], cycle[1]
         path = " -> ".join(cycle)
-        diags.error(codes.DAG_CYCLE, f"DAG {loaded.model.name!r} has a dependency cycle: {path} (each depends on the next)",
-                    loaded.doc.span(("tasks", first[head], "depends_on", tasks[first[head]].depends_on.index(dep))),
-                    hint="remove one of these depends_on entries")
+        diags.error(
+            codes.DAG_CYCLE,
+            f"DAG {loaded.model.name!r} has a dependency cycle: {path} (each depends on the next)",
+            loaded.doc.span(("tasks", first[head], "depends_on", tasks[first[head]].depends_on.index(dep))),
+            hint="remove one of these depends_on entries",
+        )
 
 
 def find_cycles(first: dict[str, int], edges: list[tuple[str, str]]) -> list[list[str]]:

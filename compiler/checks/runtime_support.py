@@ -25,10 +25,13 @@ from ..resolve import ResolvedJob
 def engines(rj: ResolvedJob, diags: Diagnostics) -> None:
     src = rj.source
     if src is not None and src.engine not in NATIVE_ENGINES:
-        diags.warning(codes.ENGINE_NOT_RUN,
-                      f"engine {src.engine!r} of source {src.type!r} is not run by this runtime yet; "
-                      f"dativo run exits {int(ExitCode.FAIL)} on this job", src.engine_span,
-                      hint="use engine 'native' for csv, jsonl or parquet files, or run this engine elsewhere")
+        diags.warning(
+            codes.ENGINE_NOT_RUN,
+            f"engine {src.engine!r} of source {src.type!r} is not run by this runtime yet; "
+            f"dativo run exits {int(ExitCode.FAIL)} on this job",
+            src.engine_span,
+            hint="use engine 'native' for csv, jsonl or parquet files, or run this engine elsewhere",
+        )
 
 
 def run(rj: ResolvedJob, diags: Diagnostics) -> None:
@@ -43,16 +46,23 @@ def run(rj: ResolvedJob, diags: Diagnostics) -> None:
                 problem = f"has scale {col.scale} > precision {col.precision}: no Iceberg decimal type"
             else:
                 continue
-            diags.error(codes.NO_ICEBERG_TYPE, f"column {col.name!r} of type 'decimal' {problem}",
-                        rj.asset.span("schema", i, "type"),
-                        hint="set precision (1-38) and scale (0 to precision), e.g. precision: 12, scale: 2")
+            diags.error(
+                codes.NO_ICEBERG_TYPE,
+                f"column {col.name!r} of type 'decimal' {problem}",
+                rj.asset.span("schema", i, "type"),
+                hint="set precision (1-38) and scale (0 to precision), e.g. precision: 12, scale: 2",
+            )
 
 
 def destination(rj: ResolvedJob, target_type: str, connection: dict[str, Any], diags: Diagnostics) -> None:
     """DTV220 for each part of the target (recipe template merged under the job) the runtime cannot write."""
     ep = rj.target
-    if ep is not None and (ep.reg is not None and "target" not in ep.reg.roles
-                           or ep.recipe is not None and "target" not in ep.recipe.model.roles):
+    if ep is not None and (
+        ep.reg is not None
+        and "target" not in ep.reg.roles
+        or ep.recipe is not None
+        and "target" not in ep.recipe.model.roles
+    ):
         return  # not a target at all: DTV206 says so
     for p in problems(target_type, connection):
         diags.error(codes.TARGET_NOT_WRITTEN, p.message, _where(rj, p.key), hint=p.hint)

@@ -14,7 +14,7 @@ from ..zones import host_zone_hint, iana_zones
 
 _TRANSITION_BEHAVIOUR = {
     "skipped": "croniter and Dagster fire at the first valid time after the gap, systemd skips the run, "
-               "Airflow and Kubernetes follow their own time-zone libraries",
+    "Airflow and Kubernetes follow their own time-zone libraries",
     "repeated": "croniter and Kubernetes fire twice, systemd once (first occurrence), Dagster once (second occurrence)",
 }
 
@@ -47,14 +47,21 @@ def run(project: Project, diags: Diagnostics) -> list[ResolvedSchedule]:
         rs = ResolvedSchedule(i, s, doc.span(base + ("name",)))
         if s.name in first_name:
             line = doc.span(("runner", "orchestrator", "schedules", first_name[s.name], "name")).line
-            diags.error(codes.DUPLICATE_SCHEDULE, f"duplicate schedule name {s.name!r} (first at line {line})",
-                        doc.span(base + ("name",)), hint="schedule names are unique within runner.yaml")
+            diags.error(
+                codes.DUPLICATE_SCHEDULE,
+                f"duplicate schedule name {s.name!r} (first at line {line})",
+                doc.span(base + ("name",)),
+                hint="schedule names are unique within runner.yaml",
+            )
             rs.ok = False
         first_name.setdefault(s.name, i)
         if not SAFE_NAME.fullmatch(s.name):
-            diags.error(codes.UNSAFE_NAME, f"schedule name {s.name!r} cannot name artifacts",
-                        doc.span(base + ("name",)),
-                        hint="use letters, digits, '_' and '-' (at most 63, starting with a letter or digit)")
+            diags.error(
+                codes.UNSAFE_NAME,
+                f"schedule name {s.name!r} cannot name artifacts",
+                doc.span(base + ("name",)),
+                hint="use letters, digits, '_' and '-' (at most 63, starting with a letter or digit)",
+            )
             rs.ok = False
         _target(project, runner, rs, base, diags)
         _timing(runner, rs, base, diags)
@@ -66,9 +73,12 @@ def _target(project: Project, runner: Loaded, rs: ResolvedSchedule, base: tuple,
     s, doc = rs.model, runner.doc
     if (s.config is None) == (s.dag is None):
         what = "both 'config' and 'dag'" if s.config is not None else "neither 'config' nor 'dag'"
-        diags.error(codes.MISSING_FIELD if s.config is None else codes.INVALID_VALUE,
-                    f"schedule {s.name!r} has {what}", doc.span(base, key=False),
-                    hint="set config: <job yaml> to run one job, or dag: <dag yaml> to run a DAG")
+        diags.error(
+            codes.MISSING_FIELD if s.config is None else codes.INVALID_VALUE,
+            f"schedule {s.name!r} has {what}",
+            doc.span(base, key=False),
+            hint="set config: <job yaml> to run one job, or dag: <dag yaml> to run a DAG",
+        )
         rs.ok = False
         return
     # `is not None`: an empty `config: ""` is a path to diagnose, not a missing one
@@ -90,9 +100,12 @@ def _timing(runner: Loaded, rs: ResolvedSchedule, base: tuple, diags: Diagnostic
     has_cron = bool(s.cron)  # `cron: []` is no cron at all
     if has_cron == (s.interval_seconds is not None):
         what = "both 'cron' and 'interval_seconds'" if has_cron else "neither 'cron' nor 'interval_seconds'"
-        diags.error(codes.CRON_XOR_INTERVAL, f"schedule {s.name!r} has {what}",
-                    doc.span(base + ("cron",) if s.cron is not None else base),
-                    hint="set exactly one: cron (a cron expression) or interval_seconds")
+        diags.error(
+            codes.CRON_XOR_INTERVAL,
+            f"schedule {s.name!r} has {what}",
+            doc.span(base + ("cron",) if s.cron is not None else base),
+            hint="set exactly one: cron (a cron expression) or interval_seconds",
+        )
         rs.ok = False
     elif s.cron:
         for j, line in enumerate(s.cron):
@@ -111,9 +124,14 @@ def _timing(runner: Loaded, rs: ResolvedSchedule, base: tuple, diags: Diagnostic
         else:
             rs.cron_lines = list(lines or [])
     if s.timezone not in iana_zones():
-        hint = (host_zone_hint(s.timezone) or did_you_mean(s.timezone, iana_zones())
-                or "use an IANA name such as 'UTC' or 'Europe/Berlin'")
-        diags.error(codes.UNKNOWN_TIMEZONE, f"unknown time zone {s.timezone!r}", doc.span(base + ("timezone",)), hint=hint)
+        hint = (
+            host_zone_hint(s.timezone)
+            or did_you_mean(s.timezone, iana_zones())
+            or "use an IANA name such as 'UTC' or 'Europe/Berlin'"
+        )
+        diags.error(
+            codes.UNKNOWN_TIMEZONE, f"unknown time zone {s.timezone!r}", doc.span(base + ("timezone",)), hint=hint
+        )
         rs.ok = False
         return
     if rs.ok and rs.cron_lines:
@@ -123,8 +141,10 @@ def _timing(runner: Loaded, rs: ResolvedSchedule, base: tuple, diags: Diagnostic
                 continue  # the first transition of each kind shows the problem
             seen.add(hazard.kind)
             times = ", ".join(hazard.local_times)
-            diags.warning(codes.DST_TRANSITION,
-                          f"schedule {s.name!r} fires at {times} on {hazard.local_date}, inside a {hazard.kind} hour "
-                          f"of {s.timezone}; targets disagree there: {_TRANSITION_BEHAVIOUR[hazard.kind]}",
-                          doc.span(base + (("cron",) if s.cron else ("interval_seconds",))),
-                          hint="schedule in UTC, or outside 01:00-03:59 local time")
+            diags.warning(
+                codes.DST_TRANSITION,
+                f"schedule {s.name!r} fires at {times} on {hazard.local_date}, inside a {hazard.kind} hour "
+                f"of {s.timezone}; targets disagree there: {_TRANSITION_BEHAVIOUR[hazard.kind]}",
+                doc.span(base + (("cron",) if s.cron else ("interval_seconds",))),
+                hint="schedule in UTC, or outside 01:00-03:59 local time",
+            )

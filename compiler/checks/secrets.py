@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import re
-from typing import TYPE_CHECKING, Any, Iterator
+from collections.abc import Iterator
+from typing import TYPE_CHECKING, Any
 
 from dativo.runtime.envvars import has_reference
 from dativo.runtime.secretnames import is_secret_name
@@ -18,7 +19,7 @@ _IN_URI = " (password in the URI)"
 _URI_PASSWORD = re.compile(r"://[^/\s:@]*:([^@\s/]+)@")  # scheme://user:password@host
 
 
-def run(project: "Project", diags: Diagnostics) -> None:
+def run(project: Project, diags: Diagnostics) -> None:
     for rel in sorted(project.documents):
         doc = project.documents[rel]
         for path, key in _secret_values(doc.data, ()):
@@ -27,8 +28,10 @@ def run(project: "Project", diags: Diagnostics) -> None:
                 message = f"{key.removesuffix(_IN_URI)!r} holds a plain-text password inside its URI"
                 hint = "write the password as an environment reference inside the URI: user:${DB_PASSWORD}@host"
             else:
-                hint = (f"reference it instead: {key}: \"${{{key.upper()}}}\" (an environment variable), "
-                        "or a secret file under secrets/<tenant>/")
+                hint = (
+                    f'reference it instead: {key}: "${{{key.upper()}}}" (an environment variable), '
+                    "or a secret file under secrets/<tenant>/"
+                )
             diags.error(codes.PLAINTEXT_SECRET, message, doc.span(path), hint=hint)
 
 

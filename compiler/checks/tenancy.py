@@ -7,7 +7,8 @@ group-by (a networkx multigraph answered it too, at a tenth of a second of impor
 from __future__ import annotations
 
 import re
-from typing import Any, Iterator
+from collections.abc import Iterator
+from typing import Any
 
 from .. import codes
 from ..diagnostics import Diagnostics
@@ -32,8 +33,12 @@ def run(project: Project, jobs: list[tuple[ResolvedJob, Merged]], diags: Diagnos
         tenant = rj.tenant
         _folder(rj, jobs_dir, diags)
         if not SAFE_NAME.fullmatch(tenant):
-            diags.error(codes.UNSAFE_NAME, f"tenant_id {tenant!r} cannot name artifacts", rj.span("tenant_id"),
-                        hint="use letters, digits, '_' and '-' (at most 63, starting with a letter or digit)")
+            diags.error(
+                codes.UNSAFE_NAME,
+                f"tenant_id {tenant!r} cannot name artifacts",
+                rj.span("tenant_id"),
+                hint="use letters, digits, '_' and '-' (at most 63, starting with a letter or digit)",
+            )
         _namespace_and_branch(rj, mg, shared, diags)
         _secrets(rj, diags)
         writers.setdefault(table_identity(rj, mg, state_dir), []).append(rj)
@@ -43,17 +48,24 @@ def run(project: Project, jobs: list[tuple[ResolvedJob, Merged]], diags: Diagnos
         name = f"{table[3]}.{table[4]}"
         if len(tenants) > 1:
             for rj in jobs_of:
-                diags.error(codes.TABLE_MULTI_TENANT,
-                            f"Iceberg table {name!r} is written by several tenants ({', '.join(tenants)})",
-                            rj.span("target", key=True) if rj.job.model.target.table or rj.job.model.target.namespace else rj.span("asset"),
-                            hint="give each tenant its own namespace (target.namespace defaults to the tenant id)")
+                diags.error(
+                    codes.TABLE_MULTI_TENANT,
+                    f"Iceberg table {name!r} is written by several tenants ({', '.join(tenants)})",
+                    rj.span("target", key=True)
+                    if rj.job.model.target.table or rj.job.model.target.namespace
+                    else rj.span("asset"),
+                    hint="give each tenant its own namespace (target.namespace defaults to the tenant id)",
+                )
             continue
         assets = sorted({rj.asset.loaded.rel for rj in jobs_of if rj.asset is not None})
         if len(assets) > 1:
             for rj in jobs_of:
-                diags.error(codes.DUPLICATE_TABLE_WRITER,
-                            f"Iceberg table {name!r} is written with different assets ({', '.join(assets)})",
-                            rj.span("asset"), hint="one table, one data contract: point the jobs at the same asset")
+                diags.error(
+                    codes.DUPLICATE_TABLE_WRITER,
+                    f"Iceberg table {name!r} is written with different assets ({', '.join(assets)})",
+                    rj.span("asset"),
+                    hint="one table, one data contract: point the jobs at the same asset",
+                )
 
 
 def table_identity(rj: ResolvedJob, mg: Merged, state_dir: str) -> tuple[str, str, str, str, str]:
@@ -81,25 +93,34 @@ def _folder(rj: ResolvedJob, jobs_dir: str, diags: Diagnostics) -> None:
     rel = rj.job.rel
     if not rel.startswith(jobs_dir + "/"):
         return
-    parts = rel[len(jobs_dir) + 1:].split("/")
+    parts = rel[len(jobs_dir) + 1 :].split("/")
     if len(parts) >= 2 and parts[0] != rj.tenant:
-        diags.error(codes.TENANT_FOLDER_MISMATCH,
-                    f"tenant_id {rj.tenant!r} differs from the tenant folder {jobs_dir}/{parts[0]}/",
-                    rj.span("tenant_id"), hint=f"one tenant per folder: set tenant_id: {parts[0]}, or move the file")
+        diags.error(
+            codes.TENANT_FOLDER_MISMATCH,
+            f"tenant_id {rj.tenant!r} differs from the tenant folder {jobs_dir}/{parts[0]}/",
+            rj.span("tenant_id"),
+            hint=f"one tenant per folder: set tenant_id: {parts[0]}, or move the file",
+        )
 
 
 def _namespace_and_branch(rj: ResolvedJob, mg: Merged, shared: set[str], diags: Diagnostics) -> None:
     tenant = rj.tenant
     ns = mg.namespace
     if not (ns == tenant or ns.startswith(tenant + ".") or ns in shared):
-        diags.error(codes.OUTSIDE_TENANT_NAMESPACE,
-                    f"job of tenant {tenant!r} writes to namespace {ns!r}, outside its own ({tenant!r} or {tenant}.*)",
-                    rj.span("target", "namespace"), hint="list it under tenancy.shared_namespaces in dativo.yaml if it is shared on purpose")
+        diags.error(
+            codes.OUTSIDE_TENANT_NAMESPACE,
+            f"job of tenant {tenant!r} writes to namespace {ns!r}, outside its own ({tenant!r} or {tenant}.*)",
+            rj.span("target", "namespace"),
+            hint="list it under tenancy.shared_namespaces in dativo.yaml if it is shared on purpose",
+        )
     branch = rj.job.model.target.branch
     if branch is not None and not (branch == tenant or any(branch.startswith(tenant + s) for s in _BRANCH_SEPARATORS)):
-        diags.error(codes.OUTSIDE_TENANT_NAMESPACE,
-                    f"job of tenant {tenant!r} commits to branch {branch!r}, which is not the tenant's",
-                    rj.span("target", "branch"), hint=f"use branch {tenant!r} or one starting with '{tenant}/'")
+        diags.error(
+            codes.OUTSIDE_TENANT_NAMESPACE,
+            f"job of tenant {tenant!r} commits to branch {branch!r}, which is not the tenant's",
+            rj.span("target", "branch"),
+            hint=f"use branch {tenant!r} or one starting with '{tenant}/'",
+        )
 
 
 def _secrets(rj: ResolvedJob, diags: Diagnostics) -> None:
@@ -107,8 +128,12 @@ def _secrets(rj: ResolvedJob, diags: Diagnostics) -> None:
     for path, value in _strings(rj.job.doc.data, ()):
         for owner in _owners(value):
             if owner != tenant:
-                diags.error(codes.FOREIGN_SECRET, f"secret path belongs to tenant {owner!r}, not {tenant!r}",
-                            rj.job.doc.span(path), hint=f"use the tenant's own secrets: secrets/{tenant}/...")
+                diags.error(
+                    codes.FOREIGN_SECRET,
+                    f"secret path belongs to tenant {owner!r}, not {tenant!r}",
+                    rj.job.doc.span(path),
+                    hint=f"use the tenant's own secrets: secrets/{tenant}/...",
+                )
     # every string of the recipes the job uses (credentials file, connection template, ...), with
     # `{tenant}` as the job's tenant: a recipe can point a job at another tenant's secrets too
     recipes = [v.recipe for v in (rj.source, rj.target) if v is not None and v.recipe is not None]
@@ -116,9 +141,12 @@ def _secrets(rj: ResolvedJob, diags: Diagnostics) -> None:
         for path, value in _strings(recipe.doc.data, ()):
             for owner in _owners(fill_tenant(value, tenant)):
                 if owner != tenant:
-                    diags.error(codes.FOREIGN_SECRET,
-                                f"recipe {recipe.rel} makes job {rj.job.rel} read secrets of tenant {owner!r}",
-                                recipe.doc.span(path), hint=f"use '{{tenant}}' in {path[-1]}: /app/secrets/{{tenant}}/...")
+                    diags.error(
+                        codes.FOREIGN_SECRET,
+                        f"recipe {recipe.rel} makes job {rj.job.rel} read secrets of tenant {owner!r}",
+                        recipe.doc.span(path),
+                        hint=f"use '{{tenant}}' in {path[-1]}: /app/secrets/{{tenant}}/...",
+                    )
 
 
 def _owners(value: str) -> list[str]:

@@ -35,6 +35,8 @@ def failed(diags: Diagnostics, strict: bool, command: str) -> bool:
         return False
     if not diags.has_errors():
         n = len(diags.sorted())
-        print(f"dativo {command}: failed: --strict treats the {n} warning{'' if n == 1 else 's'} as errors",
-              file=sys.stderr)
+        print(
+            f"dativo {command}: failed: --strict treats the {n} warning{'' if n == 1 else 's'} as errors",
+            file=sys.stderr,
+        )
     return True

@@ -22,15 +22,17 @@ def main(args: argparse.Namespace) -> int:
         from ..cache import CheckCache
 
         # the cwd is part of the key: text reports name files relative to it
-        cache = CheckCache(root, [args.out or "", sorted(args.target or []), args.mode or "", args.strict, args.format,
-                                  str(Path.cwd())])
+        cache = CheckCache(
+            root,
+            [args.out or "", sorted(args.target or []), args.mode or "", args.strict, args.format, str(Path.cwd())],
+        )
         cached = cache.hit()
         if cached is not None:
             sys.stdout.write(cached)
             return ExitCode.OK
     from .. import drift
-    from ..pipeline import compile_project
     from ..outdir import UnsafeOutput, guard, project_inputs, with_marker
+    from ..pipeline import compile_project
     from ..write import write_artifacts
 
     result = compile_project(root, targets=args.target, mode=args.mode)
@@ -61,8 +63,11 @@ def main(args: argparse.Namespace) -> int:
     except UnsafeOutput as e:
         raise UsageError(str(e)) from None
     emit(diags, args.format)
-    print(f"dativo: {len(result.artifacts)} artifacts in {display_prefix(out_dir.resolve()) or '.'} "
-          f"({len(written)} written, {len(removed)} removed)", file=sys.stderr)
+    print(
+        f"dativo: {len(result.artifacts)} artifacts in {display_prefix(out_dir.resolve()) or '.'} "
+        f"({len(written)} written, {len(removed)} removed)",
+        file=sys.stderr,
+    )
     return ExitCode.OK
 
 

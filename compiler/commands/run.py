@@ -25,9 +25,14 @@ def main(args: argparse.Namespace) -> int:
 
     if (module := extra.missing()) is not None:
         raise UsageError(extra.message(module))
-    common = dict(run_id=args.run_id, state_dir=_path(args.state_dir), lock_dir=_path(args.lock_dir),
-                  lock_ttl=float(args.lock_ttl_seconds), lock_wait=float(args.lock_wait_seconds),
-                  resume_policy=args.resume_policy)
+    common = dict(
+        run_id=args.run_id,
+        state_dir=_path(args.state_dir),
+        lock_dir=_path(args.lock_dir),
+        lock_ttl=float(args.lock_ttl_seconds),
+        lock_wait=float(args.lock_wait_seconds),
+        resume_policy=args.resume_policy,
+    )
     if args.plan:
         from dativo.runtime.plan_run import PlanError, run_from_plan
 
@@ -94,9 +99,15 @@ def _from_config(args: argparse.Namespace, common: dict) -> int:
     st = project.settings
     project_dir, state_dir = deploy_dirs(st)
     runner = project.runner.model.runner if project.runner else None
-    return run_spec(spec, project.root, project_dir=project_dir, container_root=st.container_root,
-                    deploy_state_dir=state_dir,
-                    tenant_slots=runner.orchestrator.concurrency_per_tenant if runner else 1, **common)
+    return run_spec(
+        spec,
+        project.root,
+        project_dir=project_dir,
+        container_root=st.container_root,
+        deploy_state_dir=state_dir,
+        tenant_slots=runner.orchestrator.concurrency_per_tenant if runner else 1,
+        **common,
+    )
 
 
 def _isolation(project, rel: str, rj, mg, mine) -> None:

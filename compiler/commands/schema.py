@@ -27,8 +27,11 @@ def main(args: argparse.Namespace) -> int:
     out_dir = Path(args.out)
     files = render()
     if args.check:
-        stale = [name for name, text in files.items()
-                 if not (out_dir / name).is_file() or (out_dir / name).read_text("utf-8") != text]
+        stale = [
+            name
+            for name, text in files.items()
+            if not (out_dir / name).is_file() or (out_dir / name).read_text("utf-8") != text
+        ]
         for name in stale:
             print(f"{out_dir / name}: stale; run `dativo schema --out {out_dir}`")
         return ExitCode.FINDINGS if stale else ExitCode.OK

@@ -20,4 +20,14 @@ SCHEMA_MODELS = {
     "runner": RunnerConfig,
 }
 
-__all__ = ["SCHEMA_MODELS", "Dag", "Job", "LegacyAsset", "OdcsAsset", "ProjectFile", "Recipe", "Registry", "RunnerConfig"]
+__all__ = [
+    "SCHEMA_MODELS",
+    "Dag",
+    "Job",
+    "LegacyAsset",
+    "OdcsAsset",
+    "ProjectFile",
+    "Recipe",
+    "Registry",
+    "RunnerConfig",
+]

@@ -23,8 +23,9 @@ class Model(BaseModel):
     """Strict and closed: unknown keys are errors, YAML text is never coerced to numbers, and every
     number is finite (see Number)."""
 
-    model_config = ConfigDict(extra="forbid", strict=True, populate_by_name=True, frozen=False, defer_build=True,
-                              allow_inf_nan=False)
+    model_config = ConfigDict(
+        extra="forbid", strict=True, populate_by_name=True, frozen=False, defer_build=True, allow_inf_nan=False
+    )
 
 
 class EngineBlock(Model):

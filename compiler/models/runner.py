@@ -16,7 +16,9 @@ class Schedule(Model):
     # one line, or several written as a list; the model always holds a list
     cron: Annotated[
         list[str] | None,
-        WithJsonSchema({"anyOf": [{"type": "string"}, {"type": "array", "items": {"type": "string"}}, {"type": "null"}]}),
+        WithJsonSchema(
+            {"anyOf": [{"type": "string"}, {"type": "array", "items": {"type": "string"}}, {"type": "null"}]}
+        ),
     ] = None
     interval_seconds: int | None = Field(None, gt=0)
     enabled: bool = True

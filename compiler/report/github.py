@@ -17,7 +17,9 @@ def render(diags: list[Diagnostic]) -> str:
     out = []
     for d in diags:
         s = d.span
-        props = f"file={_prop(s.file)},line={s.line},col={s.col},endLine={s.end_line},endColumn={s.end_col},title={d.code}"
+        props = (
+            f"file={_prop(s.file)},line={s.line},col={s.col},endLine={s.end_line},endColumn={s.end_col},title={d.code}"
+        )
         message = f"{d.code} {d.message}" + (f"\nhint: {d.hint}" if d.hint else "")
         out.append(f"::{d.severity.value} {props}::{_data(message)}")
     return "\n".join(out) + ("\n" if out else "")

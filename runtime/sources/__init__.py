@@ -5,8 +5,9 @@ parquet files; other engines are refused with a clear message."""
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass
-from typing import Any, Iterator, Protocol
+from typing import Any, Protocol
 
 from ..paths import PathMap
 from ..spec import JobSpec
@@ -38,8 +39,10 @@ class Source(Protocol):
 
 
 def unsupported_engine_message(engine: str, connector: str) -> str:
-    return (f"engine {engine!r} (connector {connector!r}) is not run by this runtime yet; "
-            f"it runs engine 'native' (csv, jsonl and parquet files)")
+    return (
+        f"engine {engine!r} (connector {connector!r}) is not run by this runtime yet; "
+        f"it runs engine 'native' (csv, jsonl and parquet files)"
+    )
 
 
 def open_source(spec: JobSpec, paths: PathMap, state: dict[str, Any]) -> Source:

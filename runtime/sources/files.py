@@ -7,8 +7,9 @@ from __future__ import annotations
 import glob
 import json
 import re
+from collections.abc import Iterator
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Any
 
 import pyarrow as pa
 
@@ -26,7 +27,9 @@ class FileSource:
         self.spec, self.paths = spec, paths
         self.columns = [c.name for c in spec.asset.columns]
         self.options = spec.source.engine_options
-        self.incremental = spec.source.incremental is not None and spec.source.incremental.strategy == "file_modified_time"
+        self.incremental = (
+            spec.source.incremental is not None and spec.source.incremental.strategy == "file_modified_time"
+        )
         self.seen: dict[str, Any] = dict(state.get("files", {}))
         self.files = self._plan()
 
@@ -79,12 +82,20 @@ class FileSource:
         from pyarrow import csv
 
         header = self.options.get("header", True)
-        read = csv.ReadOptions(block_size=BLOCK_BYTES, encoding=self.options.get("encoding", "utf-8"),
-                               column_names=None if header else self.columns)
+        read = csv.ReadOptions(
+            block_size=BLOCK_BYTES,
+            encoding=self.options.get("encoding", "utf-8"),
+            column_names=None if header else self.columns,
+        )
         parse = csv.ParseOptions(delimiter=self.options.get("delimiter", ","))
         # every column as text: the validator converts, so one bad value fails one row, not the file
-        convert = csv.ConvertOptions(column_types={c: pa.string() for c in self.columns}, include_columns=self.columns,
-                                     include_missing_columns=True, strings_can_be_null=True, null_values=[""])
+        convert = csv.ConvertOptions(
+            column_types={c: pa.string() for c in self.columns},
+            include_columns=self.columns,
+            include_missing_columns=True,
+            strings_can_be_null=True,
+            null_values=[""],
+        )
         with csv.open_csv(path, read_options=read, parse_options=parse, convert_options=convert) as reader:
             yield from reader
 
@@ -115,8 +126,7 @@ class FileSource:
 
         pf = pq.ParquetFile(path)
         cols = [c for c in self.columns if c in pf.schema_arrow.names]
-        for rb in pf.iter_batches(batch_size=65536, columns=cols):
-            yield rb
+        yield from pf.iter_batches(batch_size=65536, columns=cols)
 
 
 def _text(v: Any) -> str | None:
@@ -130,8 +140,14 @@ def _text(v: Any) -> str | None:
 
 
 def _format(declared: str | None, path: Path, source_type: str) -> str:
-    fmt = (declared or "").lower() or {".csv": "csv", ".jsonl": "jsonl", ".ndjson": "jsonl", ".json": "jsonl",
-                                       ".parquet": "parquet", ".pq": "parquet"}.get(path.suffix.lower(), source_type)
+    fmt = (declared or "").lower() or {
+        ".csv": "csv",
+        ".jsonl": "jsonl",
+        ".ndjson": "jsonl",
+        ".json": "jsonl",
+        ".parquet": "parquet",
+        ".pq": "parquet",
+    }.get(path.suffix.lower(), source_type)
     fmt = {"json": "jsonl", "ndjson": "jsonl"}.get(fmt, fmt)
     if fmt not in FORMATS:
         raise SourceError(f"file format {fmt!r} of {path.name} is not read by the native engine ({', '.join(FORMATS)})")

@@ -15,11 +15,12 @@ class Settings(BaseModel):
     model_config = ConfigDict(extra="forbid", strict=True)
 
     dag_id_prefix: str = Field(
-        "dativo.", description="put before the schedule id (`<tenant>.<name>`) to make each DAG's dag_id")
-    pool_prefix: str = Field(
-        "dativo_tenant_", description="put before the tenant id to name the tenant's Airflow pool")
+        "dativo.", description="put before the schedule id (`<tenant>.<name>`) to make each DAG's dag_id"
+    )
+    pool_prefix: str = Field("dativo_tenant_", description="put before the tenant id to name the tenant's Airflow pool")
     start_date: str = Field(
-        "2024-01-01", description="every DAG's fixed start_date (UTC midnight, YYYY-MM-DD); catchup is off")
+        "2024-01-01", description="every DAG's fixed start_date (UTC midnight, YYYY-MM-DD); catchup is off"
+    )
 
     @field_validator("dag_id_prefix", "pool_prefix")
     @classmethod

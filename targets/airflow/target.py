@@ -55,7 +55,7 @@ class _Dag:
 
 
 @lru_cache(maxsize=1)
-def _template() -> "jinja2.Template":
+def _template() -> jinja2.Template:
     # jinja2 is imported only when the target renders (`dativo --help` stays light); compiled once per process
     from dativo.targets.templates import environment
 
@@ -96,18 +96,29 @@ class AirflowTarget:
             for err in exc.errors():
                 where = ".".join(str(p) for p in err["loc"]) or "targets.airflow"
                 why = err["msg"].removeprefix("Value error, ")
-                diags.error(codes.AIRFLOW_SETTINGS, f"invalid Airflow setting '{where}': {why}",
-                            settings_span(plan, NAME, *err["loc"]), path=f"$.targets.airflow.{where}")
+                diags.error(
+                    codes.AIRFLOW_SETTINGS,
+                    f"invalid Airflow setting '{where}': {why}",
+                    settings_span(plan, NAME, *err["loc"]),
+                    path=f"$.targets.airflow.{where}",
+                )
             return
         for word in _deployment_words(plan):
             if "\0" in word:
-                diags.error(codes.AIRFLOW_UNPASSABLE, f"deployment path {word!r} holds a NUL character, which no "
-                            "command line can pass (Airflow target)", Span.of_file("dativo.yaml"), path="$.deploy")
+                diags.error(
+                    codes.AIRFLOW_UNPASSABLE,
+                    f"deployment path {word!r} holds a NUL character, which no command line can pass (Airflow target)",
+                    Span.of_file("dativo.yaml"),
+                    path="$.deploy",
+                )
         for tenant in sorted(plan.tenants):
             pool = pool_name(settings, tenant)
             if not SAFE_NAME.fullmatch(tenant) or len(pool) > POOL_MAX_LEN:
-                diags.error(codes.AIRFLOW_BAD_NAME, f"tenant {tenant!r} cannot name an Airflow pool ({pool!r})",
-                            _tenant_span(plan, tenant))
+                diags.error(
+                    codes.AIRFLOW_BAD_NAME,
+                    f"tenant {tenant!r} cannot name an Airflow pool ({pool!r})",
+                    _tenant_span(plan, tenant),
+                )
         for entry in plan.schedules.values():
             self._check_schedule(plan, settings, entry, diags)
 
@@ -115,18 +126,29 @@ class AirflowTarget:
     def _check_schedule(plan: Plan, settings: Settings, entry: ScheduleEntry, diags: Diagnostics) -> None:
         did = dag_id(settings, entry)
         if not (SAFE_NAME.fullmatch(entry.name) and SAFE_NAME.fullmatch(entry.tenant) and DAG_ID.fullmatch(did)):
-            diags.error(codes.AIRFLOW_BAD_NAME, f"schedule {entry.id!r} cannot be an Airflow dag_id ({did!r}): "
-                        "letters, digits, '_', '.' and '-', at most 250", schedule_span(plan, entry.id, "name"),
-                        hint="rename the schedule or shorten targets.airflow.dag_id_prefix")
+            diags.error(
+                codes.AIRFLOW_BAD_NAME,
+                f"schedule {entry.id!r} cannot be an Airflow dag_id ({did!r}): "
+                "letters, digits, '_', '.' and '-', at most 250",
+                schedule_span(plan, entry.id, "name"),
+                hint="rename the schedule or shorten targets.airflow.dag_id_prefix",
+            )
         if not entry.cron or any(len(line.split()) != 5 for line in entry.cron):
-            diags.error(codes.AIRFLOW_INEXPRESSIBLE, f"schedule {entry.id!r} cannot run exactly on Airflow: "
-                        f"its cron lines {entry.cron!r} are not one or more five-field lines",
-                        schedule_span(plan, entry.id, "cron"))
+            diags.error(
+                codes.AIRFLOW_INEXPRESSIBLE,
+                f"schedule {entry.id!r} cannot run exactly on Airflow: "
+                f"its cron lines {entry.cron!r} are not one or more five-field lines",
+                schedule_span(plan, entry.id, "cron"),
+            )
         for tag in dag_tags(entry):
             if len(tag) > TAG_MAX_LEN:
-                diags.error(codes.AIRFLOW_TAG_TOO_LONG, f"schedule {entry.id!r}: tag {tag[:40]!r}... is {len(tag)} "
-                            f"characters as an Airflow DAG tag (key:value); Airflow allows {TAG_MAX_LEN}",
-                            schedule_span(plan, entry.id, "tags"), hint="shorten the tag's key or value")
+                diags.error(
+                    codes.AIRFLOW_TAG_TOO_LONG,
+                    f"schedule {entry.id!r}: tag {tag[:40]!r}... is {len(tag)} "
+                    f"characters as an Airflow DAG tag (key:value); Airflow allows {TAG_MAX_LEN}",
+                    schedule_span(plan, entry.id, "tags"),
+                    hint="shorten the tag's key or value",
+                )
 
     def render(self, plan: Plan) -> dict[str, str]:
         settings = Settings.model_validate(plan.targets.get(NAME, {}))
@@ -134,7 +156,10 @@ class AirflowTarget:
         start = settings.start()
         timetables = {d.timetable.split("(", 1)[0] for d in dags} or {"CronTriggerTimetable"}
         source = _template().render(
-            dags=dags, timetables=sorted(timetables), task_id=repr(TASK_ID), run_id_env=repr(RUN_ID_ENV),
+            dags=dags,
+            timetables=sorted(timetables),
+            task_id=repr(TASK_ID),
+            run_id_env=repr(RUN_ID_ENV),
             start_date=f"datetime.datetime({start.year}, {start.month}, {start.day}, tzinfo=datetime.timezone.utc)",
         )
         pools = {

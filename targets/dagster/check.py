@@ -28,7 +28,10 @@ _FIELD_RANGES = ((0, 59), (0, 23), (1, 31), (1, 12), (0, 7))
 _INT = re.compile(r"\d+")
 _PLAIN_ITEM = re.compile(r"(\*|([0-9]{1,2}|[A-Z]{3})(?:-([0-9]{1,2}|[A-Z]{3}))?)(?:/[1-9][0-9]{0,2})?")
 _NAMES = {
-    3: {m: i for i, m in enumerate(("JAN", "FEB", "MAR", "APR", "MAY", "JUN", "JUL", "AUG", "SEP", "OCT", "NOV", "DEC"), 1)},
+    3: {
+        m: i
+        for i, m in enumerate(("JAN", "FEB", "MAR", "APR", "MAY", "JUN", "JUL", "AUG", "SEP", "OCT", "NOV", "DEC"), 1)
+    },
     4: {d: i for i, d in enumerate(("SUN", "MON", "TUE", "WED", "THU", "FRI", "SAT"))},
 }
 
@@ -41,8 +44,13 @@ def settings_of(plan: Plan, diags: Diagnostics | None = None) -> Settings:
         if diags is not None:
             for err in exc.errors():
                 where = ".".join(str(p) for p in ("targets", "dagster", *err["loc"]))
-                diags.error(codes.DAGSTER_SETTINGS, f"{where}: {err['msg']}", settings_span(plan, "dagster", *err["loc"]),
-                            path="$." + where, hint="see docs/targets.md#dagster for the settings")
+                diags.error(
+                    codes.DAGSTER_SETTINGS,
+                    f"{where}: {err['msg']}",
+                    settings_span(plan, "dagster", *err["loc"]),
+                    path="$." + where,
+                    hint="see docs/targets.md#dagster for the settings",
+                )
         return Settings()
 
 
@@ -51,8 +59,12 @@ def check(plan: Plan, diags: Diagnostics) -> None:
     d = plan.deployment
     for what, path in (("dativo_bin", d.dativo_bin), ("plan_path", d.plan_path), ("project_dir", d.project_dir)):
         if "\0" in path:
-            diags.error(codes.DAGSTER_CRON, f"Dagster cannot run any schedule: deploy.{what} {path!r} holds a NUL "
-                        "character, which no process argument or directory can carry", Span.of_file(_PROJECT))
+            diags.error(
+                codes.DAGSTER_CRON,
+                f"Dagster cannot run any schedule: deploy.{what} {path!r} holds a NUL "
+                "character, which no process argument or directory can carry",
+                Span.of_file(_PROJECT),
+            )
     owners: dict[str, str] = {}  # Dagster name -> schedule id
     for sid in sorted(plan.schedules):
         entry = plan.schedules[sid]
@@ -65,17 +77,22 @@ def _check_names(plan: Plan, entry: ScheduleEntry, owners: dict[str, str], diags
     for what, value in (("tenant id", entry.tenant), ("schedule name", entry.name)):
         if not SAFE_NAME.fullmatch(value):  # fullmatch: '$' alone lets a trailing newline through
             # the compiler rejects these already (DTV501); a hand-built plan must not get through either
-            diags.error(codes.UNSAFE_NAME, f"{what} {value!r} of schedule {entry.id!r} cannot name Dagster definitions",
-                        schedule_span(plan, entry.id, "name"),
-                        hint="use letters, digits, '_' and '-' (at most 63, starting with a letter or digit)")
+            diags.error(
+                codes.UNSAFE_NAME,
+                f"{what} {value!r} of schedule {entry.id!r} cannot name Dagster definitions",
+                schedule_span(plan, entry.id, "name"),
+                hint="use letters, digits, '_' and '-' (at most 63, starting with a letter or digit)",
+            )
     # Dagster names are [A-Za-z0-9_]+; ops, jobs and schedules share one check here so none can clash
     for name in names.definition_names(entry.tenant, entry.name):
         other = owners.setdefault(name, entry.id)
         if other != entry.id:
-            diags.error(codes.DAGSTER_NAME_CLASH,
-                        f"schedules {other} and {entry.id} both become Dagster definition {name!r}",
-                        schedule_span(plan, entry.id, "name"),
-                        hint="Dagster names allow only letters, digits and '_': rename one schedule")
+            diags.error(
+                codes.DAGSTER_NAME_CLASH,
+                f"schedules {other} and {entry.id} both become Dagster definition {name!r}",
+                schedule_span(plan, entry.id, "name"),
+                hint="Dagster names allow only letters, digits and '_': rename one schedule",
+            )
 
 
 def _check_timing(plan: Plan, entry: ScheduleEntry, diags: Diagnostics) -> None:
@@ -87,13 +104,21 @@ def _check_timing(plan: Plan, entry: ScheduleEntry, diags: Diagnostics) -> None:
     for line in entry.cron:
         problem = cron_problem(line)
         if problem:
-            diags.error(codes.DAGSTER_CRON, f"Dagster cannot run cron {line!r} of schedule {entry.id} exactly: {problem}",
-                        span(), hint="write the values the step would reach, e.g. '0' for '*/90' in the minute field")
+            diags.error(
+                codes.DAGSTER_CRON,
+                f"Dagster cannot run cron {line!r} of schedule {entry.id} exactly: {problem}",
+                span(),
+                hint="write the values the step would reach, e.g. '0' for '*/90' in the minute field",
+            )
     try:
         zoneinfo.ZoneInfo(entry.timezone)
     except (zoneinfo.ZoneInfoNotFoundError, ValueError):
-        diags.error(codes.DAGSTER_CRON, f"Dagster cannot load time zone {entry.timezone!r} of schedule {entry.id}",
-                    schedule_span(plan, entry.id, "timezone"), hint="use an IANA name such as 'UTC' or 'Europe/Berlin'")
+        diags.error(
+            codes.DAGSTER_CRON,
+            f"Dagster cannot load time zone {entry.timezone!r} of schedule {entry.id}",
+            schedule_span(plan, entry.id, "timezone"),
+            hint="use an IANA name such as 'UTC' or 'Europe/Berlin'",
+        )
 
 
 @functools.lru_cache(maxsize=4096)
@@ -138,12 +163,18 @@ def _plain_field(i: int, field: str) -> bool:
 def _check_tags(plan: Plan, entry: ScheduleEntry, diags: Diagnostics) -> None:
     for key in sorted(entry.tags):
         if names.reserved_tag_key(key):
-            diags.error(codes.DAGSTER_RESERVED_TAG,
-                        f"tag {key!r} of schedule {entry.id} uses a reserved prefix ('dagster/' is Dagster's, "
-                        "'dativo/' is set by dativo)", schedule_span(plan, entry.id, "tags", key),
-                        hint="rename the tag key")
+            diags.error(
+                codes.DAGSTER_RESERVED_TAG,
+                f"tag {key!r} of schedule {entry.id} uses a reserved prefix ('dagster/' is Dagster's, "
+                "'dativo/' is set by dativo)",
+                schedule_span(plan, entry.id, "tags", key),
+                hint="rename the tag key",
+            )
         elif not names.VALID_TAG_KEY.fullmatch(key):
-            diags.warning(codes.DAGSTER_TAG_KEY,
-                          f"tag key {key!r} of schedule {entry.id} is not a valid Dagster tag key; "
-                          "Dagster accepts it with a warning", schedule_span(plan, entry.id, "tags", key),
-                          hint="use letters, digits, '_', '-', '.', and at most one 'namespace/' prefix (63 each)")
+            diags.warning(
+                codes.DAGSTER_TAG_KEY,
+                f"tag key {key!r} of schedule {entry.id} is not a valid Dagster tag key; "
+                "Dagster accepts it with a warning",
+                schedule_span(plan, entry.id, "tags", key),
+                hint="use letters, digits, '_', '-', '.', and at most one 'namespace/' prefix (63 each)",
+            )

@@ -100,8 +100,12 @@ def _entry_block(entry: dict[str, Any]) -> str:
     for key, value in entry.items():
         if type(value) is dict:
             lines.append(f"        {lit(key)}: {{\n")
-            lines.extend([f"            {repr(k) if type(k) is str else lit(k)}: {repr(v) if type(v) is str else lit(v)},\n"
-                          for k, v in value.items()])
+            lines.extend(
+                [
+                    f"            {repr(k) if type(k) is str else lit(k)}: {repr(v) if type(v) is str else lit(v)},\n"
+                    for k, v in value.items()
+                ]
+            )
             lines.append("        },\n")
         else:
             lines.append(f"        {lit(key)}: {repr(value) if type(value) is str else lit(value)},\n")
@@ -110,11 +114,14 @@ def _entry_block(entry: dict[str, Any]) -> str:
 
 
 def _limit_block(limit: dict[str, Any]) -> str:
-    value = ("\n          applyLimitPerUniqueValue: true" if limit.get("per_value")
-             else f" {yaml_scalar(limit['value'])}")
-    return (f"      - key: {yaml_scalar(limit['key'])}\n"
-            f"        value:{value}\n"
-            f"        limit: {yaml_scalar(limit['limit'])}\n")
+    value = (
+        "\n          applyLimitPerUniqueValue: true" if limit.get("per_value") else f" {yaml_scalar(limit['value'])}"
+    )
+    return (
+        f"      - key: {yaml_scalar(limit['key'])}\n"
+        f"        value:{value}\n"
+        f"        limit: {yaml_scalar(limit['limit'])}\n"
+    )
 
 
 def run_tags(entry: ScheduleEntry) -> dict[str, str]:
@@ -162,8 +169,7 @@ def _sources_and_tables(plan: Plan, entry: ScheduleEntry) -> tuple[list[str], li
         dag = plan.dags.get(entry.dag or "")
         job_ids = [t.job for t in dag.tasks] if dag else []
     specs = [plan.jobs[j] for j in job_ids if j in plan.jobs]
-    return (sorted({s.source.type for s in specs}),
-            sorted({f"{s.target.namespace}.{s.target.table}" for s in specs}))
+    return (sorted({s.source.type for s in specs}), sorted({f"{s.target.namespace}.{s.target.table}" for s in specs}))
 
 
 def tag_limits(plan: Plan) -> list[dict[str, Any]]:

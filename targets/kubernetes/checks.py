@@ -17,8 +17,7 @@ from dativo.compiler.plan import Plan
 from dativo.targets.common import schedule_span, settings_span
 
 from .cronlines import shared_fire_time
-from .names import (CRONJOB_NAME_MAX, cronjob_names, for_tenant, label_problem, label_value_problem,
-                    subdomain_problem)
+from .names import CRONJOB_NAME_MAX, cronjob_names, for_tenant, label_problem, label_value_problem, subdomain_problem
 from .render import STATE_VOLUME, state_mount
 from .settings import Resources, Settings
 
@@ -52,8 +51,13 @@ def load_settings(plan: Plan, diags: Diagnostics) -> Settings | None:
             if err["type"] == "extra_forbidden" and loc:
                 model = Resources if loc[0] == "resources" and len(loc) == 2 else Settings
                 hint = did_you_mean(str(loc[-1]), model.model_fields)
-            diags.error(codes.K8S_SETTINGS, f"invalid Kubernetes setting {where}: {err['msg']}", span,
-                        path=json_path(["targets", NAME, *loc]), hint=hint)
+            diags.error(
+                codes.K8S_SETTINGS,
+                f"invalid Kubernetes setting {where}: {err['msg']}",
+                span,
+                path=json_path(["targets", NAME, *loc]),
+                hint=hint,
+            )
         return None
 
 
@@ -70,8 +74,13 @@ def check(plan: Plan, diags: Diagnostics) -> Settings | None:
 
 def _check_settings(plan: Plan, s: Settings, diags: Diagnostics) -> None:
     def bad(field: list[str | int], message: str, hint: str | None = None) -> None:
-        diags.error(codes.K8S_SETTINGS, message, _settings_span(plan, *field), path=json_path(["targets", NAME, *field]),
-                    hint=hint)
+        diags.error(
+            codes.K8S_SETTINGS,
+            message,
+            _settings_span(plan, *field),
+            path=json_path(["targets", NAME, *field]),
+            hint=hint,
+        )
 
     if not s.image or any(c.isspace() for c in s.image) or _bad_char(s.image):
         bad(["image"], f"Kubernetes image {s.image!r} is not an image reference")
@@ -87,15 +96,21 @@ def _check_settings(plan: Plan, s: Settings, diags: Diagnostics) -> None:
             name = for_tenant(template, tenant)
             problem = label_problem(name) if is_label else subdomain_problem(name)
             if problem:
-                bad(field, f"Kubernetes name {name!r} (for tenant {tenant!r}) {problem}",
-                    "'{tenant}' is the only placeholder; it becomes the tenant id in lowercase with '-' for '_'")
+                bad(
+                    field,
+                    f"Kubernetes name {name!r} (for tenant {tenant!r}) {problem}",
+                    "'{tenant}' is the only placeholder; it becomes the tenant id in lowercase with '-' for '_'",
+                )
     for kind, quantities in (("requests", s.resources.requests), ("limits", s.resources.limits)):
         for res, qty in sorted(quantities.items()):
             if not _RESOURCE_NAME.match(res):
                 bad(["resources", kind, res], f"Kubernetes resource name {res!r} is not valid")
             if not _QUANTITY.match(qty):
-                bad(["resources", kind, res], f"Kubernetes quantity {qty!r} for {res} is not valid",
-                    "write e.g. '500m' CPU or '512Mi' memory")
+                bad(
+                    ["resources", kind, res],
+                    f"Kubernetes quantity {qty!r} for {res} is not valid",
+                    "write e.g. '500m' CPU or '512Mi' memory",
+                )
     for key, value in sorted(s.node_selector.items()):
         problem = label_value_problem(value)
         if problem:
@@ -131,16 +146,22 @@ def _check_volumes(plan: Plan, s: Settings, bad: Any) -> None:
         if not isinstance(name, str) or label_problem(name):
             bad(["volumes", i, "name"], f"volume {i} needs a 'name' that is a DNS-1123 label, got {name!r}")
         elif name in volumes:
-            bad(["volumes", i, "name"], f"volume name {name!r} is used twice"
-                + (f" ({STATE_VOLUME!r} is the state volume)" if name == STATE_VOLUME else ""))
+            bad(
+                ["volumes", i, "name"],
+                f"volume name {name!r} is used twice"
+                + (f" ({STATE_VOLUME!r} is the state volume)" if name == STATE_VOLUME else ""),
+            )
         else:
             volumes.add(name)
     paths: set[str] = {state_mount(plan.deployment)} if s.state_volume_claim is not None else set()
     for i, mount in enumerate(s.volume_mounts):
         name, path = mount.get("name"), mount.get("mountPath")
         if name not in volumes:
-            bad(["volume_mounts", i, "name"], f"volume mount {i} names volume {name!r}, which is not in volumes",
-                "add it to targets.kubernetes.volumes")
+            bad(
+                ["volume_mounts", i, "name"],
+                f"volume mount {i} names volume {name!r}, which is not in volumes",
+                "add it to targets.kubernetes.volumes",
+            )
         if not isinstance(path, str) or not path.startswith("/"):
             bad(["volume_mounts", i, "mountPath"], f"volume mount {i} needs an absolute 'mountPath', got {path!r}")
         elif path in paths:
@@ -154,9 +175,12 @@ def _check_deployment(plan: Plan, diags: Diagnostics) -> None:
     for field in ("dativo_bin", "plan_path", "project_dir", "state_dir"):
         found = _bad_char(getattr(d, field))
         if found:
-            diags.error(codes.K8S_UNREPRESENTABLE, f"deploy.{field} holds {found}, which a Kubernetes container "
-                        "command or path cannot carry", Span.of_file("dativo.yaml"),
-                        path=json_path(["deploy", field]))
+            diags.error(
+                codes.K8S_UNREPRESENTABLE,
+                f"deploy.{field} holds {found}, which a Kubernetes container command or path cannot carry",
+                Span.of_file("dativo.yaml"),
+                path=json_path(["deploy", field]),
+            )
 
 
 def _check_schedules(plan: Plan, s: Settings, diags: Diagnostics) -> None:
@@ -166,25 +190,40 @@ def _check_schedules(plan: Plan, s: Settings, diags: Diagnostics) -> None:
         for what, value in (("tenant id", entry.tenant), ("schedule name", entry.name)):
             problem = label_value_problem(value)
             if problem:
-                diags.error(codes.K8S_NAME, f"{what} {value!r} of schedule {sid!r} {problem}, so Kubernetes "
-                            "cannot label its CronJob", span, hint="end names with a letter or digit")
+                diags.error(
+                    codes.K8S_NAME,
+                    f"{what} {value!r} of schedule {sid!r} {problem}, so Kubernetes cannot label its CronJob",
+                    span,
+                    hint="end names with a letter or digit",
+                )
         namespace = for_tenant(s.namespace, entry.tenant)
         for name in cronjob_names(entry):
             problem = label_problem(name, CRONJOB_NAME_MAX)
             if problem:
-                diags.error(codes.K8S_NAME, f"Kubernetes CronJob name {name!r} of schedule {sid!r} {problem} "
-                            f"(the controller appends 11 characters to name each Job)", span,
-                            hint="shorten the schedule name or the tenant id; dativo never truncates names")
+                diags.error(
+                    codes.K8S_NAME,
+                    f"Kubernetes CronJob name {name!r} of schedule {sid!r} {problem} "
+                    f"(the controller appends 11 characters to name each Job)",
+                    span,
+                    hint="shorten the schedule name or the tenant id; dativo never truncates names",
+                )
                 continue
             other = seen.setdefault((namespace, name), sid)
             if other != sid:
-                diags.error(codes.K8S_NAME_COLLISION, f"schedules {other!r} and {sid!r} both map to Kubernetes "
-                            f"CronJob {namespace}/{name}", span,
-                            hint="names are lowercased and '_' becomes '-'; rename one of the schedules")
+                diags.error(
+                    codes.K8S_NAME_COLLISION,
+                    f"schedules {other!r} and {sid!r} both map to Kubernetes CronJob {namespace}/{name}",
+                    span,
+                    hint="names are lowercased and '_' becomes '-'; rename one of the schedules",
+                )
         if len(entry.cron) > 1:
             pair = shared_fire_time(entry.cron)
             if pair:
-                diags.error(codes.K8S_INEXPRESSIBLE, f"schedule {sid!r}: cron lines {pair[0]!r} and {pair[1]!r} "
-                            "fire at the same time; Kubernetes runs one CronJob per line, so it would start "
-                            "two runs where the plan has one", span,
-                            hint="make the cron lines disjoint, or split them into two schedules")
+                diags.error(
+                    codes.K8S_INEXPRESSIBLE,
+                    f"schedule {sid!r}: cron lines {pair[0]!r} and {pair[1]!r} "
+                    "fire at the same time; Kubernetes runs one CronJob per line, so it would start "
+                    "two runs where the plan has one",
+                    span,
+                    hint="make the cron lines disjoint, or split them into two schedules",
+                )

@@ -25,9 +25,24 @@ from .yamlout import block, string
 _ENV = environment(Path(__file__).parent / "templates", trim_blocks=True)
 _KUSTOMIZATION = _ENV.get_template("kustomization.yaml")
 _SCHEDULE_FIELDS = (
-    "name", "namespace", "labels_4", "annotations_4", "schedule", "timezone", "concurrency_policy",
-    "starting_deadline_seconds", "successful_jobs_history_limit", "failed_jobs_history_limit", "suspend",
-    "labels_8", "labels_12", "pod_head", "container_head", "command", "container_tail", "pod_tail",
+    "name",
+    "namespace",
+    "labels_4",
+    "annotations_4",
+    "schedule",
+    "timezone",
+    "concurrency_policy",
+    "starting_deadline_seconds",
+    "successful_jobs_history_limit",
+    "failed_jobs_history_limit",
+    "suspend",
+    "labels_8",
+    "labels_12",
+    "pod_head",
+    "container_head",
+    "command",
+    "container_tail",
+    "pod_tail",
 )
 
 
@@ -60,6 +75,8 @@ def state_mount(d: Any) -> str:
     from dativo.runtime.paths import deployed
 
     return deployed(d.state_dir, d.project_dir, d.container_root)
+
+
 MANAGED_BY = "app.kubernetes.io/managed-by"
 TENANT_LABEL = "dativo.io/tenant"
 SCHEDULE_LABEL = "dativo.io/schedule"
@@ -169,8 +186,10 @@ def schedule_contexts(plan: Plan, s: Settings, parts: _TenantParts, entry: Sched
         "container_tail": parts.container_tail,
         "pod_tail": parts.pod_tail,
     }
-    return [common | {"name": string(name), "schedule": string(kubernetes_cron(line))}
-            for name, line in zip(cronjob_names(entry), entry.cron)]
+    return [
+        common | {"name": string(name), "schedule": string(kubernetes_cron(line))}
+        for name, line in zip(cronjob_names(entry), entry.cron)
+    ]
 
 
 def render_schedule(plan: Plan, s: Settings, parts: _TenantParts, entry: ScheduleEntry) -> str:

@@ -91,7 +91,7 @@ def _emit(value: Any, indent: int, out: list[str]) -> None:
                 sub: list[str] = []
                 _emit(item, indent + 2, sub)
                 # the first line of the item goes after "- " (a mapping's first key, or a nested "- ")
-                sub[0] = f"{pad}- {sub[0][indent + 2:]}"
+                sub[0] = f"{pad}- {sub[0][indent + 2 :]}"
                 out.extend(sub)
             else:
                 out.append(f"{pad}- {scalar(item)}")

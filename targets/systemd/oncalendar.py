@@ -78,7 +78,7 @@ def _runs(labels: list[str], numbers: list[int]) -> list[str]:
         j = i
         while j + 1 < len(numbers) and numbers[j + 1] == numbers[j] + 1:
             j += 1
-        out.extend([f"{labels[i]}..{labels[j]}"] if j - i >= 2 else labels[i:j + 1])
+        out.extend([f"{labels[i]}..{labels[j]}"] if j - i >= 2 else labels[i : j + 1])
         i = j + 1
     return out
 
@@ -92,8 +92,14 @@ def _can_fire(days: frozenset[int], months: frozenset[int]) -> bool:
     return min(days) <= max(_MONTH_DAYS[m] for m in months)
 
 
-def _line(minutes: frozenset[int], hours: frozenset[int], days: frozenset[int] | None, months: frozenset[int],
-          weekdays: frozenset[int] | None, zone: str) -> str:
+def _line(
+    minutes: frozenset[int],
+    hours: frozenset[int],
+    days: frozenset[int] | None,
+    months: frozenset[int],
+    weekdays: frozenset[int] | None,
+    zone: str,
+) -> str:
     date = f"*-{_fmt(months, 1, 12)}-{'*' if days is None else _fmt(days, 1, 31)}"
     time = f"{_fmt(hours, 0, 23)}:{_fmt(minutes, 0, 59)}:00"
     prefix = "" if weekdays is None or len(weekdays) == 7 else _weekdays(weekdays) + " "
@@ -114,9 +120,12 @@ def translate_line(cron: str, zone: str) -> list[str]:
     written_restricted = (not fields[2].startswith("*"), not fields[4].startswith("*"))
     if all(written_restricted) != all(read_restricted):
         which = ", ".join(
-            f"{_FIELD_NAMES[i]} {fields[i]!r}" for i, w, r in zip((2, 4), written_restricted, read_restricted) if w != r)
-        raise Inexpressible(f"{which}: cron (from the written field) and croniter (from its expansion) "
-                            "disagree on whether both day fields are restricted, so on OR or AND")
+            f"{_FIELD_NAMES[i]} {fields[i]!r}" for i, w, r in zip((2, 4), written_restricted, read_restricted) if w != r
+        )
+        raise Inexpressible(
+            f"{which}: cron (from the written field) and croniter (from its expansion) "
+            "disagree on whether both day fields are restricted, so on OR or AND"
+        )
     if all(read_restricted):  # cron's OR of the two day fields
         if len(days) == 31 or len(weekdays) == 7:  # OR with a full field: every day
             candidates: list[tuple[frozenset[int] | None, frozenset[int] | None]] = [(None, None)]
@@ -124,11 +133,7 @@ def translate_line(cron: str, zone: str) -> list[str]:
             candidates = [(None, weekdays), (days, None)]
     else:  # AND: a '*'-led day field still restricts ('*/2'), and both fields must match
         candidates = [(days if len(days) < 31 else None, weekdays if len(weekdays) < 7 else None)]
-    lines = [
-        _line(minutes, hours, d, months, w, zone)
-        for d, w in candidates
-        if d is None or _can_fire(d, months)
-    ]
+    lines = [_line(minutes, hours, d, months, w, zone) for d, w in candidates if d is None or _can_fire(d, months)]
     if not lines:
         raise Inexpressible(f"month {fields[3]!r} has no day {fields[2]!r}, so the line never fires")
     return lines

@@ -16,12 +16,12 @@ class Settings(BaseModel):
     persistent: bool = Field(
         True,
         description="Persistent= of every timer: after downtime, start the missed run once at boot "
-                    "(the runtime's run id makes a late start the same logical run).",
+        "(the runtime's run id makes a late start the same logical run).",
     )
     user: str | None = Field(None, pattern=_ACCOUNT, description="User= of every service (system units only).")
     group: str | None = Field(None, pattern=_ACCOUNT, description="Group= of every service (system units only).")
     environment_file: str | None = Field(
         None,
         description="EnvironmentFile= of every service: an absolute path on the host holding the "
-                    "${ENV_VAR} secrets the jobs reference (a service starts with an empty environment).",
+        "${ENV_VAR} secrets the jobs reference (a service starts with an empty environment).",
     )

@@ -33,7 +33,7 @@ _BIN_PREFIXES = "-@:+!|"  # ExecStart= reads these at the start of the command a
 
 
 @functools.lru_cache(maxsize=1)
-def _templates() -> tuple["jinja2.Template", "jinja2.Template"]:
+def _templates() -> tuple[jinja2.Template, jinja2.Template]:
     from dativo.targets.templates import environment  # only when rendering: `dativo --help` stays free of jinja2
 
     env = environment(Path(__file__).parent / "templates")
@@ -73,16 +73,31 @@ def _deployment_problems(plan: Plan) -> list[tuple[str, str, str]]:
     out = []
     problem = _bin_problem(d.dativo_bin)
     if problem:
-        out.append(("deploy.dativo_bin", f"deploy.dativo_bin {d.dativo_bin!r} {problem}",
-                    "use an absolute path such as /usr/local/bin/dativo"))
+        out.append(
+            (
+                "deploy.dativo_bin",
+                f"deploy.dativo_bin {d.dativo_bin!r} {problem}",
+                "use an absolute path such as /usr/local/bin/dativo",
+            )
+        )
     if not d.project_dir.startswith("/") or escape.plain_value(d.project_dir) is None:
-        out.append(("deploy.project_dir",
-                    f"deploy.project_dir {d.project_dir!r} is not an absolute path without backslashes, control "
-                    "characters or surrounding spaces, so it cannot be systemd's WorkingDirectory=",
-                    "use an absolute path such as /srv/dativo"))
+        out.append(
+            (
+                "deploy.project_dir",
+                f"deploy.project_dir {d.project_dir!r} is not an absolute path without backslashes, control "
+                "characters or surrounding spaces, so it cannot be systemd's WorkingDirectory=",
+                "use an absolute path such as /srv/dativo",
+            )
+        )
     if "\x00" in d.plan_path or not _utf8(d.plan_path):
-        out.append(("deploy.plan_path", f"deploy.plan_path {d.plan_path!r} holds a NUL character or a lone "
-                    "surrogate, which no unit file can carry", None))
+        out.append(
+            (
+                "deploy.plan_path",
+                f"deploy.plan_path {d.plan_path!r} holds a NUL character or a lone "
+                "surrogate, which no unit file can carry",
+                None,
+            )
+        )
     return out
 
 
@@ -107,45 +122,59 @@ class SystemdTarget:
         except pydantic.ValidationError as exc:
             for err in exc.errors():
                 where = ".".join(str(p) for p in err["loc"]) or "systemd"
-                diags.error(codes.SYSTEMD_SETTINGS, f"invalid systemd setting {where!r}: {err['msg']}",
-                            settings_span(plan, "systemd", *err["loc"]), path=f"$.targets.systemd.{where}",
-                            hint="see docs/targets.md#systemd")
+                diags.error(
+                    codes.SYSTEMD_SETTINGS,
+                    f"invalid systemd setting {where!r}: {err['msg']}",
+                    settings_span(plan, "systemd", *err["loc"]),
+                    path=f"$.targets.systemd.{where}",
+                    hint="see docs/targets.md#systemd",
+                )
             settings = None
         if settings is not None and settings.environment_file is not None:
             path = settings.environment_file
             if not path.startswith("/") or escape.plain_value(path) is None:
-                diags.error(codes.SYSTEMD_SETTINGS,
-                            f"invalid systemd setting 'environment_file': {path!r} is not an absolute path without "
-                            "backslashes, control characters or surrounding spaces",
-                            settings_span(plan, "systemd", "environment_file"),
-                            path="$.targets.systemd.environment_file")
+                diags.error(
+                    codes.SYSTEMD_SETTINGS,
+                    f"invalid systemd setting 'environment_file': {path!r} is not an absolute path without "
+                    "backslashes, control characters or surrounding spaces",
+                    settings_span(plan, "systemd", "environment_file"),
+                    path="$.targets.systemd.environment_file",
+                )
         for setting, message, hint in _deployment_problems(plan):
-            diags.error(codes.SYSTEMD_UNREPRESENTABLE, message, Span.of_file("dativo.yaml"),
-                        path=f"$.{setting}", hint=hint)
+            diags.error(
+                codes.SYSTEMD_UNREPRESENTABLE, message, Span.of_file("dativo.yaml"), path=f"$.{setting}", hint=hint
+            )
         seen: dict[str, str] = {}
         for entry in plan.schedules.values():
             self._check_entry(plan, entry, diags)
             first = seen.setdefault(unit_base(entry), entry.id)
             if first != entry.id:  # only names outside SAFE_NAME ('/' escapes to '-') can collide
-                diags.error(codes.SYSTEMD_NAME, f"schedules {first} and {entry.id} both map to systemd unit "
-                            f"{unit_base(entry)}.service", schedule_span(plan, entry.id, "name"),
-                            hint="rename one of the schedules")
+                diags.error(
+                    codes.SYSTEMD_NAME,
+                    f"schedules {first} and {entry.id} both map to systemd unit {unit_base(entry)}.service",
+                    schedule_span(plan, entry.id, "name"),
+                    hint="rename one of the schedules",
+                )
 
     def _check_entry(self, plan: Plan, entry: ScheduleEntry, diags: Diagnostics) -> None:
         try:
             to_oncalendar(entry.cron, entry.timezone)
         except Inexpressible as exc:
-            diags.error(codes.SYSTEMD_INEXPRESSIBLE,
-                        f"systemd cannot run cron {' | '.join(entry.cron)!r} of schedule {entry.id} exactly: {exc}",
-                        schedule_span(plan, entry.id, "cron"),
-                        hint="spell the day fields out (e.g. '1-31', '0-6'), or drop the systemd target")
+            diags.error(
+                codes.SYSTEMD_INEXPRESSIBLE,
+                f"systemd cannot run cron {' | '.join(entry.cron)!r} of schedule {entry.id} exactly: {exc}",
+                schedule_span(plan, entry.id, "cron"),
+                hint="spell the day fields out (e.g. '1-31', '0-6'), or drop the systemd target",
+            )
         name = unit_base(entry) + ".service"
         if len(name) > escape.UNIT_NAME_MAX:
-            diags.error(codes.SYSTEMD_NAME,
-                        f"unit name {name[:40] + '...'!r} of schedule {entry.id} is {len(name)} characters; "
-                        f"systemd allows {escape.UNIT_NAME_MAX}",
-                        schedule_span(plan, entry.id, "name"),
-                        hint="shorten the tenant or schedule name ('-' costs 4 characters: '\\x2d')")
+            diags.error(
+                codes.SYSTEMD_NAME,
+                f"unit name {name[:40] + '...'!r} of schedule {entry.id} is {len(name)} characters; "
+                f"systemd allows {escape.UNIT_NAME_MAX}",
+                schedule_span(plan, entry.id, "name"),
+                hint="shorten the tenant or schedule name ('-' costs 4 characters: '\\x2d')",
+            )
 
     def render(self, plan: Plan) -> dict[str, str]:
         """Artifacts for a plan that passed check(); raises ValueError for values check() rejects."""
@@ -192,12 +221,16 @@ class _Unit:
 def _unit_vars(plan: Plan, entry: ScheduleEntry) -> _Unit:
     base = unit_base(entry)
     return _Unit(
-        path=f"systemd/{base}", source=escape.comment(_runner_file(entry)), schedule_id=escape.comment(entry.id),
-        timer=f"{base}.timer", service=f"{base}.service",
+        path=f"systemd/{base}",
+        source=escape.comment(_runner_file(entry)),
+        schedule_id=escape.comment(entry.id),
+        timer=f"{base}.timer",
+        service=f"{base}.service",
         tags=escape.comment(json.dumps(entry.tags, sort_keys=True, ensure_ascii=True)),
         description=escape.plain_value(escape.comment(f"dativo {entry.id}")) or "dativo schedule",
         exec_start=escape.exec_line(service_argv(plan, entry)),
-        cron=escape.comment(" | ".join(entry.cron)), calendar=to_oncalendar(entry.cron, entry.timezone),
+        cron=escape.comment(" | ".join(entry.cron)),
+        calendar=to_oncalendar(entry.cron, entry.timezone),
         enabled=entry.enabled,
     )
 

@@ -60,7 +60,9 @@ class Project:
         path = self.root / "data" / "t1" / name
         path.parent.mkdir(parents=True, exist_ok=True)
         tmp = path.with_suffix(".tmp")
-        tmp.write_text(header + "\n" + "".join(",".join("" if v is None else str(v) for v in r) + "\n" for r in rows), "utf-8")
+        tmp.write_text(
+            header + "\n" + "".join(",".join("" if v is None else str(v) for v in r) + "\n" for r in rows), "utf-8"
+        )
         os.replace(tmp, path)
         return path
 
@@ -68,13 +70,21 @@ class Project:
         return run_cli("run", "--plan", str(self.plan), *args, cwd=self.root, env=env, timeout=timeout)
 
     def popen(self, *args: str, env: dict[str, str] | None = None) -> subprocess.Popen:
-        return subprocess.Popen([sys.executable, "-m", "dativo.compiler.cli", "run", "--plan", str(self.plan), *args],
-                                cwd=self.root, env=_env(env), stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        return subprocess.Popen(
+            [sys.executable, "-m", "dativo.compiler.cli", "run", "--plan", str(self.plan), *args],
+            cwd=self.root,
+            env=_env(env),
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
 
     def table(self, ns: str = "t1", name: str = "items") -> Any:
         from pyiceberg.catalog.sql import SqlCatalog
 
-        cat = SqlCatalog("local", uri=f"sqlite:///{self.state}/catalog/t1.db", warehouse=f"file://{self.state}/warehouse/t1/")
+        cat = SqlCatalog(
+            "local", uri=f"sqlite:///{self.state}/catalog/t1.db", warehouse=f"file://{self.state}/warehouse/t1/"
+        )
         return cat.load_table((ns, name))
 
     def rows(self) -> Any:
@@ -88,30 +98,57 @@ def _env(extra: dict[str, str] | None) -> dict[str, str]:
 
 
 def run_cli(*args: str, cwd: Path, env: dict[str, str] | None = None, timeout: float = 300) -> Result:
-    p = subprocess.run([sys.executable, "-m", "dativo.compiler.cli", *args], cwd=cwd, env=_env(env),
-                       capture_output=True, text=True, timeout=timeout)
+    p = subprocess.run(
+        [sys.executable, "-m", "dativo.compiler.cli", *args],
+        cwd=cwd,
+        env=_env(env),
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+    )
     assert "Traceback" not in p.stdout + p.stderr, p.stdout + p.stderr
     return Result(p.returncode, p.stdout, p.stderr)
 
 
-def make_project(root: Path, *, validation: str = "strict", mode: str = "strict", key_columns: list[str] | None = None,
-                 strategy: str = "file_modified_time", cursor: str | None = None, files: str = "/app/data/t1/items.csv",
-                 file_format: str | None = None, source: str = "csv", retry: str = "", connection: str = "",
-                 concurrency: int = 1, partitioning: str = "", log_level: str = "INFO", target_connection: str = "", columns: str = COLUMNS, extra_jobs: dict[str, str] | None = None,
-                 compile_: bool = True) -> Project:
+def make_project(
+    root: Path,
+    *,
+    validation: str = "strict",
+    mode: str = "strict",
+    key_columns: list[str] | None = None,
+    strategy: str = "file_modified_time",
+    cursor: str | None = None,
+    files: str = "/app/data/t1/items.csv",
+    file_format: str | None = None,
+    source: str = "csv",
+    retry: str = "",
+    connection: str = "",
+    concurrency: int = 1,
+    partitioning: str = "",
+    log_level: str = "INFO",
+    target_connection: str = "",
+    columns: str = COLUMNS,
+    extra_jobs: dict[str, str] | None = None,
+    compile_: bool = True,
+) -> Project:
     def w(rel: str, text: str) -> None:
         p = root / rel
         p.parent.mkdir(parents=True, exist_ok=True)
         p.write_text(textwrap.dedent(text).lstrip(), "utf-8")
 
-    w("dativo.yaml", """
+    w(
+        "dativo.yaml",
+        """
         version: 1
         container_root: /app
         deploy:
           project_dir: /app
           state_dir: /app/state
-        """)
-    w(f"connectors/{source}.yaml", f"""
+        """,
+    )
+    w(
+        f"connectors/{source}.yaml",
+        f"""
         name: {source}
         type: {source}
         roles: [source]
@@ -119,8 +156,11 @@ def make_project(root: Path, *, validation: str = "strict", mode: str = "strict"
           type: native
         incremental:
           strategy: file_modified_time
-        """)
-    w("connectors/iceberg.yaml", """
+        """,
+    )
+    w(
+        "connectors/iceberg.yaml",
+        """
         name: iceberg
         type: iceberg
         roles: [target]
@@ -128,18 +168,22 @@ def make_project(root: Path, *, validation: str = "strict", mode: str = "strict"
           type: native
         connection_template:
           catalog_type: sql
-        """)
+        """,
+    )
     keys = f"\n    key_columns: {json.dumps(key_columns)}" if key_columns else ""
-    w("assets/files/v1.0/items.yaml", f"""
+    w(
+        "assets/files/v1.0/items.yaml",
+        f"""
 asset:
   name: items
   source_type: {source}
   object: file
   version: "1.0"
-  schema:{textwrap.indent(textwrap.dedent(columns), '  ')}
+  schema:{textwrap.indent(textwrap.dedent(columns), "  ")}
   target:
     mode: {mode}{keys}
-""")
+""",
+    )
     inc = f"  incremental:\n    strategy: {strategy}\n" + (f"    cursor_field: {cursor}\n" if cursor else "")
     fmt = f"      file_format: {file_format}\n" if file_format else ""
     job = f"""\
@@ -167,18 +211,23 @@ logging:
 {retry}"""
     (root / "jobs" / "t1").mkdir(parents=True, exist_ok=True)
     (root / "jobs" / "t1" / "items.yaml").write_text(job, "utf-8")
-    schedules = "      - name: items_hourly\n        config: /app/jobs/t1/items.yaml\n        cron: \"0 * * * *\"\n"
+    schedules = '      - name: items_hourly\n        config: /app/jobs/t1/items.yaml\n        cron: "0 * * * *"\n'
     for name, text in (extra_jobs or {}).items():
         (root / "jobs" / "t1" / f"{name}.yaml").write_text(text, "utf-8")
-        schedules += f"      - name: {name}_hourly\n        config: /app/jobs/t1/{name}.yaml\n        cron: \"0 * * * *\"\n"
-    w("configs/runner.yaml", f"""
+        schedules += (
+            f'      - name: {name}_hourly\n        config: /app/jobs/t1/{name}.yaml\n        cron: "0 * * * *"\n'
+        )
+    w(
+        "configs/runner.yaml",
+        f"""
 runner:
   mode: orchestrated
   orchestrator:
     type: dagster
     concurrency_per_tenant: {concurrency}
     schedules:
-{schedules}""")
+{schedules}""",
+    )
     project = Project(root)
     if compile_:
         res = run_cli("compile", ".", cwd=root)

@@ -26,7 +26,9 @@ def overlapping(root: Path) -> Project:
     """Tenant concurrency 2 and max_concurrent_runs 2 (compiles with warning DTV320)."""
     p = make_project(root, concurrency=2, compile_=False)
     runner = p.root / "configs" / "runner.yaml"
-    runner.write_text(runner.read_text().replace('cron: "0 * * * *"\n', 'cron: "0 * * * *"\n        max_concurrent_runs: 2\n'))
+    runner.write_text(
+        runner.read_text().replace('cron: "0 * * * *"\n', 'cron: "0 * * * *"\n        max_concurrent_runs: 2\n')
+    )
     res = run_cli("compile", ".", cwd=p.root)
     assert res.code == 0 and "DTV320" in res.out + res.err, res.out + res.err
     return p

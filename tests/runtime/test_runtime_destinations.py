@@ -43,8 +43,11 @@ def error_of(res) -> dict:
 
 def test_unset_variable_in_the_catalog_uri_is_an_error_not_the_embedded_catalog(tmp_path: Path) -> None:
     p = make_project(tmp_path / "p", compile_=False)
-    retarget(p, "  catalog: prod\n  connection:\n    catalog_type: sql\n"
-                "    uri: postgresql://ingest:${PG_PASSWORD}@db.prod/catalog\n")
+    retarget(
+        p,
+        "  catalog: prod\n  connection:\n    catalog_type: sql\n"
+        "    uri: postgresql://ingest:${PG_PASSWORD}@db.prod/catalog\n",
+    )
     p.write_csv(rows(5))
     res = p.run("--job", "t1.items_hourly", "--run-id", "r1")  # PG_PASSWORD unset
     err = error_of(res)
@@ -55,8 +58,11 @@ def test_unset_variable_in_the_catalog_uri_is_an_error_not_the_embedded_catalog(
 
 def test_default_and_bare_variable_forms_expand(tmp_path: Path) -> None:
     p = make_project(tmp_path / "p", compile_=False)
-    retarget(p, "  catalog: local\n  warehouse: file:///app/state/warehouse/$WH_DIR/\n  connection:\n"
-                "    catalog_type: sql\n    uri: sqlite:////app/state/catalog/${CATALOG_DB:-t1}.db\n")
+    retarget(
+        p,
+        "  catalog: local\n  warehouse: file:///app/state/warehouse/$WH_DIR/\n  connection:\n"
+        "    catalog_type: sql\n    uri: sqlite:////app/state/catalog/${CATALOG_DB:-t1}.db\n",
+    )
     p.write_csv(rows(7))
     res = p.run("--job", "t1.items_hourly", "--run-id", "r1", env={"WH_DIR": "t1"})
     assert res.code == 0, res.out + res.err
@@ -94,7 +100,9 @@ def test_embedded_catalog_only_without_a_connection(tmp_path: Path) -> None:
 def test_missing_credentials_file_is_an_error_with_its_path(tmp_path: Path) -> None:
     p = make_project(tmp_path / "p", compile_=False)
     recipe = p.root / "connectors" / "csv.yaml"
-    recipe.write_text(recipe.read_text() + "credentials:\n  type: env_file\n  file_template: /app/secrets/{tenant}/csv.env\n")
+    recipe.write_text(
+        recipe.read_text() + "credentials:\n  type: env_file\n  file_template: /app/secrets/{tenant}/csv.env\n"
+    )
     assert run_cli("compile", ".", cwd=p.root).code == 0
     p.write_csv(rows(3))
     err = error_of(p.run("--job", "t1.items_hourly", "--run-id", "r1"))
@@ -110,8 +118,11 @@ def test_missing_credentials_file_is_an_error_with_its_path(tmp_path: Path) -> N
 def test_the_target_recipe_s_credentials_file_is_read_and_must_exist(tmp_path: Path) -> None:
     p = make_project(tmp_path / "p", compile_=False)
     recipe = p.root / "connectors" / "iceberg.yaml"
-    recipe.write_text(recipe.read_text() + "  token: ${CATALOG_TOKEN}\n"  # under connection_template
-                      + "credentials:\n  type: env_file\n  file_template: /app/secrets/{tenant}/iceberg.env\n")
+    recipe.write_text(
+        recipe.read_text()
+        + "  token: ${CATALOG_TOKEN}\n"  # under connection_template
+        + "credentials:\n  type: env_file\n  file_template: /app/secrets/{tenant}/iceberg.env\n"
+    )
     assert run_cli("compile", ".", cwd=p.root).code == 0
     p.write_csv(rows(3))
     err = error_of(p.run("--job", "t1.items_hourly", "--run-id", "r1"))
@@ -137,8 +148,12 @@ def test_a_target_the_runtime_does_not_write_fails_at_compile_and_at_run_with_on
     nothing_written(p)
     # the same config at compile time: DTV220 with the same message
     job = p.root / JOB
-    job.write_text(job.read_text().replace("    uri: sqlite:////app/state/catalog/t1.db\n",
-                                           "    uri: sqlite:////app/state/catalog/t1.db\n    s3:\n      bucket: lake\n"))
+    job.write_text(
+        job.read_text().replace(
+            "    uri: sqlite:////app/state/catalog/t1.db\n",
+            "    uri: sqlite:////app/state/catalog/t1.db\n    s3:\n      bucket: lake\n",
+        )
+    )
     res = run_cli("compile", ".", cwd=p.root)
     assert res.code == 1 and f"error DTV220: {err['error']}" in res.out, res.out
     cfg = run_cli("run", "--config", JOB, cwd=p.root)

@@ -35,6 +35,7 @@ def loaded(tmp_path: Path) -> Project:
 
 # -- state dir ---------------------------------------------------------------------------------
 
+
 @pytest.mark.parametrize("where", ["a_file", "under_a_file"])
 def test_a_state_dir_that_is_a_file_is_refused_and_nothing_is_written(tmp_path: Path, where: str) -> None:
     p = make_project(tmp_path / "p")
@@ -73,13 +74,19 @@ def test_an_unwritable_state_dir_is_refused_and_nothing_is_written(tmp_path: Pat
 WRONG_PLANS = {
     "a_list": ([], "holds a JSON list"),
     "jobs_a_list": ({"jobs": []}, "jobs: Input should be a valid dictionary"),
-    "schedule_without_kind": ({"jobs": {}, "schedules": {"t1.x": {"id": "t1.x", "tenant": "t1"}}},
-                              "schedules.t1.x.kind: Field required"),
-    "schedule_of_a_missing_job": ({"jobs": {}, "schedules": {"t1.x": {"id": "t1.x", "tenant": "t1", "kind": "job",
-                                                                      "job": "jobs/t1/gone.yaml"}}},
-                                  "schedules.t1.x.job: 'jobs/t1/gone.yaml' is not in its jobs"),
+    "schedule_without_kind": (
+        {"jobs": {}, "schedules": {"t1.x": {"id": "t1.x", "tenant": "t1"}}},
+        "schedules.t1.x.kind: Field required",
+    ),
+    "schedule_of_a_missing_job": (
+        {"jobs": {}, "schedules": {"t1.x": {"id": "t1.x", "tenant": "t1", "kind": "job", "job": "jobs/t1/gone.yaml"}}},
+        "schedules.t1.x.job: 'jobs/t1/gone.yaml' is not in its jobs",
+    ),
     "bad_concurrency": (None, "tenants.t1.concurrency: Input should be greater than or equal to 1"),
-    "job_spec_without_target": (None, "job 'jobs/t1/items.yaml' is not a job spec of this dativo: target: Field required"),
+    "job_spec_without_target": (
+        None,
+        "job 'jobs/t1/items.yaml' is not a job spec of this dativo: target: Field required",
+    ),
     "unknown_timezone": (None, "schedule 't1.items_hourly' of the plan has no fire time"),
 }
 
@@ -106,6 +113,7 @@ def test_a_plan_of_the_wrong_shape_is_one_clear_error(tmp_path: Path, case: str)
 
 
 # -- unparsable state, job-state and lock files ------------------------------------------------
+
 
 @pytest.mark.parametrize("content", ["{not json", "[]", '{"files": ["a.csv"]}', '{"format": 9, "state": {}}'])
 def test_an_unparsable_incremental_state_stops_the_run_never_resets_it(tmp_path: Path, content: str) -> None:
@@ -137,7 +145,11 @@ def test_an_unparsable_job_state_stops_the_run_and_restart_resets_it_on_purpose(
     assert err["path"] == str(path) and "--resume-policy restart" in err["hint"]
     assert tree(p.state) == before and p.rows().num_rows == 20
     path.write_text('{"status": "exploded"}')
-    assert p.run(*JOB, "--run-id", "r2").events("job_state.corrupt")[0]["error"].endswith("has an unknown status 'exploded'")
+    assert (
+        p.run(*JOB, "--run-id", "r2")
+        .events("job_state.corrupt")[0]["error"]
+        .endswith("has an unknown status 'exploded'")
+    )
     res = p.run(*JOB, "--run-id", "r2", "--resume-policy", "restart")
     assert res.code == 0 and res.events("job_state.reset")[0]["path"] == str(path)
     assert sorted(p.rows().column("id").to_pylist()) == sorted(list(range(20)) + list(range(30)))
@@ -165,6 +177,7 @@ def test_an_unparsable_lock_file_is_an_error_not_a_free_slot(tmp_path: Path) -> 
 
 # -- run ids -----------------------------------------------------------------------------------
 
+
 def test_a_run_id_with_slashes_and_dots_stays_inside_the_state_dir(tmp_path: Path) -> None:
     p = make_project(tmp_path / "p")
     p.write_csv(rows(5))
@@ -188,6 +201,7 @@ def test_an_empty_or_control_character_run_id_is_a_usage_error(tmp_path: Path, r
 
 # -- a closed stdout ---------------------------------------------------------------------------
 
+
 def test_a_reader_that_goes_away_does_not_change_the_outcome(tmp_path: Path) -> None:
     """`dativo run | head -1`: the run commits and exits 0, never 1 ("partial")."""
     p = make_project(tmp_path / "p")
@@ -206,8 +220,10 @@ def test_a_reader_that_goes_away_does_not_change_the_outcome(tmp_path: Path) -> 
 def test_a_shell_pipeline_into_head_keeps_the_runs_exit_code(tmp_path: Path) -> None:
     p = make_project(tmp_path / "p")
     p.write_csv(rows(50))
-    cmd = (f"{sys.executable} -m dativo.compiler.cli run --plan {p.plan} --job t1.items_hourly --run-id r1 | head -1;"
-           " echo \"exit=${PIPESTATUS[0]}\"")
+    cmd = (
+        f"{sys.executable} -m dativo.compiler.cli run --plan {p.plan} --job t1.items_hourly --run-id r1 | head -1;"
+        ' echo "exit=${PIPESTATUS[0]}"'
+    )
     out = subprocess.run(["bash", "-c", cmd], cwd=p.root, capture_output=True, text=True, timeout=300)
     assert out.stdout.splitlines()[-1] == "exit=0", out.stdout + out.stderr
     assert p.rows().num_rows == 50
@@ -215,15 +231,19 @@ def test_a_shell_pipeline_into_head_keeps_the_runs_exit_code(tmp_path: Path) -> 
 
 # -- a programming error -----------------------------------------------------------------------
 
-BUG = ("import sys\nimport dativo.runtime.validate as v\n"
-       "def broken(self, batch):\n    return 1 / 0\n"
-       "v.Validator.check = broken\n"
-       "from dativo.compiler.cli import main\nsys.exit(main(sys.argv[1:]))\n")
+BUG = (
+    "import sys\nimport dativo.runtime.validate as v\n"
+    "def broken(self, batch):\n    return 1 / 0\n"
+    "v.Validator.check = broken\n"
+    "from dativo.compiler.cli import main\nsys.exit(main(sys.argv[1:]))\n"
+)
 
 
 def test_a_programming_error_is_reported_once_with_its_traceback_and_not_retried(tmp_path: Path) -> None:
-    retry = ("retry_config:\n  max_retries: 3\n  initial_delay_seconds: 0.1\n  max_delay_seconds: 0.1\n"
-             "  retryable_exit_codes: [2]\n")
+    retry = (
+        "retry_config:\n  max_retries: 3\n  initial_delay_seconds: 0.1\n  max_delay_seconds: 0.1\n"
+        "  retryable_exit_codes: [2]\n"
+    )
     p = make_project(tmp_path / "p", retry=retry)
     p.write_csv(rows(5))
     args = [sys.executable, "-c", BUG, "run", "--plan", str(p.plan), *JOB, "--run-id", "r1"]
@@ -237,14 +257,17 @@ def test_a_programming_error_is_reported_once_with_its_traceback_and_not_retried
     assert bug["error"] == "internal error: ZeroDivisionError: division by zero"
     assert "ZeroDivisionError" in bug["traceback"] and "broken" in bug["traceback"]
     assert p.rows().num_rows == 0
-    debug = subprocess.run(args[:-1] + ["r2"], cwd=p.root, env={**env, "DATIVO_DEBUG": "1"}, capture_output=True,
-                           text=True, timeout=300)
+    debug = subprocess.run(
+        args[:-1] + ["r2"], cwd=p.root, env={**env, "DATIVO_DEBUG": "1"}, capture_output=True, text=True, timeout=300
+    )
     assert debug.returncode == 2 and "Traceback" in debug.stderr and "ZeroDivisionError" in debug.stderr
 
 
 def test_a_table_whose_schema_differs_is_not_retried(tmp_path: Path) -> None:
-    retry = ("retry_config:\n  max_retries: 3\n  initial_delay_seconds: 0.1\n  max_delay_seconds: 0.1\n"
-             "  retryable_exit_codes: [2]\n")
+    retry = (
+        "retry_config:\n  max_retries: 3\n  initial_delay_seconds: 0.1\n  max_delay_seconds: 0.1\n"
+        "  retryable_exit_codes: [2]\n"
+    )
     p = make_project(tmp_path / "p", retry=retry)
     p.write_csv(rows(5))
     assert p.run(*JOB, "--run-id", "r1").code == 0
@@ -260,13 +283,19 @@ def test_a_table_whose_schema_differs_is_not_retried(tmp_path: Path) -> None:
 
 
 def test_io_errors_are_retryable_and_bugs_are_not() -> None:
-    from dativo.runtime.retry import is_io_error
     from pyiceberg.exceptions import CommitStateUnknownException, NoSuchTableError
     from sqlalchemy.exc import OperationalError
 
-    for e in (ConnectionResetError(), TimeoutError(), PermissionError(), CommitStateUnknownException("x"),
-              NoSuchTableError("x"), OperationalError("select", {}, Exception("locked"))):
+    from dativo.runtime.retry import is_io_error
+
+    for e in (
+        ConnectionResetError(),
+        TimeoutError(),
+        PermissionError(),
+        CommitStateUnknownException("x"),
+        NoSuchTableError("x"),
+        OperationalError("select", {}, Exception("locked")),
+    ):
         assert is_io_error(e), e
     for e in (ZeroDivisionError(), KeyError("x"), TypeError(), AttributeError(), ValueError()):
         assert not is_io_error(e), e
-

@@ -10,7 +10,6 @@ from pathlib import Path
 
 import pyarrow as pa
 import pyarrow.parquet as pq
-import pytest
 from rt_project import REPO, make_project, run_cli
 
 TS = "2026-01-01T00:00:00Z"
@@ -56,8 +55,14 @@ def test_restart_policy_reloads_a_committed_run(tmp_path: Path) -> None:
     assert res.code == 0 and not res.events("job_state.already_committed")
 
 
-BAD = [(1, "ok", "1.00", 1, TS), (2, "", "2.00", 1, TS), (3, "bad-qty", "3.00", "many", TS),
-       (4, "ok", "4.001", 1, TS), (5, "ok", "5.00", 5, "not-a-time"), (6, "ok", "6.00", 6, TS)]
+BAD = [
+    (1, "ok", "1.00", 1, TS),
+    (2, "", "2.00", 1, TS),
+    (3, "bad-qty", "3.00", "many", TS),
+    (4, "ok", "4.001", 1, TS),
+    (5, "ok", "5.00", 5, "not-a-time"),
+    (6, "ok", "6.00", 6, TS),
+]
 
 
 def test_warn_mode_commits_valid_rows_and_exits_1(tmp_path: Path) -> None:
@@ -122,17 +127,26 @@ def test_jsonl_source_and_cursor_incremental(tmp_path: Path) -> None:
 
 
 def test_parquet_source_with_partitioning(tmp_path: Path) -> None:
-    p = make_project(tmp_path / "p", source="parquet", files="/app/data/t1/items.parquet",
-                     partitioning="  partitioning: [ingest_date]\n")
+    p = make_project(
+        tmp_path / "p",
+        source="parquet",
+        files="/app/data/t1/items.parquet",
+        partitioning="  partitioning: [ingest_date]\n",
+    )
     data = p.root / "data" / "t1"
     data.mkdir(parents=True)
     import datetime as dt
     from decimal import Decimal
 
-    t = pa.table({"id": pa.array([1, 2, 3], pa.int64()), "name": ["a", "b", "c"],
-                  "price": pa.array([Decimal("1.10"), None, Decimal("3.30")], pa.decimal128(10, 2)),
-                  "qty": pa.array([1, 2, 3], pa.int64()),
-                  "ts": pa.array([dt.datetime(2026, 1, 1, tzinfo=dt.timezone.utc)] * 3, pa.timestamp("us", tz="UTC"))})
+    t = pa.table(
+        {
+            "id": pa.array([1, 2, 3], pa.int64()),
+            "name": ["a", "b", "c"],
+            "price": pa.array([Decimal("1.10"), None, Decimal("3.30")], pa.decimal128(10, 2)),
+            "qty": pa.array([1, 2, 3], pa.int64()),
+            "ts": pa.array([dt.datetime(2026, 1, 1, tzinfo=dt.UTC)] * 3, pa.timestamp("us", tz="UTC")),
+        }
+    )
     pq.write_table(t, data / "items.parquet")
     res = p.run("--job", "t1.items_hourly", "--run-id", "r1")
     assert res.code == 0, res.out + res.err
@@ -143,19 +157,37 @@ def test_parquet_source_with_partitioning(tmp_path: Path) -> None:
 
 def test_engine_not_run_exits_2_with_a_clear_message(tmp_path: Path) -> None:
     state = tmp_path / "state"
-    res = run_cli("run", "--plan", "examples/generated/plan.json", "--job", "acme.stripe_customers_hourly",
-                  "--state-dir", str(state), cwd=REPO)
+    res = run_cli(
+        "run",
+        "--plan",
+        "examples/generated/plan.json",
+        "--job",
+        "acme.stripe_customers_hourly",
+        "--state-dir",
+        str(state),
+        cwd=REPO,
+    )
     assert res.code == 2
     err = res.events("job_error")[0]["error"]
     assert "engine 'airbyte'" in err and "not run by this runtime" in err
-    res = run_cli("run", "--config", "examples/jobs/acme/stripe_customers_to_iceberg.yaml", "--state-dir", str(state), cwd=REPO)
+    res = run_cli(
+        "run", "--config", "examples/jobs/acme/stripe_customers_to_iceberg.yaml", "--state-dir", str(state), cwd=REPO
+    )
     assert res.code == 2 and "engine 'airbyte'" in res.out
     assert "warning DTV218: engine 'airbyte' of source 'stripe' is not run by this runtime yet" in res.err
 
 
 def test_dag_schedule_stops_at_first_failure_and_reports_skipped(tmp_path: Path) -> None:
-    res = run_cli("run", "--plan", "examples/generated/plan.json", "--job", "acme.acme_daily_batch",
-                  "--state-dir", str(tmp_path / "state"), cwd=REPO)
+    res = run_cli(
+        "run",
+        "--plan",
+        "examples/generated/plan.json",
+        "--job",
+        "acme.acme_daily_batch",
+        "--state-dir",
+        str(tmp_path / "state"),
+        cwd=REPO,
+    )
     assert res.code == 2
     skipped = [e["task"] for e in res.events("task_skipped")]
     plan = json.loads((REPO / "examples/generated/plan.json").read_text())
@@ -174,7 +206,9 @@ def test_example_csv_job_runs_from_the_plan(tmp_path: Path) -> None:
     assert (project / "state" / "catalog" / "acme.db").is_file()
     from pyiceberg.catalog.sql import SqlCatalog
 
-    cat = SqlCatalog("local", uri=f"sqlite:///{project}/state/catalog/acme.db", warehouse=f"file://{project}/state/warehouse/acme/")
+    cat = SqlCatalog(
+        "local", uri=f"sqlite:///{project}/state/catalog/acme.db", warehouse=f"file://{project}/state/warehouse/acme/"
+    )
     csv_rows = (project / "data/acme/orders.csv").read_text().count("\n") - 1
     table = cat.load_table("acme.orders")
     # the job commits to its tenant branch (target.branch: acme); main holds none of its rows
@@ -190,16 +224,20 @@ def test_usage_errors_exit_2() -> None:
 
 
 def test_run_help_imports_no_pyiceberg_or_pyarrow() -> None:
-    code = ("import sys\nfrom dativo.compiler.cli import main\n"
-            "try:\n    main(['run', '--help'])\nexcept SystemExit:\n    pass\n"
-            "bad = sorted(m for m in sys.modules if m.split('.')[0] in ('pyiceberg', 'pyarrow', 'jinja2'))\n"
-            "print('BAD', bad, file=sys.stderr)\n")
+    code = (
+        "import sys\nfrom dativo.compiler.cli import main\n"
+        "try:\n    main(['run', '--help'])\nexcept SystemExit:\n    pass\n"
+        "bad = sorted(m for m in sys.modules if m.split('.')[0] in ('pyiceberg', 'pyarrow', 'jinja2'))\n"
+        "print('BAD', bad, file=sys.stderr)\n"
+    )
     p = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=REPO, timeout=60)
     assert "BAD []" in p.stderr, p.stderr
 
 
 def test_merge_on_a_composite_key_into_a_partitioned_table(tmp_path: Path) -> None:
-    p = make_project(tmp_path / "p", mode="merge", key_columns=["id", "name"], partitioning="  partitioning: [ingest_date]\n")
+    p = make_project(
+        tmp_path / "p", mode="merge", key_columns=["id", "name"], partitioning="  partitioning: [ingest_date]\n"
+    )
     p.write_csv([(1, "a", "1.00", 1, TS), (1, "b", "2.00", 2, TS), (2, "a", "3.00", 3, TS)])
     assert p.run("--job", "t1.items_hourly", "--run-id", "r1").code == 0
     p.write_csv([(1, "b", "20.00", 20, TS), (3, "c", "4.00", 4, TS)])

@@ -25,7 +25,7 @@ def test_the_generated_command_resumes_a_failed_run_and_then_is_a_no_op(tmp_path
     p = make_project(tmp_path / "p")
     plan = Plan.model_validate_json(p.plan.read_text())
     argv = run_argv(plan, plan.schedules["t1.items_hourly"], "scheduled__2026-01-01T00:00:00+00:00")
-    args = [a for a in argv[argv.index("--job"):]]  # what Airflow, Dagster, Kubernetes and systemd run
+    args = [a for a in argv[argv.index("--job") :]]  # what Airflow, Dagster, Kubernetes and systemd run
     assert args[args.index("--resume-policy") + 1] == "resume"
     p.write_csv([(1, "a", "1.00", 1, TS), (2, "b", "not-a-price", 1, TS)])  # strict: the bad row fails the run
     failed = p.run(*args)
@@ -73,21 +73,27 @@ def test_run_without_the_runtime_extra_says_how_to_install_it(tmp_path: Path) ->
     assert _blocked("compile", ".", "--check", cwd=p.root).returncode == 0
 
 
-@pytest.mark.parametrize("project_dir, container_root, state_dir", [
-    ("/opt/ingest", "/app", "/app/state"),
-    ("/opt/ingest", "/app", "/opt/ingest/var/state"),
-    ("/srv/x", "/data", "/var/lib/dativo"),
-    ("/app", "/app", "/app/state"),
-])
-def test_kubernetes_mounts_state_where_the_runtime_resolves_it(tmp_path: Path, project_dir: str, container_root: str,
-                                                              state_dir: str) -> None:
+@pytest.mark.parametrize(
+    "project_dir, container_root, state_dir",
+    [
+        ("/opt/ingest", "/app", "/app/state"),
+        ("/opt/ingest", "/app", "/opt/ingest/var/state"),
+        ("/srv/x", "/data", "/var/lib/dativo"),
+        ("/app", "/app", "/app/state"),
+    ],
+)
+def test_kubernetes_mounts_state_where_the_runtime_resolves_it(
+    tmp_path: Path, project_dir: str, container_root: str, state_dir: str
+) -> None:
     p = make_project(tmp_path / "p", compile_=False)
     files = p.root / "jobs" / "t1" / "items.yaml"
     files.write_text(files.read_text().replace("/app/", container_root + "/"))
     runner = p.root / "configs" / "runner.yaml"
     runner.write_text(runner.read_text().replace("/app/", container_root + "/"))
-    (p.root / "dativo.yaml").write_text(f"version: 1\ncontainer_root: {container_root}\ndeploy:\n"
-                                        f"  project_dir: {project_dir}\n  state_dir: {state_dir}\n")
+    (p.root / "dativo.yaml").write_text(
+        f"version: 1\ncontainer_root: {container_root}\ndeploy:\n"
+        f"  project_dir: {project_dir}\n  state_dir: {state_dir}\n"
+    )
     res = run_cli("compile", ".", "--target", "kubernetes", cwd=p.root)
     assert res.code == 0, res.out + res.err
     cron = yaml.safe_load((p.root / "generated" / "kubernetes" / "t1" / "items_hourly.yaml").read_text())
@@ -103,6 +109,12 @@ def test_kubernetes_mounts_state_where_the_runtime_resolves_it(tmp_path: Path, p
 def test_runtime_doc_lists_the_fail_closed_errors() -> None:
     text = (REPO / "docs" / "runtime.md").read_text()
     assert "unset optional ones are dropped" not in text
-    for phrase in ("is not set (referenced by", "does not exist", "has no uri", "is not written by this runtime",
-                   "--resume-policy resume", "dativo[runtime]"):
+    for phrase in (
+        "is not set (referenced by",
+        "does not exist",
+        "has no uri",
+        "is not written by this runtime",
+        "--resume-policy resume",
+        "dativo[runtime]",
+    ):
         assert phrase in text, phrase

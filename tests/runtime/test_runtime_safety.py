@@ -7,7 +7,6 @@ import json
 import os
 import random
 import signal
-import socket
 import subprocess
 import sys
 import time
@@ -25,10 +24,12 @@ def rows(n: int, start: int = 0) -> list[tuple]:
 
 def _holder(lock_dir: Path, key: str) -> subprocess.Popen:
     """Another live process holding a lock through the runtime's own LockManager."""
-    code = ("import sys, time\nfrom pathlib import Path\nfrom dativo.runtime.locks import LockManager\n"
-            f"m = LockManager(Path({str(lock_dir)!r}), ttl=60)\n"
-            f"assert m.try_acquire({key!r}, 1, 'holder') is not None\n"
-            "print('held', flush=True)\ntime.sleep(60)\n")
+    code = (
+        "import sys, time\nfrom pathlib import Path\nfrom dativo.runtime.locks import LockManager\n"
+        f"m = LockManager(Path({str(lock_dir)!r}), ttl=60)\n"
+        f"assert m.try_acquire({key!r}, 1, 'holder') is not None\n"
+        "print('held', flush=True)\ntime.sleep(60)\n"
+    )
     proc = subprocess.Popen([sys.executable, "-c", code], stdout=subprocess.PIPE, text=True)
     assert proc.stdout.readline().strip() == "held"
     return proc
@@ -53,7 +54,9 @@ def test_second_run_of_a_tenant_is_blocked_or_waits(tmp_path: Path) -> None:
             holder.wait()  # reaped: a zombie pid would still look alive
 
         threading.Timer(1.0, finish).start()
-        res = p.run("--job", "t1.items_hourly", "--run-id", "r1", "--lock-wait-seconds", "30", "--resume-policy", "resume")
+        res = p.run(
+            "--job", "t1.items_hourly", "--run-id", "r1", "--lock-wait-seconds", "30", "--resume-policy", "resume"
+        )
         assert res.code == 0, res.out
         assert p.rows().num_rows == 10
     finally:
@@ -84,8 +87,16 @@ def test_stale_lock_is_taken_over_after_its_ttl(tmp_path: Path) -> None:
     locks = p.state / "locks"
     locks.mkdir(parents=True)
     # a live pid on another host (cannot be checked), expired an hour ago
-    stale = {"key": "tenant:t1", "slot": 0, "pid": os.getpid(), "host": "elsewhere", "run_id": "old",
-             "acquired_at": time.time() - 7200, "expires_at": time.time() - 3600, "ttl_seconds": 3600}
+    stale = {
+        "key": "tenant:t1",
+        "slot": 0,
+        "pid": os.getpid(),
+        "host": "elsewhere",
+        "run_id": "old",
+        "acquired_at": time.time() - 7200,
+        "expires_at": time.time() - 3600,
+        "ttl_seconds": 3600,
+    }
     (locks / f"{slug('tenant:t1')}.slot0.lock.json").write_text(json.dumps(stale))
     res = p.run("--job", "t1.items_hourly", "--run-id", "r1")
     assert res.code == 0, res.out
@@ -99,8 +110,10 @@ def test_stale_lock_is_taken_over_after_its_ttl(tmp_path: Path) -> None:
 
 
 def test_retries_with_backoff_are_logged(tmp_path: Path) -> None:
-    retry = ("retry_config:\n  max_retries: 2\n  initial_delay_seconds: 0.1\n  max_delay_seconds: 0.15\n"
-             "  backoff_multiplier: 3\n  retryable_exit_codes: [2]\n")
+    retry = (
+        "retry_config:\n  max_retries: 2\n  initial_delay_seconds: 0.1\n  max_delay_seconds: 0.15\n"
+        "  backoff_multiplier: 3\n  retryable_exit_codes: [2]\n"
+    )
     p = make_project(tmp_path / "p", retry=retry, files="/app/data/t1/missing.csv")
     res = p.run("--job", "t1.items_hourly", "--run-id", "r1")
     assert res.code == 2
@@ -109,8 +122,11 @@ def test_retries_with_backoff_are_logged(tmp_path: Path) -> None:
     assert [a["delay_seconds"] for a in attempts] == [0.1, 0.15]  # capped at max_delay_seconds
     assert len(res.events("job_error")) == 3
     # a pattern that does not match the error: no retry
-    p2 = make_project(tmp_path / "p2", retry=retry + "  retryable_error_patterns: [ConnectionError]\n",
-                      files="/app/data/t1/missing.csv")
+    p2 = make_project(
+        tmp_path / "p2",
+        retry=retry + "  retryable_error_patterns: [ConnectionError]\n",
+        files="/app/data/t1/missing.csv",
+    )
     res = p2.run("--job", "t1.items_hourly", "--run-id", "r1")
     assert res.code == 2 and not res.events("retry_attempt")
     # a failed run id is not rerun under the default policy
@@ -124,10 +140,16 @@ CANARY = "canary-Zq8vX3-s3cr3t-value"
 def test_canary_secret_never_leaks(tmp_path: Path) -> None:
     conn = "  connection:\n    password: ${CANARY_DB_PASSWORD}\n    host: db.internal\n"
     # at DEBUG the catalog properties are logged: the referenced secret must still be masked
-    p = make_project(tmp_path / "p", connection=conn, log_level="DEBUG",
-                     target_connection="    s3:\n      secret-access-key: ${CANARY_DB_PASSWORD}\n      region: ${CANARY_REGION}\n")
+    p = make_project(
+        tmp_path / "p",
+        connection=conn,
+        log_level="DEBUG",
+        target_connection="    s3:\n      secret-access-key: ${CANARY_DB_PASSWORD}\n      region: ${CANARY_REGION}\n",
+    )
     (p.root / "connectors" / "csv.yaml").write_text(
-        (p.root / "connectors" / "csv.yaml").read_text() + "credentials:\n  type: env_file\n  file_template: /app/secrets/{tenant}/csv.env\n")
+        (p.root / "connectors" / "csv.yaml").read_text()
+        + "credentials:\n  type: env_file\n  file_template: /app/secrets/{tenant}/csv.env\n"
+    )
     (p.root / "secrets" / "t1").mkdir(parents=True)
     (p.root / "secrets" / "t1" / "csv.env").write_text(f"CSV_SHARE_TOKEN={CANARY}-file\n")
     from rt_project import run_cli

@@ -5,9 +5,8 @@ from __future__ import annotations
 
 import io
 import json
-import os
 import time
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 from pathlib import Path
 
 import pyarrow as pa
@@ -42,15 +41,15 @@ def test_path_map_maps_deployment_paths_and_uris(tmp_path: Path) -> None:
 
 
 def test_nominal_fire_time_is_the_latest_slot_at_or_before_now() -> None:
-    now = datetime(2026, 11, 23, 11, 37, 12, tzinfo=timezone.utc)
-    assert nominal_fire_time(["0 * * * *"], "UTC", now) == datetime(2026, 11, 23, 11, 0, tzinfo=timezone.utc)
-    on_slot = datetime(2026, 11, 23, 11, 0, 30, tzinfo=timezone.utc)
-    assert nominal_fire_time(["0 * * * *"], "UTC", on_slot) == datetime(2026, 11, 23, 11, 0, tzinfo=timezone.utc)
+    now = datetime(2026, 11, 23, 11, 37, 12, tzinfo=UTC)
+    assert nominal_fire_time(["0 * * * *"], "UTC", now) == datetime(2026, 11, 23, 11, 0, tzinfo=UTC)
+    on_slot = datetime(2026, 11, 23, 11, 0, 30, tzinfo=UTC)
+    assert nominal_fire_time(["0 * * * *"], "UTC", on_slot) == datetime(2026, 11, 23, 11, 0, tzinfo=UTC)
     # 06:30 Berlin (UTC+1 in November) is 05:30 UTC
-    assert nominal_fire_time(["30 6 * * *"], "Europe/Berlin", now) == datetime(2026, 11, 23, 5, 30, tzinfo=timezone.utc)
+    assert nominal_fire_time(["30 6 * * *"], "Europe/Berlin", now) == datetime(2026, 11, 23, 5, 30, tzinfo=UTC)
     # several lines: the latest of them
     assert nominal_fire_time(["0 9 * * *", "15 11 * * *"], "UTC", now).hour == 11
-    assert scheduled_run_id(datetime(2026, 11, 23, 11, 0, tzinfo=timezone.utc)) == "scheduled__2026-11-23T11:00:00+00:00"
+    assert scheduled_run_id(datetime(2026, 11, 23, 11, 0, tzinfo=UTC)) == "scheduled__2026-11-23T11:00:00+00:00"
 
 
 @given(st.integers(1, 20))
@@ -75,7 +74,11 @@ def test_state_transitions_follow_seed_003(tmp_path: Path) -> None:
     s.move("running")
     s.move("committed", result={"ok": 1})
     data = json.loads(s.path.read_text())
-    assert data["status"] == "committed" and [t["to"] for t in data["transitions"]] == ["started", "running", "committed"]
+    assert data["status"] == "committed" and [t["to"] for t in data["transitions"]] == [
+        "started",
+        "running",
+        "committed",
+    ]
     assert store.job_state("acme", "acme.x", "r1").status == "committed"
 
 
@@ -98,7 +101,7 @@ def test_lock_staleness(tmp_path: Path) -> None:
     now = time.time()
     assert is_stale({"expires_at": now - 1, "host": "h", "pid": 1}, now)
     assert not is_stale({"expires_at": now + 60, "host": "other-host", "pid": 999999}, now)
-    assert is_stale({"expires_at": now + 60, "host": HOST, "pid": 2 ** 22 + 12345}, now)  # no such pid here
+    assert is_stale({"expires_at": now + 60, "host": HOST, "pid": 2**22 + 12345}, now)  # no such pid here
     m = LockManager(tmp_path, ttl=60)
     assert m.try_acquire("tenant:a", 2, "r1") and m.try_acquire("tenant:a", 2, "r2")
     assert LockManager(tmp_path, ttl=60).try_acquire("tenant:a", 2, "r3") is None  # both slots held by us (alive)
@@ -110,31 +113,48 @@ def _schema(cols: list[ColumnSpec]):
     from dativo.runtime.schema import table_schema
     from dativo.runtime.spec import AssetSpec, JobSpec, SourceSpec, TargetSpec
 
-    spec = JobSpec(id="j", tenant="t", source=SourceSpec(connector="csv", type="csv", engine="native"),
-                   target=TargetSpec(connector="iceberg", type="iceberg", engine="native", namespace="t", table="x"),
-                   asset=AssetSpec(name="x", version="1", form="legacy", path="a.yaml", source_type="csv", object="file",
-                                   columns=cols))
+    spec = JobSpec(
+        id="j",
+        tenant="t",
+        source=SourceSpec(connector="csv", type="csv", engine="native"),
+        target=TargetSpec(connector="iceberg", type="iceberg", engine="native", namespace="t", table="x"),
+        asset=AssetSpec(
+            name="x", version="1", form="legacy", path="a.yaml", source_type="csv", object="file", columns=cols
+        ),
+    )
     return table_schema(spec)
 
 
 def test_validator_converts_exactly_and_names_reasons() -> None:
     from dativo.runtime.validate import Validator
 
-    ts = _schema([ColumnSpec(name="i", type="integer", required=True), ColumnSpec(name="d", type="decimal", precision=5, scale=2),
-                  ColumnSpec(name="t", type="timestamp"), ColumnSpec(name="b", type="boolean")])
-    batch = pa.RecordBatch.from_pydict({
-        "i": ["1", "x", "3000000000", None, " 7"],
-        "d": ["1.25", "1.255", "1", "2", None],
-        "t": ["2026-01-01T00:00:00Z", "2026-01-01 10:00:00", None, "nope", "2026-01-01T01:00:00+01:00"],
-        "b": ["true", "0", None, "yes", "FALSE"],
-    })
+    ts = _schema(
+        [
+            ColumnSpec(name="i", type="integer", required=True),
+            ColumnSpec(name="d", type="decimal", precision=5, scale=2),
+            ColumnSpec(name="t", type="timestamp"),
+            ColumnSpec(name="b", type="boolean"),
+        ]
+    )
+    batch = pa.RecordBatch.from_pydict(
+        {
+            "i": ["1", "x", "3000000000", None, " 7"],
+            "d": ["1.25", "1.255", "1", "2", None],
+            "t": ["2026-01-01T00:00:00Z", "2026-01-01 10:00:00", None, "nope", "2026-01-01T01:00:00+01:00"],
+            "b": ["true", "0", None, "yes", "FALSE"],
+        }
+    )
     out = Validator(ts, date(2026, 1, 1)).check(batch)
     assert out.batch.num_rows == 2 and out.batch.column("i").to_pylist() == [1, 7]
     reasons = dict(out.invalid_rows)
     assert reasons[1] == ["column 'i' is not a valid integer", "column 'd' is not a valid decimal"]
     assert reasons[2] == ["column 'i' is not a valid integer"]
-    assert reasons[3] == ["column 'i' is required", "column 't' is not a valid timestamp", "column 'b' is not a valid boolean"]
-    assert out.batch.column("t").to_pylist()[1] == datetime(2026, 1, 1, 0, 0, tzinfo=timezone.utc)
+    assert reasons[3] == [
+        "column 'i' is required",
+        "column 't' is not a valid timestamp",
+        "column 'b' is not a valid boolean",
+    ]
+    assert out.batch.column("t").to_pylist()[1] == datetime(2026, 1, 1, 0, 0, tzinfo=UTC)
 
 
 def test_decimal_without_precision_is_unmappable() -> None:

@@ -17,24 +17,31 @@ from croniter import croniter
 SYSTEMD_ANALYZE = shutil.which("systemd-analyze")
 ITERATIONS = 200
 #: systemd's calendar stops before the year 2200, so comparisons end there too
-HORIZON = dt.datetime(2199, 1, 1, tzinfo=dt.timezone.utc)
+HORIZON = dt.datetime(2199, 1, 1, tzinfo=dt.UTC)
 _ELAPSE = re.compile(r"^\s*(?:Next elapse|Iter\. #\d+): \w{3} (\d{4}-\d\d-\d\d \d\d:\d\d:\d\d) UTC$")
 
 
 def systemd_fire_times(specs: list[str], base: dt.datetime) -> list[list[dt.datetime]]:
     """For each OnCalendar spec, its first ITERATIONS elapses after `base` (UTC), from one call."""
     assert SYSTEMD_ANALYZE is not None
-    stamp = base.astimezone(dt.timezone.utc).strftime("%Y-%m-%d %H:%M:%S UTC")
-    p = subprocess.run([SYSTEMD_ANALYZE, "calendar", f"--iterations={ITERATIONS}", f"--base-time={stamp}", *specs],
-                       capture_output=True, text=True, timeout=120,
-                       env={**os.environ, "TZ": "UTC", "SYSTEMD_COLORS": "0", "SYSTEMD_PAGER": ""})
+    stamp = base.astimezone(dt.UTC).strftime("%Y-%m-%d %H:%M:%S UTC")
+    p = subprocess.run(
+        [SYSTEMD_ANALYZE, "calendar", f"--iterations={ITERATIONS}", f"--base-time={stamp}", *specs],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env={**os.environ, "TZ": "UTC", "SYSTEMD_COLORS": "0", "SYSTEMD_PAGER": ""},
+    )
     assert p.returncode == 0 and not p.stderr, p.stderr
     blocks = p.stdout.split("Normalized form:")[1:]
     assert len(blocks) == len(specs), p.stdout
     out = []
     for block in blocks:
-        times = [dt.datetime.strptime(m.group(1), "%Y-%m-%d %H:%M:%S").replace(tzinfo=dt.timezone.utc)
-                 for m in map(_ELAPSE.match, block.splitlines()) if m]
+        times = [
+            dt.datetime.strptime(m.group(1), "%Y-%m-%d %H:%M:%S").replace(tzinfo=dt.UTC)
+            for m in map(_ELAPSE.match, block.splitlines())
+            if m
+        ]
         out.append(times)
     return out
 
@@ -52,7 +59,7 @@ def croniter_fire_times(cron_lines: list[str], zone: str, base: dt.datetime) -> 
         it = croniter(line, base.astimezone(tz))
         times = []
         for _ in range(ITERATIONS):
-            t = it.get_next(dt.datetime).astimezone(dt.timezone.utc)
+            t = it.get_next(dt.datetime).astimezone(dt.UTC)
             if t >= HORIZON:
                 break
             times.append(t)
@@ -76,7 +83,7 @@ def first_dst_hazard(cron_lines: list[str], zone: str, base: dt.datetime) -> dt.
                 break
             a, b = t.replace(tzinfo=tz, fold=0), t.replace(tzinfo=tz, fold=1)
             if a.utcoffset() != b.utcoffset():
-                hit = a.astimezone(dt.timezone.utc)
+                hit = a.astimezone(dt.UTC)
                 first = hit if first is None or hit < first else first
                 break
     return first

@@ -10,9 +10,10 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # tests/: helpers
 
-from dativo.compiler.pipeline import compile_project  # noqa: E402
-from dativo.compiler.plan import Plan, ScheduleEntry  # noqa: E402
-from helpers import EXAMPLES  # noqa: E402
+from helpers import EXAMPLES
+
+from dativo.compiler.pipeline import compile_project
+from dativo.compiler.plan import Plan, ScheduleEntry
 
 HOSTILE_NAME = "x'); import os; os.system('id') #"
 HOSTILE_TAGS = {
@@ -36,9 +37,19 @@ def entry(base: Plan, tenant: str, name: str, cron: list[str], **kw: Any) -> Sch
     """A job schedule on a real job spec of `base` (so targets find a connector type and a table)."""
     retry = next(iter(base.schedules.values())).retry
     fields: dict[str, Any] = dict(
-        id=f"{tenant}.{name}", name=name, tenant=tenant, kind="job", job=next(iter(base.jobs)), cron=cron,
-        timezone="UTC", enabled=True, max_concurrent_runs=1, tags={}, retry=retry,
-        concurrency_key=f"tenant:{tenant}", inputs=["configs/runner.yaml", "dativo.yaml"],
+        id=f"{tenant}.{name}",
+        name=name,
+        tenant=tenant,
+        kind="job",
+        job=next(iter(base.jobs)),
+        cron=cron,
+        timezone="UTC",
+        enabled=True,
+        max_concurrent_runs=1,
+        tags={},
+        retry=retry,
+        concurrency_key=f"tenant:{tenant}",
+        inputs=["configs/runner.yaml", "dativo.yaml"],
     )
     fields.update(kw)
     return ScheduleEntry.model_validate(fields)

@@ -8,7 +8,6 @@ the same artifacts into a real Airflow.
 from __future__ import annotations
 
 import ast
-import functools
 import json
 import os
 import shutil
@@ -19,24 +18,25 @@ from typing import Any
 
 import jinja2
 import pytest
-from hypothesis import given, settings, strategies as st
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # tests/: helpers
 
-from dativo.compiler import codes  # noqa: E402
-from dativo.compiler.diagnostics import Diagnostics  # noqa: E402
-from dativo.compiler.pipeline import compile_project  # noqa: E402
-from dativo.compiler.plan import Plan, ScheduleEntry, TenantEntry  # noqa: E402
-from dativo.targets import airflow as airflow_pkg  # noqa: E402
-from dativo.targets.airflow import TARGET  # noqa: E402
-from dativo.targets.airflow.quoting import bash_word, jinja_inert  # noqa: E402
-from dativo.targets.airflow.target import DAG_FILE, POOLS_FILE, bash_command, dag_tags  # noqa: E402
-from dativo.targets.common import run_argv  # noqa: E402
-from target_plans import HOSTILE_NAME, entry, examples_plan  # noqa: E402
-from helpers import EXAMPLES, REPO, dativo  # noqa: E402
+from helpers import EXAMPLES, REPO, dativo
+from target_plans import HOSTILE_NAME, entry, examples_plan
+
+from dativo.compiler import codes
+from dativo.compiler.diagnostics import Diagnostics
+from dativo.compiler.plan import Plan, ScheduleEntry, TenantEntry
+from dativo.targets import airflow as airflow_pkg
+from dativo.targets.airflow import TARGET
+from dativo.targets.airflow.quoting import bash_word, jinja_inert
+from dativo.targets.airflow.target import DAG_FILE, POOLS_FILE, bash_command, dag_tags
+from dativo.targets.common import run_argv
 
 HOSTILE_TAGS = {
-    "quote": "it's \"quoted\"",
+    "quote": 'it\'s "quoted"',
     "newline": "line one\nline two\r\n",
     "jinja": "{{ run_id }}{% if 1 %}{# c #}",
     "unicode": "naïve ☃ \u2028",
@@ -48,19 +48,21 @@ HOSTILE_TAGS = {
 # ---------------------------------------------------------------- plans
 
 
-
-
-
-def with_schedules(base: Plan, entries: list[ScheduleEntry], *, concurrency: dict[str, int] | None = None,
-                   **update: Any) -> Plan:
+def with_schedules(
+    base: Plan, entries: list[ScheduleEntry], *, concurrency: dict[str, int] | None = None, **update: Any
+) -> Plan:
     tenants = sorted({e.tenant for e in entries})
     conc = concurrency or {}
-    return base.model_copy(update={
-        "schedules": {e.id: e for e in sorted(entries, key=lambda e: e.id)},
-        "tenants": {t: TenantEntry(concurrency=conc.get(t, 1), schedules=sorted(e.id for e in entries if e.tenant == t))
-                    for t in tenants},
-        **update,
-    })
+    return base.model_copy(
+        update={
+            "schedules": {e.id: e for e in sorted(entries, key=lambda e: e.id)},
+            "tenants": {
+                t: TenantEntry(concurrency=conc.get(t, 1), schedules=sorted(e.id for e in entries if e.tenant == t))
+                for t in tenants
+            },
+            **update,
+        }
+    )
 
 
 def edge_plan() -> Plan:
@@ -68,18 +70,42 @@ def edge_plan() -> Plan:
     base = examples_plan()
     entries = [
         entry(base, "acme", "paused_nightly", ["0 23 * * *"], enabled=False),
-        entry(base, "acme", "weekdays_and_weekends", ["0 9 * * 1-5", "30 17 * * 0,6"], timezone="Europe/Berlin",
-              max_concurrent_runs=3),
-        entry(base, "beta-co", "ny_every_6h", ["0 0,6,12,18 * * *"], timezone="America/New_York", interval_seconds=21600),
-        entry(base, "beta-co", "hostile_tags", ["*/5 * * * *"], tags=HOSTILE_TAGS, kind="dag", job=None,
-              dag="dags/it's {{ x }}.yaml"),
+        entry(
+            base,
+            "acme",
+            "weekdays_and_weekends",
+            ["0 9 * * 1-5", "30 17 * * 0,6"],
+            timezone="Europe/Berlin",
+            max_concurrent_runs=3,
+        ),
+        entry(
+            base, "beta-co", "ny_every_6h", ["0 0,6,12,18 * * *"], timezone="America/New_York", interval_seconds=21600
+        ),
+        entry(
+            base,
+            "beta-co",
+            "hostile_tags",
+            ["*/5 * * * *"],
+            tags=HOSTILE_TAGS,
+            kind="dag",
+            job=None,
+            dag="dags/it's {{ x }}.yaml",
+        ),
     ]
-    deployment = base.deployment.model_copy(update={
-        "project_dir": "/srv/it's {{ here }}", "dativo_bin": "/opt/$(id)/bin/dativo",
-        "plan_path": "/srv/p\nlan {% raw %}{#.json",
-    })
-    return with_schedules(base, entries, concurrency={"acme": 2}, deployment=deployment,
-                          targets={"airflow": {"dag_id_prefix": "dtv__", "pool_prefix": "pool-", "start_date": "2025-03-01"}})
+    deployment = base.deployment.model_copy(
+        update={
+            "project_dir": "/srv/it's {{ here }}",
+            "dativo_bin": "/opt/$(id)/bin/dativo",
+            "plan_path": "/srv/p\nlan {% raw %}{#.json",
+        }
+    )
+    return with_schedules(
+        base,
+        entries,
+        concurrency={"acme": 2},
+        deployment=deployment,
+        targets={"airflow": {"dag_id_prefix": "dtv__", "pool_prefix": "pool-", "start_date": "2025-03-01"}},
+    )
 
 
 def diagnose(plan: Plan) -> list[tuple[str, str]]:
@@ -105,7 +131,9 @@ def dag_calls(source: str) -> list[dict[str, Any]]:
     seen_def = False
     for stmt in tree.body:
         if not seen_def:
-            assert isinstance(stmt, (ast.Expr, ast.Import, ast.ImportFrom, ast.Try, ast.Assign, ast.FunctionDef)), ast.dump(stmt)
+            assert isinstance(stmt, (ast.Expr, ast.Import, ast.ImportFrom, ast.Try, ast.Assign, ast.FunctionDef)), (
+                ast.dump(stmt)
+            )
             if isinstance(stmt, ast.Try):  # the import fallback: imports only
                 assert all(isinstance(s, ast.ImportFrom) for s in [*stmt.body, *stmt.handlers[0].body])
             if isinstance(stmt, ast.Expr):
@@ -139,16 +167,23 @@ def expected_calls(plan: Plan, prefix: str = "dativo.", pool_prefix: str = "dati
     for sid in sorted(plan.schedules):
         e = plan.schedules[sid]
         kind = "CronTriggerTimetable" if len(e.cron) == 1 else "MultipleCronTriggerTimetable"
-        out.append({
-            "dag_id": prefix + sid, "schedule": (kind, e.cron, e.timezone), "paused": not e.enabled,
-            "max_active_runs": e.max_concurrent_runs, "tags": dag_tags(e), "pool": pool_prefix + e.tenant,
-            "bash_command": bash_command(plan, e),
-            "description": f"dativo schedule {sid}: " + (f"job {e.job}" if e.kind == "job" else f"DAG {e.dag}"),
-        })
+        out.append(
+            {
+                "dag_id": prefix + sid,
+                "schedule": (kind, e.cron, e.timezone),
+                "paused": not e.enabled,
+                "max_active_runs": e.max_concurrent_runs,
+                "tags": dag_tags(e),
+                "pool": pool_prefix + e.tenant,
+                "bash_command": bash_command(plan, e),
+                "description": f"dativo schedule {sid}: " + (f"job {e.job}" if e.kind == "job" else f"DAG {e.dag}"),
+            }
+        )
     return out
 
 
 # ---------------------------------------------------------------- golden artifacts
+
 
 def test_edge_golden(file_regression) -> None:
     plan = edge_plan()
@@ -170,6 +205,7 @@ def test_committed_example_output_is_this_render() -> None:
 
 # ---------------------------------------------------------------- what the file says equals the plan
 
+
 @pytest.mark.parametrize("which", ["examples", "edge"])
 def test_generated_values_equal_the_plan(which: str) -> None:
     plan = examples_plan() if which == "examples" else edge_plan()
@@ -184,7 +220,10 @@ def test_disabled_is_paused_multi_cron_uses_multiple_timetable() -> None:
     assert calls["dtv__acme.paused_nightly"]["paused"] is True
     assert calls["dtv__acme.weekdays_and_weekends"]["paused"] is False
     assert calls["dtv__acme.weekdays_and_weekends"]["schedule"] == (
-        "MultipleCronTriggerTimetable", ["0 9 * * 1-5", "30 17 * * 0,6"], "Europe/Berlin")
+        "MultipleCronTriggerTimetable",
+        ["0 9 * * 1-5", "30 17 * * 0,6"],
+        "Europe/Berlin",
+    )
     assert calls["dtv__acme.weekdays_and_weekends"]["max_active_runs"] == 3
     source = TARGET.render(edge_plan())[DAG_FILE]
     assert "    from airflow.sdk import CronTriggerTimetable, MultipleCronTriggerTimetable\n" in source
@@ -204,6 +243,7 @@ def test_retries_stay_with_the_runtime() -> None:
 
 
 # ---------------------------------------------------------------- hostile input: inert code or a clear error
+
 
 def test_hostile_schedule_name_is_an_error_and_still_renders_inert() -> None:
     base = examples_plan()
@@ -233,12 +273,17 @@ def test_tags_are_literals_whatever_they_hold() -> None:
 
 
 @settings(max_examples=60, deadline=None)
-@given(st.dictionaries(st.text(min_size=1, max_size=20), st.text(max_size=40), max_size=4),
-       st.text(min_size=1, max_size=40).filter(lambda s: "\0" not in s))
+@given(
+    st.dictionaries(st.text(min_size=1, max_size=20), st.text(max_size=40), max_size=4),
+    st.text(min_size=1, max_size=40).filter(lambda s: "\0" not in s),
+)
 def test_any_tags_and_paths_stay_literals(tags: dict[str, str], path: str) -> None:
     base = examples_plan()
-    plan = with_schedules(base, [entry(base, "acme", "s", ["0 * * * *"], tags=tags)],
-                          deployment=base.deployment.model_copy(update={"project_dir": path, "plan_path": path}))
+    plan = with_schedules(
+        base,
+        [entry(base, "acme", "s", ["0 * * * *"], tags=tags)],
+        deployment=base.deployment.model_copy(update={"project_dir": path, "plan_path": path}),
+    )
     (call,) = dag_calls(TARGET.render(plan)[DAG_FILE])
     assert call["tags"] == dag_tags(plan.schedules["acme.s"])
     assert call["bash_command"] == bash_command(plan, plan.schedules["acme.s"])
@@ -261,8 +306,11 @@ def test_cron_lines_airflow_cannot_run_are_an_error(cron: list[str]) -> None:
     plan = with_schedules(base, [entry(base, "acme", "s", ["0 * * * *"]).model_copy(update={"cron": cron})])
     assert [c for c, _ in diagnose(plan)] == [codes.AIRFLOW_INEXPRESSIBLE]
     (call,) = dag_calls(TARGET.render(plan)[DAG_FILE])  # still valid, inert Python when rendered anyway
-    assert call["schedule"] == ("MultipleCronTriggerTimetable" if len(cron) != 1 else "CronTriggerTimetable",
-                                cron, "UTC")
+    assert call["schedule"] == (
+        "MultipleCronTriggerTimetable" if len(cron) != 1 else "CronTriggerTimetable",
+        cron,
+        "UTC",
+    )
 
 
 def test_nul_in_a_deployment_path_is_an_error() -> None:
@@ -271,14 +319,17 @@ def test_nul_in_a_deployment_path_is_an_error() -> None:
     assert [c for c, _ in diagnose(plan)] == [codes.AIRFLOW_UNPASSABLE]
 
 
-@pytest.mark.parametrize("raw, where", [
-    ({"dag_id_prefx": "x"}, "dag_id_prefx"),
-    ({"start_date": "2024-1-1"}, "start_date"),
-    ({"start_date": 20240101}, "start_date"),
-    ({"dag_id_prefix": "a b"}, "dag_id_prefix"),
-    ({"pool_prefix": "p'"}, "pool_prefix"),
-    ({"pool_prefix": "p\n"}, "pool_prefix"),
-])
+@pytest.mark.parametrize(
+    "raw, where",
+    [
+        ({"dag_id_prefx": "x"}, "dag_id_prefx"),
+        ({"start_date": "2024-1-1"}, "start_date"),
+        ({"start_date": 20240101}, "start_date"),
+        ({"dag_id_prefix": "a b"}, "dag_id_prefix"),
+        ({"pool_prefix": "p'"}, "pool_prefix"),
+        ({"pool_prefix": "p\n"}, "pool_prefix"),
+    ],
+)
 def test_bad_settings_are_errors(raw: dict, where: str) -> None:
     plan = examples_plan().model_copy(update={"targets": {"airflow": raw}})
     found = diagnose(plan)
@@ -301,13 +352,16 @@ def test_bash_word_round_trips_through_jinja_and_bash(word: str) -> None:
     assert got.decode("utf-8", "surrogateescape") == word
 
 
-@pytest.mark.parametrize("word, quoted", [
-    ("plain/path-1.json", "plain/path-1.json"),
-    ("0\n", r"'0'$'\x0a'''"),
-    ("it's", r"'it'\''s'"),
-    ("{{ x }}", "'{''{'' x }}'"),
-    ("", "''"),
-])
+@pytest.mark.parametrize(
+    "word, quoted",
+    [
+        ("plain/path-1.json", "plain/path-1.json"),
+        ("0\n", r"'0'$'\x0a'''"),
+        ("it's", r"'it'\''s'"),
+        ("{{ x }}", "'{''{'' x }}'"),
+        ("", "''"),
+    ],
+)
 def test_bash_word_examples(word: str, quoted: str) -> None:
     assert bash_word(word) == quoted
 
@@ -333,8 +387,9 @@ def hostile_runnable_plan(tmp: Path) -> Plan:
     exe.write_text(FAKE_DATIVO.format(python=sys.executable))
     exe.chmod(0o755)
     base = examples_plan()
-    deployment = base.deployment.model_copy(update={
-        "project_dir": str(project), "dativo_bin": str(exe), "plan_path": str(project / "plan {{ 1 }}.json")})
+    deployment = base.deployment.model_copy(
+        update={"project_dir": str(project), "dativo_bin": str(exe), "plan_path": str(project / "plan {{ 1 }}.json")}
+    )
     return with_schedules(base, [entry(base, "acme", "s", ["0 * * * *"])], deployment=deployment)
 
 
@@ -342,15 +397,24 @@ def run_rendered(command: str, env: dict[str, str], run_id: str, cwd: Path) -> d
     """What Airflow does: render the templated fields with Jinja, then `bash -c` with the env."""
     rendered = AIRFLOW_LIKE_JINJA.from_string(command).render(run_id=run_id)
     rendered_env = {k: AIRFLOW_LIKE_JINJA.from_string(v).render(run_id=run_id) for k, v in env.items()}
-    p = subprocess.run(["bash", "-c", rendered], env={**os.environ, **rendered_env}, cwd=cwd,
-                       capture_output=True, text=True, check=True)
+    p = subprocess.run(
+        ["bash", "-c", rendered],
+        env={**os.environ, **rendered_env},
+        cwd=cwd,
+        capture_output=True,
+        text=True,
+        check=True,
+    )
     return json.loads(p.stdout)
 
 
-@pytest.mark.parametrize("run_id", [
-    "scheduled__2026-06-01T00:00:00+00:00",
-    "manual__'$(touch PWNED)'\"`id`\"{{ 7 * 7 }}; exit 3",
-])
+@pytest.mark.parametrize(
+    "run_id",
+    [
+        "scheduled__2026-06-01T00:00:00+00:00",
+        "manual__'$(touch PWNED)'\"`id`\"{{ 7 * 7 }}; exit 3",
+    ],
+)
 def test_command_runs_dativo_with_exact_argv(tmp_path: Path, run_id: str) -> None:
     plan = hostile_runnable_plan(tmp_path)
     e = plan.schedules["acme.s"]
@@ -362,13 +426,22 @@ def test_command_runs_dativo_with_exact_argv(tmp_path: Path, run_id: str) -> Non
 
 # ---------------------------------------------------------------- determinism and cost
 
+
 def test_render_is_deterministic_across_hash_seeds() -> None:
-    code = ("import sys, hashlib; sys.path.insert(0, 'tests/targets'); import test_airflow as t; "
-            "out = t.TARGET.render(t.edge_plan()); "
-            "print(hashlib.sha256(repr(sorted(out.items())).encode()).hexdigest())")
+    code = (
+        "import sys, hashlib; sys.path.insert(0, 'tests/targets'); import test_airflow as t; "
+        "out = t.TARGET.render(t.edge_plan()); "
+        "print(hashlib.sha256(repr(sorted(out.items())).encode()).hexdigest())"
+    )
     digests = {
-        subprocess.run([sys.executable, "-c", code], cwd=REPO, capture_output=True, text=True, check=True,
-                       env={**os.environ, "PYTHONHASHSEED": seed}).stdout
+        subprocess.run(
+            [sys.executable, "-c", code],
+            cwd=REPO,
+            capture_output=True,
+            text=True,
+            check=True,
+            env={**os.environ, "PYTHONHASHSEED": seed},
+        ).stdout
         for seed in ("0", "1", "12345")
     }
     assert len(digests) == 1
@@ -383,11 +456,12 @@ def test_importing_the_target_does_not_import_jinja() -> None:
 
 # ---------------------------------------------------------------- through the CLI, with positions
 
+
 def test_cli_reports_airflow_problems_at_their_lines(tmp_path: Path) -> None:
     project = tmp_path / "project"
     shutil.copytree(EXAMPLES, project, ignore=shutil.ignore_patterns("generated"))
     settings = project / "dativo.yaml"
-    settings.write_text(settings.read_text() + "\ntargets:\n  airflow:\n    start_date: \"2024-1-1\"\n")
+    settings.write_text(settings.read_text() + '\ntargets:\n  airflow:\n    start_date: "2024-1-1"\n')
     run = dativo("compile", str(project), "--target", "airflow", "--out", str(tmp_path / "out"))
     assert run.code == 1
     line = len(settings.read_text().splitlines())
@@ -397,14 +471,18 @@ def test_cli_reports_airflow_problems_at_their_lines(tmp_path: Path) -> None:
 
     settings.write_text(settings.read_text().replace("2024-1-1", "2024-01-02"))
     runner = project / "configs" / "runner.yaml"
-    runner.write_text(runner.read_text().replace("team: revops-data", "team: revops-data\n          note: " + "x" * 120))
+    runner.write_text(
+        runner.read_text().replace("team: revops-data", "team: revops-data\n          note: " + "x" * 120)
+    )
     run = dativo("compile", str(project), "--target", "airflow", "--out", str(tmp_path / "out"))
     assert run.code == 1
     lines = runner.read_text().splitlines()
     start = next(i for i, text in enumerate(lines) if "hubspot_contacts_every_6h" in text)
     tags = next(i for i in range(start, len(lines)) if lines[i].strip() == "tags:") + 1
-    assert f"configs/runner.yaml:{tags + 1}:11: error DTV516: schedule 'acme.hubspot_contacts_every_6h': tag 'note:" \
-        in run.out  # the schedule's tags mapping
+    assert (
+        f"configs/runner.yaml:{tags + 1}:11: error DTV516: schedule 'acme.hubspot_contacts_every_6h': tag 'note:"
+        in run.out
+    )  # the schedule's tags mapping
 
     runner.write_text(runner.read_text().replace("x" * 120, "short"))
     run = dativo("compile", str(project), "--target", "airflow", "--out", str(tmp_path / "out"))

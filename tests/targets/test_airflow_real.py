@@ -26,23 +26,28 @@ from croniter import croniter
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # tests/: toolenv
 
-from dativo.compiler.plan import Plan  # noqa: E402
-from dativo.targets.airflow import TARGET  # noqa: E402
-from dativo.targets.airflow.target import DAG_FILE, POOLS_FILE, TASK_ID, dag_tags  # noqa: E402
-from dativo.targets.common import run_argv  # noqa: E402
-from test_airflow import edge_plan, entry, examples_plan, hostile_runnable_plan, with_schedules  # noqa: E402
-from toolenv import tool_bin, tool_venv  # noqa: E402
+from test_airflow import edge_plan, entry, examples_plan, hostile_runnable_plan, with_schedules
+from toolenv import tool_bin, tool_venv
+
+from dativo.compiler.plan import Plan
+from dativo.targets.airflow import TARGET
+from dativo.targets.airflow.target import DAG_FILE, POOLS_FILE, TASK_ID, dag_tags
+from dativo.targets.common import run_argv
 
 pytestmark = pytest.mark.slow
 
 AIRFLOW = ["apache-airflow==3.3.2"]
 FIRES = 50
-STARTS = ["2026-01-10T00:00:30+00:00", "2026-03-01T00:00:30+00:00", "2026-06-01T00:00:30+00:00",
-          "2026-10-20T00:00:30+00:00"]
+STARTS = [
+    "2026-01-10T00:00:30+00:00",
+    "2026-03-01T00:00:30+00:00",
+    "2026-06-01T00:00:30+00:00",
+    "2026-10-20T00:00:30+00:00",
+]
 HOSTILE_RUN_ID = "manual__'$(touch PWNED)'\"`id`\"{{ 7 * 7 }}; exit 3"
 
 # Runs inside the Airflow venv: load the folder, read every DAG back, write JSON.
-PROBE = r'''
+PROBE = r"""
 import datetime, json, sys
 from pathlib import Path
 
@@ -83,7 +88,7 @@ for dag_id, dag in sorted(bag.dags.items()):
         "fires": fires,
     }
 Path(out_file).write_text(json.dumps(out, default=str))
-'''
+"""
 
 
 @pytest.fixture(scope="session")
@@ -102,9 +107,22 @@ def load(venv: Path, plan: Plan, tmp: Path, run_id: str = HOSTILE_RUN_ID) -> dic
     home = tmp / "airflow_home"
     home.mkdir()
     env = {**os.environ, "AIRFLOW_HOME": str(home), "AIRFLOW__CORE__LOAD_EXAMPLES": "False"}
-    p = subprocess.run([tool_bin(venv, "python"), str(tmp / "probe.py"), str(dags), str(tmp / "pools.json"),
-                        json.dumps(STARTS), str(FIRES), run_id, str(tmp / "out.json")],
-                       env=env, capture_output=True, text=True, timeout=600)
+    p = subprocess.run(
+        [
+            tool_bin(venv, "python"),
+            str(tmp / "probe.py"),
+            str(dags),
+            str(tmp / "pools.json"),
+            json.dumps(STARTS),
+            str(FIRES),
+            run_id,
+            str(tmp / "out.json"),
+        ],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
     assert p.returncode == 0, p.stderr[-4000:]
     return json.loads((tmp / "out.json").read_text())
 
@@ -121,8 +139,13 @@ def expected(plan: Plan) -> dict[str, Any]:
         else:
             kind, tt = "MultipleCronTriggerTimetable", {**tt, "expressions": e.cron}
         out[prefix + sid] = {
-            "timetable": kind, "encoded": tt, "paused": not e.enabled, "max_active_runs": e.max_concurrent_runs,
-            "catchup": False, "start_date": f"{start}T00:00:00+00:00", "tags": sorted(dag_tags(e)),
+            "timetable": kind,
+            "encoded": tt,
+            "paused": not e.enabled,
+            "max_active_runs": e.max_concurrent_runs,
+            "catchup": False,
+            "start_date": f"{start}T00:00:00+00:00",
+            "tags": sorted(dag_tags(e)),
             "pool": pool_prefix + e.tenant,
         }
     return out
@@ -133,8 +156,9 @@ def read_back(got: dict[str, Any]) -> dict[str, Any]:
     for dag_id, d in got["dags"].items():
         (task,) = d["tasks"]
         assert task["task_id"] == TASK_ID and task["retries"] == 0 and task["append_env"] is True
-        out[dag_id] = {k: d[k] for k in ("timetable", "encoded", "paused", "max_active_runs", "catchup",
-                                          "start_date", "tags")} | {"pool": task["pool"]}
+        out[dag_id] = {
+            k: d[k] for k in ("timetable", "encoded", "paused", "max_active_runs", "catchup", "start_date", "tags")
+        } | {"pool": task["pool"]}
     return out
 
 
@@ -151,7 +175,7 @@ def croniter_fires(lines: list[str], tz_name: str, start: dt.datetime, until: dt
     for line in lines:
         it = croniter(line, start.astimezone(tz))
         while (t := it.get_next(dt.datetime)) <= until:
-            fires.add(t.astimezone(dt.timezone.utc))
+            fires.add(t.astimezone(dt.UTC))
     return sorted(fires)
 
 
@@ -194,19 +218,25 @@ def test_edge_plan_loads_reads_back_and_fires_like_croniter(airflow_venv: Path, 
 
 def test_dst_zones_fire_like_croniter_outside_transition_days(airflow_venv: Path, tmp_path: Path) -> None:
     base = examples_plan()
-    plan = with_schedules(base, [
-        entry(base, "acme", "ny_0230", ["30 2 * * *"], timezone="America/New_York"),
-        entry(base, "acme", "ny_0130", ["30 1 * * *"], timezone="America/New_York"),
-        entry(base, "acme", "berlin_15m", ["*/15 * * * *"], timezone="Europe/Berlin"),
-        entry(base, "acme", "sydney_weekly", ["0 3 * * 0", "45 2 * * 3"], timezone="Australia/Sydney"),
-        entry(base, "acme", "kolkata_monthly", ["0 0 1,15 * *"], timezone="Asia/Kolkata"),
-    ])
+    plan = with_schedules(
+        base,
+        [
+            entry(base, "acme", "ny_0230", ["30 2 * * *"], timezone="America/New_York"),
+            entry(base, "acme", "ny_0130", ["30 1 * * *"], timezone="America/New_York"),
+            entry(base, "acme", "berlin_15m", ["*/15 * * * *"], timezone="Europe/Berlin"),
+            entry(base, "acme", "sydney_weekly", ["0 3 * * 0", "45 2 * * 3"], timezone="Australia/Sydney"),
+            entry(base, "acme", "kolkata_monthly", ["0 0 1,15 * *"], timezone="Asia/Kolkata"),
+        ],
+    )
     got = load(airflow_venv, plan, tmp_path)
     assert got["import_errors"] == {}
     assert read_back(got) == expected(plan)
     # a few fires fall on transition days (the starts cross them on purpose); the rest must all agree
-    assert len(plan.schedules) * len(STARTS) * FIRES * 0.9 < assert_fire_times_equal(plan, got) < \
-        len(plan.schedules) * len(STARTS) * FIRES
+    assert (
+        len(plan.schedules) * len(STARTS) * FIRES * 0.9
+        < assert_fire_times_equal(plan, got)
+        < len(plan.schedules) * len(STARTS) * FIRES
+    )
 
 
 def test_rendered_command_runs_dativo_with_exact_argv(airflow_venv: Path, tmp_path: Path) -> None:
@@ -214,11 +244,19 @@ def test_rendered_command_runs_dativo_with_exact_argv(airflow_venv: Path, tmp_pa
     got = load(airflow_venv, plan, tmp_path)
     assert got["import_errors"] == {}
     (task,) = got["dags"]["dativo.acme.s"]["tasks"]
-    p = subprocess.run(["bash", "-c", task["bash_command"]], env={**os.environ, **task["env"]}, cwd=tmp_path,
-                       capture_output=True, text=True, check=True)
+    p = subprocess.run(
+        ["bash", "-c", task["bash_command"]],
+        env={**os.environ, **task["env"]},
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        check=True,
+    )
     ran = json.loads(p.stdout)
-    assert ran == {"argv": run_argv(plan, plan.schedules["acme.s"], HOSTILE_RUN_ID)[1:],
-                   "cwd": plan.deployment.project_dir}
+    assert ran == {
+        "argv": run_argv(plan, plan.schedules["acme.s"], HOSTILE_RUN_ID)[1:],
+        "cwd": plan.deployment.project_dir,
+    }
     assert not list(tmp_path.rglob("PWNED"))
 
 
@@ -231,6 +269,7 @@ def test_airflow_pools_import_reads_pools_json(airflow_venv: Path, tmp_path: Pat
         p = subprocess.run([airflow, *args], env=env, capture_output=True, text=True, timeout=600)
         assert p.returncode == 0, p.stderr[-4000:]
     p = subprocess.run([airflow, "pools", "list", "-o", "json"], env=env, capture_output=True, text=True, check=True)
-    pools = {x["pool"]: int(x["slots"]) for x in json.loads(p.stdout[p.stdout.index("["):])}
+    pools = {x["pool"]: int(x["slots"]) for x in json.loads(p.stdout[p.stdout.index("[") :])}
     assert {k: v for k, v in pools.items() if k != "default_pool"} == {
-        f"pool-{t}": plan.tenants[t].concurrency for t in plan.tenants}
+        f"pool-{t}": plan.tenants[t].concurrency for t in plan.tenants
+    }

@@ -17,19 +17,20 @@ from typing import Any
 
 import pytest
 import yaml
-from hypothesis import given, settings, strategies as st
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # tests/: helpers
 
-from dativo.compiler import codes  # noqa: E402
-from dativo.compiler.diagnostics import Diagnostics  # noqa: E402
-from dativo.compiler.pipeline import compile_project  # noqa: E402
-from dativo.compiler.plan import Plan, ScheduleEntry, TenantEntry  # noqa: E402
-from dativo.targets.dagster import TARGET  # noqa: E402
-from dativo.targets.dagster.check import cron_problem  # noqa: E402
-from dativo.targets.dagster.render import DEFINITIONS, INSTANCE, py_literal  # noqa: E402
-from target_plans import HOSTILE_NAME, entry, examples_plan  # noqa: E402
-from helpers import EXAMPLES, REPO, dativo  # noqa: E402
+from helpers import EXAMPLES, REPO, dativo
+from target_plans import HOSTILE_NAME, entry, examples_plan
+
+from dativo.compiler import codes
+from dativo.compiler.diagnostics import Diagnostics
+from dativo.compiler.plan import Plan, ScheduleEntry, TenantEntry
+from dativo.targets.dagster import TARGET
+from dativo.targets.dagster.check import cron_problem
+from dativo.targets.dagster.render import DEFINITIONS, INSTANCE, py_literal
 
 HOSTILE_TAGS = {
     "quote": "it's \"quoted\" '''",
@@ -44,19 +45,21 @@ HOSTILE_TAGS = {
 # ---------------------------------------------------------------- plans
 
 
-
-
-
-def with_schedules(base: Plan, entries: list[ScheduleEntry], *, concurrency: dict[str, int] | None = None,
-                   **update: Any) -> Plan:
+def with_schedules(
+    base: Plan, entries: list[ScheduleEntry], *, concurrency: dict[str, int] | None = None, **update: Any
+) -> Plan:
     conc = concurrency or {}
     tenants = sorted({e.tenant for e in entries})
-    return base.model_copy(update={
-        "schedules": {e.id: e for e in sorted(entries, key=lambda e: e.id)},
-        "tenants": {t: TenantEntry(concurrency=conc.get(t, 1), schedules=sorted(e.id for e in entries if e.tenant == t))
-                    for t in tenants},
-        **update,
-    })
+    return base.model_copy(
+        update={
+            "schedules": {e.id: e for e in sorted(entries, key=lambda e: e.id)},
+            "tenants": {
+                t: TenantEntry(concurrency=conc.get(t, 1), schedules=sorted(e.id for e in entries if e.tenant == t))
+                for t in tenants
+            },
+            **update,
+        }
+    )
 
 
 def edge_plan() -> Plan:
@@ -64,19 +67,47 @@ def edge_plan() -> Plan:
     base = examples_plan()
     entries = [
         entry(base, "acme", "paused_nightly", ["0 23 * * *"], enabled=False),
-        entry(base, "acme", "weekdays_and_weekends", ["0 9 * * 1-5", "30 17 * * 0,6"], timezone="Europe/Berlin",
-              max_concurrent_runs=3),
-        entry(base, "beta-co", "every_90_minutes", ["0 */3 * * *", "30 1-22/3 * * *"], timezone="America/New_York",
-              interval_seconds=5400),
-        entry(base, "beta-co", "hostile-tags", ["*/5 * * * *"], tags=HOSTILE_TAGS, kind="dag", job=None,
-              dag="dags/it's {{ x }}.yaml"),
+        entry(
+            base,
+            "acme",
+            "weekdays_and_weekends",
+            ["0 9 * * 1-5", "30 17 * * 0,6"],
+            timezone="Europe/Berlin",
+            max_concurrent_runs=3,
+        ),
+        entry(
+            base,
+            "beta-co",
+            "every_90_minutes",
+            ["0 */3 * * *", "30 1-22/3 * * *"],
+            timezone="America/New_York",
+            interval_seconds=5400,
+        ),
+        entry(
+            base,
+            "beta-co",
+            "hostile-tags",
+            ["*/5 * * * *"],
+            tags=HOSTILE_TAGS,
+            kind="dag",
+            job=None,
+            dag="dags/it's {{ x }}.yaml",
+        ),
     ]
-    deployment = base.deployment.model_copy(update={
-        "project_dir": "/srv/it's {{ here }}", "dativo_bin": "/opt/$(id)/bin/dativo",
-        "plan_path": "/srv/p\nlan {% raw %}{#.json",
-    })
-    return with_schedules(base, entries, concurrency={"acme": 2}, deployment=deployment,
-                          targets={"dagster": {"max_concurrent_runs": 25, "dequeue_interval_seconds": 5}})
+    deployment = base.deployment.model_copy(
+        update={
+            "project_dir": "/srv/it's {{ here }}",
+            "dativo_bin": "/opt/$(id)/bin/dativo",
+            "plan_path": "/srv/p\nlan {% raw %}{#.json",
+        }
+    )
+    return with_schedules(
+        base,
+        entries,
+        concurrency={"acme": 2},
+        deployment=deployment,
+        targets={"dagster": {"max_concurrent_runs": 25, "dequeue_interval_seconds": 5}},
+    )
 
 
 def hostile_plan() -> Plan:
@@ -84,8 +115,9 @@ def hostile_plan() -> Plan:
     base = edge_plan()
     bad = entry(base, "acme", HOSTILE_NAME, ["0 1 * * *"], tags=HOSTILE_TAGS)
     evil_tenant = entry(base, "t'+__import__('os').getcwd()+'", "ok", ["0 2 * * *"])
-    return with_schedules(base, [*base.schedules.values(), bad, evil_tenant], deployment=base.deployment,
-                          targets=base.targets)
+    return with_schedules(
+        base, [*base.schedules.values(), bad, evil_tenant], deployment=base.deployment, targets=base.targets
+    )
 
 
 def diagnose(plan: Plan) -> list[tuple[str, str, str]]:
@@ -95,6 +127,7 @@ def diagnose(plan: Plan) -> list[tuple[str, str, str]]:
 
 
 # ---------------------------------------------------------------- reading the generated file back
+
 
 def split_definitions(source: str) -> tuple[str, list[dict[str, Any]], str]:
     """(PROJECT_DIR, SCHEDULES, dump of the code part) of a generated definitions.py.
@@ -114,7 +147,7 @@ def split_definitions(source: str) -> tuple[str, list[dict[str, Any]], str]:
     assert isinstance(project, ast.Assign) and [t.id for t in project.targets] == ["PROJECT_DIR"]  # type: ignore[attr-defined]
     assert isinstance(table, ast.AnnAssign) and table.target.id == "SCHEDULES"  # type: ignore[attr-defined]
     assert table.value is not None
-    code = ast.dump(ast.Module(body=body[:i] + body[i + 2:], type_ignores=[]))
+    code = ast.dump(ast.Module(body=body[:i] + body[i + 2 :], type_ignores=[]))
     return ast.literal_eval(project.value), list(ast.literal_eval(table.value)), code
 
 
@@ -134,6 +167,7 @@ def examples_code(examples: Plan) -> str:
 
 # ---------------------------------------------------------------- golden artifacts
 
+
 def test_edge_golden(file_regression) -> None:
     out = TARGET.render(edge_plan())
     file_regression.check(out[DEFINITIONS], basename="edge_definitions", extension=".py")
@@ -150,6 +184,7 @@ def test_committed_example_output_is_what_the_target_renders(examples: Plan) -> 
 
 # ---------------------------------------------------------------- what the artifacts say
 
+
 def test_every_schedule_becomes_one_entry_with_the_plan_values(examples: Plan, examples_code: str) -> None:
     project, table, code = split_definitions(TARGET.render(examples)[DEFINITIONS])
     assert code == examples_code
@@ -159,8 +194,18 @@ def test_every_schedule_becomes_one_entry_with_the_plan_values(examples: Plan, e
         e = examples.schedules[s["id"]]
         assert s["cron"] == tuple(e.cron) and s["timezone"] == e.timezone and s["running"] is e.enabled
         assert s["tags"] == {**e.tags, "dativo/tenant": e.tenant, "dativo/schedule": e.id, "dagster/max_retries": "0"}
-        assert s["argv"] == (examples.deployment.dativo_bin, "run", "--plan", examples.deployment.plan_path,
-                             "--job", e.id, "--resume-policy", "resume", "--run-id", None)
+        assert s["argv"] == (
+            examples.deployment.dativo_bin,
+            "run",
+            "--plan",
+            examples.deployment.plan_path,
+            "--job",
+            e.id,
+            "--resume-policy",
+            "resume",
+            "--run-id",
+            None,
+        )
         assert s["metadata"]["tenant_id"] == e.tenant and s["metadata"]["job_name"] == e.name
         assert s["asset_key"] == (e.tenant, e.name)
     disabled = [s["id"] for s in table if not s["running"]]
@@ -178,7 +223,8 @@ def test_instance_limits_one_tenant_rule_when_tenants_agree(examples: Plan) -> N
     limits = rc["config"]["tag_concurrency_limits"]
     assert limits[0] == {"key": "dativo/tenant", "limit": 1, "value": {"applyLimitPerUniqueValue": True}}
     assert {(x["value"], x["limit"]) for x in limits[1:] if x["key"] == "dativo/schedule"} == {
-        (e.id, e.max_concurrent_runs) for e in examples.schedules.values()}
+        (e.id, e.max_concurrent_runs) for e in examples.schedules.values()
+    }
     assert rc["config"]["max_concurrent_runs"] == -1 and "dequeue_interval_seconds" not in rc["config"]
 
 
@@ -186,8 +232,10 @@ def test_instance_limits_each_tenant_when_they_differ() -> None:
     plan = edge_plan()
     rc = read_instance(TARGET.render(plan)[INSTANCE])["run_coordinator"]["config"]
     tenant_limits = [x for x in rc["tag_concurrency_limits"] if x["key"] == "dativo/tenant"]
-    assert tenant_limits == [{"key": "dativo/tenant", "value": "acme", "limit": 2},
-                             {"key": "dativo/tenant", "value": "beta-co", "limit": 1}]
+    assert tenant_limits == [
+        {"key": "dativo/tenant", "value": "acme", "limit": 2},
+        {"key": "dativo/tenant", "value": "beta-co", "limit": 1},
+    ]
     assert (rc["max_concurrent_runs"], rc["dequeue_interval_seconds"]) == (25, 5)
 
 
@@ -204,6 +252,7 @@ def test_several_cron_lines_and_zones_are_kept(examples_code: str) -> None:
 
 
 # ---------------------------------------------------------------- safety
+
 
 def test_hostile_values_stay_data(examples_code: str) -> None:
     plan = edge_plan()
@@ -247,10 +296,12 @@ def test_hostile_schedule_name_through_the_cli_is_dtv501(tmp_path: Path) -> None
 def test_any_text_round_trips_as_a_literal(tag: str, path: str, key: str) -> None:
     base = _EDGE
     e = base.schedules["acme.paused_nightly"].model_copy(update={"tags": {key: tag}, "dag": path, "kind": "dag"})
-    plan = base.model_copy(update={
-        "schedules": {**base.schedules, e.id: e},
-        "deployment": base.deployment.model_copy(update={"project_dir": path, "plan_path": tag + path}),
-    })
+    plan = base.model_copy(
+        update={
+            "schedules": {**base.schedules, e.id: e},
+            "deployment": base.deployment.model_copy(update={"project_dir": path, "plan_path": tag + path}),
+        }
+    )
     project, table, code = split_definitions(TARGET.render(plan)[DEFINITIONS])
     assert code == _EDGE_CODE
     assert project == path
@@ -285,12 +336,21 @@ def test_render_is_deterministic_across_hash_seeds(tmp_path: Path) -> None:
         f"plan = compile_project(Path({str(EXAMPLES)!r}), emit=False).plan\n"
         "out = TARGET.render(plan); sys.stdout.write(out['dagster/definitions.py'] + out['dagster/dagster.yaml'])\n"
     )
-    outs = {subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, check=True,
-                           env={**os.environ, "PYTHONHASHSEED": seed}).stdout for seed in ("0", "1", "12345")}
+    outs = {
+        subprocess.run(
+            [sys.executable, "-c", script],
+            capture_output=True,
+            text=True,
+            check=True,
+            env={**os.environ, "PYTHONHASHSEED": seed},
+        ).stdout
+        for seed in ("0", "1", "12345")
+    }
     assert len(outs) == 1
 
 
 # ---------------------------------------------------------------- diagnostics
+
 
 def test_settings_are_validated() -> None:
     base = examples_plan()
@@ -303,21 +363,37 @@ def test_settings_are_validated() -> None:
     assert [c for c, _, _ in diagnose(low)] == [codes.DAGSTER_SETTINGS]
 
 
-@pytest.mark.parametrize(("line", "ok"), [
-    ("0 * * * *", True), ("*/15 * * * *", True), ("0 9 * * MON-FRI", True), ("0 0 29 2 *", True),
-    ("30 1-22/3 * * *", True), ("0 12 1,15 * 1", True),
-    ("*/90 * * * *", False), ("5/70 * * * *", False), ("0 0-10/20 * * *", False), ("0 0 30 2 *", False),
-    ("0 0 * * * *", False), ("61 * * * *", False),
-])
+@pytest.mark.parametrize(
+    ("line", "ok"),
+    [
+        ("0 * * * *", True),
+        ("*/15 * * * *", True),
+        ("0 9 * * MON-FRI", True),
+        ("0 0 29 2 *", True),
+        ("30 1-22/3 * * *", True),
+        ("0 12 1,15 * 1", True),
+        ("*/90 * * * *", False),
+        ("5/70 * * * *", False),
+        ("0 0-10/20 * * *", False),
+        ("0 0 30 2 *", False),
+        ("0 0 * * * *", False),
+        ("61 * * * *", False),
+    ],
+)
 def test_cron_lines_dagster_cannot_run_exactly(line: str, ok: bool) -> None:
     assert (cron_problem(line) is None) is ok, cron_problem(line)
 
 
 def test_cron_and_zone_problems_are_dtv511() -> None:
     base = examples_plan()
-    plan = with_schedules(base, [entry(base, "acme", "odd", ["*/90 * * * *"]),
-                                 entry(base, "acme", "nowhere", ["0 1 * * *"], timezone="Mars/Olympus"),
-                                 entry(base, "acme", "empty", [])])
+    plan = with_schedules(
+        base,
+        [
+            entry(base, "acme", "odd", ["*/90 * * * *"]),
+            entry(base, "acme", "nowhere", ["0 1 * * *"], timezone="Mars/Olympus"),
+            entry(base, "acme", "empty", []),
+        ],
+    )
     found = diagnose(plan)
     assert [c for c, _, _ in found] == [codes.DAGSTER_CRON] * 3
     assert any("'*/90 * * * *'" in m and "acme.odd" in m for _, _, m in found)
@@ -333,11 +409,24 @@ def test_names_that_collide_in_dagster_are_dtv512() -> None:
 
 def test_reserved_and_invalid_tag_keys() -> None:
     base = examples_plan()
-    plan = with_schedules(base, [entry(base, "acme", "t", ["0 1 * * *"], tags={
-        "dagster/priority": "1", "dativo/tenant": "globex", "cost center": "x", "ok.key/sub-key": "y"})])
+    plan = with_schedules(
+        base,
+        [
+            entry(
+                base,
+                "acme",
+                "t",
+                ["0 1 * * *"],
+                tags={"dagster/priority": "1", "dativo/tenant": "globex", "cost center": "x", "ok.key/sub-key": "y"},
+            )
+        ],
+    )
     found = diagnose(plan)
     assert sorted((c, sev) for c, sev, _ in found) == [
-        (codes.DAGSTER_RESERVED_TAG, "error"), (codes.DAGSTER_RESERVED_TAG, "error"), (codes.DAGSTER_TAG_KEY, "warning")]
+        (codes.DAGSTER_RESERVED_TAG, "error"),
+        (codes.DAGSTER_RESERVED_TAG, "error"),
+        (codes.DAGSTER_TAG_KEY, "warning"),
+    ]
 
 
 def _project_copy(tmp_path: Path) -> Path:
@@ -360,8 +449,10 @@ def test_compile_reports_a_cron_dagster_cannot_run_at_its_line(tmp_path: Path) -
     r = dativo("compile", ".", "--target", "dagster", cwd=project)
     assert r.code == 1, r.out
     where = _position(runner.read_text(), '"*/90 6 * * *"')
-    assert (f"configs/runner.yaml:{where}: error DTV511: Dagster cannot run cron '*/90 6 * * *' of schedule "
-            "acme.orders_csv_morning exactly: step 90 in '*/90' exceeds the field's range") in r.out
+    assert (
+        f"configs/runner.yaml:{where}: error DTV511: Dagster cannot run cron '*/90 6 * * *' of schedule "
+        "acme.orders_csv_morning exactly: step 90 in '*/90' exceeds the field's range"
+    ) in r.out
     assert not (project / "generated" / "dagster").exists()
 
 
@@ -381,7 +472,10 @@ def test_compile_points_at_tags_and_settings(tmp_path: Path) -> None:
     r = dativo("compile", ".", "--target", "dagster", cwd=project)
     assert r.code == 1, r.out
     tag_at = _position(runner.read_text(), "'5'")  # the span of a mapping entry is its value
-    assert f"configs/runner.yaml:{tag_at}: error DTV513: tag 'dagster/priority' of schedule acme.hubspot_contacts_every_6h" in r.out
+    assert (
+        f"configs/runner.yaml:{tag_at}: error DTV513: tag 'dagster/priority' of schedule acme.hubspot_contacts_every_6h"
+        in r.out
+    )
 
 
 def test_target_is_registered_and_cheap_to_import() -> None:
@@ -401,9 +495,15 @@ def test_nul_in_a_deployment_path_is_dtv511() -> None:
     assert [c for c, _, _ in found] == [codes.DAGSTER_CRON] and "deploy.plan_path" in found[0][2]
 
 
-_FIELD_TOKEN = st.one_of(st.just("*"), st.integers(0, 70).map(str), st.sampled_from(["MON", "JAN", "SUN", "FOO", "DEC"]))
-_FIELD = st.builds(lambda a, b, step: a + (f"-{b}" if b else "") + (f"/{step}" if step else ""),
-                   _FIELD_TOKEN, st.one_of(st.none(), _FIELD_TOKEN), st.one_of(st.none(), st.integers(0, 99)))
+_FIELD_TOKEN = st.one_of(
+    st.just("*"), st.integers(0, 70).map(str), st.sampled_from(["MON", "JAN", "SUN", "FOO", "DEC"])
+)
+_FIELD = st.builds(
+    lambda a, b, step: a + (f"-{b}" if b else "") + (f"/{step}" if step else ""),
+    _FIELD_TOKEN,
+    st.one_of(st.none(), _FIELD_TOKEN),
+    st.one_of(st.none(), st.integers(0, 99)),
+)
 
 
 @settings(max_examples=300, deadline=None)

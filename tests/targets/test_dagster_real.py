@@ -26,13 +26,14 @@ from croniter import croniter
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # tests/: helpers, toolenv
 sys.path.insert(0, str(Path(__file__).resolve().parent))  # test_dagster's plan builders
 
-from dativo.compiler.pipeline import compile_project  # noqa: E402
-from dativo.compiler.plan import Plan  # noqa: E402
-from dativo.targets.dagster import TARGET  # noqa: E402
-from dativo.targets.dagster.render import run_tags, tag_limits  # noqa: E402
-from helpers import EXAMPLES, REPO  # noqa: E402
-from test_dagster import edge_plan, entry, examples_plan, with_schedules  # noqa: E402
-from toolenv import tool_bin, tool_venv  # noqa: E402
+from helpers import EXAMPLES, REPO
+from test_dagster import edge_plan, entry, examples_plan, with_schedules
+from toolenv import tool_bin, tool_venv
+
+from dativo.compiler.pipeline import compile_project
+from dativo.compiler.plan import Plan
+from dativo.targets.dagster import TARGET
+from dativo.targets.dagster.render import run_tags, tag_limits
 
 pytestmark = pytest.mark.slow
 
@@ -44,7 +45,7 @@ GENERATED = 400
 STARTS = ["2026-01-05T00:00:30+00:00", "2026-03-01T10:17:30+00:00", "2026-10-20T23:59:30+00:00"]
 
 # Runs inside the Dagster venv: `inspect` reads everything back, `execute` runs one job in process.
-PROBE = r'''
+PROBE = r"""
 import importlib.util, itertools, json, sys
 import dagster as dg
 from dagster._core.storage.dagster_run import DagsterRun
@@ -97,7 +98,7 @@ else:
 # not stdout: `dativo run` (a child of this process) logs there
 with open(args["result"], "w") as f:
     json.dump(out, f, default=str)
-'''
+"""
 
 
 @pytest.fixture(scope="session")
@@ -112,20 +113,35 @@ def write_artifacts(plan: Plan, where: Path) -> Path:
     return where
 
 
-def probe(venv: Path, home: Path, args: dict[str, Any], *, cwd: Path | None = None,
-          env: dict[str, str] | None = None) -> dict[str, Any]:
+def probe(
+    venv: Path, home: Path, args: dict[str, Any], *, cwd: Path | None = None, env: dict[str, str] | None = None
+) -> dict[str, Any]:
     (home / "probe.py").write_text(PROBE)
     result = home / "result.json"
-    (home / "args.json").write_text(json.dumps({"definitions": str(home / "definitions.py"), "result": str(result), **args}))
+    (home / "args.json").write_text(
+        json.dumps({"definitions": str(home / "definitions.py"), "result": str(result), **args})
+    )
     full_env = {**os.environ, "DAGSTER_HOME": str(home), **(env or {})}
-    p = subprocess.run([tool_bin(venv, "python"), str(home / "probe.py"), str(home / "args.json")], cwd=cwd or home,
-                       capture_output=True, text=True, env=full_env, timeout=600)
+    p = subprocess.run(
+        [tool_bin(venv, "python"), str(home / "probe.py"), str(home / "args.json")],
+        cwd=cwd or home,
+        capture_output=True,
+        text=True,
+        env=full_env,
+        timeout=600,
+    )
     assert p.returncode == 0, p.stderr[-6000:]
     return json.loads(result.read_text())
 
 
-def inspect(venv: Path, plan: Plan, home: Path, blocking: list[tuple[list[str], str]] = (),  # type: ignore[assignment]
-            starts: list[str] = STARTS, count: int = 0) -> dict[str, Any]:
+def inspect(
+    venv: Path,
+    plan: Plan,
+    home: Path,
+    blocking: list[tuple[list[str], str]] = (),  # type: ignore[assignment]
+    starts: list[str] = STARTS,
+    count: int = 0,
+) -> dict[str, Any]:
     write_artifacts(plan, home)
     return probe(venv, home, {"mode": "inspect", "starts": starts, "count": count, "blocking": list(blocking)})
 
@@ -150,26 +166,37 @@ def assert_reads_back(plan: Plan, seen: dict[str, Any]) -> None:
         assert (meta["tenant_id"], meta["job_name"], meta["schedule_id"]) == (e.tenant, e.name, e.id)
     inst = seen["instance"]
     assert (inst["coordinator"], inst["run_retries"]) == ("QueuedRunCoordinator", False)
-    expected = [{k: v for k, v in x.items() if k != "per_value"} | (
-        {"value": {"applyLimitPerUniqueValue": True}} if "per_value" in x else {}) for x in tag_limits(plan)]
+    expected = [
+        {k: v for k, v in x.items() if k != "per_value"}
+        | ({"value": {"applyLimitPerUniqueValue": True}} if "per_value" in x else {})
+        for x in tag_limits(plan)
+    ]
     assert inst["tag_concurrency_limits"] == expected
 
 
 # ---------------------------------------------------------------- load and read back
 
+
 def test_examples_load_and_read_back(dagster_venv: Path, tmp_path: Path) -> None:
     plan = examples_plan()
-    a, b, g = (job_of(plan, s) for s in ("acme.stripe_customers_hourly", "acme.orders_csv_morning",
-                                         "globex.globex_events_every_15m"))
+    a, b, g = (
+        job_of(plan, s)
+        for s in ("acme.stripe_customers_hourly", "acme.orders_csv_morning", "globex.globex_events_every_15m")
+    )
     seen = inspect(dagster_venv, plan, tmp_path, blocking=[([a], b), ([a], g), ([g], g), ([], a)])
     assert_reads_back(plan, seen)
     # concurrency_per_tenant 1: another acme run waits, globex does not; globex's tenant limit (1)
     # holds its schedule's max_concurrent_runs (2) to one
     assert seen["blocked"] == [True, False, True, False]
     assert seen["instance"]["max_concurrent_runs"] == -1
-    cli = subprocess.run([tool_bin(dagster_venv, "dagster"), "definitions", "validate", "-f", "definitions.py"],
-                         cwd=tmp_path, env={**os.environ, "DAGSTER_HOME": str(tmp_path)}, capture_output=True, text=True,
-                         timeout=300)
+    cli = subprocess.run(
+        [tool_bin(dagster_venv, "dagster"), "definitions", "validate", "-f", "definitions.py"],
+        cwd=tmp_path,
+        env={**os.environ, "DAGSTER_HOME": str(tmp_path)},
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
     assert cli.returncode == 0, cli.stdout + cli.stderr
 
 
@@ -185,15 +212,29 @@ def test_edge_plan_loads_with_hostile_values_intact(dagster_venv: Path, tmp_path
 
 # ---------------------------------------------------------------- fire times
 
-FIRE_CRONS = [["0 0 29 2 *"], ["0 12 1,15 * 1"], ["*/7 * * * *"], ["0 9 * * MON-FRI"], ["15 3 * JAN,JUL *"],
-              ["0 0 * * 7"], ["0 0 31 * *"], ["0 */3 * * *", "30 1-22/3 * * *"], ["30 2 * * *"], ["0 1 * * *", "45 * * * *"], ["30 1 * * *"]]
+FIRE_CRONS = [
+    ["0 0 29 2 *"],
+    ["0 12 1,15 * 1"],
+    ["*/7 * * * *"],
+    ["0 9 * * MON-FRI"],
+    ["15 3 * JAN,JUL *"],
+    ["0 0 * * 7"],
+    ["0 0 31 * *"],
+    ["0 */3 * * *", "30 1-22/3 * * *"],
+    ["30 2 * * *"],
+    ["0 1 * * *", "45 * * * *"],
+    ["30 1 * * *"],
+]
 FIRE_ZONES = ["UTC", "America/New_York", "Europe/Berlin", "Asia/Kolkata", "Australia/Lord_Howe"]
 
 
 def fires_plan() -> Plan:
     base = examples_plan()
-    entries = [entry(base, "acme", f"c{i}_z{j}", cron, timezone=zone)
-               for i, cron in enumerate(FIRE_CRONS) for j, zone in enumerate(FIRE_ZONES)]
+    entries = [
+        entry(base, "acme", f"c{i}_z{j}", cron, timezone=zone)
+        for i, cron in enumerate(FIRE_CRONS)
+        for j, zone in enumerate(FIRE_ZONES)
+    ]
     return with_schedules(base, entries)
 
 
@@ -215,7 +256,7 @@ def croniter_fires(cron: list[str], zone: str, start: dt.datetime, count: int) -
 
 def outside_transitions(stamps: list[float], zone: str) -> list[float]:
     tz = zoneinfo.ZoneInfo(zone)
-    return [t for t in stamps if not transition_day(dt.datetime.fromtimestamp(t, dt.timezone.utc), tz)]
+    return [t for t in stamps if not transition_day(dt.datetime.fromtimestamp(t, dt.UTC), tz)]
 
 
 def test_fire_times_equal_croniter_outside_dst_days(dagster_venv: Path, tmp_path: Path) -> None:
@@ -225,8 +266,9 @@ def test_fire_times_equal_croniter_outside_dst_days(dagster_venv: Path, tmp_path
         for e in plan.schedules.values():
             got = seen["schedules"][job_of(plan, e.id).removesuffix("_job") + "_schedule"]["fires"]
             for start in STARTS:
-                want = outside_transitions(croniter_fires(e.cron, e.timezone, dt.datetime.fromisoformat(start),
-                                                          GENERATED), e.timezone)
+                want = outside_transitions(
+                    croniter_fires(e.cron, e.timezone, dt.datetime.fromisoformat(start), GENERATED), e.timezone
+                )
                 have = outside_transitions(got[start], e.timezone)
                 assert len(want) >= FIRES, (e.id, start)
                 assert have[:FIRES] == want[:FIRES], (e.id, e.cron, e.timezone, start)
@@ -237,34 +279,50 @@ def test_fire_times_equal_croniter_outside_dst_days(dagster_venv: Path, tmp_path
 def test_dst_days_behave_as_the_readme_says(dagster_venv: Path, tmp_path: Path) -> None:
     """README / DESIGN: a skipped time runs at the end of the gap; a repeated one once, at its second occurrence."""
     base = examples_plan()
-    plan = with_schedules(base, [entry(base, "acme", "spring", ["30 2 * * *"], timezone="America/New_York"),
-                                 entry(base, "acme", "fall", ["30 1 * * *"], timezone="America/New_York")])
+    plan = with_schedules(
+        base,
+        [
+            entry(base, "acme", "spring", ["30 2 * * *"], timezone="America/New_York"),
+            entry(base, "acme", "fall", ["30 1 * * *"], timezone="America/New_York"),
+        ],
+    )
     starts = ["2026-03-07T12:00:00+00:00", "2026-10-31T12:00:00+00:00"]
     seen = inspect(dagster_venv, plan, tmp_path, starts=starts, count=3)["schedules"]
-    utc = [dt.datetime.fromtimestamp(t, dt.timezone.utc).strftime("%m-%d %H:%M") for t in
-           seen["acme__spring_schedule"]["fires"][starts[0]] + seen["acme__fall_schedule"]["fires"][starts[1]]]
+    utc = [
+        dt.datetime.fromtimestamp(t, dt.UTC).strftime("%m-%d %H:%M")
+        for t in seen["acme__spring_schedule"]["fires"][starts[0]] + seen["acme__fall_schedule"]["fires"][starts[1]]
+    ]
     # 03-08 02:30 EST does not exist: 03:00 EDT (07:00 UTC); 11-01 01:30 happens twice: only 01:30 EST (06:30 UTC)
     assert utc == ["03-08 07:00", "03-09 06:30", "03-10 06:30", "11-01 06:30", "11-02 06:30", "11-03 06:30"]
 
 
 # ---------------------------------------------------------------- one job, in process
 
+
 def runtime_packages_missing(venv: Path) -> list[str]:
     runtime = REPO / "runtime"
-    wanted = sorted("dativo.runtime" + "".join(f".{part}" for part in d.relative_to(runtime).parts)
-                    for d in [runtime, *runtime.rglob("*")] if (d / "__init__.py").is_file())
+    wanted = sorted(
+        "dativo.runtime" + "".join(f".{part}" for part in d.relative_to(runtime).parts)
+        for d in [runtime, *runtime.rglob("*")]
+        if (d / "__init__.py").is_file()
+    )
     probe_code = "import importlib.util, sys; print(*[m for m in sys.argv[1:] if importlib.util.find_spec(m) is None])"
-    p = subprocess.run([tool_bin(venv, "python"), "-c", probe_code, *wanted], capture_output=True, text=True, check=True)
+    p = subprocess.run(
+        [tool_bin(venv, "python"), "-c", probe_code, *wanted], capture_output=True, text=True, check=True
+    )
     return p.stdout.split()
+
 
 def test_one_job_runs_in_process_into_iceberg(dagster_venv: Path, tmp_path: Path) -> None:
     project = tmp_path / "proj"
     shutil.copytree(EXAMPLES, project, ignore=shutil.ignore_patterns("generated", "state"))
     settings = project / "dativo.yaml"
     text = settings.read_text()
-    for old, new in (("project_dir: /app ", f"project_dir: {project} "),
-                     ("dativo_bin: dativo ", f"dativo_bin: {tool_bin(dagster_venv, 'dativo')} "),
-                     ("state_dir: /app/state ", f"state_dir: {project}/state ")):
+    for old, new in (
+        ("project_dir: /app ", f"project_dir: {project} "),
+        ("dativo_bin: dativo ", f"dativo_bin: {tool_bin(dagster_venv, 'dativo')} "),
+        ("state_dir: /app/state ", f"state_dir: {project}/state "),
+    ):
         assert old in text
         text = text.replace(old, new)
     settings.write_text(text)

@@ -13,23 +13,23 @@ import os
 import subprocess
 import sys
 from pathlib import Path
-from typing import Any
 
 import pytest
 import yaml
-from hypothesis import given, settings, strategies as st
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from ruamel.yaml import YAML
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # tests/: helpers
 
-from dativo.compiler.diagnostics import Diagnostics  # noqa: E402
-from dativo.compiler.pipeline import compile_project  # noqa: E402
-from dativo.compiler.plan import Plan, ScheduleEntry, TenantEntry  # noqa: E402
-from dativo.targets.common import run_argv  # noqa: E402
-from dativo.targets.kubernetes import TARGET  # noqa: E402
-from dativo.targets.kubernetes.render import JOB_NAME_FIELD, RUN_ID_ENV  # noqa: E402
-from target_plans import entry, examples_plan  # noqa: E402
-from helpers import EXAMPLES, REPO  # noqa: E402
+from helpers import EXAMPLES, REPO
+from target_plans import entry, examples_plan
+
+from dativo.compiler.diagnostics import Diagnostics
+from dativo.compiler.plan import Plan, ScheduleEntry, TenantEntry
+from dativo.targets.common import run_argv
+from dativo.targets.kubernetes import TARGET
+from dativo.targets.kubernetes.render import JOB_NAME_FIELD, RUN_ID_ENV
 
 HOSTILE_TAGS = {
     "quote": "it's \"quoted\" '''",
@@ -46,19 +46,18 @@ HOSTILE_TAGS = {
 # ---------------------------------------------------------------- plans
 
 
-
-
-
 def plan_with(base: Plan, entries: list[ScheduleEntry], targets: dict | None = None, **deploy: str) -> Plan:
     tenants: dict[str, list[str]] = {}
     for e in entries:
         tenants.setdefault(e.tenant, []).append(e.id)
-    return base.model_copy(update={
-        "schedules": {e.id: e for e in sorted(entries, key=lambda e: e.id)},
-        "tenants": {t: TenantEntry(concurrency=1, schedules=sorted(ids)) for t, ids in sorted(tenants.items())},
-        "targets": {"kubernetes": targets or {}},
-        "deployment": base.deployment.model_copy(update=deploy),
-    })
+    return base.model_copy(
+        update={
+            "schedules": {e.id: e for e in sorted(entries, key=lambda e: e.id)},
+            "tenants": {t: TenantEntry(concurrency=1, schedules=sorted(ids)) for t, ids in sorted(tenants.items())},
+            "targets": {"kubernetes": targets or {}},
+            "deployment": base.deployment.model_copy(update=deploy),
+        }
+    )
 
 
 EDGE_SETTINGS = {
@@ -81,22 +80,45 @@ EDGE_SETTINGS = {
 def edge_plan() -> Plan:
     """Disabled, several cron lines, non-UTC zones, day-of-week 7, Allow, hostile tags and paths."""
     base = examples_plan()
-    return plan_with(base, [
-        entry(base, "acme", "every_90_minutes", ["0 0,3,6,9,12,15,18,21 * * *", "30 1,4,7,10,13,16,19,22 * * *"],
-              interval_seconds=5400, timezone="Europe/Berlin", tags=HOSTILE_TAGS),
-        entry(base, "acme", "paused", ["15 4 * * 7"], enabled=False, timezone="America/New_York"),
-        entry(base, "Big_Corp", "sundays_and_firsts", ["0 6 1 * 5-7"], max_concurrent_runs=3,
-              timezone="Asia/Kolkata", tags={"team": "ops"}),
-    ], targets=EDGE_SETTINGS, plan_path="/srv/$(HOME)/it's \"here\"/plan ☃.json", dativo_bin="/opt/$$bin/dativo",
-        project_dir="/srv/my project", state_dir="/var/lib/dativo state")
+    return plan_with(
+        base,
+        [
+            entry(
+                base,
+                "acme",
+                "every_90_minutes",
+                ["0 0,3,6,9,12,15,18,21 * * *", "30 1,4,7,10,13,16,19,22 * * *"],
+                interval_seconds=5400,
+                timezone="Europe/Berlin",
+                tags=HOSTILE_TAGS,
+            ),
+            entry(base, "acme", "paused", ["15 4 * * 7"], enabled=False, timezone="America/New_York"),
+            entry(
+                base,
+                "Big_Corp",
+                "sundays_and_firsts",
+                ["0 6 1 * 5-7"],
+                max_concurrent_runs=3,
+                timezone="Asia/Kolkata",
+                tags={"team": "ops"},
+            ),
+        ],
+        targets=EDGE_SETTINGS,
+        plan_path='/srv/$(HOME)/it\'s "here"/plan ☃.json',
+        dativo_bin="/opt/$$bin/dativo",
+        project_dir="/srv/my project",
+        state_dir="/var/lib/dativo state",
+    )
 
 
 def minimal_plan() -> Plan:
     """Every optional part of the pod switched off: no state volume, secrets or resources."""
     base = examples_plan()
-    return plan_with(base, [entry(base, "acme", "hourly", ["0 * * * *"])],
-                     targets={"state_volume_claim": None, "env_from_secrets": [],
-                              "resources": {"requests": {}, "limits": {}}})
+    return plan_with(
+        base,
+        [entry(base, "acme", "hourly", ["0 * * * *"])],
+        targets={"state_volume_claim": None, "env_from_secrets": [], "resources": {"requests": {}, "limits": {}}},
+    )
 
 
 def render(plan: Plan) -> dict[str, str]:
@@ -129,6 +151,7 @@ def golden(artifacts: dict[str, str], file_regression, prefix: str) -> None:
 
 # ---------------------------------------------------------------- golden
 
+
 def test_edge_cases_golden(file_regression) -> None:
     golden(render(edge_plan()), file_regression, "edge")
 
@@ -146,6 +169,7 @@ def test_committed_example_output_is_this_target_s_render() -> None:
 
 # ---------------------------------------------------------------- semantics
 
+
 def cronjobs(artifacts: dict[str, str]) -> dict[str, list[dict]]:
     return {p: docs_of(t) for p, t in artifacts.items() if p != "kubernetes/kustomization.yaml"}
 
@@ -153,8 +177,11 @@ def cronjobs(artifacts: dict[str, str]) -> dict[str, list[dict]]:
 def test_each_schedule_becomes_its_cronjobs() -> None:
     plan = edge_plan()
     files = cronjobs(render(plan))
-    assert sorted(files) == ["kubernetes/Big_Corp/sundays_and_firsts.yaml", "kubernetes/acme/every_90_minutes.yaml",
-                             "kubernetes/acme/paused.yaml"]
+    assert sorted(files) == [
+        "kubernetes/Big_Corp/sundays_and_firsts.yaml",
+        "kubernetes/acme/every_90_minutes.yaml",
+        "kubernetes/acme/paused.yaml",
+    ]
     every = files["kubernetes/acme/every_90_minutes.yaml"]
     assert [d["metadata"]["name"] for d in every] == ["acme-every-90-minutes-0", "acme-every-90-minutes-1"]
     assert [d["spec"]["schedule"] for d in every] == plan.schedules["acme.every_90_minutes"].cron
@@ -186,8 +213,8 @@ def k8s_expand(text: str, env: dict[str, str]) -> str:
             i += 2
         elif text.startswith("$(", i) and ")" in text[i:]:
             end = text.index(")", i)
-            name = text[i + 2:end]
-            out.append(env.get(name, text[i:end + 1]))
+            name = text[i + 2 : end]
+            out.append(env.get(name, text[i : end + 1]))
             i = end + 1
         else:
             out.append(text[i])
@@ -197,7 +224,7 @@ def k8s_expand(text: str, env: dict[str, str]) -> str:
 
 def test_run_id_is_the_job_name_and_the_command_is_run_argv() -> None:
     plan = edge_plan()
-    for path, docs in cronjobs(render(plan)).items():
+    for docs in cronjobs(render(plan)).values():
         for d in docs:
             e = plan.schedules[d["metadata"]["annotations"]["dativo.io/schedule-id"]]
             c = d["spec"]["jobTemplate"]["spec"]["template"]["spec"]["containers"][0]
@@ -212,8 +239,11 @@ def test_labels_annotations_and_tags() -> None:
     plan = edge_plan()
     docs = cronjobs(render(plan))["kubernetes/acme/every_90_minutes.yaml"]
     for d in docs:
-        labels = {"app.kubernetes.io/managed-by": "dativo", "dativo.io/tenant": "acme",
-                  "dativo.io/schedule": "every_90_minutes"}
+        labels = {
+            "app.kubernetes.io/managed-by": "dativo",
+            "dativo.io/tenant": "acme",
+            "dativo.io/schedule": "every_90_minutes",
+        }
         assert d["metadata"]["labels"] == labels
         assert d["spec"]["jobTemplate"]["metadata"]["labels"] == labels
         assert d["spec"]["jobTemplate"]["spec"]["template"]["metadata"]["labels"] == labels
@@ -255,12 +285,20 @@ _text = st.text(st.characters(blacklist_categories=("Cs",)), max_size=40)
 
 
 @settings(max_examples=150, deadline=None)
-@given(tags=st.dictionaries(_text, _text, max_size=4), path=_text.filter(lambda s: "\0" not in s),
-       image=st.text(st.characters(blacklist_categories=("Cs", "Zs", "Cc", "Zl", "Zp")), min_size=1, max_size=30))
+@given(
+    tags=st.dictionaries(_text, _text, max_size=4),
+    path=_text.filter(lambda s: "\0" not in s),
+    image=st.text(st.characters(blacklist_categories=("Cs", "Zs", "Cc", "Zl", "Zp")), min_size=1, max_size=30),
+)
 def test_any_tag_or_path_reads_back_exactly(tags: dict[str, str], path: str, image: str) -> None:
     base = _BASE
-    plan = plan_with(base, [entry(base, "acme", "x", ["*/5 * * * *"], tags=tags)],
-                     targets={"image": image}, plan_path="/p" + path, project_dir="/w" + path)
+    plan = plan_with(
+        base,
+        [entry(base, "acme", "x", ["*/5 * * * *"], tags=tags)],
+        targets={"image": image},
+        plan_path="/p" + path,
+        project_dir="/w" + path,
+    )
     text = TARGET.render(plan)["kubernetes/acme/x.yaml"]
     assert text.isascii()  # every non-ASCII character is escaped, so no parser can read it as a line break
     (d,) = docs_of(text)
@@ -276,11 +314,22 @@ _BASE = examples_plan()
 
 
 def test_output_is_identical_across_hash_seeds(tmp_path: Path) -> None:
-    script = ("import sys; sys.path.insert(0, 'tests/targets'); sys.path.insert(0, 'tests');"
-              "import test_kubernetes as t, json;"
-              "print(json.dumps(t.TARGET.render(t.edge_plan()), sort_keys=True))")
-    outs = {subprocess.run([sys.executable, "-c", script], cwd=REPO, capture_output=True, text=True, check=True,
-                           env={**os.environ, "PYTHONHASHSEED": seed}).stdout for seed in ("0", "12345")}
+    script = (
+        "import sys; sys.path.insert(0, 'tests/targets'); sys.path.insert(0, 'tests');"
+        "import test_kubernetes as t, json;"
+        "print(json.dumps(t.TARGET.render(t.edge_plan()), sort_keys=True))"
+    )
+    outs = {
+        subprocess.run(
+            [sys.executable, "-c", script],
+            cwd=REPO,
+            capture_output=True,
+            text=True,
+            check=True,
+            env={**os.environ, "PYTHONHASHSEED": seed},
+        ).stdout
+        for seed in ("0", "12345")
+    }
     assert len(outs) == 1
 
 

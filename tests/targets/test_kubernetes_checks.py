@@ -8,21 +8,24 @@ import sys
 from pathlib import Path
 
 import pytest
-from hypothesis import given, settings, strategies as st
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # tests/: helpers
 
-from dativo.compiler import codes  # noqa: E402
-from dativo.compiler.diagnostics import Diagnostics  # noqa: E402
-from dativo.compiler.plan import Plan  # noqa: E402
-from dativo.targets.kubernetes import TARGET  # noqa: E402
-from helpers import EXAMPLES, dativo  # noqa: E402
-from test_kubernetes import docs_of, edge_plan, entry, examples_plan, plan_with, render  # noqa: E402
+from helpers import EXAMPLES, dativo
+from test_kubernetes import docs_of, edge_plan, entry, examples_plan, plan_with, render
+
+from dativo.compiler import codes
+from dativo.compiler.diagnostics import Diagnostics
+from dativo.compiler.plan import Plan
+from dativo.targets.kubernetes import TARGET
 
 _BASE = examples_plan()
 
 
 # ---------------------------------------------------------------- diagnostics
+
 
 def check(plan: Plan) -> list[tuple[str, str]]:
     diags = Diagnostics()
@@ -34,22 +37,27 @@ def test_examples_and_edge_plan_are_clean() -> None:
     assert check(examples_plan()) == [] and check(edge_plan()) == []
 
 
-@pytest.mark.parametrize("targets, fragment", [
-    ({"starting_deadline_seconds": 5}, "starting_deadline_seconds"),
-    ({"imagePullPolicy": "Always"}, "imagePullPolicy"),
-    ({"image_pull_policy": "Sometimes"}, "image_pull_policy"),
-    ({"namespace": "Dativo_{tenant}"}, "'Dativo_acme'"),
-    ({"namespace": "dativo-{tenant}-" + "x" * 60}, "Kubernetes allows 63"),
-    ({"env_from_secrets": ["{tenant}.{name}"]}, "'acme.{name}'"),
-    ({"resources": {"requests": {"cpu": "lots"}, "limits": {}}}, "quantity 'lots'"),
-    ({"volume_mounts": [{"name": "nope", "mountPath": "/x"}]}, "volume 'nope'"),
-    ({"volumes": [{"name": "dativo-state", "emptyDir": {}}]}, "used twice"),
-    ({"volumes": [{"name": "v", "emptyDir": {}}], "volume_mounts": [{"name": "v", "mountPath": "/app/state"}]},
-     "mounted twice"),
-    ({"image": "has space:1"}, "image reference"),
-    ({"volumes": [{"name": "v", "emptyDir": {"when": __import__("datetime").date(2024, 1, 1)}}]}, "holds a date"),
-    ({"node_selector": {"disk": "fast ssd"}}, "label value"),
-])
+@pytest.mark.parametrize(
+    "targets, fragment",
+    [
+        ({"starting_deadline_seconds": 5}, "starting_deadline_seconds"),
+        ({"imagePullPolicy": "Always"}, "imagePullPolicy"),
+        ({"image_pull_policy": "Sometimes"}, "image_pull_policy"),
+        ({"namespace": "Dativo_{tenant}"}, "'Dativo_acme'"),
+        ({"namespace": "dativo-{tenant}-" + "x" * 60}, "Kubernetes allows 63"),
+        ({"env_from_secrets": ["{tenant}.{name}"]}, "'acme.{name}'"),
+        ({"resources": {"requests": {"cpu": "lots"}, "limits": {}}}, "quantity 'lots'"),
+        ({"volume_mounts": [{"name": "nope", "mountPath": "/x"}]}, "volume 'nope'"),
+        ({"volumes": [{"name": "dativo-state", "emptyDir": {}}]}, "used twice"),
+        (
+            {"volumes": [{"name": "v", "emptyDir": {}}], "volume_mounts": [{"name": "v", "mountPath": "/app/state"}]},
+            "mounted twice",
+        ),
+        ({"image": "has space:1"}, "image reference"),
+        ({"volumes": [{"name": "v", "emptyDir": {"when": __import__("datetime").date(2024, 1, 1)}}]}, "holds a date"),
+        ({"node_selector": {"disk": "fast ssd"}}, "label value"),
+    ],
+)
 def test_bad_settings_are_dtv520(targets: dict, fragment: str) -> None:
     base = examples_plan()
     found = check(base.model_copy(update={"targets": {"kubernetes": targets}}))
@@ -59,11 +67,15 @@ def test_bad_settings_are_dtv520(targets: dict, fragment: str) -> None:
 
 def test_unknown_setting_gets_a_did_you_mean() -> None:
     diags = Diagnostics()
-    TARGET.check(examples_plan().model_copy(update={"targets": {"kubernetes": {"namespce": "x",
-                                                                               "resources": {"limit": {}}}}}), diags)
+    TARGET.check(
+        examples_plan().model_copy(update={"targets": {"kubernetes": {"namespce": "x", "resources": {"limit": {}}}}}),
+        diags,
+    )
     hints = sorted((d.json_path, d.hint) for d in diags.errors)
-    assert hints == [("$.targets.kubernetes.namespce", "did you mean 'namespace'?"),
-                     ("$.targets.kubernetes.resources.limit", "did you mean 'limits'?")]
+    assert hints == [
+        ("$.targets.kubernetes.namespce", "did you mean 'namespace'?"),
+        ("$.targets.kubernetes.resources.limit", "did you mean 'limits'?"),
+    ]
 
 
 def test_long_or_unlabelable_names_are_dtv521() -> None:
@@ -95,9 +107,14 @@ def test_name_collisions_are_dtv522() -> None:
 def test_overlapping_cron_lines_are_dtv523() -> None:
     base = examples_plan()
     found = check(plan_with(base, [entry(base, "acme", "x", ["0 * * * *", "0 0 * * *"])]))
-    assert found == [(codes.K8S_INEXPRESSIBLE, "schedule 'acme.x': cron lines '0 * * * *' and '0 0 * * *' fire at "
-                      "the same time; Kubernetes runs one CronJob per line, so it would start two runs where the "
-                      "plan has one")]
+    assert found == [
+        (
+            codes.K8S_INEXPRESSIBLE,
+            "schedule 'acme.x': cron lines '0 * * * *' and '0 0 * * *' fire at "
+            "the same time; Kubernetes runs one CronJob per line, so it would start two runs where the "
+            "plan has one",
+        )
+    ]
 
 
 def test_unrepresentable_deployment_is_dtv524() -> None:
@@ -113,8 +130,10 @@ def test_diagnostics_point_at_project_files() -> None:
     TARGET.check(plan_with(base, schedules, targets={"namespace": "Bad"}), diags)
     TARGET.check(plan_with(base, schedules), diags)
     spans = {(d.code, d.span.file, d.span.line, d.json_path) for d in diags.errors}
-    assert spans == {(codes.K8S_SETTINGS, "dativo.yaml", 1, "$.targets.kubernetes.namespace"),
-                     (codes.K8S_NAME_COLLISION, "configs/runner.yaml", 1, "$")}
+    assert spans == {
+        (codes.K8S_SETTINGS, "dativo.yaml", 1, "$.targets.kubernetes.namespace"),
+        (codes.K8S_NAME_COLLISION, "configs/runner.yaml", 1, "$"),
+    }
 
 
 def test_compile_reports_target_errors_through_the_cli(tmp_path: Path) -> None:
@@ -130,13 +149,17 @@ def test_compile_reports_target_errors_through_the_cli(tmp_path: Path) -> None:
 
 def test_numeric_quantities_are_written_as_strings() -> None:
     base = examples_plan()
-    plan = plan_with(base, [entry(base, "acme", "x", ["0 * * * *"])],
-                     targets={"resources": {"requests": {"cpu": 1, "memory": "1Gi"}, "limits": {"cpu": 0.5}}})
+    plan = plan_with(
+        base,
+        [entry(base, "acme", "x", ["0 * * * *"])],
+        targets={"resources": {"requests": {"cpu": 1, "memory": "1Gi"}, "limits": {"cpu": 0.5}}},
+    )
     d = docs_of(render(plan)["kubernetes/acme/x.yaml"])[0]
     c = d["spec"]["jobTemplate"]["spec"]["template"]["spec"]["containers"][0]
     assert c["resources"] == {"requests": {"cpu": "1", "memory": "1Gi"}, "limits": {"cpu": "0.5"}}
     assert check(plan_with(base, [], targets={"resources": {"requests": {"cpu": True}}})) == [
-        (codes.K8S_SETTINGS, "invalid Kubernetes setting resources.requests.cpu: Input should be a valid string")]
+        (codes.K8S_SETTINGS, "invalid Kubernetes setting resources.requests.cpu: Input should be a valid string")
+    ]
 
 
 _safe_name = st.from_regex(r"\A[A-Za-z0-9][A-Za-z0-9_-]{0,62}\Z")

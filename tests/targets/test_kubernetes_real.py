@@ -19,8 +19,8 @@ from croniter import croniter
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # tests/: toolenv
 
-from test_kubernetes import edge_plan, examples_plan, minimal_plan, render  # noqa: E402
-from toolenv import tool_bin, tool_venv  # noqa: E402
+from test_kubernetes import edge_plan, examples_plan, minimal_plan, render
+from toolenv import tool_bin, tool_venv
 
 pytestmark = pytest.mark.slow
 
@@ -32,9 +32,13 @@ LABEL_VALUE = re.compile(r"(([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9])?\Z")
 LABEL_NAME = re.compile(r"[A-Za-z0-9]([-A-Za-z0-9_.]*[A-Za-z0-9])?\Z")
 DNS_SUBDOMAIN = re.compile(r"[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*\Z")
 # robfig/cron's standard parser (Kubernetes): these ranges, names, '*', '?', lists, ranges and steps
-ROBFIG = [(0, 59, {}), (0, 23, {}), (1, 31, {}),
-          (1, 12, {m: i + 1 for i, m in enumerate("JAN FEB MAR APR MAY JUN JUL AUG SEP OCT NOV DEC".split())}),
-          (0, 6, {d: i for i, d in enumerate("SUN MON TUE WED THU FRI SAT".split())})]
+ROBFIG = [
+    (0, 59, {}),
+    (0, 23, {}),
+    (1, 31, {}),
+    (1, 12, {m: i + 1 for i, m in enumerate("JAN FEB MAR APR MAY JUN JUL AUG SEP OCT NOV DEC".split())}),
+    (0, 6, {d: i for i, d in enumerate("SUN MON TUE WED THU FRI SAT".split())}),
+]
 ZONES = zoneinfo.available_timezones()
 
 
@@ -59,24 +63,30 @@ def manifests(tmp_path_factory: pytest.TempPathFactory) -> list[Path]:
 
 
 def validate(tool: str, version: str, files: list[Path]) -> subprocess.CompletedProcess:
-    return subprocess.run([tool, "--strict", "--quiet", "-k", version, *map(str, files)],
-                          capture_output=True, text=True, timeout=300)
+    return subprocess.run(
+        [tool, "--strict", "--quiet", "-k", version, *map(str, files)], capture_output=True, text=True, timeout=300
+    )
 
 
 @pytest.mark.parametrize("version", VERSIONS)
-def test_every_manifest_passes_kubernetes_validate_strict(kubernetes_validate: str, manifests: list[Path],
-                                                          version: str) -> None:
+def test_every_manifest_passes_kubernetes_validate_strict(
+    kubernetes_validate: str, manifests: list[Path], version: str
+) -> None:
     p = validate(kubernetes_validate, version, manifests)
     assert p.returncode == 0, p.stdout + p.stderr
 
 
-@pytest.mark.parametrize("mutation", [
-    ("  suspend: false\n", "  suspend: false\n  suspended: true\n"),      # unknown field (strict)
-    ("  startingDeadlineSeconds: 300\n", "  startingDeadlineSeconds: soon\n"),  # wrong type
-    ("    spec:\n      backoffLimit: 0\n", "    spec:\n      backoffLimit: 0\n      retries: 3\n"),
-])
-def test_kubernetes_validate_can_fail(kubernetes_validate: str, manifests: list[Path], tmp_path: Path,
-                                      mutation: tuple[str, str]) -> None:
+@pytest.mark.parametrize(
+    "mutation",
+    [
+        ("  suspend: false\n", "  suspend: false\n  suspended: true\n"),  # unknown field (strict)
+        ("  startingDeadlineSeconds: 300\n", "  startingDeadlineSeconds: soon\n"),  # wrong type
+        ("    spec:\n      backoffLimit: 0\n", "    spec:\n      backoffLimit: 0\n      retries: 3\n"),
+    ],
+)
+def test_kubernetes_validate_can_fail(
+    kubernetes_validate: str, manifests: list[Path], tmp_path: Path, mutation: tuple[str, str]
+) -> None:
     source = next(p for p in manifests if p.name == "stripe_customers_hourly.yaml")
     text = source.read_text("utf-8")
     assert mutation[0] in text
@@ -86,6 +96,7 @@ def test_kubernetes_validate_can_fail(kubernetes_validate: str, manifests: list[
 
 
 # ---------------------------------------------------------------- what the schema misses
+
 
 def cron_problems(line: str) -> list[str]:
     fields = line.split()
@@ -177,12 +188,15 @@ def test_every_manifest_passes_our_own_checks(manifests: list[Path]) -> None:
     assert problems == {}
 
 
-@pytest.mark.parametrize("field, value, fragment", [
-    ("schedule", "0 0 * * 7", "outside 0-6"),
-    ("schedule", "0 0 * *", "4 fields"),
-    ("timeZone", "Mars/Olympus", "zoneinfo"),
-    ("concurrencyPolicy", "Sometimes", "concurrencyPolicy"),
-])
+@pytest.mark.parametrize(
+    "field, value, fragment",
+    [
+        ("schedule", "0 0 * * 7", "outside 0-6"),
+        ("schedule", "0 0 * *", "4 fields"),
+        ("timeZone", "Mars/Olympus", "zoneinfo"),
+        ("concurrencyPolicy", "Sometimes", "concurrencyPolicy"),
+    ],
+)
 def test_our_checks_can_fail(manifests: list[Path], field: str, value: str, fragment: str) -> None:
     doc = next(yaml.safe_load_all(manifests[0].read_text("utf-8")))
     doc["spec"][field] = value

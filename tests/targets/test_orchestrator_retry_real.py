@@ -22,8 +22,8 @@ import pytest
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # tests/: toolenv
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "runtime"))  # rt_project
 
-from rt_project import Project, make_project, run_cli  # noqa: E402
-from toolenv import tool_bin, tool_venv  # noqa: E402
+from rt_project import Project, make_project, run_cli
+from toolenv import tool_bin, tool_venv
 
 pytestmark = pytest.mark.slow
 
@@ -32,7 +32,7 @@ BAD = [(1, "a", "1.00", 1, TS), (2, "b", "not-a-price", 1, TS)]
 GOOD = [(1, "a", "1.00", 1, TS), (2, "b", "2.00", 1, TS)]
 DATIVO = str(Path(sys.executable).with_name("dativo"))
 
-AIRFLOW_PROBE = r'''
+AIRFLOW_PROBE = r"""
 import datetime, json, sys
 from pathlib import Path
 from airflow.dag_processing.dagbag import DagBag
@@ -43,9 +43,9 @@ when = datetime.datetime.fromisoformat(logical)
 run = dag.test(run_after=when, logical_date=when)  # the run id follows from these: the same run each time
 tis = {ti.task_id: str(ti.state) for ti in run.get_task_instances()}
 Path(out_file).write_text(json.dumps({"run_id": run.run_id, "state": str(run.state), "tasks": tis}))
-'''
+"""
 
-DAGSTER_PROBE = r'''
+DAGSTER_PROBE = r"""
 import json, sys
 import dagster as dg
 from dagster._core.definitions.reconstruct import ReconstructableRepository
@@ -58,14 +58,16 @@ with dg.execute_job(recon, instance=instance, reexecution_options=options) as re
     run = instance.get_run_by_id(result.run_id)
     out = {"success": result.success, "run_id": result.run_id, "root_run_id": run.root_run_id}
 open(out_file, "w").write(json.dumps(out))
-'''
+"""
 
 
 def deployed_project(root: Path, target: str) -> Project:
     """The runtime test project, compiled for `target` with the deployment on this machine."""
     p = make_project(root, compile_=False)
-    (p.root / "dativo.yaml").write_text(f"version: 1\ncontainer_root: /app\ndeploy:\n  project_dir: {p.root}\n"
-                                        f"  dativo_bin: {DATIVO}\n  state_dir: {p.state}\n")
+    (p.root / "dativo.yaml").write_text(
+        f"version: 1\ncontainer_root: /app\ndeploy:\n  project_dir: {p.root}\n"
+        f"  dativo_bin: {DATIVO}\n  state_dir: {p.state}\n"
+    )
     res = run_cli("compile", ".", "--target", target, cwd=p.root)
     assert res.code == 0, res.out + res.err
     return p
@@ -82,8 +84,14 @@ def committed_run_ids(p: Project) -> list[str]:
 def _tool(python: str, code: str, args: list[str], env: dict[str, str], cwd: Path) -> dict[str, Any]:
     out = cwd / "probe-result.json"
     out.unlink(missing_ok=True)
-    p = subprocess.run([python, "-c", code, *args, str(out)], cwd=cwd, env={**os.environ, **env},
-                       capture_output=True, text=True, timeout=900)
+    p = subprocess.run(
+        [python, "-c", code, *args, str(out)],
+        cwd=cwd,
+        env={**os.environ, **env},
+        capture_output=True,
+        text=True,
+        timeout=900,
+    )
     assert p.returncode == 0 and out.is_file(), (p.stdout + p.stderr)[-6000:]
     return json.loads(out.read_text())
 
@@ -92,8 +100,11 @@ def test_airflow_clear_of_a_failed_run_resumes_it_once(tmp_path: Path) -> None:
     venv = tool_venv("airflow", ["apache-airflow==3.3.2"])
     p = deployed_project(tmp_path / "p", "airflow")
     home = tmp_path / "airflow"
-    env = {"AIRFLOW_HOME": str(home), "AIRFLOW__CORE__LOAD_EXAMPLES": "False",
-           "AIRFLOW__CORE__DAGS_FOLDER": str(p.root / "generated" / "airflow")}
+    env = {
+        "AIRFLOW_HOME": str(home),
+        "AIRFLOW__CORE__LOAD_EXAMPLES": "False",
+        "AIRFLOW__CORE__DAGS_FOLDER": str(p.root / "generated" / "airflow"),
+    }
     airflow = tool_bin(venv, "airflow")
     for args in (["db", "migrate"], ["pools", "import", str(p.root / "generated" / "airflow" / "pools.json")]):
         r = subprocess.run([airflow, *args], env={**os.environ, **env}, capture_output=True, text=True, timeout=900)

@@ -31,7 +31,7 @@ def examples_plan() -> Plan:
 
 
 HOSTILE_TAGS = {
-    'quote"\'': "x\ny=1\n[Service]\nExecStartPre=/bin/rm -rf /",
+    "quote\"'": "x\ny=1\n[Service]\nExecStartPre=/bin/rm -rf /",
     "braces": "{{ evil }} {% raw %} %n %% $HOME ${PATH} \\",
     "unicode": "caf\u00e9 \u2028 \U0001f600 \x00\x7f",
     "trailing": "ends with a backslash \\",
@@ -42,26 +42,57 @@ def edge_plan(plan: Plan) -> Plan:
     """Disabled, several cron lines (an interval), non-UTC zones, both day fields, hostile values."""
     base = plan.schedules["acme.orders_csv_morning"]
     entries = {
-        "acme.every-90-min": base.model_copy(update={
-            "id": "acme.every-90-min", "name": "every-90-min", "cron": ["0 0-22/3 * * *", "30 1-23/3 * * *"],
-            "interval_seconds": 5400, "timezone": "America/New_York", "enabled": False, "tags": HOSTILE_TAGS}),
-        "acme.month_ends": base.model_copy(update={
-            "id": "acme.month_ends", "name": "month_ends", "cron": ["15 4 28-31 JAN,FEB *", "0 12 1,15 * MON-FRI"],
-            "timezone": "Europe/Berlin"}),
-        "my-tenant.x": base.model_copy(update={
-            "id": "my-tenant.x", "name": "x", "tenant": "my-tenant", "cron": ["*/7 * * * 0,7"], "timezone": "UTC",
-            "tags": {"team": "data"}}),
+        "acme.every-90-min": base.model_copy(
+            update={
+                "id": "acme.every-90-min",
+                "name": "every-90-min",
+                "cron": ["0 0-22/3 * * *", "30 1-23/3 * * *"],
+                "interval_seconds": 5400,
+                "timezone": "America/New_York",
+                "enabled": False,
+                "tags": HOSTILE_TAGS,
+            }
+        ),
+        "acme.month_ends": base.model_copy(
+            update={
+                "id": "acme.month_ends",
+                "name": "month_ends",
+                "cron": ["15 4 28-31 JAN,FEB *", "0 12 1,15 * MON-FRI"],
+                "timezone": "Europe/Berlin",
+            }
+        ),
+        "my-tenant.x": base.model_copy(
+            update={
+                "id": "my-tenant.x",
+                "name": "x",
+                "tenant": "my-tenant",
+                "cron": ["*/7 * * * 0,7"],
+                "timezone": "UTC",
+                "tags": {"team": "data"},
+            }
+        ),
     }
-    deployment = plan.deployment.model_copy(update={
-        "project_dir": "/srv/dativo project %h",
-        "plan_path": "/srv/dativo project %h/gen $HOME/\"plan\" 'x'\\n\tplan.json",
-        "dativo_bin": "/opt/dativo/bin/dativo",
-    })
-    return plan.model_copy(update={
-        "schedules": entries, "deployment": deployment,
-        "targets": {"systemd": {"persistent": False, "user": "dativo", "group": "dativo",
-                                "environment_file": "/etc/dativo/secrets 100%.env"}},
-    })
+    deployment = plan.deployment.model_copy(
+        update={
+            "project_dir": "/srv/dativo project %h",
+            "plan_path": "/srv/dativo project %h/gen $HOME/\"plan\" 'x'\\n\tplan.json",
+            "dativo_bin": "/opt/dativo/bin/dativo",
+        }
+    )
+    return plan.model_copy(
+        update={
+            "schedules": entries,
+            "deployment": deployment,
+            "targets": {
+                "systemd": {
+                    "persistent": False,
+                    "user": "dativo",
+                    "group": "dativo",
+                    "environment_file": "/etc/dativo/secrets 100%.env",
+                }
+            },
+        }
+    )
 
 
 def _as_text(artifacts: dict[str, str]) -> str:
@@ -95,9 +126,12 @@ def test_render_is_deterministic_and_named_per_schedule(examples_plan: Plan) -> 
     first, second = TARGET.render(plan), TARGET.render(plan.model_copy(deep=True))
     assert first == second
     assert sorted(first) == [
-        "systemd/dativo-acme-every\\x2d90\\x2dmin.service", "systemd/dativo-acme-every\\x2d90\\x2dmin.timer",
-        "systemd/dativo-acme-month_ends.service", "systemd/dativo-acme-month_ends.timer",
-        "systemd/dativo-my\\x2dtenant-x.service", "systemd/dativo-my\\x2dtenant-x.timer",
+        "systemd/dativo-acme-every\\x2d90\\x2dmin.service",
+        "systemd/dativo-acme-every\\x2d90\\x2dmin.timer",
+        "systemd/dativo-acme-month_ends.service",
+        "systemd/dativo-acme-month_ends.timer",
+        "systemd/dativo-my\\x2dtenant-x.service",
+        "systemd/dativo-my\\x2dtenant-x.timer",
     ]
 
 
@@ -144,9 +178,11 @@ def test_units_hold_only_known_settings_even_with_hostile_values(examples_plan: 
 def test_exec_start_has_no_run_id_and_quotes_hostile_paths(examples_plan: Plan) -> None:
     out = TARGET.render(edge_plan(examples_plan))
     exec_start = next(v for _s, k, v in _parse(out["systemd/dativo-acme-month_ends.service"]) if k == "ExecStart")
-    assert exec_start == ('/opt/dativo/bin/dativo run --plan '
-                          '"/srv/dativo project %%h/gen $$HOME/\\"plan\\" \'x\'\\\\n\\tplan.json" '
-                          '--job acme.month_ends --resume-policy resume')
+    assert exec_start == (
+        "/opt/dativo/bin/dativo run --plan "
+        '"/srv/dativo project %%h/gen $$HOME/\\"plan\\" \'x\'\\\\n\\tplan.json" '
+        "--job acme.month_ends --resume-policy resume"
+    )
     assert "--run-id" not in exec_start
     service = out["systemd/dativo-acme-month_ends.service"]
     assert "WorkingDirectory=/srv/dativo project %%h\n" in service
@@ -164,14 +200,20 @@ def test_disabled_timer_is_not_wanted_by_timers_target(examples_plan: Plan) -> N
 
 
 @settings(max_examples=200, deadline=None)
-@given(tags=st.dictionaries(st.text(max_size=12), st.text(max_size=30), max_size=4),
-       plan_path=st.text(min_size=1, max_size=40).filter(lambda s: "\x00" not in s))
-def test_hostile_tags_and_plan_path_never_add_settings(examples_plan: Plan, tags: dict[str, str], plan_path: str) -> None:
+@given(
+    tags=st.dictionaries(st.text(max_size=12), st.text(max_size=30), max_size=4),
+    plan_path=st.text(min_size=1, max_size=40).filter(lambda s: "\x00" not in s),
+)
+def test_hostile_tags_and_plan_path_never_add_settings(
+    examples_plan: Plan, tags: dict[str, str], plan_path: str
+) -> None:
     entry = examples_plan.schedules["acme.orders_csv_morning"].model_copy(update={"tags": tags})
-    plan = examples_plan.model_copy(update={
-        "schedules": {entry.id: entry},
-        "deployment": examples_plan.deployment.model_copy(update={"plan_path": plan_path}),
-    })
+    plan = examples_plan.model_copy(
+        update={
+            "schedules": {entry.id: entry},
+            "deployment": examples_plan.deployment.model_copy(update={"plan_path": plan_path}),
+        }
+    )
     for content in TARGET.render(plan).values():
         assert len([k for _s, k, _v in _parse(content)]) in (6, 7, 8)
 
@@ -180,7 +222,8 @@ def test_hostile_tags_and_plan_path_never_add_settings(examples_plan: Plan, tags
 @given(tenant=st.text(min_size=1, max_size=20), name=st.text(min_size=1, max_size=20))
 def test_hostile_names_stay_inside_systemd_dir_and_comments(examples_plan: Plan, tenant: str, name: str) -> None:
     entry = examples_plan.schedules["acme.orders_csv_morning"].model_copy(
-        update={"id": f"{tenant}.{name}", "tenant": tenant, "name": name})
+        update={"id": f"{tenant}.{name}", "tenant": tenant, "name": name}
+    )
     out = TARGET.render(examples_plan.model_copy(update={"schedules": {entry.id: entry}}))
     for path, content in out.items():
         assert path.startswith("systemd/dativo-") and path.count("/") == 1 and "\n" not in path
@@ -223,7 +266,9 @@ def test_translate(cron: str, zone: str, lines: list[str]) -> None:
 
 def test_several_cron_lines_are_merged_without_repeats() -> None:
     assert to_oncalendar(["0 0 * * *", "0 0 * * *", "0 12 * * *"], "UTC") == [
-        "*-*-* 00:00:00 UTC", "*-*-* 12:00:00 UTC"]
+        "*-*-* 00:00:00 UTC",
+        "*-*-* 12:00:00 UTC",
+    ]
 
 
 @pytest.mark.parametrize(
@@ -305,7 +350,8 @@ def test_check_reports_inexpressible_cron_on_the_runner_file(examples_plan: Plan
     entry = examples_plan.schedules["acme.orders_csv_morning"].model_copy(update={"cron": ["0 0 1 * 1,*"]})
     found = _check(examples_plan.model_copy(update={"schedules": {entry.id: entry}}))
     assert [(d.code, d.severity, d.span.file, d.span.line) for d in found] == [
-        (codes.SYSTEMD_INEXPRESSIBLE, Severity.ERROR, "configs/runner.yaml", 1)]
+        (codes.SYSTEMD_INEXPRESSIBLE, Severity.ERROR, "configs/runner.yaml", 1)
+    ]
     assert found[0].message.startswith("systemd cannot run cron '0 0 1 * 1,*' of schedule acme.orders_csv_morning")
 
 
@@ -337,7 +383,8 @@ def test_check_rejects_deployment_values_a_unit_cannot_carry(examples_plan: Plan
 def test_check_rejects_unit_names_over_255_characters(examples_plan: Plan) -> None:
     name = "a-" * 31 + "b"  # 63 characters, 31 of them '-' (4 characters each once escaped)
     entry = examples_plan.schedules["acme.orders_csv_morning"].model_copy(
-        update={"id": f"{name}.{name}", "name": name, "tenant": name})
+        update={"id": f"{name}.{name}", "name": name, "tenant": name}
+    )
     found = _check(examples_plan.model_copy(update={"schedules": {entry.id: entry}}))
     assert [d.code for d in found] == [codes.SYSTEMD_NAME]
 
@@ -348,7 +395,8 @@ def test_check_rejects_schedules_mapping_to_one_unit(examples_plan: Plan) -> Non
     two = base.model_copy(update={"id": "a.b/c", "tenant": "a", "name": "b/c"})
     found = _check(examples_plan.model_copy(update={"schedules": {one.id: one, two.id: two}}))
     assert [(d.code, d.message) for d in found] == [
-        (codes.SYSTEMD_NAME, "schedules a/b.c and a.b/c both map to systemd unit dativo-a-b-c.service")]
+        (codes.SYSTEMD_NAME, "schedules a/b.c and a.b/c both map to systemd unit dativo-a-b-c.service")
+    ]
 
 
 @pytest.mark.parametrize(

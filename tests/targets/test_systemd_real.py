@@ -14,20 +14,22 @@ from pathlib import Path
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from test_systemd import edge_plan
 
 from dativo.compiler.pipeline import compile_project
 from dativo.compiler.plan import Plan
 from dativo.targets.systemd import TARGET
 from dativo.targets.systemd.escape import exec_word, unit_name_escape
-from test_systemd import edge_plan
 
 REPO = Path(__file__).resolve().parents[2]
 ANALYZE, ESCAPE = shutil.which("systemd-analyze"), shutil.which("systemd-escape")
 SYSTEM_UNITS = Path("/usr/lib/systemd/system")
 
 pytestmark = pytest.mark.slow
-needs_analyze = pytest.mark.skipif(ANALYZE is None or not SYSTEM_UNITS.is_dir(),
-                                   reason="systemd-analyze or /usr/lib/systemd/system is missing (package systemd)")
+needs_analyze = pytest.mark.skipif(
+    ANALYZE is None or not SYSTEM_UNITS.is_dir(),
+    reason="systemd-analyze or /usr/lib/systemd/system is missing (package systemd)",
+)
 needs_escape = pytest.mark.skipif(ESCAPE is None, reason="systemd-escape is missing (package systemd)")
 ENV = {**os.environ, "SYSTEMD_COLORS": "0", "SYSTEMD_PAGER": "", "SYSTEMD_LOG_COLOR": "0"}
 
@@ -59,8 +61,9 @@ def _verify(root: Path, files: dict[str, str]) -> subprocess.CompletedProcess[st
     for path, content in files.items():
         (unit_dir / Path(path).name).write_text(content, "utf-8")
     units = sorted(f"/etc/systemd/system/{Path(p).name}" for p in files)
-    return subprocess.run([ANALYZE, "verify", f"--root={root}", *units], capture_output=True, text=True,
-                          env=ENV, timeout=120)
+    return subprocess.run(
+        [ANALYZE, "verify", f"--root={root}", *units], capture_output=True, text=True, env=ENV, timeout=120
+    )
 
 
 @needs_analyze
@@ -87,8 +90,10 @@ def test_verify_fails_when_it_should(tmp_path: Path, examples_plan: Plan) -> Non
     files = TARGET.render(examples_plan)
     root = _root(tmp_path, [], [])
     name = "systemd/dativo-acme-orders_csv_morning.timer"
-    broken = {name: files[name].replace("AccuracySec=1s", "AccuracySec=1s\nBogus=1"),
-              "systemd/dativo-acme-orders_csv_morning.service": files["systemd/dativo-acme-orders_csv_morning.service"]}
+    broken = {
+        name: files[name].replace("AccuracySec=1s", "AccuracySec=1s\nBogus=1"),
+        "systemd/dativo-acme-orders_csv_morning.service": files["systemd/dativo-acme-orders_csv_morning.service"],
+    }
     p = _verify(root, broken)
     assert "Unknown key 'Bogus'" in p.stderr and "dativo" in p.stderr
 
@@ -102,11 +107,19 @@ def test_exec_word_is_unquoted_by_systemd_as_written(tmp_path: Path) -> None:
     and non-ASCII must come back exactly. ('$' is left out: systemd expands variables only in
     the arguments, where `$$` is right; dativo_bin may not hold '$', DTV527.)
     """
-    names = ["/opt/we ird/dat\"ivo", "/opt/100%/d\\ativo", "/opt/tab\there/caf\u00e9 \U0001f600",
-             "/opt/'single'/x;y", "/opt/new\nline/d", "/opt/%h/\\n"]
+    names = [
+        '/opt/we ird/dat"ivo',
+        "/opt/100%/d\\ativo",
+        "/opt/tab\there/caf\u00e9 \U0001f600",
+        "/opt/'single'/x;y",
+        "/opt/new\nline/d",
+        "/opt/%h/\\n",
+    ]
     root = _root(tmp_path, [], [])
-    files = {f"t{i}.service": f"[Service]\nType=oneshot\nExecStart={exec_word(n)} --flag {exec_word(n)}\n"
-             for i, n in enumerate(names)}
+    files = {
+        f"t{i}.service": f"[Service]\nType=oneshot\nExecStart={exec_word(n)} --flag {exec_word(n)}\n"
+        for i, n in enumerate(names)
+    }
     p = _verify(root, files)
     for i, name in enumerate(names):
         assert f"/t{i}.service:3: Executable name contains special characters: {name}\n" in p.stderr, p.stderr
@@ -114,8 +127,9 @@ def test_exec_word_is_unquoted_by_systemd_as_written(tmp_path: Path) -> None:
 
 @needs_escape
 @settings(max_examples=150, deadline=None)
-@given(st.lists(st.text(min_size=1, max_size=20).filter(lambda s: "\x00" not in s and "-" != s[0]), min_size=1,
-                max_size=8))
+@given(
+    st.lists(st.text(min_size=1, max_size=20).filter(lambda s: "\x00" not in s and "-" != s[0]), min_size=1, max_size=8)
+)
 def test_unit_name_escape_matches_systemd_escape(texts: list[str]) -> None:
     p = subprocess.run([ESCAPE, "--", *texts], capture_output=True, text=True, env=ENV, timeout=30)
     assert p.returncode == 0, p.stderr

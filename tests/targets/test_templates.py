@@ -40,15 +40,17 @@ def test_corrupt_cache_files_are_ignored(folder: Path, tmp_path: Path, monkeypat
 
 
 @pytest.mark.skipif(os.geteuid() == 0, reason="root writes whatever the mode")
-def test_unwritable_cache_only_means_compiling_again(folder: Path, tmp_path: Path,
-                                                     monkeypatch: pytest.MonkeyPatch) -> None:
+def test_unwritable_cache_only_means_compiling_again(
+    folder: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     (tmp_path / "ro").mkdir(mode=0o500)
     monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "ro"))
     assert _render(folder, True) == "1\n2\ndone\n"
 
 
-def test_cache_dir_that_is_a_file_only_means_compiling_again(folder: Path, tmp_path: Path,
-                                                             monkeypatch: pytest.MonkeyPatch) -> None:
+def test_cache_dir_that_is_a_file_only_means_compiling_again(
+    folder: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     (tmp_path / "file").write_text("", "utf-8")
     monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "file"))
     assert _render(folder, True) == "1\n2\ndone\n"
