@@ -99,6 +99,8 @@ class Diagnostics:
     def attribute(self, since: int, *jobs: str | None) -> None:
         """Say which job(s) the diagnostics added since `mark` concern; one that already names a job keeps
         it. With several jobs each gets a copy per job (reports print it once: `job` is not in sort_key)."""
+        if since == len(self.items):
+            return  # nearly always: nothing found
         named = [j for j in jobs if j is not None]
         if not named:
             return

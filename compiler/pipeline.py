@@ -130,11 +130,12 @@ def check_project(root: Path, *, mode: str | None = None, cwd: Path | None = Non
     c = Compilation(project, diags, mode or project.settings.mode, loaded=diags.mark())
     resolver = Resolver(project, diags)
     for rel, job in project.jobs.items():
-        with diags.about(rel):
-            rj = resolver.resolve(job)
-            unit = c.jobs[rel] = JobUnit(rj, merge(rj))
-            for check in JOB_CHECKS:
-                check(c, unit)
+        since = diags.mark()  # what resolving and checking a job finds concerns it
+        rj = resolver.resolve(job)
+        unit = c.jobs[rel] = JobUnit(rj, merge(rj))
+        for check in JOB_CHECKS:
+            check(c, unit)
+        diags.attribute(since, rel)
     for project_check in PROJECT_CHECKS:
         project_check(c)
     _by_location(c)
