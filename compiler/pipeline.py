@@ -63,8 +63,8 @@ class Compilation:
         are located in its file or a recipe or asset it reads; and load errors of the files every run
         reads (dativo.yaml, the registry, the runner config). Other jobs' findings are not its business."""
         shown = self.project.shown
-        own = {shown(f) for f in reads(self.project, rel, self.jobs.get(rel))}
-        shared = {shown(f) for f in shared_files(self.project)}
+        own = {shown(f) for f in _reads(self.project, rel, self.jobs.get(rel))}
+        shared = {shown(f) for f in _shared_files(self.project)}
         out = Diagnostics()
         for i, d in enumerate(self.diags.items):
             if d.job == rel or d.job is None and (d.span.file in own or i < self.loaded and d.span.file in shared):
@@ -151,7 +151,7 @@ def _by_location(c: Compilation) -> None:
             items[i] = replace(d, job=rel)
 
 
-def reads(project: Project, rel: str, unit: JobUnit | None) -> set[str]:
+def _reads(project: Project, rel: str, unit: JobUnit | None) -> set[str]:
     """The job file and the recipes and asset it reads: those it resolved to, and those it names by path
     (a broken one among them is not resolved, but its load errors stop the job)."""
     files = {rel}
@@ -167,7 +167,7 @@ def reads(project: Project, rel: str, unit: JobUnit | None) -> set[str]:
     return files
 
 
-def shared_files(project: Project) -> set[str]:
+def _shared_files(project: Project) -> set[str]:
     """The files every job's run reads: the project file, the registry and the runner config."""
     paths = project.settings.paths
     configured = [project.resolver.to_rel(raw)[0] for raw in (paths.registry or DEFAULT_REGISTRY, paths.runner)]
