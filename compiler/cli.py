@@ -28,10 +28,22 @@ def _common(p: argparse.ArgumentParser) -> None:
 
 
 def build_parser() -> argparse.ArgumentParser:
-    from dativo.targets import names
-
     parser = argparse.ArgumentParser(prog="dativo", description="Compile ingestion config into verified orchestration.")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
+    _compile_parser(sub)
+    p = sub.add_parser("validate", help="check the project; write nothing")
+    _common(p)
+    p.set_defaults(func=_run("validate"))
+    _run_parser(sub)
+    p = sub.add_parser("schema", help="write the JSON Schemas of every config file")
+    p.add_argument("--out", default="schemas", help="directory (default: ./schemas)")
+    p.add_argument("--check", action="store_true", help="write nothing; exit 1 if the schemas in --out are stale")
+    p.set_defaults(func=_run("schema"))
+    return parser
+
+
+def _compile_parser(sub: argparse._SubParsersAction) -> None:
+    from dativo.targets import names
 
     p = sub.add_parser("compile", help="validate the project and write plan.json and target artifacts")
     _common(p)
@@ -51,10 +63,8 @@ def build_parser() -> argparse.ArgumentParser:
     )
     p.set_defaults(func=_run("compile"))
 
-    p = sub.add_parser("validate", help="check the project; write nothing")
-    _common(p)
-    p.set_defaults(func=_run("validate"))
 
+def _run_parser(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser(
         "run",
         help="run one job (or DAG schedule) into Iceberg: exit 0 ok, 1 partial, 2 failure",
@@ -89,12 +99,6 @@ def build_parser() -> argparse.ArgumentParser:
         help="wait this long for a busy tenant/schedule lock before blocking (default 0)",
     )
     p.set_defaults(func=_run("run"))
-
-    p = sub.add_parser("schema", help="write the JSON Schemas of every config file")
-    p.add_argument("--out", default="schemas", help="directory (default: ./schemas)")
-    p.add_argument("--check", action="store_true", help="write nothing; exit 1 if the schemas in --out are stale")
-    p.set_defaults(func=_run("schema"))
-    return parser
 
 
 #: short batch commands: they run with the cyclic garbage collector paused (see _run), and the

@@ -8,7 +8,8 @@ from __future__ import annotations
 
 import difflib
 from collections.abc import Iterable, Iterator, Sequence
-from dataclasses import dataclass, field
+from contextlib import contextmanager
+from dataclasses import dataclass, field, replace
 from enum import Enum
 
 
@@ -49,6 +50,9 @@ class Diagnostic:
     span: Span
     json_path: str = "$"
     hint: str | None = None
+    # the project-relative job file this concerns (None: no one job); not printed, and not part of
+    # sort_key, so copies of one finding for several jobs (Diagnostics.about) print once
+    job: str | None = None
 
     def sort_key(self) -> tuple:
         s = self.span
@@ -87,6 +91,30 @@ class Diagnostics:
 
     def extend(self, diags: Iterable[Diagnostic]) -> None:
         self.items.extend(diags)
+
+    def mark(self) -> int:
+        """Where the next diagnostic goes; give it to `attribute`."""
+        return len(self.items)
+
+    def attribute(self, since: int, *jobs: str | None) -> None:
+        """Say which job(s) the diagnostics added since `mark` concern; one that already names a job keeps
+        it. With several jobs each gets a copy per job (reports print it once: `job` is not in sort_key)."""
+        if since == len(self.items):
+            return  # nearly always: nothing found
+        named = [j for j in jobs if j is not None]
+        if not named:
+            return
+        added = self.items[since:]
+        self.items[since:] = [e for d in added for e in ([d] if d.job else [replace(d, job=j) for j in named])]
+
+    @contextmanager
+    def about(self, *jobs: str | None) -> Iterator[Diagnostics]:
+        """Run a check with jobs in scope: what it adds concerns them (see `attribute`)."""
+        since = self.mark()
+        try:
+            yield self
+        finally:
+            self.attribute(since, *jobs)
 
     def sorted(self) -> list[Diagnostic]:
         seen: set[tuple] = set()

@@ -1,8 +1,16 @@
-"""The compile pipeline: load -> validate -> resolve -> check -> plan -> emit, collecting diagnostics."""
+"""The compile pipeline as data: load -> per job (resolve, merge, JOB_CHECKS) -> PROJECT_CHECKS -> plan -> emit.
+
+Every command that checks a project runs these two lists through `check_project`: compile and validate
+(through `compile_project`), `dativo run --config` (which keeps what `Compilation.concerning` its job) and
+`plan_project` (the plan, nothing emitted). A check added to a list runs for all of them. Diagnostics say
+which job they concern (`Diagnostic.job`): per-job checks run with their job in scope, project checks name
+the jobs they find something about, and a diagnostic located in a job file is about that job.
+"""
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from collections.abc import Callable
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from dativo.runtime import deploydefaults
@@ -11,11 +19,159 @@ from dativo.runtime.spec import JobSpec, RetrySpec
 from .checks import capabilities, dags, overlap, runtime_support, schedules, secrets, tenancy
 from .checks.schedules import ResolvedSchedule
 from .diagnostics import Diagnostics, Span
-from .jobspec import SpecMemo, build_spec, merge
+from .jobspec import Merged, SpecMemo, build_spec, merge
+from .models.common import RetryConfig
 from .paths import deploy_dirs
 from .plan import DagEntry, Deployment, Plan, ScheduleEntry, TenantEntry
-from .project import Project, load_project
+from .project import DEFAULT_REGISTRY, Project, load_project
 from .resolve import ResolvedJob, Resolver
+
+
+@dataclass
+class JobUnit:
+    """One job as the per-job checks see it; `spec` is set by the job_spec check (None: not buildable)."""
+
+    rj: ResolvedJob
+    mg: Merged
+    spec: JobSpec | None = None
+
+
+@dataclass
+class Compilation:
+    """What the checks found and made, before the plan."""
+
+    project: Project
+    diags: Diagnostics
+    mode: str
+    loaded: int  # diags.items[:loaded] came from loading (later stages append, or stamp `job` in place)
+    jobs: dict[str, JobUnit] = field(default_factory=dict)  # job file -> unit, every job that loaded
+    scheds: list[ResolvedSchedule] = field(default_factory=list)
+    dag_entries: dict[str, DagEntry] = field(default_factory=dict)
+    memo: SpecMemo = field(default_factory=SpecMemo)
+
+    @property
+    def retry_default(self) -> RetryConfig | None:
+        runner = self.project.runner.model.runner if self.project.runner else None
+        return runner.orchestrator.retry_config if runner else None
+
+    @property
+    def specs(self) -> dict[str, JobSpec]:
+        return {rel: u.spec for rel, u in self.jobs.items() if u.spec is not None}
+
+    def concerning(self, rel: str) -> Diagnostics:
+        """What `dativo run --config <rel>` reports: the diagnostics about job `rel`; those about no job that
+        are located in its file or a recipe or asset it reads; and load errors of the files every run
+        reads (dativo.yaml, the registry, the runner config). Other jobs' findings are not its business."""
+        shown = self.project.shown
+        own = {shown(f) for f in _reads(self.project, rel, self.jobs.get(rel))}
+        shared = {shown(f) for f in _shared_files(self.project)}
+        out = Diagnostics()
+        for i, d in enumerate(self.diags.items):
+            if d.job == rel or d.job is None and (d.span.file in own or i < self.loaded and d.span.file in shared):
+                out.add(d)
+        return out
+
+
+JobCheck = Callable[[Compilation, JobUnit], None]
+ProjectCheck = Callable[[Compilation], None]
+
+
+def _capabilities(c: Compilation, u: JobUnit) -> None:
+    capabilities.run(u.rj, u.mg, c.mode, c.diags)
+
+
+def _iceberg_types(c: Compilation, u: JobUnit) -> None:
+    runtime_support.run(u.rj, c.diags)
+
+
+def _engines(c: Compilation, u: JobUnit) -> None:
+    runtime_support.engines(u.rj, c.diags)
+
+
+def _job_spec(c: Compilation, u: JobUnit) -> None:
+    u.spec = build_spec(u.rj, u.mg, c.project, c.retry_default, c.diags, c.memo)
+
+
+def _destination(c: Compilation, u: JobUnit) -> None:
+    if u.spec is not None:
+        runtime_support.destination(u.rj, u.spec.target.type, u.spec.target.connection, c.diags)
+
+
+def _tenancy(c: Compilation) -> None:
+    tenancy.run(c.project, [(u.rj, u.mg) for u in c.jobs.values()], c.diags)
+
+
+def _secrets(c: Compilation) -> None:
+    secrets.run(c.project, c.diags)
+
+
+def _schedules(c: Compilation) -> None:
+    c.scheds = schedules.run(c.project, c.diags)
+
+
+def _overlap(c: Compilation) -> None:
+    overlap.run(c.project, c.scheds, c.specs, c.diags)
+
+
+def _dags(c: Compilation) -> None:
+    c.dag_entries = dags.run(c.project, c.diags)
+
+
+#: run in order for each job, with that job in scope (what they add concerns it)
+JOB_CHECKS: tuple[JobCheck, ...] = (_capabilities, _iceberg_types, _engines, _job_spec, _destination)
+#: run in order once all jobs are checked; each names the jobs its findings concern
+PROJECT_CHECKS: tuple[ProjectCheck, ...] = (_tenancy, _secrets, _schedules, _overlap, _dags)
+
+
+def check_project(root: Path, *, mode: str | None = None, cwd: Path | None = None) -> Compilation:
+    """Load the project and run every check of both lists over it."""
+    diags = Diagnostics()
+    project = load_project(root, diags, cwd)
+    c = Compilation(project, diags, mode or project.settings.mode, loaded=diags.mark())
+    resolver = Resolver(project, diags)
+    for rel, job in project.jobs.items():
+        since = diags.mark()  # what resolving and checking a job finds concerns it
+        rj = resolver.resolve(job)
+        unit = c.jobs[rel] = JobUnit(rj, merge(rj))
+        for check in JOB_CHECKS:
+            check(c, unit)
+        diags.attribute(since, rel)
+    for project_check in PROJECT_CHECKS:
+        project_check(c)
+    _by_location(c)
+    return c
+
+
+def _by_location(c: Compilation) -> None:
+    """A diagnostic about no job yet that is located in a job file is about that job."""
+    files = {c.project.shown(rel): rel for rel in c.jobs}
+    items = c.diags.items
+    for i, d in enumerate(items):
+        if d.job is None and (rel := files.get(d.span.file)) is not None:
+            items[i] = replace(d, job=rel)
+
+
+def _reads(project: Project, rel: str, unit: JobUnit | None) -> set[str]:
+    """The job file and the recipes and asset it reads: those it resolved to, and those it names by path
+    (a broken one among them is not resolved, but its load errors stop the job)."""
+    files = {rel}
+    if unit is None:
+        return files
+    rj, m = unit.rj, unit.rj.job.model
+    files |= {ep.recipe.rel for ep in (rj.source, rj.target) if ep is not None and ep.recipe is not None}
+    if rj.asset is not None:
+        files.add(rj.asset.loaded.rel)
+    for raw in (m.source_connector_path, m.target_connector_path, m.asset_path):
+        if raw and (named := project.resolver.to_rel(raw)[0]) is not None:
+            files.add(named)
+    return files
+
+
+def _shared_files(project: Project) -> set[str]:
+    """The files every job's run reads: the project file, the registry and the runner config."""
+    paths = project.settings.paths
+    configured = [project.resolver.to_rel(raw)[0] for raw in (paths.registry or DEFAULT_REGISTRY, paths.runner)]
+    return {"dativo.yaml", *(f for f in configured if f is not None)}
 
 
 @dataclass
@@ -26,37 +182,27 @@ class CompileResult:
     artifacts: dict[str, str] = field(default_factory=dict)  # path inside the output dir -> content
 
 
+def plan_project(root: Path, *, mode: str | None = None, cwd: Path | None = None) -> CompileResult:
+    """Load, check and plan, emitting nothing: the plan is None when there are errors."""
+    return _planned(check_project(root, mode=mode, cwd=cwd))
+
+
+def _planned(c: Compilation) -> CompileResult:
+    result = CompileResult(c.project, c.diags)
+    if not c.diags.has_errors():
+        resolved = {rel: u.rj for rel, u in c.jobs.items()}
+        result.plan = build_plan(c.project, c.scheds, c.specs, c.dag_entries, resolved, c.mode)
+    return result
+
+
 def compile_project(
     root: Path, *, targets: list[str] | None = None, mode: str | None = None, emit: bool = True, cwd: Path | None = None
 ) -> CompileResult:
-    diags = Diagnostics()
-    project = load_project(root, diags, cwd)
-    mode = mode or project.settings.mode
-    runner = project.runner.model.runner if project.runner else None
-    retry_default = runner.orchestrator.retry_config if runner else None
-
-    resolved = Resolver(project, diags).resolve_all()
-    merged = [(rj, merge(rj)) for rj in resolved]
-    specs: dict[str, JobSpec] = {}
-    memo = SpecMemo()
-    for rj, mg in merged:
-        capabilities.run(rj, mg, mode, diags)
-        runtime_support.run(rj, diags)
-        runtime_support.engines(rj, diags)
-        spec = build_spec(rj, mg, project, retry_default, diags, memo)
-        if spec is not None:
-            runtime_support.destination(rj, spec.target.type, spec.target.connection, diags)
-            specs[rj.job.rel] = spec
-    tenancy.run(project, merged, diags)
-    secrets.run(project, diags)
-    scheds = schedules.run(project, diags)
-    overlap.run(project, scheds, specs, diags)
-    dag_entries = dags.run(project, diags)
-
-    result = CompileResult(project, diags)
-    if diags.has_errors():
+    c = check_project(root, mode=mode, cwd=cwd)
+    project, diags, scheds = c.project, c.diags, c.scheds
+    result = _planned(c)
+    if result.plan is None:
         return result
-    result.plan = build_plan(project, scheds, specs, dag_entries, {rj.job.rel: rj for rj in resolved}, mode)
     if emit:
         from dativo.targets import select
         from dativo.targets.common import locating

@@ -21,6 +21,7 @@ from .validate import validate
 
 M = TypeVar("M", bound=BaseModel)
 BUILTIN_REGISTRY = "<dativo>/registry/connectors.yaml"
+DEFAULT_REGISTRY = "registry/connectors.yaml"  # where the registry is read from unless paths.registry says
 _BLOCKED = "<invalid path>"  # stands in for a configured path that was rejected: nothing is read from it
 
 
@@ -317,7 +318,7 @@ def _check_out(project: Project, diags: Diagnostics, rel: str | None, problem: P
 def _load_registry(reader: _Reader, project: Project, configured: str | None) -> Loaded[Registry] | None:
     if configured == _BLOCKED:
         return None
-    rel = configured or "registry/connectors.yaml"
+    rel = configured or DEFAULT_REGISTRY
     found = reader.single("registry", rel)
     if found == "file":
         return reader.read(rel, Registry, "registry")

@@ -28,6 +28,32 @@ def run(project: Project, diags: Diagnostics) -> dict[str, DagEntry]:
 
 
 def _check(project: Project, loaded: Loaded[Dag], diags: Diagnostics) -> DagEntry | None:
+    first, jobs, tasks_ok = _tasks(project, loaded, diags)
+    edges, edges_ok = _edges(loaded, first, diags)
+    order = _order(first, edges)
+    if order is None:
+        _cycles(loaded, edges, first, diags)
+        return None
+    if not (tasks_ok and edges_ok):
+        return None
+    dag = loaded.model
+    by_id = {t.id: t for t in dag.tasks}
+    tasks = [
+        DagTaskEntry(
+            id=t,
+            job=jobs[t],
+            params=by_id[t].params,
+            retries=by_id[t].retries,
+            depends_on=sorted(set(by_id[t].depends_on)),
+        )
+        for t in order
+    ]
+    return DagEntry(name=dag.name, tenant=dag.tenant_id, tasks=tasks)
+
+
+def _tasks(project: Project, loaded: Loaded[Dag], diags: Diagnostics) -> tuple[dict[str, int], dict[str, str], bool]:
+    """Each task id's first index, each task's job file, and whether every task is sound (unique id, a
+    known job of the DAG's tenant)."""
     dag, doc = loaded.model, loaded.doc
     ok = True
     first: dict[str, int] = {}
@@ -50,17 +76,23 @@ def _check(project: Project, loaded: Loaded[Dag], diags: Diagnostics) -> DagEntr
             continue
         jobs[task.id] = rel
         if job.model.tenant_id != dag.tenant_id:
-            diags.error(
-                codes.DAG_MIXED_TENANTS,
-                f"task {task.id!r} runs a job of tenant {job.model.tenant_id!r} in DAG {dag.name!r} of tenant "
-                f"{dag.tenant_id!r}",
-                doc.span(("tasks", i, "job")),
-                hint="a DAG runs the jobs of one tenant; give the other tenant a DAG of its own",
-            )
+            with diags.about(rel):  # the task's job is one it concerns
+                diags.error(
+                    codes.DAG_MIXED_TENANTS,
+                    f"task {task.id!r} runs a job of tenant {job.model.tenant_id!r} in DAG {dag.name!r} of tenant "
+                    f"{dag.tenant_id!r}",
+                    doc.span(("tasks", i, "job")),
+                    hint="a DAG runs the jobs of one tenant; give the other tenant a DAG of its own",
+                )
             ok = False
+    return first, jobs, ok
 
-    edges: list[tuple[str, str]] = []  # (task, what it depends on)
-    for i, task in enumerate(dag.tasks):
+
+def _edges(loaded: Loaded[Dag], first: dict[str, int], diags: Diagnostics) -> tuple[list[tuple[str, str]], bool]:
+    """The dependency edges (task, what it depends on) between known tasks; False: one names no task."""
+    ok = True
+    edges: list[tuple[str, str]] = []
+    for i, task in enumerate(loaded.model.tasks):
         if first.get(task.id) != i:
             continue
         for j, dep in enumerate(task.depends_on):
@@ -68,30 +100,13 @@ def _check(project: Project, loaded: Loaded[Dag], diags: Diagnostics) -> DagEntr
                 diags.error(
                     codes.UNKNOWN_DEPENDENCY,
                     f"task {task.id!r} depends on unknown task {dep!r}",
-                    doc.span(("tasks", i, "depends_on", j)),
+                    loaded.doc.span(("tasks", i, "depends_on", j)),
                     hint=did_you_mean(dep, first) or f"tasks of this DAG: {', '.join(sorted(first))}",
                 )
                 ok = False
             else:
                 edges.append((task.id, dep))
-    order = _order(first, edges)
-    if order is None:
-        _cycles(loaded, edges, first, diags)
-        return None
-    if not ok:
-        return None
-    by_id = {t.id: t for t in dag.tasks}
-    tasks = [
-        DagTaskEntry(
-            id=t,
-            job=jobs[t],
-            params=by_id[t].params,
-            retries=by_id[t].retries,
-            depends_on=sorted(set(by_id[t].depends_on)),
-        )
-        for t in order
-    ]
-    return DagEntry(name=dag.name, tenant=dag.tenant_id, tasks=tasks)
+    return edges, ok
 
 
 def _order(first: dict[str, int], edges: list[tuple[str, str]]) -> list[str] | None:

@@ -28,6 +28,7 @@ def run(project: Project, scheds: list[ResolvedSchedule], specs: dict[str, JobSp
         if spec.asset.mode == "merge" and spec.asset.key_columns:
             continue
         path = ("runner", "orchestrator", "schedules", rs.index, "max_concurrent_runs")
+        since = diags.mark()
         diags.warning(
             codes.OVERLAPPING_APPEND,
             f"schedule {rs.model.name!r} lets {runs} runs of the incremental append job {rs.job_rel!r} "
@@ -37,6 +38,7 @@ def run(project: Project, scheds: list[ResolvedSchedule], specs: dict[str, JobSp
             hint="set max_concurrent_runs: 1 (a late run then waits or is blocked and the next one "
             "catches up), or load by key with mode: merge",
         )
+        diags.attribute(since, rs.job_rel)
 
 
 def _unit(spec: JobSpec) -> str:

@@ -42,6 +42,7 @@ def run(project: Project, diags: Diagnostics) -> list[ResolvedSchedule]:
     out: list[ResolvedSchedule] = []
     first_name: dict[str, int] = {}
     for i, s in enumerate(runner.model.runner.orchestrator.schedules):
+        since = diags.mark()
         base = ("runner", "orchestrator", "schedules", i)
         doc = runner.doc
         rs = ResolvedSchedule(i, s, doc.span(base + ("name",)))
@@ -65,6 +66,7 @@ def run(project: Project, diags: Diagnostics) -> list[ResolvedSchedule]:
             rs.ok = False
         _target(project, runner, rs, base, diags)
         _timing(runner, rs, base, diags)
+        diags.attribute(since, rs.job_rel)  # a schedule's findings concern the job it runs
         out.append(rs)
     return out
 

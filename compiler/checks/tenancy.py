@@ -40,32 +40,34 @@ def run(project: Project, jobs: list[tuple[ResolvedJob, Merged]], diags: Diagnos
                 hint="use letters, digits, '_' and '-' (at most 63, starting with a letter or digit)",
             )
         _namespace_and_branch(rj, mg, shared, diags)
-        _secrets(rj, diags)
+        with diags.about(rj.job.rel):  # a recipe's finding names the job that reads it
+            _secrets(rj, diags)
         writers.setdefault(table_identity(rj, mg, state_dir), []).append(rj)
     for table, jobs_of in sorted(writers.items()):
         jobs_of.sort(key=lambda rj: rj.job.rel)
-        tenants = sorted({rj.tenant for rj in jobs_of})
-        name = f"{table[3]}.{table[4]}"
-        if len(tenants) > 1:
-            for rj in jobs_of:
-                diags.error(
-                    codes.TABLE_MULTI_TENANT,
-                    f"Iceberg table {name!r} is written by several tenants ({', '.join(tenants)})",
-                    rj.span("target", key=True)
-                    if rj.job.model.target.table or rj.job.model.target.namespace
-                    else rj.span("asset"),
-                    hint="give each tenant its own namespace (target.namespace defaults to the tenant id)",
-                )
-            continue
-        assets = sorted({rj.asset.loaded.rel for rj in jobs_of if rj.asset is not None})
-        if len(assets) > 1:
-            for rj in jobs_of:
-                diags.error(
-                    codes.DUPLICATE_TABLE_WRITER,
-                    f"Iceberg table {name!r} is written with different assets ({', '.join(assets)})",
-                    rj.span("asset"),
-                    hint="one table, one data contract: point the jobs at the same asset",
-                )
+        with diags.about(*(rj.job.rel for rj in jobs_of)):  # each writer's finding concerns them all
+            tenants = sorted({rj.tenant for rj in jobs_of})
+            name = f"{table[3]}.{table[4]}"
+            if len(tenants) > 1:
+                for rj in jobs_of:
+                    diags.error(
+                        codes.TABLE_MULTI_TENANT,
+                        f"Iceberg table {name!r} is written by several tenants ({', '.join(tenants)})",
+                        rj.span("target", key=True)
+                        if rj.job.model.target.table or rj.job.model.target.namespace
+                        else rj.span("asset"),
+                        hint="give each tenant its own namespace (target.namespace defaults to the tenant id)",
+                    )
+                continue
+            assets = sorted({rj.asset.loaded.rel for rj in jobs_of if rj.asset is not None})
+            if len(assets) > 1:
+                for rj in jobs_of:
+                    diags.error(
+                        codes.DUPLICATE_TABLE_WRITER,
+                        f"Iceberg table {name!r} is written with different assets ({', '.join(assets)})",
+                        rj.span("asset"),
+                        hint="one table, one data contract: point the jobs at the same asset",
+                    )
 
 
 def table_identity(rj: ResolvedJob, mg: Merged, state_dir: str) -> tuple[str, str, str, str, str]:

@@ -72,9 +72,11 @@ def main(args: argparse.Namespace) -> int:
 
 
 def _remember(cache, result, out_dir: Path, outputs: dict[str, str], report: str, started_ns: int) -> None:
+    from ..project import DEFAULT_REGISTRY
+
     project = result.project
     paths = project.settings.paths
     folders = [paths.connectors, paths.assets, paths.jobs, paths.dags]
-    singles = ["dativo.yaml", paths.runner, paths.registry or "registry/connectors.yaml"]
+    singles = ["dativo.yaml", paths.runner, paths.registry or DEFAULT_REGISTRY]
     inputs = {rel: d.removeprefix("sha256:") for rel, d in project.digests.items() if not rel.startswith("<")}
     cache.store(out_dir, folders, singles, inputs, outputs, report, started_ns)

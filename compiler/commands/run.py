@@ -1,17 +1,24 @@
-"""`dativo run`: thin. `--plan` hands over to the runtime directly; `--config` compiles that
-one job in memory (load, resolve, checks, job spec), prints its diagnostics as `dativo
-validate` does, and hands the JobSpec to the runtime. Exit 0 success, 1 partial, 2 failure
-(usage errors included)."""
+"""`dativo run`: thin. `--plan` hands over to the runtime directly; `--config` runs the checks of
+compile over the project in memory (pipeline.check_project), prints the diagnostics that concern
+that job as `dativo validate` does, and hands its JobSpec to the runtime. Exit 0 success, 1 partial,
+2 failure (usage errors included)."""
 
 from __future__ import annotations
 
 import argparse
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from dativo.runtime.exitcodes import ExitCode
 
 from ..cli import UsageError
+
+if TYPE_CHECKING:
+    from dativo.runtime.spec import JobSpec
+
+    from ..diagnostics import Diagnostics
+    from ..project import Project
 
 
 def main(args: argparse.Namespace) -> int:
@@ -48,54 +55,54 @@ def _path(value: str | None) -> Path | None:
 
 
 def _from_config(args: argparse.Namespace, common: dict) -> int:
-    from dativo.runtime.plan_run import run_spec
+    from ..pipeline import check_project
 
-    from .. import codes
-    from ..checks import capabilities, runtime_support
-    from ..diagnostics import Diagnostics
-    from ..jobspec import build_spec, merge
-    from ..paths import deploy_dirs, find_root
-    from ..project import load_project
-    from ..resolve import Resolver
+    root, rel = _locate(args.config, args.project_dir)
+    # every check of compile over the whole project (isolation needs it); only this job's findings count
+    c = check_project(root, mode=args.mode, cwd=Path.cwd())
+    mine = c.concerning(rel)
+    unit = c.jobs.get(rel)
+    if unit is None and not mine.has_errors():
+        raise UsageError(f"{rel} is not a job of the project (jobs live under {c.project.settings.paths.jobs}/)")
+    _report(mine)
+    if unit is None or mine.has_errors():
+        return ExitCode.FAIL
+    if unit.spec is None:  # every reason is an error of the job or of a file it reads, so this is a bug
+        raise UsageError(f"{rel} could not be compiled, yet no error says why: run dativo validate")
+    return _run(c.project, unit.spec, common)
+
+
+def _locate(config_arg: str, project_dir: str | None) -> tuple[Path, str]:
+    """The project root and the job's project-relative path."""
+    from ..paths import find_root
+
+    config = Path(config_arg)
+    if not config.is_file():
+        raise UsageError(f"job config {config_arg!r} not found")
+    root = Path(project_dir).resolve() if project_dir else find_root(config.resolve().parent).resolve()
+    try:
+        return root, config.resolve().relative_to(root).as_posix()
+    except ValueError:
+        raise UsageError(f"{config_arg!r} is not inside the project {str(root)!r}") from None
+
+
+def _report(mine: Diagnostics) -> None:
+    """The job's diagnostics as `dativo validate` prints them, on stderr: stdout is for the JSON log lines."""
     from .common import emit
 
-    config = Path(args.config)
-    if not config.is_file():
-        raise UsageError(f"job config {args.config!r} not found")
-    root = Path(args.project_dir).resolve() if args.project_dir else find_root(config.resolve().parent)
-    diags = Diagnostics()
-    project = load_project(root, diags, Path.cwd())
-    try:
-        rel = config.resolve().relative_to(project.root).as_posix()
-    except ValueError:
-        raise UsageError(f"{args.config!r} is not inside the project {str(root)!r}") from None
-    job = project.jobs.get(rel)
-    mine = Diagnostics()
-    for d in diags:  # only this job's own files matter here; the rest of the project may be mid-edit
-        if d.span.file.endswith(rel) or d.code == codes.UNREADABLE:
-            mine.add(d)
-    spec = None
-    mode = args.mode or project.settings.mode
-    if job is not None:
-        rj = Resolver(project, mine).resolve(job)
-        mg = merge(rj)
-        capabilities.run(rj, mg, mode, mine)
-        runtime_support.run(rj, mine)
-        runtime_support.engines(rj, mine)
-        spec = build_spec(rj, mg, project, _retry_default(project), mine)
-        if spec is not None:
-            runtime_support.destination(rj, spec.target.type, spec.target.connection, mine)
-        _isolation(project, rel, rj, mg, mine)
-    elif not mine.has_errors():
-        raise UsageError(f"{rel} is not a job of the project (jobs live under {project.settings.paths.jobs}/)")
     if len(mine):
-        old, sys.stdout = sys.stdout, sys.stderr  # stdout is for the JSON log lines
+        old, sys.stdout = sys.stdout, sys.stderr
         try:
             emit(mine, "text")
         finally:
             sys.stdout = old
-    if spec is None or mine.has_errors():
-        return ExitCode.FAIL
+
+
+def _run(project: Project, spec: JobSpec, common: dict) -> int:
+    from dativo.runtime.plan_run import run_spec
+
+    from ..paths import deploy_dirs
+
     st = project.settings
     project_dir, state_dir = deploy_dirs(st)
     runner = project.runner.model.runner if project.runner else None
@@ -108,26 +115,3 @@ def _from_config(args: argparse.Namespace, common: dict) -> int:
         tenant_slots=runner.orchestrator.concurrency_per_tenant if runner else 1,
         **common,
     )
-
-
-def _isolation(project, rel: str, rj, mg, mine) -> None:
-    """Tenant isolation as compile checks it (other tenants' tables and secrets, literal secrets), over
-    the whole project; only what concerns this job is added to `mine`."""
-    from ..checks import secrets, tenancy
-    from ..diagnostics import Diagnostics
-    from ..jobspec import merge
-    from ..resolve import Resolver
-
-    others = Diagnostics()
-    resolver = Resolver(project, others)
-    rest = [resolver.resolve(j) for other, j in sorted(project.jobs.items()) if other != rel]
-    tenancy.run(project, [(rj, mg), *((o, merge(o)) for o in rest)], others)
-    secrets.run(project, others)
-    for d in others:
-        if d.span.file.endswith(rel) or rel in d.message:
-            mine.add(d)
-
-
-def _retry_default(project):
-    runner = project.runner.model.runner if project.runner else None
-    return runner.orchestrator.retry_config if runner else None
