@@ -328,10 +328,10 @@ def test_case_json_matches_text(case: str, results) -> None:
 
 
 def test_every_load_schema_resolve_schedule_tenancy_code_has_a_case() -> None:
-    wanted = {c for c in codes.CATALOGUE if "DTV000" <= c < "DTV500"}
+    wanted = {c for c in codes.REGISTRY if "DTV000" <= c < "DTV500"}
     covered = {case_code(c) for c in CASE_NAMES}
     assert wanted - covered == set()
-    assert covered - set(codes.CATALOGUE) == set(), "case names must start with a catalogued code"
+    assert covered - set(codes.REGISTRY) == set(), "case names must start with a registered code"
 
 
 def test_case_folders_are_well_formed() -> None:
