@@ -100,7 +100,7 @@ PATH_OUTSIDE_CONTAINER = Code("DTV201", "absolute path outside the container roo
 PATH_ESCAPES_ROOT = Code("DTV202", "path escapes the project root", FREE, SITE_HINT)
 FILE_NOT_FOUND = Code("DTV203", "referenced file does not exist", FREE, SITE_HINT)
 UNKNOWN_CONNECTOR = Code("DTV204", "unknown connector", FREE, SITE_HINT)
-UNKNOWN_ASSET = Code("DTV205", "unknown asset", FREE, SITE_HINT)
+UNKNOWN_ASSET = Code("DTV205", "unknown asset", "unknown asset {asset!r}", SITE_HINT)
 CONNECTOR_ROLE = Code(
     "DTV206", "connector used in a role it lacks", "{what} {name} cannot be a {role} (roles: {roles})"
 )
@@ -178,6 +178,13 @@ TARGET_NOT_WRITTEN = Code(
 )
 # DTV203 (a job config naming a recipe) and DTV007 (paths.jobs naming a file) said this until it had a code
 OTHER_KIND_OF_FILE = Code("DTV221", "reference names a file or folder of another kind", FREE, SITE_HINT)
+# DTV205 ('unknown asset') said this until it had a code: the asset is known, twice
+AMBIGUOUS_ASSET = Code(
+    "DTV222",
+    "asset name defined by several files",
+    "asset name {asset!r} is defined by several files ({files})",
+    "set asset_path to choose one",
+)
 
 # 3xx schedule (compiler/cron.py and compiler/checks/schedules.py write the messages)
 INVALID_CRON = Code("DTV301", "invalid cron expression", FREE)

@@ -184,17 +184,12 @@ class Resolver:
             self.diags.report(
                 codes.UNKNOWN_ASSET,
                 job.doc.span(("asset",)),
-                problem=f"unknown asset {m.asset!r}",
+                asset=m.asset,
                 hint=did_you_mean(m.asset, self.assets_by_name) or "set asset_path to the asset file",
             )
             return None
         if len(views) > 1:
             files = ", ".join(sorted(v.loaded.rel for v in views))
-            self.diags.report(
-                codes.UNKNOWN_ASSET,
-                job.doc.span(("asset",)),
-                problem=f"asset name {m.asset!r} is defined by several files ({files})",
-                hint="set asset_path to choose one",
-            )
+            self.diags.report(codes.AMBIGUOUS_ASSET, job.doc.span(("asset",)), asset=m.asset, files=files)
             return None
         return views[0]
