@@ -48,6 +48,11 @@ class Code(str):
         REGISTRY[code] = self
         return self
 
+    def __reduce__(self) -> tuple[Any, tuple[str]]:
+        """Pickled as its string and unpickled as the registry's object: the project loader's worker
+        processes send diagnostics back through a pipe (and __new__ would refuse a second definition)."""
+        return _registered, (str(self),)
+
     def render(self, **fields: Any) -> tuple[str, str | None]:
         """The message and hint with their fields filled in (a KeyError names a field the site forgot)."""
         if self.hint == SITE_HINT:  # the site computes it (a did-you-mean), and it may be None
@@ -55,6 +60,10 @@ class Code(str):
         if "hint" in fields:
             raise TypeError(f"{self} has a hint of its own; the site passed another")
         return self.message.format(**fields), self.hint.format(**fields) if self.hint is not None else None
+
+
+def _registered(code: str) -> Code:
+    return REGISTRY[code]
 
 
 # A message template of "{problem}" marks a code whose text comes from elsewhere (the YAML parser, pydantic,

@@ -3,6 +3,8 @@ are well-formed, and a Code reports with its own severity, message and hint."""
 
 from __future__ import annotations
 
+import copy
+import pickle
 import re
 import string
 from pathlib import Path
@@ -52,6 +54,15 @@ def test_a_code_is_its_string() -> None:
     assert {codes.INVALID_CRON: 1}["DTV301"] == 1
     with pytest.raises(ValueError, match="defined twice"):
         codes.Code("DTV301", "again", "x")
+
+
+def test_a_code_crosses_process_boundaries() -> None:
+    """The project loader's workers send their diagnostics back pickled: a Code unpickles as itself."""
+    diags = Diagnostics()
+    diags.report(codes.DUPLICATE_KEY, Span("jobs/acme/x.yaml", 2, 1), key="cron", line=1)
+    [back] = pickle.loads(pickle.dumps(list(diags)))
+    assert back.code is codes.DUPLICATE_KEY and back == list(diags)[0]
+    assert copy.deepcopy(codes.DUPLICATE_KEY) is codes.DUPLICATE_KEY
 
 
 def test_report_fills_the_templates_and_takes_the_codes_severity() -> None:
