@@ -55,22 +55,8 @@ def _check(project: Project, loaded: Loaded[Dag], diags: Diagnostics) -> DagEntr
             )
             ok = False
 
-    edges: list[tuple[str, str]] = []  # (task, what it depends on)
-    for i, task in enumerate(dag.tasks):
-        if first.get(task.id) != i:
-            continue
-        for j, dep in enumerate(task.depends_on):
-            if dep not in first:
-                diags.report(
-                    codes.UNKNOWN_DEPENDENCY,
-                    doc.span(("tasks", i, "depends_on", j)),
-                    task=task.id,
-                    dep=dep,
-                    hint=did_you_mean(dep, first) or f"tasks of this DAG: {', '.join(sorted(first))}",
-                )
-                ok = False
-            else:
-                edges.append((task.id, dep))
+    edges, known = _edges(loaded, first, diags)
+    ok = ok and known
     order = _order(first, edges)
     if order is None:
         _cycles(loaded, edges, first, diags)
@@ -89,6 +75,29 @@ def _check(project: Project, loaded: Loaded[Dag], diags: Diagnostics) -> DagEntr
         for t in order
     ]
     return DagEntry(name=dag.name, tenant=dag.tenant_id, tasks=tasks)
+
+
+def _edges(loaded: Loaded[Dag], first: dict[str, int], diags: Diagnostics) -> tuple[list[tuple[str, str]], bool]:
+    """(task, what it depends on) of each first task of its id, and whether every dependency is a task
+    (unknown ones are reported; the known edges are still checked for cycles)."""
+    edges: list[tuple[str, str]] = []
+    ok = True
+    for i, task in enumerate(loaded.model.tasks):
+        if first.get(task.id) != i:
+            continue
+        for j, dep in enumerate(task.depends_on):
+            if dep in first:
+                edges.append((task.id, dep))
+                continue
+            diags.report(
+                codes.UNKNOWN_DEPENDENCY,
+                loaded.doc.span(("tasks", i, "depends_on", j)),
+                task=task.id,
+                dep=dep,
+                hint=did_you_mean(dep, first) or f"tasks of this DAG: {', '.join(sorted(first))}",
+            )
+            ok = False
+    return edges, ok
 
 
 def _order(first: dict[str, int], edges: list[tuple[str, str]]) -> list[str] | None:
