@@ -1,310 +1,313 @@
-"""Stable diagnostic codes. A code, once shipped, keeps its meaning forever.
+"""Stable diagnostic codes, one `Code` object each (as mypy's errorcodes.py): a code, once shipped, keeps
+its meaning forever.
 
-Ranges (docs/diagnostics.md#the-catalogue): 0xx load, 1xx schema, 2xx resolve, 3xx schedule,
-4xx graph and tenancy, 5xx target and emit, 6xx drift. The catalogue in
-docs/diagnostics.md is checked against `CATALOGUE` by a test; every code below DTV510 has a bad case under
-tests/cases/bad/, the target codes are proven by the tests under tests/targets/.
+Ranges (docs/diagnostics.md#the-catalogue): 0xx load, 1xx schema, 2xx resolve, 3xx schedule, 4xx graph
+and tenancy, 5xx target and emit, 6xx drift. Each code carries its severity, title, message template and
+hint template (`str.format` fields); call sites pass the fields (`diags.report(codes.X, span, name=...)`).
+docs/diagnostics.md's catalogue is generated from `REGISTRY` (docs/generate.py). Every code has a bad case
+under tests/cases/bad/ or, for the target and drift codes, a test that produces it (tests/test_codes.py).
+
+A stdlib-only leaf: the targets and the runtime import it.
 """
 
 from __future__ import annotations
 
+from typing import Any, Literal
+
+Level = Literal["error", "warning"]
+
+#: code string -> Code, in the catalogue's order
+REGISTRY: dict[str, Code] = {}
+
+
+class Code(str):
+    """One diagnostic code. A Code is its own string ('DTV301'), so `d.code == codes.INVALID_CRON`, f-strings
+    and the older `diags.error(codes.X, message, span)` form keep working while call sites move to fields.
+    (`summary` is the title: a str subclass cannot take `title`, which is str's method.)"""
+
+    severity: Level
+    summary: str
+    message: str
+    hint: str | None
+    docs: str
+
+    def __new__(
+        cls,
+        code: str,
+        summary: str,
+        message: str,
+        hint: str | None = None,
+        *,
+        severity: Level = "error",
+        docs: str = "diagnostics.md#the-catalogue",
+    ) -> Code:
+        if code in REGISTRY:
+            raise ValueError(f"diagnostic code {code} is defined twice")
+        self = super().__new__(cls, code)
+        self.severity, self.summary, self.message, self.hint, self.docs = severity, summary, message, hint, docs
+        REGISTRY[code] = self
+        return self
+
+    def __reduce__(self) -> tuple[Any, tuple[str]]:
+        """Pickled as its string and unpickled as the registry's object: the project loader's worker
+        processes send diagnostics back through a pipe (and __new__ would refuse a second definition)."""
+        return _registered, (str(self),)
+
+    def render(self, **fields: Any) -> tuple[str, str | None]:
+        """The message and hint with their fields filled in (a KeyError names a field the site forgot)."""
+        if self.hint == SITE_HINT:  # the site computes it (a did-you-mean), and it may be None
+            return self.message.format(**fields), fields.get("hint")
+        if "hint" in fields:
+            raise TypeError(f"{self} has a hint of its own; the site passed another")
+        return self.message.format(**fields), self.hint.format(**fields) if self.hint is not None else None
+
+
+def _registered(code: str) -> Code:
+    return REGISTRY[code]
+
+
+# A message template of "{problem}" marks a code whose text comes from elsewhere (the YAML parser, pydantic,
+# a pure helper such as the cron checker, a target): the site passes it whole.
+FREE = "{problem}"
+# A hint template of "{hint}" marks a hint the site computes (a did-you-mean, a path of its own), or None.
+SITE_HINT = "{hint}"
+
 # 0xx load
-YAML_SYNTAX = "DTV001"
-DUPLICATE_KEY = "DTV002"
-ALIAS_BOMB = "DTV003"
-UNSAFE_TAG = "DTV004"
-NOT_A_MAPPING = "DTV005"
-NOT_TEXT = "DTV006"
-UNREADABLE = "DTV007"
-MULTI_DOCUMENT = "DTV008"
+YAML_SYNTAX = Code("DTV001", "YAML syntax error", FREE)
+DUPLICATE_KEY = Code(
+    "DTV002",
+    "duplicate key in a mapping",
+    "duplicate key {key!r} (first at line {line})",
+    "YAML keeps only one of them; remove or rename the other",
+)
+ALIAS_BOMB = Code("DTV003", "anchors/aliases expand past the bound", FREE, SITE_HINT)
+UNSAFE_TAG = Code(
+    "DTV004", "unsafe or unknown YAML tag", "tag {tag!r} is not allowed", "configs hold plain data only: remove the tag"
+)
+NOT_A_MAPPING = Code("DTV005", "document is not a mapping", FREE)
+NOT_TEXT = Code("DTV006", "file is binary or not UTF-8", FREE)
+UNREADABLE = Code("DTV007", "file cannot be read", "cannot read {what}: {reason}", SITE_HINT)
+MULTI_DOCUMENT = Code(
+    "DTV008", "more than one YAML document", "expected one YAML document, found more ('---' separates documents)"
+)
 
 # 1xx schema
-UNKNOWN_KEY = "DTV101"
-WRONG_TYPE = "DTV102"
-MISSING_FIELD = "DTV103"
-INVALID_VALUE = "DTV104"
-UNKNOWN_ASSET_FORM = "DTV105"
+UNKNOWN_KEY = Code("DTV101", "unknown key", "unknown key {key!r} in {where}", SITE_HINT)
+WRONG_TYPE = Code("DTV102", "value has the wrong type", "{field!r} must be {want}, got {got}", SITE_HINT)
+MISSING_FIELD = Code("DTV103", "required field missing", "missing required field {field!r} in {where}")
+INVALID_VALUE = Code("DTV104", "value not allowed", FREE, SITE_HINT)
+UNKNOWN_ASSET_FORM = Code(
+    "DTV105",
+    "asset file is neither the legacy nor the ODCS form",
+    "cannot tell the asset form: expected a top-level 'asset' (legacy form) "
+    "or 'apiVersion' and 'kind: DataContract' (ODCS form)",
+    "see docs/configuration.md#assets for both forms",
+)
 
 # 2xx resolve
-PATH_OUTSIDE_CONTAINER = "DTV201"
-PATH_ESCAPES_ROOT = "DTV202"
-FILE_NOT_FOUND = "DTV203"
-UNKNOWN_CONNECTOR = "DTV204"
-UNKNOWN_ASSET = "DTV205"
-CONNECTOR_ROLE = "DTV206"
-ENGINE_UNSUPPORTED = "DTV207"
-NOT_ALLOWED_IN_CLOUD = "DTV208"
-INCREMENTAL_UNSUPPORTED = "DTV209"
-CURSOR_FIELD_MISSING = "DTV210"
-OBJECT_UNSUPPORTED = "DTV211"
-TABLES_REQUIRED = "DTV212"
-ASSET_MISMATCH = "DTV213"
-FILE_FORMAT_UNSUPPORTED = "DTV215"
-RECIPE_MISMATCH = "DTV216"
-CURSOR_NOT_IN_ASSET = "DTV217"
-ENGINE_NOT_RUN = "DTV218"
-NO_ICEBERG_TYPE = "DTV219"
-TARGET_NOT_WRITTEN = "DTV220"
+PATH_OUTSIDE_CONTAINER = Code("DTV201", "absolute path outside the container root", FREE, SITE_HINT)
+PATH_ESCAPES_ROOT = Code("DTV202", "path escapes the project root", FREE, SITE_HINT)
+FILE_NOT_FOUND = Code("DTV203", "referenced file does not exist", FREE, SITE_HINT)
+UNKNOWN_CONNECTOR = Code("DTV204", "unknown connector", FREE, SITE_HINT)
+UNKNOWN_ASSET = Code("DTV205", "unknown asset", "unknown asset {asset!r}", SITE_HINT)
+CONNECTOR_ROLE = Code(
+    "DTV206", "connector used in a role it lacks", "{what} {name} cannot be a {role} (roles: {roles})"
+)
+ENGINE_UNSUPPORTED = Code(
+    "DTV207",
+    "engine not supported by the connector",
+    "engine {engine!r} is not supported by connector {connector!r} (engines_supported: {supported})",
+    SITE_HINT,
+)
+NOT_ALLOWED_IN_CLOUD = Code(
+    "DTV208",
+    "connector not allowed in cloud mode",
+    "connector {connector!r} is not allowed in cloud mode",
+    "run this job in self_hosted mode, or use a connector allowed in cloud",
+)
+INCREMENTAL_UNSUPPORTED = Code(
+    "DTV209",
+    "incremental sync not supported",
+    "connector {connector!r} does not support incremental sync",
+    "remove source.incremental",
+)
+CURSOR_FIELD_MISSING = Code(
+    "DTV210",
+    "cursor strategy without cursor_field",
+    "incremental strategy {strategy!r} needs a cursor_field",
+    "set source.incremental.cursor_field, or cursor_field_default in the recipe",
+)
+OBJECT_UNSUPPORTED = Code(
+    "DTV211",
+    "object not offered by the connector",
+    "object {object!r} is not offered by connector {connector!r} (objects_supported: {supported})",
+    SITE_HINT,
+)
+TABLES_REQUIRED = Code(
+    "DTV212",
+    "connector requires source.tables",
+    "connector {connector!r} requires source.tables",
+    "list the tables: source.tables: [{{name: public.orders, object: orders}}]",
+)
+ASSET_MISMATCH = Code("DTV213", "asset does not match the job", FREE, SITE_HINT)
+FILE_FORMAT_UNSUPPORTED = Code(
+    "DTV215",
+    "file format not supported by the target",
+    "file_format {file_format!r} is not supported by {target!r} (file_formats: {supported})",
+    SITE_HINT,
+)
+RECIPE_MISMATCH = Code(
+    "DTV216",
+    "recipe does not match the job's connector name",
+    "recipe {recipe} is named {recipe_name!r} but the job names {name!r}",
+    "set {field}: {recipe_name}, or fix the path",
+)
+CURSOR_NOT_IN_ASSET = Code(
+    "DTV217",
+    "cursor_field is not a column of the asset",
+    "cursor_field {cursor!r} is not a column of asset {asset!r}",
+    SITE_HINT,
+)
+ENGINE_NOT_RUN = Code(
+    "DTV218",
+    "engine not run by this runtime (warning)",
+    "engine {engine!r} of source {source!r} is not run by this runtime yet; dativo run exits {exit} on this job",
+    "use engine 'native' for csv, jsonl or parquet files, or run this engine elsewhere",
+    severity="warning",
+    docs="runtime.md#fails-closed",
+)
+NO_ICEBERG_TYPE = Code(
+    "DTV219",
+    "column type has no exact Iceberg type",
+    "column {column!r} of type 'decimal' {problem}",
+    "set precision (1-38) and scale (0 to precision), e.g. precision: 12, scale: 2",
+)
+TARGET_NOT_WRITTEN = Code(
+    "DTV220", "target the runtime does not write", FREE, SITE_HINT, docs="runtime.md#fails-closed"
+)
+# DTV203 (a job config naming a recipe) and DTV007 (paths.jobs naming a file) said this until it had a code
+OTHER_KIND_OF_FILE = Code("DTV221", "reference names a file or folder of another kind", FREE, SITE_HINT)
+# DTV205 ('unknown asset') said this until it had a code: the asset is known, twice
+AMBIGUOUS_ASSET = Code(
+    "DTV222",
+    "asset name defined by several files",
+    "asset name {asset!r} is defined by several files ({files})",
+    "set asset_path to choose one",
+)
 
-# 3xx schedule
-INVALID_CRON = "DTV301"
-UNKNOWN_TIMEZONE = "DTV302"
-CRON_XOR_INTERVAL = "DTV303"
-INTERVAL_INEXPRESSIBLE = "DTV304"
-DUPLICATE_SCHEDULE = "DTV305"
-DST_TRANSITION = "DTV306"
-CRON_UNSUPPORTED_SYNTAX = "DTV307"
-CRON_NEVER_FIRES = "DTV308"
-OVERLAPPING_APPEND = "DTV320"
+# 3xx schedule (compiler/cron.py and compiler/checks/schedules.py write the messages)
+INVALID_CRON = Code("DTV301", "invalid cron expression", FREE)
+UNKNOWN_TIMEZONE = Code("DTV302", "unknown time zone", FREE)
+CRON_XOR_INTERVAL = Code("DTV303", "schedule needs exactly one of cron, interval_seconds", FREE)
+INTERVAL_INEXPRESSIBLE = Code("DTV304", "interval cannot be expressed as cron", FREE)
+DUPLICATE_SCHEDULE = Code("DTV305", "duplicate schedule name", FREE)
+DST_TRANSITION = Code(
+    "DTV306",
+    "schedule fires inside a DST transition hour (warning)",
+    FREE,
+    severity="warning",
+    docs="targets.md#daylight-saving-time",
+)
+CRON_UNSUPPORTED_SYNTAX = Code("DTV307", "cron syntax our targets cannot run", FREE)
+CRON_NEVER_FIRES = Code("DTV308", "cron expression never fires", FREE)
+OVERLAPPING_APPEND = Code(
+    "DTV320",
+    "overlapping runs of an incremental append job (warning)",
+    "schedule {schedule!r} lets {runs} runs of the incremental append job {job!r} overlap; they select the "
+    "same new {unit}, and all but one commit nothing (the runtime refuses a commit whose incremental state "
+    "is no longer the table's latest)",
+    "set max_concurrent_runs: 1 (a late run then waits or is blocked and the next one catches up), "
+    "or load by key with mode: merge",
+    severity="warning",
+    docs="runtime.md#overlapping-runs",
+)
 
 # 4xx graph and tenancy
-TENANT_FOLDER_MISMATCH = "DTV401"
-TABLE_MULTI_TENANT = "DTV402"
-OUTSIDE_TENANT_NAMESPACE = "DTV403"
-FOREIGN_SECRET = "DTV404"
-PLAINTEXT_SECRET = "DTV405"
-DUPLICATE_TABLE_WRITER = "DTV406"
-DAG_CYCLE = "DTV407"
-UNKNOWN_DEPENDENCY = "DTV408"
-DUPLICATE_TASK = "DTV409"
-DAG_MIXED_TENANTS = "DTV410"
+TENANT_FOLDER_MISMATCH = Code(
+    "DTV401",
+    "tenant_id differs from its jobs/<tenant>/ folder",
+    "tenant_id {tenant!r} differs from the tenant folder {folder}",
+    "one tenant per folder: set tenant_id: {folder_tenant}, or move the file",
+)
+TABLE_MULTI_TENANT = Code(
+    "DTV402",
+    "two tenants write one Iceberg table",
+    "Iceberg table {table!r} is written by several tenants ({tenants})",
+    "give each tenant its own namespace (target.namespace defaults to the tenant id)",
+)
+OUTSIDE_TENANT_NAMESPACE = Code("DTV403", "job writes outside its tenant's namespace or branch", FREE, SITE_HINT)
+FOREIGN_SECRET = Code("DTV404", "secret path of another tenant", FREE, SITE_HINT)
+PLAINTEXT_SECRET = Code("DTV405", "plain-text secret in config", FREE, SITE_HINT)
+DUPLICATE_TABLE_WRITER = Code(
+    "DTV406",
+    "one tenant writes a table from two assets",
+    "Iceberg table {table!r} is written with different assets ({assets})",
+    "one table, one data contract: point the jobs at the same asset",
+)
+DAG_CYCLE = Code(
+    "DTV407",
+    "DAG tasks depend on each other in a cycle",
+    "DAG {dag!r} has a dependency cycle: {cycle} (each depends on the next)",
+    "remove one of these depends_on entries",
+)
+UNKNOWN_DEPENDENCY = Code(
+    "DTV408", "depends_on names no task of the DAG", "task {task!r} depends on unknown task {dep!r}", SITE_HINT
+)
+DUPLICATE_TASK = Code(
+    "DTV409",
+    "duplicate task id in a DAG",
+    "duplicate task id {task!r} (first at line {line})",
+    "task ids are unique within a DAG",
+)
+DAG_MIXED_TENANTS = Code(
+    "DTV410",
+    "DAG runs a job of another tenant",
+    "task {task!r} runs a job of tenant {job_tenant!r} in DAG {dag!r} of tenant {tenant!r}",
+    "a DAG runs the jobs of one tenant; give the other tenant a DAG of its own",
+)
 
-# 5xx target and emit
-UNSAFE_NAME = "DTV501"
+# 5xx target and emit (the targets write the messages)
+UNSAFE_NAME = Code("DTV501", "name cannot be used in generated artifacts", FREE, SITE_HINT)
 # 510-514 the Dagster target
-DAGSTER_SETTINGS = "DTV510"
-DAGSTER_CRON = "DTV511"
-DAGSTER_NAME_CLASH = "DTV512"
-DAGSTER_RESERVED_TAG = "DTV513"
-DAGSTER_TAG_KEY = "DTV514"
-AIRFLOW_BAD_NAME = "DTV515"
-AIRFLOW_TAG_TOO_LONG = "DTV516"
-AIRFLOW_SETTINGS = "DTV517"
-AIRFLOW_UNPASSABLE = "DTV518"
-AIRFLOW_INEXPRESSIBLE = "DTV519"
+DAGSTER_SETTINGS = Code("DTV510", "invalid Dagster target settings", FREE)
+DAGSTER_CRON = Code("DTV511", "schedule Dagster cannot run exactly", FREE)
+DAGSTER_NAME_CLASH = Code("DTV512", "two schedules map to one Dagster name", FREE)
+DAGSTER_RESERVED_TAG = Code("DTV513", "tag key reserved by Dagster or dativo", FREE)
+DAGSTER_TAG_KEY = Code("DTV514", "tag key Dagster does not accept cleanly (warning)", FREE, severity="warning")
+# 515-519 the Airflow target
+AIRFLOW_BAD_NAME = Code("DTV515", "schedule or tenant cannot name an Airflow DAG or pool", FREE)
+AIRFLOW_TAG_TOO_LONG = Code("DTV516", "tag longer than Airflow's 100 characters", FREE)
+AIRFLOW_SETTINGS = Code("DTV517", "invalid targets.airflow setting", FREE)
+AIRFLOW_UNPASSABLE = Code("DTV518", "deployment path no command line can pass", FREE)
+AIRFLOW_INEXPRESSIBLE = Code("DTV519", "schedule Airflow cannot run exactly", FREE)
 # 520-524 the Kubernetes target
-K8S_SETTINGS = "DTV520"
-K8S_NAME = "DTV521"
-K8S_NAME_COLLISION = "DTV522"
-K8S_INEXPRESSIBLE = "DTV523"
-K8S_UNREPRESENTABLE = "DTV524"
+K8S_SETTINGS = Code("DTV520", "invalid targets.kubernetes setting", FREE)
+K8S_NAME = Code("DTV521", "schedule or tenant cannot name a Kubernetes CronJob", FREE)
+K8S_NAME_COLLISION = Code("DTV522", "two schedules map to one Kubernetes CronJob", FREE)
+K8S_INEXPRESSIBLE = Code("DTV523", "schedule Kubernetes cannot run exactly", FREE)
+K8S_UNREPRESENTABLE = Code("DTV524", "deployment value a Kubernetes manifest cannot carry", FREE)
 # 525-529 the systemd target
-SYSTEMD_INEXPRESSIBLE = "DTV525"
-SYSTEMD_UNREPRESENTABLE = "DTV527"
-SYSTEMD_NAME = "DTV528"
-SYSTEMD_SETTINGS = "DTV529"
+SYSTEMD_INEXPRESSIBLE = Code("DTV525", "schedule systemd cannot run exactly", FREE)
+SYSTEMD_UNREPRESENTABLE = Code("DTV527", "deployment value a systemd unit cannot carry", FREE)
+SYSTEMD_NAME = Code("DTV528", "schedule cannot name a systemd unit", FREE)
+SYSTEMD_SETTINGS = Code("DTV529", "invalid targets.systemd setting", FREE)
 
-# 6xx drift
-ARTIFACT_CHANGED = "DTV601"
-ARTIFACT_MISSING = "DTV602"
-ARTIFACT_EXTRA = "DTV603"
-
-#: code -> (one-line title, one-line example of the message)
-CATALOGUE: dict[str, tuple[str, str]] = {
-    YAML_SYNTAX: ("YAML syntax error", "jobs/acme/x.yaml:4:3: error DTV001: mapping values are not allowed here"),
-    DUPLICATE_KEY: ("duplicate key in a mapping", "duplicate key 'cron' (first at line 8)"),
-    ALIAS_BOMB: ("anchors/aliases expand past the bound", "aliases expand to more than 100000 nodes"),
-    UNSAFE_TAG: ("unsafe or unknown YAML tag", "tag '!!python/object' is not allowed"),
-    NOT_A_MAPPING: ("document is not a mapping", "expected a mapping at the top of the file, found a sequence"),
-    NOT_TEXT: ("file is binary or not UTF-8", "file is not UTF-8 text (invalid byte 0xff at offset 12)"),
-    UNREADABLE: ("file cannot be read", "cannot read file: permission denied"),
-    MULTI_DOCUMENT: ("more than one YAML document", "expected one YAML document, found 2"),
-    UNKNOWN_KEY: ("unknown key", "unknown key 'cronn' in schedule; hint: did you mean 'cron'?"),
-    WRONG_TYPE: ("value has the wrong type", "'max_concurrent_runs' must be an integer, got 'two'"),
-    MISSING_FIELD: ("required field missing", "missing required field 'tenant_id'"),
-    INVALID_VALUE: ("value not allowed", "'schema_validation_mode' must be one of 'strict', 'warn'"),
-    UNKNOWN_ASSET_FORM: ("asset file is neither the legacy nor the ODCS form", "cannot tell the asset form"),
-    PATH_OUTSIDE_CONTAINER: ("absolute path outside the container root", "path '/etc/x.yaml' is not under '/app'"),
-    PATH_ESCAPES_ROOT: ("path escapes the project root", "path '../../x.yaml' escapes the project root"),
-    FILE_NOT_FOUND: ("referenced file does not exist", "job config 'jobs/acme/missing.yaml' not found"),
-    UNKNOWN_CONNECTOR: ("unknown connector", "unknown connector 'strpe'; hint: did you mean 'stripe'?"),
-    UNKNOWN_ASSET: ("unknown asset", "unknown asset 'stripe_customer'"),
-    CONNECTOR_ROLE: ("connector used in a role it lacks", "connector 'iceberg' cannot be a source (roles: target)"),
-    ENGINE_UNSUPPORTED: (
-        "engine not supported by the connector",
-        "engine 'spark' not in engines_supported of 'stripe'",
-    ),
-    NOT_ALLOWED_IN_CLOUD: ("connector not allowed in cloud mode", "connector 'postgres' is not allowed in cloud mode"),
-    INCREMENTAL_UNSUPPORTED: ("incremental sync not supported", "connector 's3' does not support incremental sync"),
-    CURSOR_FIELD_MISSING: (
-        "cursor strategy without cursor_field",
-        "incremental strategy 'cursor_field' needs a cursor_field",
-    ),
-    OBJECT_UNSUPPORTED: (
-        "object not offered by the connector",
-        "object 'refunds' not in objects_supported of 'stripe'",
-    ),
-    TABLES_REQUIRED: ("connector requires source.tables", "connector 'postgres' requires source.tables"),
-    ASSET_MISMATCH: (
-        "asset does not match the job",
-        "asset source_type 'hubspot' differs from source connector 'stripe'",
-    ),
-    FILE_FORMAT_UNSUPPORTED: (
-        "file format not supported by the target",
-        "file_format 'orc' not in file_formats of 'iceberg'",
-    ),
-    RECIPE_MISMATCH: (
-        "recipe does not match the job's connector name",
-        "recipe at connectors/hubspot.yaml is 'hubspot', job names 'stripe'",
-    ),
-    CURSOR_NOT_IN_ASSET: (
-        "cursor_field is not a column of the asset",
-        "cursor_field 'updated' is not a column of asset 'stripe_customers'",
-    ),
-    ENGINE_NOT_RUN: (
-        "engine not run by this runtime (warning)",
-        "engine 'airbyte' of source 'stripe' is not run by this runtime yet; dativo run exits 2 on this job",
-    ),
-    NO_ICEBERG_TYPE: (
-        "column type has no exact Iceberg type",
-        "column 'total' of type 'decimal' has no exact Iceberg type without precision and scale",
-    ),
-    TARGET_NOT_WRITTEN: (
-        "target the runtime does not write",
-        "catalog_type 'nessie' is not a pyiceberg catalog this runtime loads; dativo run exits 2 on this job",
-    ),
-    INVALID_CRON: ("invalid cron expression", "invalid cron '61 * * * *': minute 61 is out of range 0-59"),
-    UNKNOWN_TIMEZONE: ("unknown time zone", "unknown time zone 'America/New_Yrok'"),
-    CRON_XOR_INTERVAL: (
-        "schedule needs exactly one of cron, interval_seconds",
-        "schedule has both cron and interval_seconds",
-    ),
-    INTERVAL_INEXPRESSIBLE: (
-        "interval cannot be expressed as cron",
-        "interval_seconds 7000 is not a multiple of 60 dividing 86400",
-    ),
-    DUPLICATE_SCHEDULE: ("duplicate schedule name", "duplicate schedule name 'stripe_hourly' (first at line 6)"),
-    DST_TRANSITION: (
-        "schedule fires inside a DST transition hour (warning)",
-        "'30 2 * * *' in America/New_York fires in a skipped hour",
-    ),
-    CRON_UNSUPPORTED_SYNTAX: (
-        "cron syntax our targets cannot run",
-        "cron 'L' (last day) is not supported by every target",
-    ),
-    CRON_NEVER_FIRES: ("cron expression never fires", "cron '0 0 30 2 *' never fires"),
-    OVERLAPPING_APPEND: (
-        "overlapping runs of an incremental append job (warning)",
-        "schedule 'events_every_15m' lets 2 runs of the incremental append job 'jobs/globex/events.yaml' overlap",
-    ),
-    TENANT_FOLDER_MISMATCH: (
-        "tenant_id differs from its jobs/<tenant>/ folder",
-        "tenant_id 'globex' but the file is in jobs/acme/",
-    ),
-    TABLE_MULTI_TENANT: (
-        "two tenants write one Iceberg table",
-        "table 'shared.customers' is written by tenants acme and globex",
-    ),
-    OUTSIDE_TENANT_NAMESPACE: (
-        "job writes outside its tenant's namespace or branch",
-        "branch 'main' is not tenant 'acme''s branch",
-    ),
-    FOREIGN_SECRET: (
-        "secret path of another tenant",
-        "secret path '/app/secrets/globex/stripe.env' belongs to tenant 'globex'",
-    ),
-    PLAINTEXT_SECRET: ("plain-text secret in config", "'password' holds a plain-text secret; use '${ENV_VAR}'"),
-    DUPLICATE_TABLE_WRITER: (
-        "one tenant writes a table from two assets",
-        "table 'acme.customers' is written with two different assets",
-    ),
-    DAG_CYCLE: (
-        "DAG tasks depend on each other in a cycle",
-        "DAG 'acme_daily' has a dependency cycle: a -> b -> a (each depends on the next)",
-    ),
-    UNKNOWN_DEPENDENCY: (
-        "depends_on names no task of the DAG",
-        "task 'invoices' depends on unknown task 'charge'; hint: did you mean 'charges'?",
-    ),
-    DUPLICATE_TASK: ("duplicate task id in a DAG", "duplicate task id 'charges' (first at line 9)"),
-    DAG_MIXED_TENANTS: (
-        "DAG runs a job of another tenant",
-        "task 'events' runs a job of tenant 'globex' in DAG 'acme_daily' of tenant 'acme'",
-    ),
-    UNSAFE_NAME: (
-        "name cannot be used in generated artifacts",
-        'schedule name "x\'); import os" cannot name artifacts',
-    ),
-    AIRFLOW_BAD_NAME: (
-        "schedule or tenant cannot name an Airflow DAG or pool",
-        "schedule 'acme.x y' cannot be an Airflow dag_id ('dativo.acme.x y')",
-    ),
-    AIRFLOW_TAG_TOO_LONG: (
-        "tag longer than Airflow's 100 characters",
-        "schedule 'acme.x': tag 'team:...' is 130 characters as an Airflow DAG tag",
-    ),
-    AIRFLOW_SETTINGS: (
-        "invalid targets.airflow setting",
-        "invalid Airflow setting 'start_date': must be a date written YYYY-MM-DD",
-    ),
-    AIRFLOW_UNPASSABLE: (
-        "deployment path no command line can pass",
-        "deployment path '/app\\x00' holds a NUL character",
-    ),
-    AIRFLOW_INEXPRESSIBLE: (
-        "schedule Airflow cannot run exactly",
-        "schedule 'acme.x' cannot run exactly on Airflow: its cron lines [] are not one or more five-field lines",
-    ),
-    K8S_SETTINGS: (
-        "invalid targets.kubernetes setting",
-        "invalid Kubernetes setting starting_deadline_seconds: Input should be greater than or equal to 10",
-    ),
-    K8S_NAME: (
-        "schedule or tenant cannot name a Kubernetes CronJob",
-        "Kubernetes CronJob name 'acme-...' of schedule 'acme.x' is 60 characters; Kubernetes allows 52",
-    ),
-    K8S_NAME_COLLISION: (
-        "two schedules map to one Kubernetes CronJob",
-        "schedules 'acme.a-b' and 'acme.a_b' both map to Kubernetes CronJob dativo-acme/acme-a-b",
-    ),
-    K8S_INEXPRESSIBLE: (
-        "schedule Kubernetes cannot run exactly",
-        "schedule 'acme.x': cron lines '0 * * * *' and '0 0 * * *' fire at the same time",
-    ),
-    K8S_UNREPRESENTABLE: (
-        "deployment value a Kubernetes manifest cannot carry",
-        "deploy.plan_path holds U+0000, which a Kubernetes container command or path cannot carry",
-    ),
-    DAGSTER_SETTINGS: (
-        "invalid Dagster target settings",
-        "targets.dagster.max_concurrent_runs: Input should be greater than or equal to -1",
-    ),
-    DAGSTER_CRON: (
-        "schedule Dagster cannot run exactly",
-        "Dagster cannot run cron '*/90 * * * *' of schedule acme.x exactly: step 90 in '*/90' exceeds the field's range",
-    ),
-    DAGSTER_NAME_CLASH: (
-        "two schedules map to one Dagster name",
-        "schedules acme.a-b and acme.a_b both become Dagster definition 'acme__a_b'",
-    ),
-    DAGSTER_RESERVED_TAG: (
-        "tag key reserved by Dagster or dativo",
-        "tag 'dagster/priority' of schedule acme.x uses a reserved prefix ('dagster/' is Dagster's, 'dativo/' is set by dativo)",
-    ),
-    DAGSTER_TAG_KEY: (
-        "tag key Dagster does not accept cleanly (warning)",
-        "tag key 'cost center' of schedule acme.x is not a valid Dagster tag key; Dagster accepts it with a warning",
-    ),
-    SYSTEMD_INEXPRESSIBLE: (
-        "schedule systemd cannot run exactly",
-        "systemd cannot run cron '0 0 1 * 1,*' of schedule acme.x exactly: day-of-week '1,*': cron and croniter disagree on OR or AND",
-    ),
-    SYSTEMD_UNREPRESENTABLE: (
-        "deployment value a systemd unit cannot carry",
-        "deploy.project_dir 'app' is not an absolute path, so it cannot be systemd's WorkingDirectory=",
-    ),
-    SYSTEMD_NAME: (
-        "schedule cannot name a systemd unit",
-        "unit name 'dativo-...' of schedule acme.x is 270 characters; systemd allows 255",
-    ),
-    SYSTEMD_SETTINGS: (
-        "invalid targets.systemd setting",
-        "invalid systemd setting 'persistent': Input should be a valid boolean",
-    ),
-    ARTIFACT_CHANGED: ("generated artifact is stale", "generated/plan.json differs from what compile would write"),
-    ARTIFACT_MISSING: ("generated artifact is missing", "generated/plan.json is missing"),
-    ARTIFACT_EXTRA: (
-        "file in the output dir that compile would not write",
-        "generated/old.py is not produced by compile",
-    ),
-}
+# 6xx drift (compile --check)
+ARTIFACT_CHANGED = Code(
+    "DTV601",
+    "generated artifact is stale",
+    "generated artifact {rel} is stale",
+    "run `dativo compile` and commit the result",
+)
+ARTIFACT_MISSING = Code(
+    "DTV602",
+    "generated artifact is missing",
+    "generated artifact {rel} is missing",
+    "run `dativo compile` and commit the result",
+)
+ARTIFACT_EXTRA = Code(
+    "DTV603",
+    "file in the output dir that compile would not write",
+    "{rel} is in the output dir but compile does not produce it",
+    "run `dativo compile` (it removes stale files) and commit the result",
+)

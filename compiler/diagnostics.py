@@ -11,6 +11,9 @@ from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from enum import Enum
+from typing import Any
+
+from .codes import REGISTRY, Code
 
 
 class Severity(str, Enum):
@@ -83,6 +86,17 @@ class Diagnostics:
     def add(self, diag: Diagnostic) -> None:
         self.items.append(diag)
 
+    def report(self, code: Code, span: Span, *, path: str = "$", **fields: Any) -> None:
+        """Report `code` at `span`: its severity, and its message and hint filled in from `fields`."""
+        message, hint = code.render(**fields)
+        self.items.append(Diagnostic(code, Severity(code.severity), message, span, path, hint))
+
+    def problem(self, problem: Problem, span: Span, *, path: str = "$", hint: str | None = None) -> None:
+        """A pure helper's finding at `span` (its message whole; `hint` when the helper has none)."""
+        code = REGISTRY[problem.code]
+        self.items.append(Diagnostic(code, Severity(code.severity), problem.message, span, path, problem.hint or hint))
+
+    # The older form, for sites that write their own message (the targets; see codes.FREE).
     def error(self, code: str, message: str, span: Span, *, path: str = "$", hint: str | None = None) -> None:
         self.items.append(Diagnostic(code, Severity.ERROR, message, span, path, hint))
 

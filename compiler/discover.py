@@ -34,10 +34,11 @@ def kind(path: Path) -> tuple[Kind, OSError | None]:
 
 
 def unreadable(diags: Diagnostics, shown: str, what: str, error: OSError) -> None:
-    diags.error(
+    diags.report(
         codes.UNREADABLE,
-        f"cannot read {what}: {error.strerror or error}",
         Span.of_file(shown),
+        what=what,
+        reason=error.strerror or error,
         hint="the compiler reads every config of the project: make it readable, or move it out of the project",
     )
 
@@ -78,12 +79,8 @@ def find_configs(
                 _, problem = resolver.to_rel(rel)
                 if problem is not None:
                     reported.add(rel)
-                    diags.error(
-                        problem.code,
-                        problem.message,
-                        Span.of_file(shown(rel)),
-                        hint=problem.hint or "nothing outside the project is read: copy the file into the project",
-                    )
+                    hint = "nothing outside the project is read: copy the file into the project"
+                    diags.problem(problem, Span.of_file(shown(rel)), hint=hint)
                     continue
             if regular:
                 found.append(rel)
@@ -91,10 +88,11 @@ def find_configs(
                 # a symlink to a folder is a folder: not followed; and editors' lock files (emacs:
                 # `.#x.yaml`, a dangling symlink) are no configs
                 reported.add(rel)
-                diags.error(
+                diags.report(
                     codes.UNREADABLE,
-                    "cannot read file: not a regular file (a broken symlink, a pipe, a device?)",
                     Span.of_file(shown(rel)),
+                    what="file",
+                    reason="not a regular file (a broken symlink, a pipe, a device?)",
                     hint="configs are regular files",
                 )
     return sorted(found)

@@ -52,24 +52,9 @@ def check(out_dir: Path, shown: str, artifacts: dict[str, str], diags: Diagnosti
     missing = sorted(set(artifacts) - present)
     extra = sorted(present - set(artifacts))
     for rel in changed:
-        diags.error(
-            codes.ARTIFACT_CHANGED,
-            f"generated artifact {rel} is stale",
-            Span.of_file(f"{shown}/{rel}"),
-            hint="run `dativo compile` and commit the result",
-        )
+        diags.report(codes.ARTIFACT_CHANGED, Span.of_file(f"{shown}/{rel}"), rel=rel)
     for rel in missing:
-        diags.error(
-            codes.ARTIFACT_MISSING,
-            f"generated artifact {rel} is missing",
-            Span.of_file(f"{shown}/{rel}"),
-            hint="run `dativo compile` and commit the result",
-        )
+        diags.report(codes.ARTIFACT_MISSING, Span.of_file(f"{shown}/{rel}"), rel=rel)
     for rel in extra:
-        diags.error(
-            codes.ARTIFACT_EXTRA,
-            f"{rel} is in the output dir but compile does not produce it",
-            Span.of_file(f"{shown}/{rel}"),
-            hint="run `dativo compile` (it removes stale files) and commit the result",
-        )
+        diags.report(codes.ARTIFACT_EXTRA, Span.of_file(f"{shown}/{rel}"), rel=rel)
     return Drift(changed, missing, extra, "".join(diff_parts))

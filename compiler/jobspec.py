@@ -146,7 +146,7 @@ def build_spec(
     for i, f in enumerate(m.source.files or []):
         rel, problem = project.resolver.to_rel(f.path)
         if problem:
-            diags.error(problem.code, problem.message, rj.span("source", "files", i, "path"), hint=problem.hint)
+            diags.problem(problem, rj.span("source", "files", i, "path"))
             continue
         files.append(FileSpec(path=rel, object=f.object, file_format=f.file_format))
     src_conn = deep_merge((src.recipe.model.connection_template or {}) if src.recipe else {}, m.source.connection or {})
@@ -207,9 +207,7 @@ def _credentials(end: Any, filled: str | None, project: Project, diags: Diagnost
     if filled:
         rel, problem = project.resolver.to_rel(filled)
         if problem:
-            diags.error(
-                problem.code, problem.message, end.recipe.doc.span(("credentials", "file_template")), hint=problem.hint
-            )
+            diags.problem(problem, end.recipe.doc.span(("credentials", "file_template")))
     return CredentialsSpec(type=creds.type, from_env=creds.from_env, file=rel)
 
 

@@ -21,7 +21,7 @@ from ruamel.yaml.events import Event
 from ruamel.yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
 from . import codes
-from .diagnostics import Diagnostics, Span
+from .diagnostics import Diagnostics, Problem, Span
 from .nesting import depth_bound, first_too_deep
 
 try:  # libyaml through ruamel.yaml.clib; the pure parser is the fallback
@@ -168,12 +168,8 @@ class _Builder:
         if tag == _STR and isinstance(node, ScalarNode):
             return node.value
         if tag not in _ALLOWED_TAGS:
-            raise _LoadError(
-                codes.UNSAFE_TAG,
-                f"tag {tag.replace(_T, '!!')!r} is not allowed",
-                node,
-                "configs hold plain data only: remove the tag",
-            )
+            message, hint = codes.UNSAFE_TAG.render(tag=tag.replace(_T, "!!"))
+            raise _LoadError(codes.UNSAFE_TAG, message, node, hint)
         if isinstance(node, ScalarNode):
             return _scalar(node, tag)
         if isinstance(node, SequenceNode):
@@ -194,12 +190,7 @@ class _Builder:
             key = str(key_node.value)
             if key in first_seen:
                 line = first_seen[key].start_mark.line + 1
-                self.diags.error(
-                    codes.DUPLICATE_KEY,
-                    f"duplicate key {key!r} (first at line {line})",
-                    _span(self.file, key_node),
-                    hint="YAML keeps only one of them; remove or rename the other",
-                )
+                self.diags.report(codes.DUPLICATE_KEY, _span(self.file, key_node), key=key, line=line)
                 continue
             first_seen[key] = key_node
             key_path = path + (key,)
@@ -266,13 +257,12 @@ def load_text(text: str, display: str, diags: Diagnostics, digest: str = "") -> 
         finally:
             loader.dispose()
         if root is None:
-            diags.error(codes.NOT_A_MAPPING, "the file is empty; expected a mapping", Span.of_file(display))
+            diags.report(codes.NOT_A_MAPPING, Span.of_file(display), problem="the file is empty; expected a mapping")
             return None
         if not isinstance(root, MappingNode):
             kind = "sequence" if isinstance(root, SequenceNode) else "scalar"
-            diags.error(
-                codes.NOT_A_MAPPING, f"expected a mapping at the top of the file, found a {kind}", _span(display, root)
-            )
+            problem = f"expected a mapping at the top of the file, found a {kind}"
+            diags.report(codes.NOT_A_MAPPING, _span(display, root), problem=problem)
             return None
         # only documents with anchors can expand: the guard's walk is skipped for the rest
         if "&" in text and _expanded_size(root) > MAX_EXPANDED_NODES:
@@ -286,21 +276,19 @@ def load_text(text: str, display: str, diags: Diagnostics, digest: str = "") -> 
         return doc
     except _LoadError as e:
         span = _span(display, e.node) if e.node is not None else Span.of_file(display)
-        diags.error(e.code, e.message, span, hint=e.hint)
+        diags.problem(Problem(e.code, e.message, e.hint), span)
     except MarkedYAMLError as e:
         mark = e.problem_mark or e.context_mark
         line, col = (mark.line + 1, mark.column + 1) if mark else (1, 1)
         problem = (e.problem or e.context or "invalid YAML").strip()
-        code = codes.MULTI_DOCUMENT if "single document" in str(e.context or "") + problem else codes.YAML_SYNTAX
-        if code == codes.MULTI_DOCUMENT:
-            problem = "expected one YAML document, found more ('---' separates documents)"
-        diags.error(code, problem, Span(display, line, col, line, col))
+        span = Span(display, line, col, line, col)
+        if "single document" in str(e.context or "") + problem:
+            diags.report(codes.MULTI_DOCUMENT, span)
+        else:
+            diags.report(codes.YAML_SYNTAX, span, problem=problem)
     except (YAMLError, RecursionError) as e:
-        diags.error(
-            codes.YAML_SYNTAX,
-            str(e).strip().splitlines()[0] if str(e).strip() else "invalid YAML",
-            Span.of_file(display),
-        )
+        problem = str(e).strip().splitlines()[0] if str(e).strip() else "invalid YAML"
+        diags.report(codes.YAML_SYNTAX, Span.of_file(display), problem=problem)
     return None
 
 
@@ -321,17 +309,16 @@ def load_file(path: Path, display: str, diags: Diagnostics) -> Document | None:
     """Read, decode and load one file; every failure is a diagnostic."""
     try:
         if path.stat().st_size > MAX_FILE_BYTES:
-            diags.error(
-                codes.UNREADABLE, f"file is larger than {MAX_FILE_BYTES // (1024 * 1024)} MiB", Span.of_file(display)
-            )
+            reason = f"it is larger than {MAX_FILE_BYTES // (1024 * 1024)} MiB"
+            diags.report(codes.UNREADABLE, Span.of_file(display), what="file", reason=reason)
             return None
         raw = path.read_bytes()
     except OSError as e:
-        diags.error(codes.UNREADABLE, f"cannot read file: {e.strerror or e}", Span.of_file(display))
+        diags.report(codes.UNREADABLE, Span.of_file(display), what="file", reason=e.strerror or e)
         return None
     try:
         text = decode(raw)
     except ValueError as e:
-        diags.error(codes.NOT_TEXT, str(e), Span.of_file(display))
+        diags.report(codes.NOT_TEXT, Span.of_file(display), problem=str(e))
         return None
     return load_text(text, display, diags, "sha256:" + sha256(raw).hexdigest())

@@ -91,10 +91,10 @@ class _Reader:
         if error is not None:
             unreadable(self.diags, self.p.shown(rel), "folder", error)
         elif found != "missing":
-            self.diags.error(
-                codes.UNREADABLE,
-                f"paths.{name} {rel!r} is a file, not a folder",
+            self.diags.report(
+                codes.OTHER_KIND_OF_FILE,
                 _setting_span(self.p, name),
+                problem=f"paths.{name} {rel!r} is a file, not a folder",
                 hint=f"point paths.{name} at the folder of the files",
             )
         elif name in self.p.settings.paths.model_fields_set:
@@ -109,7 +109,7 @@ class _Reader:
             return "bad"
         _, problem = self.p.resolver.to_rel(rel)  # a symlink out of the project (dativo.yaml, the default registry)
         if problem is not None:
-            self.diags.error(problem.code, problem.message, Span.of_file(self.p.shown(rel)), hint=problem.hint)
+            self.diags.problem(problem, Span.of_file(self.p.shown(rel)))
             self.p.reported.add(rel)
             return "bad"
         found, error = kind(self.p.root / rel)
@@ -117,10 +117,11 @@ class _Reader:
             unreadable(self.diags, self.p.shown(rel), "file", error)
         elif found in ("folder", "other"):
             what = "a folder" if found == "folder" else "not a regular file"
-            self.diags.error(
+            self.diags.report(
                 codes.UNREADABLE,
-                f"cannot read file: it is {what}",
                 Span.of_file(self.p.shown(rel)),
+                what="file",
+                reason=f"it is {what}",
                 hint="configs are regular YAML files",
             )
             self.p.reported.add(rel)
@@ -147,10 +148,10 @@ _NOUNS = {
 def _not_found(project: Project, diags: Diagnostics, name: str) -> None:
     """A path set in dativo.yaml that names nothing: a typo there would silently drop every file it names."""
     raw = getattr(project.settings.paths, name)
-    diags.error(
+    diags.report(
         codes.FILE_NOT_FOUND,
-        f"{_NOUNS[name]} {raw!r} not found",
         _setting_span(project, name),
+        problem=f"{_NOUNS[name]} {raw!r} not found",
         hint=f"fix paths.{name}, or remove it from dativo.yaml to use the default",
     )
 
@@ -161,13 +162,7 @@ def _asset_model(doc: Document, diags: Diagnostics) -> type[BaseModel] | None:
         return LegacyAsset
     if "apiVersion" in data or "kind" in data:
         return OdcsAsset
-    diags.error(
-        codes.UNKNOWN_ASSET_FORM,
-        "cannot tell the asset form: expected a top-level 'asset' (legacy form) "
-        "or 'apiVersion' and 'kind: DataContract' (ODCS form)",
-        doc.span(()),
-        hint="see docs/configuration.md#assets for both forms",
-    )
+    diags.report(codes.UNKNOWN_ASSET_FORM, doc.span(()))
     return None
 
 
@@ -292,7 +287,7 @@ def _checked_paths(project: Project, diags: Diagnostics):
             _check_out(project, diags, rel, problem)
             continue
         if problem:
-            diags.error(problem.code, problem.message, _setting_span(project, name), hint=problem.hint)
+            diags.problem(problem, _setting_span(project, name))
             rel = _BLOCKED
         updates[name] = rel
     return paths.model_copy(update=updates)
@@ -307,10 +302,10 @@ def _check_out(project: Project, diags: Diagnostics, rel: str | None, problem: P
     if problem is None and rel is not None:
         project.settings.paths.out = rel
     elif project.settings.deploy.plan_path is None and problem is not None:
-        diags.error(
-            problem.code,
-            f"{problem.message}, so the artifacts cannot name the plan on the workers",
+        diags.report(
+            codes.REGISTRY[problem.code],
             _setting_span(project, "out"),
+            problem=f"{problem.message}, so the artifacts cannot name the plan on the workers",
             hint="put the output dir in the project, or set deploy.plan_path to where the workers find plan.json",
         )
 

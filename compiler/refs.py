@@ -30,7 +30,7 @@ def to_rel(project: Project, raw: str, span: Span, diags: Diagnostics) -> str | 
     """The project-relative path of a reference, or None (reported) when it leaves the project."""
     rel, problem = project.resolver.to_rel(raw)
     if problem:
-        diags.error(problem.code, problem.message, span, hint=problem.hint)
+        diags.problem(problem, span)
     return rel
 
 
@@ -51,17 +51,18 @@ def missing(project: Project, kind: str, rel: str, span: Span, diags: Diagnostic
     known = _known(project, kind)
     found, error = _kind_of(project.resolver.abs(rel))
     if error is not None:
-        diags.error(codes.UNREADABLE, f"{what} cannot be read: {error.strerror or error}", span)
+        diags.report(codes.UNREADABLE, span, what=what, reason=error.strerror or error)
         return
     if found != "file":
-        diags.error(codes.FILE_NOT_FOUND, f"{what} not found (looked for {rel})", span, hint=did_you_mean(rel, known))
+        problem = f"{what} not found (looked for {rel})"
+        diags.report(codes.FILE_NOT_FOUND, span, problem=problem, hint=did_you_mean(rel, known))
         return
     noun, plural, attr = KINDS[kind]
-    article = "an" if noun[0] in "aeiou" else "a"
     folder = getattr(project.settings.paths, attr).rstrip("/")
-    diags.error(
-        codes.FILE_NOT_FOUND,
-        f"{what} is not a valid file of this project",
+    article = "an" if noun[0] in "aeiou" else "a"
+    diags.report(
+        codes.OTHER_KIND_OF_FILE,
         span,
+        problem=f"{what} is not a valid file of this project",
         hint=f"{rel} is not {article} {noun} file ({plural} are read from {folder}/)",
     )

@@ -114,10 +114,10 @@ class Resolver:
             return None  # no registry at all, or an unknown connector: both already reported
         if reg is None:
             where = job.doc.span((field,)) if recipe is None else recipe.doc.span(("type",))
-            self.diags.error(
+            self.diags.report(
                 codes.UNKNOWN_CONNECTOR,
-                f"connector type {ctype!r} is not in the registry",
                 where,
+                problem=f"connector type {ctype!r} is not in the registry",
                 hint=did_you_mean(ctype, self.registry) or "add it to registry/connectors.yaml",
             )
             return None
@@ -144,19 +144,21 @@ class Resolver:
             if recipe is None:
                 return None
             if recipe.model.name != name:
-                self.diags.error(
+                self.diags.report(
                     codes.RECIPE_MISMATCH,
-                    f"recipe {rel} is named {recipe.model.name!r} but the job names {name!r}",
                     job.doc.span((field,)),
-                    hint=f"set {field}: {recipe.model.name}, or fix the path",
+                    recipe=rel,
+                    recipe_name=recipe.model.name,
+                    name=name,
+                    field=field,
                 )
             return recipe
         found = self.recipes_by_name.get(name, [])
         if not found and name not in self.registry:
-            self.diags.error(
+            self.diags.report(
                 codes.UNKNOWN_CONNECTOR,
-                f"unknown connector {name!r}",
                 job.doc.span((field,)),
+                problem=f"unknown connector {name!r}",
                 hint=did_you_mean(name, [*self.recipes_by_name, *self.registry]),
             )
         return found[0] if found else None
@@ -170,29 +172,24 @@ class Resolver:
             if view is None:
                 return None
             if view.name != m.asset:
-                self.diags.error(
+                self.diags.report(
                     codes.ASSET_MISMATCH,
-                    f"asset file {rel} defines {view.name!r} but the job names {m.asset!r}",
                     job.doc.span(("asset",)),
+                    problem=f"asset file {rel} defines {view.name!r} but the job names {m.asset!r}",
                     hint=f"set asset: {view.name}, or fix asset_path",
                 )
             return view
         views = self.assets_by_name.get(m.asset, [])
         if not views:
-            self.diags.error(
+            self.diags.report(
                 codes.UNKNOWN_ASSET,
-                f"unknown asset {m.asset!r}",
                 job.doc.span(("asset",)),
+                asset=m.asset,
                 hint=did_you_mean(m.asset, self.assets_by_name) or "set asset_path to the asset file",
             )
             return None
         if len(views) > 1:
             files = ", ".join(sorted(v.loaded.rel for v in views))
-            self.diags.error(
-                codes.UNKNOWN_ASSET,
-                f"asset name {m.asset!r} is defined by several files ({files})",
-                job.doc.span(("asset",)),
-                hint="set asset_path to choose one",
-            )
+            self.diags.report(codes.AMBIGUOUS_ASSET, job.doc.span(("asset",)), asset=m.asset, files=files)
             return None
         return views[0]

@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 import types
 import typing
+from dataclasses import dataclass
 from typing import Any, TypeVar
 
 from pydantic import BaseModel, ValidationError
@@ -12,7 +13,7 @@ from pydantic import BaseModel, ValidationError
 from dativo.runtime.secretnames import is_secret_name
 
 from . import codes
-from .diagnostics import Diagnostics, did_you_mean, json_path
+from .diagnostics import Diagnostics, Span, did_you_mean, json_path
 from .load import Document
 from .models.common import NOT_FINITE
 
@@ -62,64 +63,68 @@ def _data_path(data: Any, loc: tuple) -> tuple:
 def _report(doc: Document, model: type[BaseModel], err: dict, diags: Diagnostics, what: str) -> None:
     kind: str = err["type"]
     path = _data_path(doc.data, tuple(err["loc"]))
-    jp = json_path(path)
     field = _field_name(path, what)
-    where = f" in {_describe(path[:-1], what)}"
+    at = _At(doc, path, diags)
     if kind == "extra_forbidden":
         allowed = _allowed_keys(model, path[:-1])
-        diags.error(
-            codes.UNKNOWN_KEY,
-            f"unknown key {field!r}{where}",
-            doc.span(path, key=True),
-            path=jp,
-            hint=did_you_mean(field, allowed) or (f"allowed keys: {', '.join(sorted(allowed))}" if allowed else None),
-        )
+        hint = did_you_mean(field, allowed) or (f"allowed keys: {', '.join(sorted(allowed))}" if allowed else None)
+        at.report(codes.UNKNOWN_KEY, doc.span(path, key=True), key=field, where=_describe(path[:-1], what), hint=hint)
     elif kind == "missing":
-        diags.error(
-            codes.MISSING_FIELD, f"missing required field {field!r}{where}", doc.span(path[:-1], key=True), path=jp
-        )
+        at.report(codes.MISSING_FIELD, doc.span(path[:-1], key=True), field=field, where=_describe(path[:-1], what))
     elif kind in ("literal_error", "enum"):
-        expected = err.get("ctx", {}).get("expected", "")
-        value = err.get("input")
-        options = re.findall(r"'([^']*)'", expected)
-        hint = did_you_mean(str(value), options) if isinstance(value, str) else None
-        diags.error(
-            codes.INVALID_VALUE,
-            f"{field!r} must be {expected}, got {_show(field, value)}",
-            doc.span(path),
-            path=jp,
-            hint=hint,
-        )
-    elif kind == NOT_FINITE:  # in a free-form value, `at` leads from the field to the number
-        ctx = err.get("ctx") or {}
-        path = path + tuple(ctx.get("at", ()))
-        number = ctx.get("number", err.get("input"))
-        diags.error(
-            codes.INVALID_VALUE,
-            f"{_field_name(path, what)!r} must be a finite number, got {number!r}",
-            doc.span(path),
-            path=json_path(path),
-            hint="YAML reads .inf, .nan and numbers past 1.8e308 (1e400) "
-            "as infinite or not a number, which the plan (JSON) cannot hold: write a finite value",
-        )
+        _not_one_of(at, field, err)
+    elif kind == NOT_FINITE:
+        _not_finite(at, what, err)
     elif kind.endswith("_type") or kind.endswith("_parsing") or kind == "model_attributes_type":
-        base = kind.split("_")[0]
-        want = _TYPE_WORDS.get(base, base)
-        hint = "quote the value to make it a string" if base == "string" else None
-        if base in ("int", "float") and _numeric(err.get("input")):
-            hint = "remove the quotes to make it a number"
-        diags.error(
-            codes.WRONG_TYPE,
-            f"{field!r} must be {want}, got {_show(field, err.get('input'))}",
-            doc.span(path),
-            path=jp,
-            hint=hint,
-        )
+        _wrong_type(at, field, kind, err)
     else:
-        msg = err["msg"]
-        if msg.startswith("Value error, "):
-            msg = msg[len("Value error, ") :]
-        diags.error(codes.INVALID_VALUE, f"{field!r}: {msg}", doc.span(path), path=jp)
+        msg = err["msg"].removeprefix("Value error, ")
+        at.report(codes.INVALID_VALUE, doc.span(path), problem=f"{field!r}: {msg}", hint=None)
+
+
+@dataclass(frozen=True)
+class _At:
+    """Where a validation error is: its document and the path of the offending value."""
+
+    doc: Document
+    path: tuple
+    diags: Diagnostics
+
+    def report(self, code: codes.Code, span: Span, **fields: Any) -> None:
+        self.diags.report(code, span, path=json_path(self.path), **fields)
+
+
+def _not_one_of(at: _At, field: str, err: dict) -> None:
+    expected = err.get("ctx", {}).get("expected", "")
+    value = err.get("input")
+    options = re.findall(r"'([^']*)'", expected)
+    hint = did_you_mean(str(value), options) if isinstance(value, str) else None
+    problem = f"{field!r} must be {expected}, got {_show(field, value)}"
+    at.report(codes.INVALID_VALUE, at.doc.span(at.path), problem=problem, hint=hint)
+
+
+def _not_finite(at: _At, what: str, err: dict) -> None:
+    """In a free-form value, the error's `at` leads from the field to the number."""
+    ctx = err.get("ctx") or {}
+    path = at.path + tuple(ctx.get("at", ()))
+    number = ctx.get("number", err.get("input"))
+    _At(at.doc, path, at.diags).report(
+        codes.INVALID_VALUE,
+        at.doc.span(path),
+        problem=f"{_field_name(path, what)!r} must be a finite number, got {number!r}",
+        hint="YAML reads .inf, .nan and numbers past 1.8e308 (1e400) "
+        "as infinite or not a number, which the plan (JSON) cannot hold: write a finite value",
+    )
+
+
+def _wrong_type(at: _At, field: str, kind: str, err: dict) -> None:
+    base = kind.split("_")[0]
+    hint = "quote the value to make it a string" if base == "string" else None
+    if base in ("int", "float") and _numeric(err.get("input")):
+        hint = "remove the quotes to make it a number"
+    want = _TYPE_WORDS.get(base, base)
+    got = _show(field, err.get("input"))
+    at.report(codes.WRONG_TYPE, at.doc.span(at.path), field=field, want=want, got=got, hint=hint)
 
 
 def _numeric(value: Any) -> bool:

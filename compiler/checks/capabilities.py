@@ -16,11 +16,12 @@ def run(rj: ResolvedJob, mg: Merged, mode: str, diags: Diagnostics) -> None:
         _source(rj, rj.source, mg, diags)
     if rj.target is not None and rj.target.reg is not None and rj.target.reg.file_formats is not None:
         if mg.file_format not in rj.target.reg.file_formats:
-            diags.error(
+            diags.report(
                 codes.FILE_FORMAT_UNSUPPORTED,
-                f"file_format {mg.file_format!r} is not supported by {rj.target.type!r} "
-                f"(file_formats: {', '.join(rj.target.reg.file_formats)})",
                 rj.span("target", "file_format"),
+                file_format=mg.file_format,
+                target=rj.target.type,
+                supported=", ".join(rj.target.reg.file_formats),
                 hint=did_you_mean(mg.file_format, rj.target.reg.file_formats),
             )
     if rj.asset is not None:
@@ -33,32 +34,24 @@ def _endpoint(rj: ResolvedJob, ep: Endpoint, mode: str, diags: Diagnostics) -> N
         return
     field = f"{ep.role}_connector"
     if ep.role not in reg.roles:
-        diags.error(
-            codes.CONNECTOR_ROLE,
-            f"connector {ep.type!r} cannot be a {ep.role} (roles: {', '.join(reg.roles)})",
-            rj.span(field),
+        roles = ", ".join(reg.roles)
+        diags.report(
+            codes.CONNECTOR_ROLE, rj.span(field), what="connector", name=repr(ep.type), role=ep.role, roles=roles
         )
     elif ep.recipe is not None and ep.role not in ep.recipe.model.roles:  # one error per span: the registry's wins
-        diags.error(
-            codes.CONNECTOR_ROLE,
-            f"recipe {ep.recipe.rel} does not allow the {ep.role} role (roles: {', '.join(ep.recipe.model.roles)})",
-            rj.span(field),
-        )
+        roles = ", ".join(ep.recipe.model.roles)
+        diags.report(codes.CONNECTOR_ROLE, rj.span(field), what="recipe", name=ep.recipe.rel, role=ep.role, roles=roles)
     if ep.engine not in reg.engines_supported:
-        diags.error(
+        diags.report(
             codes.ENGINE_UNSUPPORTED,
-            f"engine {ep.engine!r} is not supported by connector {ep.type!r} "
-            f"(engines_supported: {', '.join(reg.engines_supported)})",
             ep.engine_span,
+            engine=ep.engine,
+            connector=ep.type,
+            supported=", ".join(reg.engines_supported),
             hint=did_you_mean(ep.engine, reg.engines_supported),
         )
     if mode == "cloud" and not reg.allowed_in_cloud:
-        diags.error(
-            codes.NOT_ALLOWED_IN_CLOUD,
-            f"connector {ep.type!r} is not allowed in cloud mode",
-            rj.span(field),
-            hint="run this job in self_hosted mode, or use a connector allowed in cloud",
-        )
+        diags.report(codes.NOT_ALLOWED_IN_CLOUD, rj.span(field), connector=ep.type)
 
 
 def _source(rj: ResolvedJob, src: Endpoint, mg: Merged, diags: Diagnostics) -> None:
@@ -66,36 +59,25 @@ def _source(rj: ResolvedJob, src: Endpoint, mg: Merged, diags: Diagnostics) -> N
     assert reg is not None
     m = rj.job.model
     if mg.explicit_incremental and not reg.supports_incremental:
-        diags.error(
-            codes.INCREMENTAL_UNSUPPORTED,
-            f"connector {src.type!r} does not support incremental sync",
-            rj.span("source", "incremental", key=True),
-            hint="remove source.incremental",
-        )
+        diags.report(codes.INCREMENTAL_UNSUPPORTED, rj.span("source", "incremental", key=True), connector=src.type)
     if reg.supports_incremental and needs_cursor(mg.strategy) and not mg.cursor_field:
-        diags.error(
-            codes.CURSOR_FIELD_MISSING,
-            f"incremental strategy {mg.strategy!r} needs a cursor_field",
-            rj.span("source", key=True) if m.source.incremental is None else rj.span("source", "incremental", key=True),
-            hint="set source.incremental.cursor_field, or cursor_field_default in the recipe",
+        span = (
+            rj.span("source", key=True) if m.source.incremental is None else rj.span("source", "incremental", key=True)
         )
+        diags.report(codes.CURSOR_FIELD_MISSING, span, strategy=mg.strategy)
     if reg.objects_supported is not None:
         for i, obj in enumerate(mg.objects):
             if obj not in reg.objects_supported:
-                diags.error(
+                diags.report(
                     codes.OBJECT_UNSUPPORTED,
-                    f"object {obj!r} is not offered by connector {src.type!r} "
-                    f"(objects_supported: {', '.join(reg.objects_supported)})",
                     _object_span(rj, i),
+                    object=obj,
+                    connector=src.type,
+                    supported=", ".join(reg.objects_supported),
                     hint=did_you_mean(obj, reg.objects_supported),
                 )
     if reg.requires_tables and not m.source.tables:
-        diags.error(
-            codes.TABLES_REQUIRED,
-            f"connector {src.type!r} requires source.tables",
-            rj.span("source", key=True),
-            hint="list the tables: source.tables: [{name: public.orders, object: orders}]",
-        )
+        diags.report(codes.TABLES_REQUIRED, rj.span("source", key=True), connector=src.type)
 
 
 def _object_span(rj: ResolvedJob, i: int):
@@ -116,39 +98,38 @@ def _asset(rj: ResolvedJob, mg: Merged, diags: Diagnostics) -> None:
     assert asset is not None
     columns = {c.name for c in asset.columns}
     if rj.source is not None and asset.source_type != rj.source.type:
-        diags.error(
+        diags.report(
             codes.ASSET_MISMATCH,
-            f"asset {asset.name!r} has source_type {asset.source_type!r}, but the source connector is {rj.source.type!r}",
             rj.span("asset"),
+            problem=f"asset {asset.name!r} has source_type {asset.source_type!r}, "
+            f"but the source connector is {rj.source.type!r}",
             hint=f"use an asset of {rj.source.type!r}, or fix source_type in {asset.loaded.rel}",
         )
     if mg.objects and asset.object not in mg.objects:
-        diags.error(
+        diags.report(
             codes.ASSET_MISMATCH,
-            f"asset {asset.name!r} describes object {asset.object!r}, which the job does not read "
-            f"(objects: {', '.join(mg.objects)})",
             _object_span(rj, 0),
+            problem=f"asset {asset.name!r} describes object {asset.object!r}, which the job does not read "
+            f"(objects: {', '.join(mg.objects)})",
+            hint=None,
         )
     if needs_cursor(mg.strategy) and mg.cursor_field and mg.cursor_field not in columns:
         span = rj.span(*mg.cursor_origin) if mg.cursor_origin else rj.span("asset")
-        diags.error(
-            codes.CURSOR_NOT_IN_ASSET,
-            f"cursor_field {mg.cursor_field!r} is not a column of asset {asset.name!r}",
-            span,
-            hint=did_you_mean(mg.cursor_field, columns),
-        )
+        hint = did_you_mean(mg.cursor_field, columns)
+        diags.report(codes.CURSOR_NOT_IN_ASSET, span, cursor=mg.cursor_field, asset=asset.name, hint=hint)
     if asset.target.mode == "merge" and not asset.target.key_columns:
-        diags.error(
+        diags.report(
             codes.INVALID_VALUE,
-            "target.mode 'merge' needs target.key_columns",
             asset.span("target", "mode"),
+            problem="target.mode 'merge' needs target.key_columns",
             hint="name the key columns, e.g. key_columns: [id]",
         )
     for i, key in enumerate(asset.target.key_columns or []):
         if key not in columns:
-            diags.error(
+            problem = f"key column {key!r} is not a column of asset {asset.name!r}"
+            diags.report(
                 codes.INVALID_VALUE,
-                f"key column {key!r} is not a column of asset {asset.name!r}",
                 asset.span("target", "key_columns", i),
+                problem=problem,
                 hint=did_you_mean(key, columns),
             )

@@ -61,12 +61,7 @@ def _tasks(project: Project, loaded: Loaded[Dag], diags: Diagnostics) -> tuple[d
     for i, task in enumerate(dag.tasks):
         if task.id in first:
             line = doc.span(("tasks", first[task.id], "id")).line
-            diags.error(
-                codes.DUPLICATE_TASK,
-                f"duplicate task id {task.id!r} (first at line {line})",
-                doc.span(("tasks", i, "id")),
-                hint="task ids are unique within a DAG",
-            )
+            diags.report(codes.DUPLICATE_TASK, doc.span(("tasks", i, "id")), task=task.id, line=line)
             ok = False
             continue
         first[task.id] = i
@@ -77,12 +72,13 @@ def _tasks(project: Project, loaded: Loaded[Dag], diags: Diagnostics) -> tuple[d
         jobs[task.id] = rel
         if job.model.tenant_id != dag.tenant_id:
             with diags.about(rel):  # the task's job is one it concerns
-                diags.error(
+                diags.report(
                     codes.DAG_MIXED_TENANTS,
-                    f"task {task.id!r} runs a job of tenant {job.model.tenant_id!r} in DAG {dag.name!r} of tenant "
-                    f"{dag.tenant_id!r}",
                     doc.span(("tasks", i, "job")),
-                    hint="a DAG runs the jobs of one tenant; give the other tenant a DAG of its own",
+                    task=task.id,
+                    job_tenant=job.model.tenant_id,
+                    dag=dag.name,
+                    tenant=dag.tenant_id,
                 )
             ok = False
     return first, jobs, ok
@@ -97,10 +93,11 @@ def _edges(loaded: Loaded[Dag], first: dict[str, int], diags: Diagnostics) -> tu
             continue
         for j, dep in enumerate(task.depends_on):
             if dep not in first:
-                diags.error(
+                diags.report(
                     codes.UNKNOWN_DEPENDENCY,
-                    f"task {task.id!r} depends on unknown task {dep!r}",
                     loaded.doc.span(("tasks", i, "depends_on", j)),
+                    task=task.id,
+                    dep=dep,
                     hint=did_you_mean(dep, first) or f"tasks of this DAG: {', '.join(sorted(first))}",
                 )
                 ok = False
@@ -137,12 +134,8 @@ def _cycles(loaded: Loaded[Dag], edges: list[tuple[str, str]], first: dict[str, 
     for cycle in find_cycles(first, edges):
         head, dep = cycle[0], cycle[1]
         path = " -> ".join(cycle)
-        diags.error(
-            codes.DAG_CYCLE,
-            f"DAG {loaded.model.name!r} has a dependency cycle: {path} (each depends on the next)",
-            loaded.doc.span(("tasks", first[head], "depends_on", tasks[first[head]].depends_on.index(dep))),
-            hint="remove one of these depends_on entries",
-        )
+        at = ("tasks", first[head], "depends_on", tasks[first[head]].depends_on.index(dep))
+        diags.report(codes.DAG_CYCLE, loaded.doc.span(at), dag=loaded.model.name, cycle=path)
 
 
 def find_cycles(first: dict[str, int], edges: list[tuple[str, str]]) -> list[list[str]]:

@@ -29,14 +29,13 @@ def run(project: Project, scheds: list[ResolvedSchedule], specs: dict[str, JobSp
             continue
         path = ("runner", "orchestrator", "schedules", rs.index, "max_concurrent_runs")
         since = diags.mark()
-        diags.warning(
+        diags.report(
             codes.OVERLAPPING_APPEND,
-            f"schedule {rs.model.name!r} lets {runs} runs of the incremental append job {rs.job_rel!r} "
-            f"overlap; they select the same new {_unit(spec)}, and all but one commit nothing "
-            f"(the runtime refuses a commit whose incremental state is no longer the table's latest)",
             project.runner.doc.span(path),
-            hint="set max_concurrent_runs: 1 (a late run then waits or is blocked and the next one "
-            "catches up), or load by key with mode: merge",
+            schedule=rs.model.name,
+            runs=runs,
+            job=rs.job_rel,
+            unit=_unit(spec),
         )
         diags.attribute(since, rs.job_rel)
 

@@ -25,13 +25,7 @@ from ..resolve import ResolvedJob
 def engines(rj: ResolvedJob, diags: Diagnostics) -> None:
     src = rj.source
     if src is not None and src.engine not in NATIVE_ENGINES:
-        diags.warning(
-            codes.ENGINE_NOT_RUN,
-            f"engine {src.engine!r} of source {src.type!r} is not run by this runtime yet; "
-            f"dativo run exits {int(ExitCode.FAIL)} on this job",
-            src.engine_span,
-            hint="use engine 'native' for csv, jsonl or parquet files, or run this engine elsewhere",
-        )
+        diags.report(codes.ENGINE_NOT_RUN, src.engine_span, engine=src.engine, source=src.type, exit=int(ExitCode.FAIL))
 
 
 def run(rj: ResolvedJob, diags: Diagnostics) -> None:
@@ -46,12 +40,7 @@ def run(rj: ResolvedJob, diags: Diagnostics) -> None:
                 problem = f"has scale {col.scale} > precision {col.precision}: no Iceberg decimal type"
             else:
                 continue
-            diags.error(
-                codes.NO_ICEBERG_TYPE,
-                f"column {col.name!r} of type 'decimal' {problem}",
-                rj.asset.span("schema", i, "type"),
-                hint="set precision (1-38) and scale (0 to precision), e.g. precision: 12, scale: 2",
-            )
+            diags.report(codes.NO_ICEBERG_TYPE, rj.asset.span("schema", i, "type"), column=col.name, problem=problem)
 
 
 def destination(rj: ResolvedJob, target_type: str, connection: dict[str, Any], diags: Diagnostics) -> None:
@@ -65,7 +54,7 @@ def destination(rj: ResolvedJob, target_type: str, connection: dict[str, Any], d
     ):
         return  # not a target at all: DTV206 says so
     for p in problems(target_type, connection):
-        diags.error(codes.TARGET_NOT_WRITTEN, p.message, _where(rj, p.key), hint=p.hint)
+        diags.report(codes.TARGET_NOT_WRITTEN, _where(rj, p.key), problem=p.message, hint=p.hint)
 
 
 def _where(rj: ResolvedJob, key: str) -> Span:

@@ -32,7 +32,7 @@ def run(project: Project, diags: Diagnostics) -> None:
                     f'reference it instead: {key}: "${{{key.upper()}}}" (an environment variable), '
                     "or a secret file under secrets/<tenant>/"
                 )
-            diags.error(codes.PLAINTEXT_SECRET, message, doc.span(path), hint=hint)
+            diags.report(codes.PLAINTEXT_SECRET, doc.span(path), problem=message, hint=hint)
 
 
 def _secret_values(value: Any, path: tuple) -> Iterator[tuple[tuple, str]]:

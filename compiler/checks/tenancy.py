@@ -33,10 +33,10 @@ def run(project: Project, jobs: list[tuple[ResolvedJob, Merged]], diags: Diagnos
         tenant = rj.tenant
         _folder(rj, jobs_dir, diags)
         if not SAFE_NAME.fullmatch(tenant):
-            diags.error(
+            diags.report(
                 codes.UNSAFE_NAME,
-                f"tenant_id {tenant!r} cannot name artifacts",
                 rj.span("tenant_id"),
+                problem=f"tenant_id {tenant!r} cannot name artifacts",
                 hint="use letters, digits, '_' and '-' (at most 63, starting with a letter or digit)",
             )
         _namespace_and_branch(rj, mg, shared, diags)
@@ -50,24 +50,14 @@ def run(project: Project, jobs: list[tuple[ResolvedJob, Merged]], diags: Diagnos
             name = f"{table[3]}.{table[4]}"
             if len(tenants) > 1:
                 for rj in jobs_of:
-                    diags.error(
-                        codes.TABLE_MULTI_TENANT,
-                        f"Iceberg table {name!r} is written by several tenants ({', '.join(tenants)})",
-                        rj.span("target", key=True)
-                        if rj.job.model.target.table or rj.job.model.target.namespace
-                        else rj.span("asset"),
-                        hint="give each tenant its own namespace (target.namespace defaults to the tenant id)",
-                    )
+                    target = rj.job.model.target
+                    span = rj.span("target", key=True) if target.table or target.namespace else rj.span("asset")
+                    diags.report(codes.TABLE_MULTI_TENANT, span, table=name, tenants=", ".join(tenants))
                 continue
             assets = sorted({rj.asset.loaded.rel for rj in jobs_of if rj.asset is not None})
             if len(assets) > 1:
                 for rj in jobs_of:
-                    diags.error(
-                        codes.DUPLICATE_TABLE_WRITER,
-                        f"Iceberg table {name!r} is written with different assets ({', '.join(assets)})",
-                        rj.span("asset"),
-                        hint="one table, one data contract: point the jobs at the same asset",
-                    )
+                    diags.report(codes.DUPLICATE_TABLE_WRITER, rj.span("asset"), table=name, assets=", ".join(assets))
 
 
 def table_identity(rj: ResolvedJob, mg: Merged, state_dir: str) -> tuple[str, str, str, str, str]:
@@ -97,11 +87,9 @@ def _folder(rj: ResolvedJob, jobs_dir: str, diags: Diagnostics) -> None:
         return
     parts = rel[len(jobs_dir) + 1 :].split("/")
     if len(parts) >= 2 and parts[0] != rj.tenant:
-        diags.error(
-            codes.TENANT_FOLDER_MISMATCH,
-            f"tenant_id {rj.tenant!r} differs from the tenant folder {jobs_dir}/{parts[0]}/",
-            rj.span("tenant_id"),
-            hint=f"one tenant per folder: set tenant_id: {parts[0]}, or move the file",
+        folder = f"{jobs_dir}/{parts[0]}/"
+        diags.report(
+            codes.TENANT_FOLDER_MISMATCH, rj.span("tenant_id"), tenant=rj.tenant, folder=folder, folder_tenant=parts[0]
         )
 
 
@@ -109,18 +97,18 @@ def _namespace_and_branch(rj: ResolvedJob, mg: Merged, shared: set[str], diags: 
     tenant = rj.tenant
     ns = mg.namespace
     if not (ns == tenant or ns.startswith(tenant + ".") or ns in shared):
-        diags.error(
+        diags.report(
             codes.OUTSIDE_TENANT_NAMESPACE,
-            f"job of tenant {tenant!r} writes to namespace {ns!r}, outside its own ({tenant!r} or {tenant}.*)",
             rj.span("target", "namespace"),
+            problem=f"job of tenant {tenant!r} writes to namespace {ns!r}, outside its own ({tenant!r} or {tenant}.*)",
             hint="list it under tenancy.shared_namespaces in dativo.yaml if it is shared on purpose",
         )
     branch = rj.job.model.target.branch
     if branch is not None and not (branch == tenant or any(branch.startswith(tenant + s) for s in _BRANCH_SEPARATORS)):
-        diags.error(
+        diags.report(
             codes.OUTSIDE_TENANT_NAMESPACE,
-            f"job of tenant {tenant!r} commits to branch {branch!r}, which is not the tenant's",
             rj.span("target", "branch"),
+            problem=f"job of tenant {tenant!r} commits to branch {branch!r}, which is not the tenant's",
             hint=f"use branch {tenant!r} or one starting with '{tenant}/'",
         )
 
@@ -130,10 +118,10 @@ def _secrets(rj: ResolvedJob, diags: Diagnostics) -> None:
     for path, value in _strings(rj.job.doc.data, ()):
         for owner in _owners(value):
             if owner != tenant:
-                diags.error(
+                diags.report(
                     codes.FOREIGN_SECRET,
-                    f"secret path belongs to tenant {owner!r}, not {tenant!r}",
                     rj.job.doc.span(path),
+                    problem=f"secret path belongs to tenant {owner!r}, not {tenant!r}",
                     hint=f"use the tenant's own secrets: secrets/{tenant}/...",
                 )
     # every string of the recipes the job uses (credentials file, connection template, ...), with
@@ -143,10 +131,10 @@ def _secrets(rj: ResolvedJob, diags: Diagnostics) -> None:
         for path, value in _strings(recipe.doc.data, ()):
             for owner in _owners(fill_tenant(value, tenant)):
                 if owner != tenant:
-                    diags.error(
+                    diags.report(
                         codes.FOREIGN_SECRET,
-                        f"recipe {recipe.rel} makes job {rj.job.rel} read secrets of tenant {owner!r}",
                         recipe.doc.span(path),
+                        problem=f"recipe {recipe.rel} makes job {rj.job.rel} read secrets of tenant {owner!r}",
                         hint=f"use '{{tenant}}' in {path[-1]}: /app/secrets/{{tenant}}/...",
                     )
 
