@@ -15,13 +15,41 @@ from dativo.compiler.diagnostics import Diagnostics, Span
 
 BASE = REPO / "tests" / "cases" / "base"
 A = "jobs/globex/events_csv.yaml"  # the job run in these tests (tenant globex)
-B = "jobs/acme/postgres_orders.yaml"  # another tenant's job
+B = "jobs/acme/postgres_orders.yaml"  # another tenant's job: a postgres job here (the base's reads a CSV file)
+B_TEXT = """\
+tenant_id: acme
+environment: production
+
+source_connector: postgres
+source_connector_path: /app/connectors/postgres.yaml
+target_connector: iceberg
+target_connector_path: /app/connectors/iceberg.yaml
+asset: db_orders
+asset_path: assets/postgres/v1.0/db_orders.yaml
+
+source:
+  tables:
+    - name: public.orders
+      object: db_orders
+      cursor_field: updated_at
+  incremental:
+    strategy: cursor_field
+    cursor_field: updated_at
+  connection:
+    database: shop
+
+target:
+  branch: acme
+  warehouse: s3://lake/acme/
+  catalog: nessie
+"""
 
 
 @pytest.fixture
 def proj(tmp_path: Path) -> Path:
     root = tmp_path / "proj"
     shutil.copytree(BASE, root)
+    (root / B).write_text(B_TEXT, "utf-8")
     return root
 
 
@@ -68,10 +96,10 @@ def test_run_config_ignores_another_job_whose_message_names_this_job(proj: Path)
     """Job B points its asset_path at A's file: B's error names A's path, but it is B's error."""
     _own_error(proj)
     _edit(proj, B, "asset_path: assets/postgres/v1.0/db_orders.yaml", f"asset_path: {A}")
-    assert f"{B}:9:13: error DTV203: asset '{A}' is not a valid file" in dativo("validate", cwd=proj).out
+    assert f"{B}:9:13: error DTV221: asset '{A}' is not a valid file" in dativo("validate", cwd=proj).out
     code, err = _run_a(proj)
     assert code == 2 and f"{A}:18:11: error DTV403" in err
-    assert "DTV203" not in err and B not in err, err
+    assert "DTV221" not in err and B not in err, err
 
 
 def test_run_config_reports_a_finding_in_a_recipe_the_job_reads(proj: Path) -> None:
