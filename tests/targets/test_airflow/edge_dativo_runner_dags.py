@@ -18,7 +18,7 @@ try:  # the task SDK exports the timetables in later Airflow 3 releases (3.3 doe
 except ImportError:  # Airflow 3.0
     from airflow.timetables.trigger import CronTriggerTimetable, MultipleCronTriggerTimetable
 
-START_DATE = datetime.datetime(2025, 3, 1, tzinfo=datetime.UTC)
+START_DATE = datetime.datetime(2025, 3, 1, tzinfo=datetime.timezone.utc)
 
 
 def _dativo_dag(dag_id, *, description, schedule, paused, max_active_runs, tags, pool, bash_command):
@@ -35,9 +35,9 @@ def _dativo_dag(dag_id, *, description, schedule, paused, max_active_runs, tags,
         # The command is constant text (nothing in it is a Jinja expression); the run id arrives
         # through the environment, so no run id, however it is spelled, is read by the shell.
         BashOperator(
-            task_id="dativo_run",
+            task_id='dativo_run',
             bash_command=bash_command,
-            env={"DATIVO_RUN_ID": "{{ run_id }}"},
+            env={'DATIVO_RUN_ID': '{{ run_id }}'},
             append_env=True,
             pool=pool,
             retries=0,
@@ -47,57 +47,48 @@ def _dativo_dag(dag_id, *, description, schedule, paused, max_active_runs, tags,
 
 
 _dativo_dag(
-    "dtv__acme.paused_nightly",
-    description="dativo schedule acme.paused_nightly: job jobs/acme/hubspot_companies_to_iceberg.yaml",
-    schedule=CronTriggerTimetable("0 23 * * *", timezone="UTC"),
+    'dtv__acme.paused_nightly',
+    description='dativo schedule acme.paused_nightly: job jobs/acme/hubspot_companies_to_iceberg.yaml',
+    schedule=CronTriggerTimetable('0 23 * * *', timezone='UTC'),
     paused=True,
     max_active_runs=1,
-    tags=["dativo", "dativo/tenant:acme"],
-    pool="pool-acme",
-    bash_command="cd -- '/srv/it'\\''s {''{'' here }}' && exec -- '/opt/$(id)/bin/dativo' run --plan '/srv/p'$'\\x0a''lan {''% raw %}{''#.json' --job acme.paused_nightly --resume-policy resume --run-id \"$DATIVO_RUN_ID\"",
+    tags=['dativo', 'dativo/tenant:acme'],
+    pool='pool-acme',
+    bash_command='cd -- \'/srv/it\'\\\'\'s {\'\'{\'\' here }}\' && exec -- \'/opt/$(id)/bin/dativo\' run --plan \'/srv/p\'$\'\\x0a\'\'lan {\'\'% raw %}{\'\'#.json\' --job acme.paused_nightly --resume-policy resume --run-id "$DATIVO_RUN_ID"',
 )
 
 
 _dativo_dag(
-    "dtv__acme.weekdays_and_weekends",
-    description="dativo schedule acme.weekdays_and_weekends: job jobs/acme/hubspot_companies_to_iceberg.yaml",
-    schedule=MultipleCronTriggerTimetable("0 9 * * 1-5", "30 17 * * 0,6", timezone="Europe/Berlin"),
+    'dtv__acme.weekdays_and_weekends',
+    description='dativo schedule acme.weekdays_and_weekends: job jobs/acme/hubspot_companies_to_iceberg.yaml',
+    schedule=MultipleCronTriggerTimetable('0 9 * * 1-5', '30 17 * * 0,6', timezone='Europe/Berlin'),
     paused=False,
     max_active_runs=3,
-    tags=["dativo", "dativo/tenant:acme"],
-    pool="pool-acme",
-    bash_command="cd -- '/srv/it'\\''s {''{'' here }}' && exec -- '/opt/$(id)/bin/dativo' run --plan '/srv/p'$'\\x0a''lan {''% raw %}{''#.json' --job acme.weekdays_and_weekends --resume-policy resume --run-id \"$DATIVO_RUN_ID\"",
+    tags=['dativo', 'dativo/tenant:acme'],
+    pool='pool-acme',
+    bash_command='cd -- \'/srv/it\'\\\'\'s {\'\'{\'\' here }}\' && exec -- \'/opt/$(id)/bin/dativo\' run --plan \'/srv/p\'$\'\\x0a\'\'lan {\'\'% raw %}{\'\'#.json\' --job acme.weekdays_and_weekends --resume-policy resume --run-id "$DATIVO_RUN_ID"',
 )
 
 
 _dativo_dag(
-    "dtv__beta-co.hostile_tags",
+    'dtv__beta-co.hostile_tags',
     description="dativo schedule beta-co.hostile_tags: DAG dags/it's {{ x }}.yaml",
-    schedule=CronTriggerTimetable("*/5 * * * *", timezone="UTC"),
+    schedule=CronTriggerTimetable('*/5 * * * *', timezone='UTC'),
     paused=False,
     max_active_runs=1,
-    tags=[
-        "dativo",
-        "dativo/tenant:beta-co",
-        "jinja:{{ run_id }}{% if 1 %}{# c #}",
-        "newline:line one\nline two\r\n",
-        "python:'); import os; os.system('id') #",
-        'quote:it\'s "quoted"',
-        "shell:$(id) `id` ; rm -rf /",
-        "unicode:naïve ☃ \u2028",
-    ],
-    pool="pool-beta-co",
-    bash_command="cd -- '/srv/it'\\''s {''{'' here }}' && exec -- '/opt/$(id)/bin/dativo' run --plan '/srv/p'$'\\x0a''lan {''% raw %}{''#.json' --job beta-co.hostile_tags --resume-policy resume --run-id \"$DATIVO_RUN_ID\"",
+    tags=['dativo', 'dativo/tenant:beta-co', 'jinja:{{ run_id }}{% if 1 %}{# c #}', 'newline:line one\nline two\r\n', "python:'); import os; os.system('id') #", 'quote:it\'s "quoted"', 'shell:$(id) `id` ; rm -rf /', 'unicode:naïve ☃ \u2028'],
+    pool='pool-beta-co',
+    bash_command='cd -- \'/srv/it\'\\\'\'s {\'\'{\'\' here }}\' && exec -- \'/opt/$(id)/bin/dativo\' run --plan \'/srv/p\'$\'\\x0a\'\'lan {\'\'% raw %}{\'\'#.json\' --job beta-co.hostile_tags --resume-policy resume --run-id "$DATIVO_RUN_ID"',
 )
 
 
 _dativo_dag(
-    "dtv__beta-co.ny_every_6h",
-    description="dativo schedule beta-co.ny_every_6h: job jobs/acme/hubspot_companies_to_iceberg.yaml",
-    schedule=CronTriggerTimetable("0 0,6,12,18 * * *", timezone="America/New_York"),
+    'dtv__beta-co.ny_every_6h',
+    description='dativo schedule beta-co.ny_every_6h: job jobs/acme/hubspot_companies_to_iceberg.yaml',
+    schedule=CronTriggerTimetable('0 0,6,12,18 * * *', timezone='America/New_York'),
     paused=False,
     max_active_runs=1,
-    tags=["dativo", "dativo/tenant:beta-co"],
-    pool="pool-beta-co",
-    bash_command="cd -- '/srv/it'\\''s {''{'' here }}' && exec -- '/opt/$(id)/bin/dativo' run --plan '/srv/p'$'\\x0a''lan {''% raw %}{''#.json' --job beta-co.ny_every_6h --resume-policy resume --run-id \"$DATIVO_RUN_ID\"",
+    tags=['dativo', 'dativo/tenant:beta-co'],
+    pool='pool-beta-co',
+    bash_command='cd -- \'/srv/it\'\\\'\'s {\'\'{\'\' here }}\' && exec -- \'/opt/$(id)/bin/dativo\' run --plan \'/srv/p\'$\'\\x0a\'\'lan {\'\'% raw %}{\'\'#.json\' --job beta-co.ny_every_6h --resume-policy resume --run-id "$DATIVO_RUN_ID"',
 )

@@ -21,153 +21,109 @@ PROJECT_DIR = "/srv/it's {{ here }}"
 #: one entry per schedule; in `argv`, None marks where the run id goes
 SCHEDULES: tuple[Mapping[str, Any], ...] = (
     {
-        "id": "acme.paused_nightly",
-        "job": "acme__paused_nightly_job",
-        "schedule": "acme__paused_nightly_schedule",
-        "asset_key": ("acme", "paused_nightly"),
-        "group": "acme",
-        "description": "dativo schedule acme.paused_nightly: job jobs/acme/hubspot_companies_to_iceberg.yaml",
-        "argv": (
-            "/opt/$(id)/bin/dativo",
-            "run",
-            "--plan",
-            "/srv/p\nlan {% raw %}{#.json",
-            "--job",
-            "acme.paused_nightly",
-            "--resume-policy",
-            "resume",
-            "--run-id",
-            None,
-        ),
-        "cron": ("0 23 * * *",),
-        "timezone": "UTC",
-        "running": False,
-        "tags": {
-            "dativo/tenant": "acme",
-            "dativo/schedule": "acme.paused_nightly",
-            "dagster/max_retries": "0",
+        'id': 'acme.paused_nightly',
+        'job': 'acme__paused_nightly_job',
+        'schedule': 'acme__paused_nightly_schedule',
+        'asset_key': ('acme', 'paused_nightly'),
+        'group': 'acme',
+        'description': 'dativo schedule acme.paused_nightly: job jobs/acme/hubspot_companies_to_iceberg.yaml',
+        'argv': ('/opt/$(id)/bin/dativo', 'run', '--plan', '/srv/p\nlan {% raw %}{#.json', '--job', 'acme.paused_nightly', '--resume-policy', 'resume', '--run-id', None),
+        'cron': ('0 23 * * *',),
+        'timezone': 'UTC',
+        'running': False,
+        'tags': {
+            'dativo/tenant': 'acme',
+            'dativo/schedule': 'acme.paused_nightly',
+            'dagster/max_retries': '0',
         },
-        "metadata": {
-            "tenant_id": "acme",
-            "job_name": "paused_nightly",
-            "connector_type": "hubspot",
-            "tables": "acme.hubspot_companies",
-            "config": "jobs/acme/hubspot_companies_to_iceberg.yaml",
-            "schedule_id": "acme.paused_nightly",
+        'metadata': {
+            'tenant_id': 'acme',
+            'job_name': 'paused_nightly',
+            'connector_type': 'hubspot',
+            'tables': 'acme.hubspot_companies',
+            'config': 'jobs/acme/hubspot_companies_to_iceberg.yaml',
+            'schedule_id': 'acme.paused_nightly',
         },
     },
     {
-        "id": "acme.weekdays_and_weekends",
-        "job": "acme__weekdays_and_weekends_job",
-        "schedule": "acme__weekdays_and_weekends_schedule",
-        "asset_key": ("acme", "weekdays_and_weekends"),
-        "group": "acme",
-        "description": "dativo schedule acme.weekdays_and_weekends: job jobs/acme/hubspot_companies_to_iceberg.yaml",
-        "argv": (
-            "/opt/$(id)/bin/dativo",
-            "run",
-            "--plan",
-            "/srv/p\nlan {% raw %}{#.json",
-            "--job",
-            "acme.weekdays_and_weekends",
-            "--resume-policy",
-            "resume",
-            "--run-id",
-            None,
-        ),
-        "cron": ("0 9 * * 1-5", "30 17 * * 0,6"),
-        "timezone": "Europe/Berlin",
-        "running": True,
-        "tags": {
-            "dativo/tenant": "acme",
-            "dativo/schedule": "acme.weekdays_and_weekends",
-            "dagster/max_retries": "0",
+        'id': 'acme.weekdays_and_weekends',
+        'job': 'acme__weekdays_and_weekends_job',
+        'schedule': 'acme__weekdays_and_weekends_schedule',
+        'asset_key': ('acme', 'weekdays_and_weekends'),
+        'group': 'acme',
+        'description': 'dativo schedule acme.weekdays_and_weekends: job jobs/acme/hubspot_companies_to_iceberg.yaml',
+        'argv': ('/opt/$(id)/bin/dativo', 'run', '--plan', '/srv/p\nlan {% raw %}{#.json', '--job', 'acme.weekdays_and_weekends', '--resume-policy', 'resume', '--run-id', None),
+        'cron': ('0 9 * * 1-5', '30 17 * * 0,6'),
+        'timezone': 'Europe/Berlin',
+        'running': True,
+        'tags': {
+            'dativo/tenant': 'acme',
+            'dativo/schedule': 'acme.weekdays_and_weekends',
+            'dagster/max_retries': '0',
         },
-        "metadata": {
-            "tenant_id": "acme",
-            "job_name": "weekdays_and_weekends",
-            "connector_type": "hubspot",
-            "tables": "acme.hubspot_companies",
-            "config": "jobs/acme/hubspot_companies_to_iceberg.yaml",
-            "schedule_id": "acme.weekdays_and_weekends",
+        'metadata': {
+            'tenant_id': 'acme',
+            'job_name': 'weekdays_and_weekends',
+            'connector_type': 'hubspot',
+            'tables': 'acme.hubspot_companies',
+            'config': 'jobs/acme/hubspot_companies_to_iceberg.yaml',
+            'schedule_id': 'acme.weekdays_and_weekends',
         },
     },
     {
-        "id": "beta-co.every_90_minutes",
-        "job": "beta_co__every_90_minutes_job",
-        "schedule": "beta_co__every_90_minutes_schedule",
-        "asset_key": ("beta-co", "every_90_minutes"),
-        "group": "beta_co",
-        "description": "dativo schedule beta-co.every_90_minutes: job jobs/acme/hubspot_companies_to_iceberg.yaml",
-        "argv": (
-            "/opt/$(id)/bin/dativo",
-            "run",
-            "--plan",
-            "/srv/p\nlan {% raw %}{#.json",
-            "--job",
-            "beta-co.every_90_minutes",
-            "--resume-policy",
-            "resume",
-            "--run-id",
-            None,
-        ),
-        "cron": ("0 */3 * * *", "30 1-22/3 * * *"),
-        "timezone": "America/New_York",
-        "running": True,
-        "tags": {
-            "dativo/tenant": "beta-co",
-            "dativo/schedule": "beta-co.every_90_minutes",
-            "dagster/max_retries": "0",
+        'id': 'beta-co.every_90_minutes',
+        'job': 'beta_co__every_90_minutes_job',
+        'schedule': 'beta_co__every_90_minutes_schedule',
+        'asset_key': ('beta-co', 'every_90_minutes'),
+        'group': 'beta_co',
+        'description': 'dativo schedule beta-co.every_90_minutes: job jobs/acme/hubspot_companies_to_iceberg.yaml',
+        'argv': ('/opt/$(id)/bin/dativo', 'run', '--plan', '/srv/p\nlan {% raw %}{#.json', '--job', 'beta-co.every_90_minutes', '--resume-policy', 'resume', '--run-id', None),
+        'cron': ('0 */3 * * *', '30 1-22/3 * * *'),
+        'timezone': 'America/New_York',
+        'running': True,
+        'tags': {
+            'dativo/tenant': 'beta-co',
+            'dativo/schedule': 'beta-co.every_90_minutes',
+            'dagster/max_retries': '0',
         },
-        "metadata": {
-            "tenant_id": "beta-co",
-            "job_name": "every_90_minutes",
-            "connector_type": "hubspot",
-            "tables": "acme.hubspot_companies",
-            "config": "jobs/acme/hubspot_companies_to_iceberg.yaml",
-            "schedule_id": "beta-co.every_90_minutes",
+        'metadata': {
+            'tenant_id': 'beta-co',
+            'job_name': 'every_90_minutes',
+            'connector_type': 'hubspot',
+            'tables': 'acme.hubspot_companies',
+            'config': 'jobs/acme/hubspot_companies_to_iceberg.yaml',
+            'schedule_id': 'beta-co.every_90_minutes',
         },
     },
     {
-        "id": "beta-co.hostile-tags",
-        "job": "beta_co__hostile_tags_job",
-        "schedule": "beta_co__hostile_tags_schedule",
-        "asset_key": ("beta-co", "hostile-tags"),
-        "group": "beta_co",
-        "description": "dativo schedule beta-co.hostile-tags: DAG dags/it's {{ x }}.yaml",
-        "argv": (
-            "/opt/$(id)/bin/dativo",
-            "run",
-            "--plan",
-            "/srv/p\nlan {% raw %}{#.json",
-            "--job",
-            "beta-co.hostile-tags",
-            "--resume-policy",
-            "resume",
-            "--run-id",
-            None,
-        ),
-        "cron": ("*/5 * * * *",),
-        "timezone": "UTC",
-        "running": True,
-        "tags": {
-            "jinja": "{{ run_id }}{% if 1 %}{# c #}",
-            "newline": "line one\nline two\r\n",
-            "python": "'); import os; os.system('id') #",
-            "quote": "it's \"quoted\" '''",
-            "shell": "$(id) `id` ; rm -rf /",
-            "unicode": "naïve ☃ \u2028 \x00",
-            "dativo/tenant": "beta-co",
-            "dativo/schedule": "beta-co.hostile-tags",
-            "dagster/max_retries": "0",
+        'id': 'beta-co.hostile-tags',
+        'job': 'beta_co__hostile_tags_job',
+        'schedule': 'beta_co__hostile_tags_schedule',
+        'asset_key': ('beta-co', 'hostile-tags'),
+        'group': 'beta_co',
+        'description': "dativo schedule beta-co.hostile-tags: DAG dags/it's {{ x }}.yaml",
+        'argv': ('/opt/$(id)/bin/dativo', 'run', '--plan', '/srv/p\nlan {% raw %}{#.json', '--job', 'beta-co.hostile-tags', '--resume-policy', 'resume', '--run-id', None),
+        'cron': ('*/5 * * * *',),
+        'timezone': 'UTC',
+        'running': True,
+        'tags': {
+            'jinja': '{{ run_id }}{% if 1 %}{# c #}',
+            'newline': 'line one\nline two\r\n',
+            'python': "'); import os; os.system('id') #",
+            'quote': 'it\'s "quoted" \'\'\'',
+            'shell': '$(id) `id` ; rm -rf /',
+            'unicode': 'naïve ☃ \u2028 \x00',
+            'dativo/tenant': 'beta-co',
+            'dativo/schedule': 'beta-co.hostile-tags',
+            'dagster/max_retries': '0',
         },
-        "metadata": {
-            "tenant_id": "beta-co",
-            "job_name": "hostile-tags",
-            "connector_type": "",
-            "tables": "",
-            "config": "dags/it's {{ x }}.yaml",
-            "schedule_id": "beta-co.hostile-tags",
+        'metadata': {
+            'tenant_id': 'beta-co',
+            'job_name': 'hostile-tags',
+            'connector_type': '',
+            'tables': '',
+            'config': "dags/it's {{ x }}.yaml",
+            'schedule_id': 'beta-co.hostile-tags',
         },
     },
 )
@@ -180,22 +136,16 @@ def _run_dativo(context: dg.AssetExecutionContext, spec: Mapping[str, Any]) -> d
     # no shell, and stdout/stderr stay attached: Dagster's compute logs capture the runtime's log lines
     code = subprocess.run(argv, cwd=PROJECT_DIR, check=False).returncode
     if code not in (0, 1):
-        raise dg.Failure(
-            description=f"dativo run exited with code {code}", metadata={"exit_code": code}, allow_retries=False
-        )
+        raise dg.Failure(description=f"dativo run exited with code {code}", metadata={"exit_code": code},
+                         allow_retries=False)
     # 1 is a partial run: schema_validation_mode warn wrote the valid rows and skipped the others
     status = "success" if code == 0 else "partial"
     return dg.MaterializeResult(metadata={"status": status, "exit_code": code, "dativo_run_id": run_id})
 
 
 def _asset(spec: Mapping[str, Any]) -> dg.AssetsDefinition:
-    @dg.asset(
-        key=dg.AssetKey(list(spec["asset_key"])),
-        group_name=spec["group"],
-        description=spec["description"],
-        metadata=spec["metadata"],
-        kinds={"iceberg"},
-    )
+    @dg.asset(key=dg.AssetKey(list(spec["asset_key"])), group_name=spec["group"], description=spec["description"],
+              metadata=spec["metadata"], kinds={"iceberg"})
     def _materialize(context: dg.AssetExecutionContext) -> dg.MaterializeResult:
         return _run_dativo(context, spec)
 
@@ -212,21 +162,14 @@ def _cron(lines: tuple[str, ...]) -> str | list[str]:
 
 ASSETS = [_asset(spec) for spec in SCHEDULES]
 JOBS = [
-    dg.define_asset_job(
-        spec["job"], selection=dg.AssetSelection.assets(asset), tags=spec["tags"], description=spec["description"]
-    )
+    dg.define_asset_job(spec["job"], selection=dg.AssetSelection.assets(asset), tags=spec["tags"],
+                        description=spec["description"])
     for spec, asset in zip(SCHEDULES, ASSETS)
 ]
 SCHEDULE_DEFS = [
-    dg.ScheduleDefinition(
-        name=spec["schedule"],
-        job=job,
-        cron_schedule=_cron(spec["cron"]),
-        execution_timezone=spec["timezone"],
-        default_status=_status(spec["running"]),
-        tags=spec["tags"],
-        description=spec["description"],
-    )
+    dg.ScheduleDefinition(name=spec["schedule"], job=job, cron_schedule=_cron(spec["cron"]),
+                          execution_timezone=spec["timezone"], default_status=_status(spec["running"]),
+                          tags=spec["tags"], description=spec["description"])
     for spec, job in zip(SCHEDULES, JOBS)
 ]
 
