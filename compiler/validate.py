@@ -40,6 +40,19 @@ def validate(doc: Document, model: type[M], diags: Diagnostics, what: str) -> M 
         return None
 
 
+def validate_at(
+    doc: Document, at: tuple[str, ...], data: Any, model: type[M], diags: Diagnostics, code: str
+) -> M | None:
+    """`data`, the value at `at` in `doc` (a target's settings block, say), as an instance of `model`, or
+    None with one diagnostic per problem, positioned and worded as `validate`'s but all with `code`."""
+    try:
+        return model.model_validate(data)
+    except ValidationError as exc:
+        for err in exc.errors(include_url=False):
+            _report(doc, model, {**err, "loc": (*at, *err["loc"])}, diags, "project file", base=len(at), code=code)
+        return None
+
+
 def _data_path(data: Any, loc: tuple) -> tuple:
     """Drop the union-member tags pydantic puts into `loc`: keep what exists in the data."""
     out: list = []
@@ -59,16 +72,20 @@ def _data_path(data: Any, loc: tuple) -> tuple:
     return tuple(out)
 
 
-def _report(doc: Document, model: type[BaseModel], err: dict, diags: Diagnostics, what: str) -> None:
+def _report(
+    doc: Document, model: type[BaseModel], err: dict, diags: Diagnostics, what: str, base: int = 0, code: str = ""
+) -> None:
+    """`base`: how many parts of the error's path lead to where `model` applies; `code`: instead of the
+    usual code of each kind of problem."""
     kind: str = err["type"]
     path = _data_path(doc.data, tuple(err["loc"]))
     jp = json_path(path)
     field = _field_name(path, what)
     where = f" in {_describe(path[:-1], what)}"
     if kind == "extra_forbidden":
-        allowed = _allowed_keys(model, path[:-1])
+        allowed = _allowed_keys(model, path[base:-1])
         diags.error(
-            codes.UNKNOWN_KEY,
+            code or codes.UNKNOWN_KEY,
             f"unknown key {field!r}{where}",
             doc.span(path, key=True),
             path=jp,
@@ -76,7 +93,10 @@ def _report(doc: Document, model: type[BaseModel], err: dict, diags: Diagnostics
         )
     elif kind == "missing":
         diags.error(
-            codes.MISSING_FIELD, f"missing required field {field!r}{where}", doc.span(path[:-1], key=True), path=jp
+            code or codes.MISSING_FIELD,
+            f"missing required field {field!r}{where}",
+            doc.span(path[:-1], key=True),
+            path=jp,
         )
     elif kind in ("literal_error", "enum"):
         expected = err.get("ctx", {}).get("expected", "")
@@ -84,7 +104,7 @@ def _report(doc: Document, model: type[BaseModel], err: dict, diags: Diagnostics
         options = re.findall(r"'([^']*)'", expected)
         hint = did_you_mean(str(value), options) if isinstance(value, str) else None
         diags.error(
-            codes.INVALID_VALUE,
+            code or codes.INVALID_VALUE,
             f"{field!r} must be {expected}, got {_show(field, value)}",
             doc.span(path),
             path=jp,
@@ -95,7 +115,7 @@ def _report(doc: Document, model: type[BaseModel], err: dict, diags: Diagnostics
         path = path + tuple(ctx.get("at", ()))
         number = ctx.get("number", err.get("input"))
         diags.error(
-            codes.INVALID_VALUE,
+            code or codes.INVALID_VALUE,
             f"{_field_name(path, what)!r} must be a finite number, got {number!r}",
             doc.span(path),
             path=json_path(path),
@@ -109,7 +129,7 @@ def _report(doc: Document, model: type[BaseModel], err: dict, diags: Diagnostics
         if base in ("int", "float") and _numeric(err.get("input")):
             hint = "remove the quotes to make it a number"
         diags.error(
-            codes.WRONG_TYPE,
+            code or codes.WRONG_TYPE,
             f"{field!r} must be {want}, got {_show(field, err.get('input'))}",
             doc.span(path),
             path=jp,
@@ -119,7 +139,7 @@ def _report(doc: Document, model: type[BaseModel], err: dict, diags: Diagnostics
         msg = err["msg"]
         if msg.startswith("Value error, "):
             msg = msg[len("Value error, ") :]
-        diags.error(codes.INVALID_VALUE, f"{field!r}: {msg}", doc.span(path), path=jp)
+        diags.error(code or codes.INVALID_VALUE, f"{field!r}: {msg}", doc.span(path), path=jp)
 
 
 def _numeric(value: Any) -> bool:
