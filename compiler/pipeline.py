@@ -106,26 +106,31 @@ def build_plan(
         t: TenantEntry(concurrency=concurrency, schedules=sorted(i for i, e in entries.items() if e.tenant == t))
         for t in tenant_names
     }
-    st = project.settings
-    project_dir, state_dir = deploy_dirs(st)
     return Plan(
         orchestrator=runner.orchestrator.type if runner else "dagster",
         runner_mode=runner.mode if runner else "orchestrated",
-        deployment=Deployment(
-            container_root=st.container_root,
-            project_dir=project_dir,
-            dativo_bin=st.deploy.dativo_bin,
-            state_dir=state_dir,
-            worker_state_dir=deployed(state_dir, project_dir, st.container_root),
-            plan_path=st.deploy.plan_path or deploydefaults.plan_path(project_dir, st.paths.out),
-            mode=mode,
-        ),
+        deployment=_deployment(project, mode),
         tenants=tenants,
         schedules=dict(sorted(entries.items())),
         jobs=dict(sorted(specs.items())),
         dags=dict(sorted(dag_entries.items())),
         inputs=dict(sorted(project.digests.items())),
         targets=plan_targets(project.target_settings),
+    )
+
+
+def _deployment(project: Project, mode: str) -> Deployment:
+    """Where the project, the plan and the state dir are on the workers."""
+    st = project.settings
+    project_dir, state_dir = deploy_dirs(st)
+    return Deployment(
+        container_root=st.container_root,
+        project_dir=project_dir,
+        dativo_bin=st.deploy.dativo_bin,
+        state_dir=state_dir,
+        worker_state_dir=deployed(state_dir, project_dir, st.container_root),
+        plan_path=st.deploy.plan_path or deploydefaults.plan_path(project_dir, st.paths.out),
+        mode=mode,
     )
 
 

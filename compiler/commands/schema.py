@@ -39,7 +39,7 @@ def _project_model() -> type[BaseModel]:
 
 def render() -> dict[str, str]:
     out = {}
-    models: dict[str, type[BaseModel]] = {**SCHEMA_MODELS, "project": _project_model(), "plan": Plan}
+    models: dict[str, Any] = {**SCHEMA_MODELS, "project": _project_model(), "plan": Plan}  # pydantic models
     for stem, model in sorted(models.items()):
         schema = {"$schema": DIALECT, **model.model_json_schema(by_alias=True)}
         out[f"{stem}.schema.json"] = json.dumps(schema, indent=2, sort_keys=True, ensure_ascii=False) + "\n"

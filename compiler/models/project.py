@@ -12,7 +12,7 @@ from dativo.targets import REGISTRY
 from .common import Free, Model
 
 #: a target's name: the keys of the target registry
-TargetName = Literal[tuple(REGISTRY)]  # type: ignore[valid-type]
+TargetName = Literal[tuple(REGISTRY)]  # type: ignore[valid-type]  # (built from the registry: one list)
 
 
 class Paths(Model):
@@ -47,4 +47,4 @@ class ProjectFile(Model):
     tenancy: Tenancy = Field(default_factory=Tenancy)
     #: one block per target, as written; the compiler validates each once with the target's own settings
     #: model (dativo.targets.settings_model, compiler/emit.py), which the target then receives typed
-    targets: dict[TargetName, dict[str, Free]] = Field(default_factory=dict)
+    targets: dict[TargetName, dict[str, Free]] = Field(default_factory=dict)  # type: ignore[valid-type]

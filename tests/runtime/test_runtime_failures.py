@@ -78,7 +78,7 @@ JOB_KEY = "jobs/t1/items.yaml"
 WRONG_PLANS: dict[str, tuple[Callable[[dict], object], str]] = {
     "a_list": (lambda plan: [], "holds a JSON list"),
     "not_json": (lambda plan: "{not json", "is not JSON"),
-    "jobs_a_list": (lambda plan: {**plan, "jobs": []}, "$.jobs: Input should be a valid dictionary"),
+    "jobs_a_list": (lambda plan: {**plan, "jobs": []}, "$.jobs: Input should be an object"),
     "schedule_without_kind": (
         lambda plan: _drop(plan["schedules"][SID], "kind"),
         f"$.schedules['{SID}'].kind: Field required",
