@@ -36,8 +36,9 @@ sys.path.insert(0, str(REPO / "tests"))
 
 from toolenv import tool_bin, tool_venv  # noqa: E402
 
-from dativo.compiler.plan import Plan  # noqa: E402
+from dativo.runtime.plan import Plan  # noqa: E402
 from dativo.targets.airflow import TARGET  # noqa: E402
+from dativo.targets.airflow.settings import Settings  # noqa: E402
 from dativo.targets.airflow.target import DAG_FILE, RUN_ID_ENV, TASK_ID, bash_command, dag_tags  # noqa: E402
 
 AIRFLOW_REQS = ["apache-airflow==3.3.2", "dag-factory==1.1.0"]
@@ -85,6 +86,7 @@ def bench_plan() -> Plan:
             "retry": {},
             "concurrency_key": f"tenant:{tenant}",
             "inputs": ["configs/runner.yaml"],
+            "runner": "configs/runner.yaml",
         }
     tenants = {
         f"tenant_{t:03d}": {
@@ -102,6 +104,7 @@ def bench_plan() -> Plan:
                 "project_dir": "/app",
                 "dativo_bin": "dativo",
                 "state_dir": "/app/state",
+                "worker_state_dir": "/app/state",
                 "plan_path": "/app/generated/plan.json",
                 "mode": "self_hosted",
             },
@@ -168,7 +171,7 @@ def write_variants(plan: Plan, root: Path) -> dict[str, Path]:
     folders = {name: root / name for name in ("ours", "dag-factory", "minimal")}
     for f in folders.values():
         f.mkdir(parents=True, exist_ok=True)
-    (folders["ours"] / "dativo_runner_dags.py").write_text(TARGET.render(plan)[DAG_FILE])
+    (folders["ours"] / "dativo_runner_dags.py").write_text(TARGET.render(plan, Settings())[DAG_FILE])
     (folders["minimal"] / "minimal_dags.py").write_text(minimal_file(plan))
     config = root / "dag_factory_dags.yaml"  # outside the DAG folder; JSON is YAML
     config.write_text(json.dumps(dagfactory_config(plan), indent=2))

@@ -16,16 +16,12 @@ import sys
 from importlib import metadata
 from pathlib import Path
 
+from dativo.targets.cachedir import cache_home
+
 from .write import existing_files
 
 _DEPS = ("pydantic", "pydantic-core", "ruamel.yaml", "croniter", "networkx", "jinja2", "tzdata")
 _PACKAGE_DIRS = ("compiler", "targets", "runtime", "registry")
-
-
-def cache_home() -> Path:
-    """dativo's folder in the user's cache dir (XDG_CACHE_HOME, else ~/.cache)."""
-    base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
-    return Path(base) / "dativo"
 
 
 def _digest(path: Path) -> str:

@@ -1,7 +1,6 @@
-"""Numbers in configs are finite: the one rule, for the config models and the targets' settings alike.
-
-(It lives outside compiler.models so that the targets' settings models, which compiler.models
-imports, can use it without an import cycle; compiler.models.common re-exports it.)
+"""Numbers in configs are finite: the one rule, for the config models and the `targets:` blocks of
+dativo.yaml (checked raw, before each target's settings model reads its block; compiler/emit.py).
+compiler.models.common re-exports it.
 """
 
 from __future__ import annotations

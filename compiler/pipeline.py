@@ -14,15 +14,17 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from dativo.runtime import deploydefaults
+from dativo.runtime.paths import deployed
+from dativo.runtime.plan import DagEntry, Deployment, Plan, ScheduleEntry, TenantEntry
 from dativo.runtime.spec import JobSpec, RetrySpec
 
 from .checks import capabilities, dags, overlap, runtime_support, schedules, secrets, tenancy
 from .checks.schedules import ResolvedSchedule
-from .diagnostics import Diagnostics, Span
+from .diagnostics import Diagnostics
+from .emit import Locator, emit_artifacts, plan_targets
 from .jobspec import Merged, SpecMemo, build_spec, merge
 from .models.common import RetryConfig
 from .paths import deploy_dirs
-from .plan import DagEntry, Deployment, Plan, ScheduleEntry, TenantEntry
 from .project import DEFAULT_REGISTRY, Project, load_project
 from .resolve import ResolvedJob, Resolver
 
@@ -204,34 +206,9 @@ def compile_project(
     if result.plan is None:
         return result
     if emit:
-        from dativo.targets import select
-        from dativo.targets.common import locating
-
-        result.artifacts[deploydefaults.PLAN_FILE] = result.plan.to_json()
-        with locating(_locator(project, scheds)):
-            for target in select(targets):
-                target.check(result.plan, diags)
-                if not diags.has_errors():
-                    result.artifacts.update(target.render(result.plan))
-        if diags.has_errors():
-            result.artifacts = {}
+        locate = Locator(result.plan, project, scheds)
+        result.artifacts = emit_artifacts(result.plan, project.target_settings, targets, locate, diags)
     return result
-
-
-def _locator(project: Project, scheds: list[ResolvedSchedule]):
-    """Source positions for target diagnostics (the plan has none): a schedule's lines, a target's settings."""
-    by_id = {rs.id: rs for rs in scheds}
-
-    def locate(kind: str, key: str, fields: tuple) -> Span | None:
-        if kind == "schedule":
-            rs = by_id.get(key)
-            if rs is None or project.runner is None:
-                return None
-            return project.runner.doc.span(("runner", "orchestrator", "schedules", rs.index, *fields))
-        doc = project.documents.get("dativo.yaml")
-        return doc.span(("targets", key, *fields)) if doc is not None else None
-
-    return locate
 
 
 def build_plan(
@@ -244,6 +221,7 @@ def build_plan(
 ) -> Plan:
     runner = project.runner.model.runner if project.runner else None
     concurrency = runner.orchestrator.concurrency_per_tenant if runner else 1
+    runner_rel = project.runner.rel if project.runner else project.settings.paths.runner
     entries: dict[str, ScheduleEntry] = {}
     for rs in scheds:
         if not rs.ok or rs.tenant is None:
@@ -267,31 +245,38 @@ def build_plan(
             retry=retry,
             concurrency_key=f"tenant:{rs.tenant}",
             inputs=_inputs(project, rs, dag_entries, resolved),
+            runner=runner_rel,
         )
     tenant_names = sorted({e.tenant for e in entries.values()} | {s.tenant for s in specs.values()})
     tenants = {
         t: TenantEntry(concurrency=concurrency, schedules=sorted(i for i, e in entries.items() if e.tenant == t))
         for t in tenant_names
     }
-    st = project.settings
-    project_dir, state_dir = deploy_dirs(st)
     return Plan(
         orchestrator=runner.orchestrator.type if runner else "dagster",
         runner_mode=runner.mode if runner else "orchestrated",
-        deployment=Deployment(
-            container_root=st.container_root,
-            project_dir=project_dir,
-            dativo_bin=st.deploy.dativo_bin,
-            state_dir=state_dir,
-            plan_path=st.deploy.plan_path or deploydefaults.plan_path(project_dir, st.paths.out),
-            mode=mode,
-        ),
+        deployment=_deployment(project, mode),
         tenants=tenants,
         schedules=dict(sorted(entries.items())),
         jobs=dict(sorted(specs.items())),
         dags=dict(sorted(dag_entries.items())),
         inputs=dict(sorted(project.digests.items())),
-        targets=st.targets.model_dump(mode="json", exclude_unset=True),  # as written; each target applies its defaults
+        targets=plan_targets(project.target_settings),
+    )
+
+
+def _deployment(project: Project, mode: str) -> Deployment:
+    """Where the project, the plan and the state dir are on the workers."""
+    st = project.settings
+    project_dir, state_dir = deploy_dirs(st)
+    return Deployment(
+        container_root=st.container_root,
+        project_dir=project_dir,
+        dativo_bin=st.deploy.dativo_bin,
+        state_dir=state_dir,
+        worker_state_dir=deployed(state_dir, project_dir, st.container_root),
+        plan_path=st.deploy.plan_path or deploydefaults.plan_path(project_dir, st.paths.out),
+        mode=mode,
     )
 
 

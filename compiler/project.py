@@ -14,6 +14,7 @@ from pydantic import BaseModel
 from . import codes
 from .diagnostics import Diagnostics, Problem, Span
 from .discover import SUFFIXES, find_configs, kind, unreadable
+from .emit import validate_settings
 from .load import Document, load_file, load_text
 from .models import Dag, Job, LegacyAsset, OdcsAsset, ProjectFile, Recipe, Registry, RunnerConfig
 from .paths import PathResolver, display_prefix, join_display
@@ -46,6 +47,7 @@ class Project:
     dags: dict[str, Loaded[Dag]] = field(default_factory=dict)
     digests: dict[str, str] = field(default_factory=dict)  # rel path -> sha256 of every input read
     documents: dict[str, Document] = field(default_factory=dict)  # every loaded document, valid or not
+    target_settings: dict[str, Any] = field(default_factory=dict)  # targets.<name> as each target's model
     reported: set[str] = field(
         default_factory=set
     )  # files and folders already diagnosed: references to them add no follow-on error
@@ -177,6 +179,7 @@ def load_project(root: Path, diags: Diagnostics, cwd: Path | None = None) -> Pro
         loaded = reader.read("dativo.yaml", ProjectFile, "project file")
         if loaded is not None:
             project.settings = settings = loaded.model
+            project.target_settings = validate_settings(loaded.doc, settings.targets, diags)
     project.resolver = PathResolver(root, settings.container_root)
     paths = _checked_paths(project, diags)
 

@@ -60,13 +60,36 @@ def _data_path(data: Any, loc: tuple) -> tuple:
     return tuple(out)
 
 
-def _report(doc: Document, model: type[BaseModel], err: dict, diags: Diagnostics, what: str) -> None:
+def validate_at(
+    doc: Document, at: tuple[str, ...], data: Any, model: type[M], diags: Diagnostics, code: codes.Code
+) -> M | None:
+    """`data`, the value at `at` in `doc` (a target's settings block, say), as an instance of `model`, or
+    None with one diagnostic per problem, positioned and worded as `validate`'s but all with `code`."""
+    try:
+        return model.model_validate(data)
+    except ValidationError as exc:
+        for err in exc.errors(include_url=False):
+            _report(doc, model, {**err, "loc": (*at, *err["loc"])}, diags, "project file", base=len(at), code=code)
+        return None
+
+
+def _report(
+    doc: Document,
+    model: type[BaseModel],
+    err: dict,
+    diags: Diagnostics,
+    what: str,
+    base: int = 0,
+    code: codes.Code | None = None,
+) -> None:
+    """`base`: how many parts of the error's path lead to where `model` applies; `code`: instead of the
+    usual code of each kind of problem (worded as that kind's)."""
     kind: str = err["type"]
     path = _data_path(doc.data, tuple(err["loc"]))
     field = _field_name(path, what)
-    at = _At(doc, path, diags)
+    at = _At(doc, path, diags, code)
     if kind == "extra_forbidden":
-        allowed = _allowed_keys(model, path[:-1])
+        allowed = _allowed_keys(model, path[base:-1])
         hint = did_you_mean(field, allowed) or (f"allowed keys: {', '.join(sorted(allowed))}" if allowed else None)
         at.report(codes.UNKNOWN_KEY, doc.span(path, key=True), key=field, where=_describe(path[:-1], what), hint=hint)
     elif kind == "missing":
@@ -84,14 +107,20 @@ def _report(doc: Document, model: type[BaseModel], err: dict, diags: Diagnostics
 
 @dataclass(frozen=True)
 class _At:
-    """Where a validation error is: its document and the path of the offending value."""
+    """Where a validation error is: its document and the path of the offending value, and the code that
+    stands in for each kind's own (a target's settings code), if any."""
 
     doc: Document
     path: tuple
     diags: Diagnostics
+    code: codes.Code | None = None
 
     def report(self, code: codes.Code, span: Span, **fields: Any) -> None:
-        self.diags.report(code, span, path=json_path(self.path), **fields)
+        if self.code is None:
+            self.diags.report(code, span, path=json_path(self.path), **fields)
+            return
+        message, hint = code.render(**fields)  # worded as the kind's own code, reported as the target's
+        self.diags.error(self.code, message, span, path=json_path(self.path), hint=hint)
 
 
 def _not_one_of(at: _At, field: str, err: dict) -> None:
@@ -108,7 +137,7 @@ def _not_finite(at: _At, what: str, err: dict) -> None:
     ctx = err.get("ctx") or {}
     path = at.path + tuple(ctx.get("at", ()))
     number = ctx.get("number", err.get("input"))
-    _At(at.doc, path, at.diags).report(
+    _At(at.doc, path, at.diags, at.code).report(
         codes.INVALID_VALUE,
         at.doc.span(path),
         problem=f"{_field_name(path, what)!r} must be a finite number, got {number!r}",

@@ -52,7 +52,7 @@ EXAMPLE_CASES: dict[str, str] = {
 #: examples of the codes no bad case produces (the targets' and compile --check's; their tests are under
 #: tests/targets/ and tests/test_compile.py), as those tests see them
 EXAMPLES: dict[str, str] = {
-    "DTV510": "targets.dagster.max_concurrent_runs: Input should be greater than or equal to -1",
+    "DTV510": "'max_concurrent_runs': Input should be greater than or equal to -1",
     "DTV511": "Dagster cannot run cron '*/90 6 * * *' of schedule acme.x exactly: step 90 in '*/90' exceeds the "
     "field's range",
     "DTV512": "schedules acme.a-b and acme.a_b both become Dagster definition 'acme__a_b'",
@@ -64,10 +64,10 @@ EXAMPLES: dict[str, str] = {
     "and '-', at most 250",
     "DTV516": "schedule 'acme.x': tag 'note:...'... is 130 characters as an Airflow DAG tag (key:value); Airflow "
     "allows 100",
-    "DTV517": "invalid Airflow setting 'start_date': ...",
+    "DTV517": "'start_date': must be a date written YYYY-MM-DD",
     "DTV518": "deployment path '/app\\x00' holds a NUL character, which no command line can pass (Airflow target)",
     "DTV519": "schedule 'acme.x' cannot run exactly on Airflow: its cron lines [] are not one or more five-field lines",
-    "DTV520": "invalid Kubernetes setting starting_deadline_seconds: Input should be greater than or equal to 10",
+    "DTV520": "'starting_deadline_seconds': Input should be greater than or equal to 10",
     "DTV521": "Kubernetes CronJob name 'acme-...' of schedule 'acme.x' is 60 characters; Kubernetes allows 52 "
     "(the controller appends 11 characters to name each Job)",
     "DTV522": "schedules 'acme.a-b' and 'acme.a_b' both map to Kubernetes CronJob dativo-acme/acme-a-b",
@@ -80,7 +80,7 @@ EXAMPLES: dict[str, str] = {
     "DTV527": "deploy.project_dir 'app' is not an absolute path without backslashes, control characters or "
     "surrounding spaces, so it cannot be systemd's WorkingDirectory=",
     "DTV528": "unit name 'dativo-...' of schedule acme.x is 270 characters; systemd allows 255",
-    "DTV529": "invalid systemd setting 'persistent': Input should be a valid boolean",
+    "DTV529": "'persistent' must be true or false, got 'yes'",
     "DTV601": "generated artifact plan.json is stale",
     "DTV602": "generated artifact plan.json is missing",
     "DTV603": "old.py is in the output dir but compile does not produce it",

@@ -1,33 +1,25 @@
 """`dativo run --plan plan.json --job ID`: find the job (or DAG) in the plan, map the
 plan's deployment paths onto this machine, derive the run id, and run it.
 
-The plan is read as JSON; only the job specs are validated (runtime/spec.py): the runtime
-never imports the compiler.
+The plan is read and validated as the typed contract of runtime/plan.py (version first, then shape):
+the runtime never imports the compiler.
 """
 
 from __future__ import annotations
 
-import json
 from datetime import UTC, datetime
 from pathlib import Path, PurePosixPath
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from pydantic import ValidationError
-
-from . import deploydefaults
 from .exitcodes import ExitCode
 from .logs import Logger
 from .paths import PathMap, root_from_plan
-from .plan_view import PlanView, Schedule, parse
+from .plan import Plan, PlanError, ScheduleEntry, load_plan
 from .run import Options, Request, run_job
 from .spec import JobSpec
 
 MAX_RUN_ID = 250
-
-
-class PlanError(Exception):
-    """A usage problem: missing plan, unknown job id."""
 
 
 def nominal_fire_time(cron_lines: list[str], tz: str, now: datetime | None = None) -> datetime:
@@ -53,19 +45,6 @@ def manual_run_id(now: datetime | None = None) -> str:
     return f"manual__{(now or datetime.now(UTC)).astimezone(UTC).replace(microsecond=0).isoformat()}"
 
 
-def load_plan(path: Path) -> PlanView:
-    try:
-        data = json.loads(path.read_text("utf-8"))
-    except FileNotFoundError:
-        raise PlanError(f"plan {path} not found") from None
-    except (OSError, ValueError) as e:
-        raise PlanError(f"cannot read plan {path}: {e}") from None
-    view = parse(data)
-    if isinstance(view, str):
-        raise PlanError(f"plan {path} {view}; compile it again with `dativo compile`")
-    return view
-
-
 def check_run_id(run_id: str) -> str:
     """A run id goes into file names only through `slug` (so `/` and `..` stay inside the state dir);
     empty ids and control characters are refused: they would show differently in every log."""
@@ -76,26 +55,14 @@ def check_run_id(run_id: str) -> str:
     return run_id
 
 
-def _spec(plan: PlanView, key: str) -> JobSpec:
-    try:
-        return JobSpec.model_validate(plan.jobs[key])
-    except ValidationError as e:
-        err = e.errors()[0]
-        where = ".".join(str(p) for p in err["loc"])
-        raise PlanError(
-            f"the plan's job {key!r} is not a job spec of this dativo: {where}: {err['msg']}; "
-            "compile it again with `dativo compile`"
-        ) from None
-
-
-def _job_key(plan: PlanView, ident: str) -> str | None:
+def _job_key(plan: Plan, ident: str) -> str | None:
     jobs = plan.jobs
     if ident in jobs:
         return ident
     dep = plan.deployment
     p = PurePosixPath(ident)
     for base in (dep.project_dir, dep.container_root):
-        if base and p.is_absolute() and PurePosixPath(base) in p.parents:
+        if p.is_absolute() and PurePosixPath(base) in p.parents:
             rel = p.relative_to(base).as_posix()
             if rel in jobs:
                 return rel
@@ -103,18 +70,14 @@ def _job_key(plan: PlanView, ident: str) -> str | None:
     return norm if norm in jobs else None
 
 
-def locate(plan: PlanView, plan_file: Path, project_dir: Path | None = None) -> tuple[PathMap, Path]:
+def locate(plan: Plan, plan_file: Path, project_dir: Path | None = None) -> tuple[PathMap, Path]:
     """The path map of `plan` read from `plan_file`, and its state dir on this machine. On a worker (the
     plan at `deployment.plan_path`) that is `paths.deployed(state_dir, ...)`, where Kubernetes mounts it."""
     dep = plan.deployment
     proj, croot = dep.project_dir, dep.container_root
-    root = (
-        project_dir.resolve()
-        if project_dir
-        else root_from_plan(plan_file, dep.plan_path or deploydefaults.plan_path(proj), proj)
-    )
+    root = project_dir.resolve() if project_dir else root_from_plan(plan_file, dep.plan_path, proj)
     paths = PathMap(root, proj, croot)
-    return paths, Path(paths.local(dep.state_dir or deploydefaults.state_dir(proj)))
+    return paths, Path(paths.local(dep.state_dir))
 
 
 def run_from_plan(
@@ -144,7 +107,7 @@ def run_from_plan(
                 f"{job!r} is neither a schedule id nor a job of the plan "
                 f"(schedules: {', '.join(sorted(plan.schedules)[:8])}, ...)"
             )
-        spec = _spec(plan, key)
+        spec = plan.jobs[key]
         slots = plan.tenants[spec.tenant].concurrency if spec.tenant in plan.tenants else 1
         return run_job(Request(spec, key, run_id or manual_run_id(now), tenant_slots=slots), opts)
     nominal = _nominal(schedule, now)
@@ -158,11 +121,11 @@ def run_from_plan(
         context={"schedule": schedule.id},
     )
     if schedule.kind == "job":
-        return run_job(Request(_spec(plan, str(schedule.job)), schedule.id, rid, **common), opts)
+        return run_job(Request(plan.jobs[str(schedule.job)], schedule.id, rid, **common), opts)
     return _run_dag(plan, schedule, rid, common, opts)
 
 
-def _nominal(schedule: Schedule, now: datetime | None) -> datetime | None:
+def _nominal(schedule: ScheduleEntry, now: datetime | None) -> datetime | None:
     if not schedule.cron:
         return None
     try:
@@ -171,9 +134,9 @@ def _nominal(schedule: Schedule, now: datetime | None) -> datetime | None:
         raise PlanError(f"schedule {schedule.id!r} of the plan has no fire time: {e}; compile it again") from None
 
 
-def _run_dag(plan: PlanView, schedule: Schedule, run_id: str, common: dict[str, Any], opts: Options) -> int:
+def _run_dag(plan: Plan, schedule: ScheduleEntry, run_id: str, common: dict[str, Any], opts: Options) -> int:
     dag = plan.dags[str(schedule.dag)]
-    specs = {t.id: _spec(plan, t.job) for t in dag.tasks}  # every task's spec is checked before the first runs
+    specs = {t.id: plan.jobs[t.job] for t in dag.tasks}
     log = Logger(
         {"job_name": schedule.id, "tenant_id": schedule.tenant, "run_id": run_id, "dag": dag.name}, stream=opts.stream
     )

@@ -1,4 +1,9 @@
-"""Emitters, one folder each; a registry of names to modules behind the `Target` protocol."""
+"""Emitters, one folder each; a registry of names to modules behind the `Target` protocol.
+
+Each target folder has `settings.py` (its `Settings` model of `targets.<name>` in dativo.yaml, and
+`CODE`, the code of a value that model refuses) and a lazily imported `TARGET`. The compiler validates
+the settings once, with positions, through `settings_model`; the targets get them typed.
+"""
 
 from __future__ import annotations
 
@@ -6,6 +11,8 @@ import importlib
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
+    from pydantic import BaseModel
+
     from .base import Target
 
 #: target name -> module that defines `TARGET`; imported only when used (jinja2 stays off `dativo --help`)
@@ -24,3 +31,9 @@ def names() -> list[str]:
 def select(wanted: list[str] | None) -> list[Target]:
     chosen = names() if wanted is None else sorted(set(wanted))
     return [importlib.import_module(REGISTRY[n]).TARGET for n in chosen]
+
+
+def settings_model(name: str) -> tuple[type[BaseModel], str]:
+    """The model of `targets.<name>` and the code of a value it refuses (imports only pydantic)."""
+    module = importlib.import_module(REGISTRY[name] + ".settings")
+    return module.Settings, module.CODE

@@ -14,7 +14,7 @@ from pathlib import Path
 import jinja2
 from jinja2.bccache import Bucket, FileSystemBytecodeCache
 
-from dativo.compiler.cache import cache_home
+from .cachedir import cache_home
 
 
 class _BestEffortCache(FileSystemBytecodeCache):

@@ -230,7 +230,6 @@ def test_deploy_defaults_have_one_home(tmp_path: Path) -> None:
     from dativo.compiler.paths import PathResolver, deploy_dirs
     from dativo.runtime import deploydefaults as d
     from dativo.runtime.paths import PathMap
-    from dativo.runtime.plan_view import Deployment
 
     st = ProjectFile()
     assert (st.container_root, st.deploy.dativo_bin, st.paths.out) == (d.CONTAINER_ROOT, d.DATIVO_BIN, d.OUT_DIR)
@@ -238,6 +237,5 @@ def test_deploy_defaults_have_one_home(tmp_path: Path) -> None:
     assert d.plan_path("/app/") == "/app/generated/plan.json"
     assert PathResolver(tmp_path).container_root == d.CONTAINER_ROOT
     assert (PathMap(tmp_path).project_dir, PathMap(tmp_path).container_root) == (d.CONTAINER_ROOT,) * 2
-    assert (Deployment().project_dir, Deployment().container_root) == (d.CONTAINER_ROOT,) * 2
     hits = _grep(r"\"/app\"|/generated/plan\.json\"|\"plan\.json\"|\{[a-z_]+\}/state\"")
     assert [h.split(":")[0] for h in hits] == ["runtime/deploydefaults.py"] * 3, hits

@@ -9,7 +9,7 @@ from helpers import REPO
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from dativo.compiler.plan import Plan
+from dativo.runtime.plan import Plan
 
 EXAMPLE = (REPO / "examples" / "generated" / "plan.json").read_text("utf-8")
 

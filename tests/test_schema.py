@@ -57,3 +57,18 @@ def test_schema_out_naming_a_file_is_a_usage_error(tmp_path) -> None:
     r = dativo("schema", "--out", str(tmp_path / "afile"))
     assert r.code == 2 and "cannot write the schemas into" in r.err and "internal error" not in r.err, r.err
     assert (tmp_path / "afile").read_text() == "x\n"
+
+
+def test_the_plan_schema_is_published_and_describes_the_committed_plan() -> None:
+    """schemas/plan.schema.json is generated from runtime/plan.py: the example plan validates against it,
+    and a plan of another major version, or one missing a field, does not."""
+    schema = json.loads((REPO / "schemas" / "plan.schema.json").read_text())
+    plan = json.loads((EXAMPLES / "generated" / "plan.json").read_text())
+    jsonschema.validate(plan, schema)
+    for broken in ({**plan, "version": plan["version"] + 1}, {k: v for k, v in plan.items() if k != "version"}):
+        with pytest.raises(jsonschema.ValidationError):
+            jsonschema.validate(broken, schema)
+    entry = next(iter(plan["schedules"].values()))
+    del entry["runner"]
+    with pytest.raises(jsonschema.ValidationError, match="'runner' is a required property"):
+        jsonschema.validate(plan, schema)

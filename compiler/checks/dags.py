@@ -12,10 +12,11 @@ from __future__ import annotations
 import graphlib
 import heapq
 
+from dativo.runtime.plan import DagEntry, DagTaskEntry
+
 from .. import codes, refs
 from ..diagnostics import Diagnostics, did_you_mean
 from ..models.dag import Dag
-from ..plan import DagEntry, DagTaskEntry
 from ..project import Loaded, Project
 
 

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from dativo.runtime.plan import SAFE_NAME
+
 from .. import codes, refs
 from ..cron import dst_hazards, interval_to_cron, normalize_cron
 from ..diagnostics import Diagnostics, Span, did_you_mean
 from ..models.runner import Schedule
-from ..plan import SAFE_NAME
 from ..project import Loaded, Project
 from ..zones import host_zone_hint, iana_zones
 

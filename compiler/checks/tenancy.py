@@ -10,11 +10,12 @@ import re
 from collections.abc import Iterator
 from typing import Any
 
+from dativo.runtime.plan import SAFE_NAME
+
 from .. import codes
 from ..diagnostics import Diagnostics
 from ..jobspec import Merged, fill_tenant
 from ..paths import canonical_uri, deploy_dirs
-from ..plan import SAFE_NAME
 from ..project import Project
 from ..resolve import ResolvedJob, deep_merge
 

@@ -1,4 +1,5 @@
-"""`dativo schema`: JSON Schemas generated from the pydantic models (for editors and CI)."""
+"""`dativo schema`: JSON Schemas generated from the pydantic models (for editors and CI): the config files,
+and plan.json, the contract between compiler, targets and runtime (runtime/plan.py)."""
 
 from __future__ import annotations
 
@@ -6,18 +7,40 @@ import argparse
 import json
 import sys
 from pathlib import Path
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field, create_model
 
 from dativo.runtime.exitcodes import ExitCode
+from dativo.runtime.plan import Plan
+from dativo.targets import names, settings_model
 
 from ..cli import UsageError
-from ..models import SCHEMA_MODELS
+from ..models import SCHEMA_MODELS, ProjectFile
 
 DIALECT = "https://json-schema.org/draft/2020-12/schema"
 
 
+def _project_model() -> type[BaseModel]:
+    """dativo.yaml as editors should see it: `targets.<name>` described by each target's own settings model
+    (the compiler validates the blocks with those models after the file, compiler/emit.py)."""
+    blocks: dict[str, Any] = {}
+    for name in names():
+        model = settings_model(name)[0]
+        blocks[name] = (model, Field(default_factory=model))
+    targets = create_model(  # type: ignore[call-overload]
+        "TargetSettings",
+        __config__=ConfigDict(extra="forbid"),
+        __doc__="`targets:` one block per target, each validated by that target's own settings model.",
+        **blocks,
+    )
+    return create_model("ProjectFile", __base__=ProjectFile, targets=(targets, Field(default_factory=targets)))
+
+
 def render() -> dict[str, str]:
     out = {}
-    for stem, model in sorted(SCHEMA_MODELS.items()):
+    models: dict[str, Any] = {**SCHEMA_MODELS, "project": _project_model(), "plan": Plan}  # pydantic models
+    for stem, model in sorted(models.items()):
         schema = {"$schema": DIALECT, **model.model_json_schema(by_alias=True)}
         out[f"{stem}.schema.json"] = json.dumps(schema, indent=2, sort_keys=True, ensure_ascii=False) + "\n"
     return out

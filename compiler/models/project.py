@@ -7,12 +7,12 @@ from typing import Literal
 from pydantic import Field
 
 from dativo.runtime import deploydefaults
-from dativo.targets.airflow.settings import Settings as AirflowSettings
-from dativo.targets.dagster.settings import Settings as DagsterSettings
-from dativo.targets.kubernetes.settings import Settings as KubernetesSettings
-from dativo.targets.systemd.settings import Settings as SystemdSettings
+from dativo.targets import REGISTRY
 
-from .common import Model
+from .common import Free, Model
+
+#: a target's name: the keys of the target registry
+TargetName = Literal[tuple(REGISTRY)]  # type: ignore[valid-type]  # (built from the registry: one list)
 
 
 class Paths(Model):
@@ -38,15 +38,6 @@ class Tenancy(Model):
     shared_namespaces: list[str] = Field(default_factory=list)
 
 
-class TargetSettings(Model):
-    """`targets:` one block per target, each validated by that target's own settings model."""
-
-    airflow: AirflowSettings = Field(default_factory=AirflowSettings)
-    dagster: DagsterSettings = Field(default_factory=DagsterSettings)
-    kubernetes: KubernetesSettings = Field(default_factory=KubernetesSettings)
-    systemd: SystemdSettings = Field(default_factory=SystemdSettings)
-
-
 class ProjectFile(Model):
     version: Literal[1] = 1
     container_root: str = Field(deploydefaults.CONTAINER_ROOT, pattern=r"^/.*")
@@ -54,4 +45,6 @@ class ProjectFile(Model):
     paths: Paths = Field(default_factory=Paths)
     deploy: Deploy = Field(default_factory=Deploy)
     tenancy: Tenancy = Field(default_factory=Tenancy)
-    targets: TargetSettings = Field(default_factory=TargetSettings)
+    #: one block per target, as written; the compiler validates each once with the target's own settings
+    #: model (dativo.targets.settings_model, compiler/emit.py), which the target then receives typed
+    targets: dict[TargetName, dict[str, Free]] = Field(default_factory=dict)  # type: ignore[valid-type]

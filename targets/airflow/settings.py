@@ -7,8 +7,13 @@ import re
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
+from dativo.compiler import codes
+
 #: what Airflow accepts in a dag_id (airflow.sdk's KEY_REGEX), for the prefix we put before schedule ids
 _DAG_ID_CHARS = re.compile(r"[A-Za-z0-9_.-]*")
+
+#: the code of a value of `targets.airflow` this model refuses (the compiler validates it, once)
+CODE = codes.AIRFLOW_SETTINGS
 
 
 class Settings(BaseModel):

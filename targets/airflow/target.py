@@ -15,12 +15,10 @@ from functools import lru_cache
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from pydantic import ValidationError
-
 from dativo.compiler import codes
-from dativo.compiler.diagnostics import Diagnostics, Span
-from dativo.compiler.plan import Plan, ScheduleEntry
-from dativo.targets.common import SAFE_NAME, run_argv, schedule_span, settings_span
+from dativo.runtime.plan import Plan, ScheduleEntry
+from dativo.targets.base import At, Findings, at_deploy, at_schedule
+from dativo.targets.common import SAFE_NAME, run_argv
 
 from .quoting import bash_word
 from .settings import Settings
@@ -81,77 +79,64 @@ def bash_command(plan: Plan, entry: ScheduleEntry) -> str:
     return f"cd -- {bash_word(plan.deployment.project_dir)} && exec -- " + " ".join(words)
 
 
-def _tenant_span(plan: Plan, tenant: str) -> Span:
+def _tenant_at(plan: Plan, tenant: str) -> At:
+    """A tenant is written where its first schedule is (or, with none, in the runner file)."""
     first = plan.tenants[tenant].schedules[:1]
-    return schedule_span(plan, first[0]) if first else schedule_span(plan, "")
+    return at_schedule(first[0] if first else "")
 
 
 class AirflowTarget:
     name = NAME
 
-    def check(self, plan: Plan, diags: Diagnostics) -> None:
-        try:
-            settings = Settings.model_validate(plan.targets.get(NAME, {}))
-        except ValidationError as exc:
-            for err in exc.errors():
-                where = ".".join(str(p) for p in err["loc"]) or "targets.airflow"
-                why = err["msg"].removeprefix("Value error, ")
-                diags.error(
-                    codes.AIRFLOW_SETTINGS,
-                    f"invalid Airflow setting '{where}': {why}",
-                    settings_span(plan, NAME, *err["loc"]),
-                    path=f"$.targets.airflow.{where}",
-                )
-            return
+    def check(self, plan: Plan, settings: Settings, found: Findings) -> None:
         for word in _deployment_words(plan):
             if "\0" in word:
-                diags.error(
+                found.error(
                     codes.AIRFLOW_UNPASSABLE,
                     f"deployment path {word!r} holds a NUL character, which no command line can pass (Airflow target)",
-                    Span.of_file("dativo.yaml"),
+                    at_deploy(),
                     path="$.deploy",
                 )
         for tenant in sorted(plan.tenants):
             pool = pool_name(settings, tenant)
             if not SAFE_NAME.fullmatch(tenant) or len(pool) > POOL_MAX_LEN:
-                diags.error(
+                found.error(
                     codes.AIRFLOW_BAD_NAME,
                     f"tenant {tenant!r} cannot name an Airflow pool ({pool!r})",
-                    _tenant_span(plan, tenant),
+                    _tenant_at(plan, tenant),
                 )
         for entry in plan.schedules.values():
-            self._check_schedule(plan, settings, entry, diags)
+            self._check_schedule(settings, entry, found)
 
     @staticmethod
-    def _check_schedule(plan: Plan, settings: Settings, entry: ScheduleEntry, diags: Diagnostics) -> None:
+    def _check_schedule(settings: Settings, entry: ScheduleEntry, found: Findings) -> None:
         did = dag_id(settings, entry)
         if not (SAFE_NAME.fullmatch(entry.name) and SAFE_NAME.fullmatch(entry.tenant) and DAG_ID.fullmatch(did)):
-            diags.error(
+            found.error(
                 codes.AIRFLOW_BAD_NAME,
                 f"schedule {entry.id!r} cannot be an Airflow dag_id ({did!r}): "
                 "letters, digits, '_', '.' and '-', at most 250",
-                schedule_span(plan, entry.id, "name"),
+                at_schedule(entry.id, "name"),
                 hint="rename the schedule or shorten targets.airflow.dag_id_prefix",
             )
         if not entry.cron or any(len(line.split()) != 5 for line in entry.cron):
-            diags.error(
+            found.error(
                 codes.AIRFLOW_INEXPRESSIBLE,
                 f"schedule {entry.id!r} cannot run exactly on Airflow: "
                 f"its cron lines {entry.cron!r} are not one or more five-field lines",
-                schedule_span(plan, entry.id, "cron"),
+                at_schedule(entry.id, "cron"),
             )
         for tag in dag_tags(entry):
             if len(tag) > TAG_MAX_LEN:
-                diags.error(
+                found.error(
                     codes.AIRFLOW_TAG_TOO_LONG,
                     f"schedule {entry.id!r}: tag {tag[:40]!r}... is {len(tag)} "
                     f"characters as an Airflow DAG tag (key:value); Airflow allows {TAG_MAX_LEN}",
-                    schedule_span(plan, entry.id, "tags"),
+                    at_schedule(entry.id, "tags"),
                     hint="shorten the tag's key or value",
                 )
 
-    def render(self, plan: Plan) -> dict[str, str]:
-        settings = Settings.model_validate(plan.targets.get(NAME, {}))
+    def render(self, plan: Plan, settings: Settings) -> dict[str, str]:
         dags = [_dag(plan, settings, plan.schedules[k]) for k in sorted(plan.schedules)]
         start = settings.start()
         timetables = {d.timetable.split("(", 1)[0] for d in dags} or {"CronTriggerTimetable"}

@@ -10,18 +10,16 @@ import functools
 import re
 import zoneinfo
 
-import pydantic
 from croniter import croniter
 
 from dativo.compiler import codes
-from dativo.compiler.diagnostics import Diagnostics, Span
-from dativo.compiler.plan import Plan, ScheduleEntry
-from dativo.targets.common import SAFE_NAME, schedule_span, settings_span
+from dativo.runtime.plan import Plan, ScheduleEntry
+from dativo.targets.base import Findings, at_deploy, at_schedule
+from dativo.targets.common import SAFE_NAME
 
 from . import names
 from .settings import Settings
 
-_PROJECT = "dativo.yaml"
 #: a comma item of a cron field as Dagster's out-of-range check reads it: low-high[/step]
 _STEP_ITEM = re.compile(r"^([^-]+)-([^-/]+)(/(\d+))?$")
 _FIELD_RANGES = ((0, 59), (0, 23), (1, 31), (1, 12), (0, 7))
@@ -36,26 +34,7 @@ _NAMES = {
 }
 
 
-def settings_of(plan: Plan, diags: Diagnostics | None = None) -> Settings:
-    """`targets.dagster` parsed; on error, report DTV510 (when `diags` is given) and use the defaults."""
-    try:
-        return Settings.model_validate(plan.targets.get("dagster", {}))
-    except pydantic.ValidationError as exc:
-        if diags is not None:
-            for err in exc.errors():
-                where = ".".join(str(p) for p in ("targets", "dagster", *err["loc"]))
-                diags.error(
-                    codes.DAGSTER_SETTINGS,
-                    f"{where}: {err['msg']}",
-                    settings_span(plan, "dagster", *err["loc"]),
-                    path="$." + where,
-                    hint="see docs/targets.md#dagster for the settings",
-                )
-        return Settings()
-
-
-def check(plan: Plan, diags: Diagnostics) -> None:
-    settings_of(plan, diags)
+def check(plan: Plan, settings: Settings, diags: Findings) -> None:
     d = plan.deployment
     for what, path in (("dativo_bin", d.dativo_bin), ("plan_path", d.plan_path), ("project_dir", d.project_dir)):
         if "\0" in path:
@@ -63,24 +42,24 @@ def check(plan: Plan, diags: Diagnostics) -> None:
                 codes.DAGSTER_CRON,
                 f"Dagster cannot run any schedule: deploy.{what} {path!r} holds a NUL "
                 "character, which no process argument or directory can carry",
-                Span.of_file(_PROJECT),
+                at_deploy(what),
             )
     owners: dict[str, str] = {}  # Dagster name -> schedule id
     for sid in sorted(plan.schedules):
         entry = plan.schedules[sid]
-        _check_names(plan, entry, owners, diags)
-        _check_timing(plan, entry, diags)
-        _check_tags(plan, entry, diags)
+        _check_names(entry, owners, diags)
+        _check_timing(entry, diags)
+        _check_tags(entry, diags)
 
 
-def _check_names(plan: Plan, entry: ScheduleEntry, owners: dict[str, str], diags: Diagnostics) -> None:
+def _check_names(entry: ScheduleEntry, owners: dict[str, str], diags: Findings) -> None:
     for what, value in (("tenant id", entry.tenant), ("schedule name", entry.name)):
         if not SAFE_NAME.fullmatch(value):  # fullmatch: '$' alone lets a trailing newline through
             # the compiler rejects these already (DTV501); a hand-built plan must not get through either
             diags.error(
                 codes.UNSAFE_NAME,
                 f"{what} {value!r} of schedule {entry.id!r} cannot name Dagster definitions",
-                schedule_span(plan, entry.id, "name"),
+                at_schedule(entry.id, "name"),
                 hint="use letters, digits, '_' and '-' (at most 63, starting with a letter or digit)",
             )
     # Dagster names are [A-Za-z0-9_]+; ops, jobs and schedules share one check here so none can clash
@@ -90,24 +69,23 @@ def _check_names(plan: Plan, entry: ScheduleEntry, owners: dict[str, str], diags
             diags.error(
                 codes.DAGSTER_NAME_CLASH,
                 f"schedules {other} and {entry.id} both become Dagster definition {name!r}",
-                schedule_span(plan, entry.id, "name"),
+                at_schedule(entry.id, "name"),
                 hint="Dagster names allow only letters, digits and '_': rename one schedule",
             )
 
 
-def _check_timing(plan: Plan, entry: ScheduleEntry, diags: Diagnostics) -> None:
-    def span() -> Span:  # only for a problem: locating costs more than checking
-        return schedule_span(plan, entry.id, "interval_seconds" if entry.interval_seconds else "cron")
+def _check_timing(entry: ScheduleEntry, diags: Findings) -> None:
+    span = at_schedule(entry.id, "interval_seconds" if entry.interval_seconds else "cron")
 
     if not entry.cron:
-        diags.error(codes.DAGSTER_CRON, f"schedule {entry.id} has no cron line; Dagster needs at least one", span())
+        diags.error(codes.DAGSTER_CRON, f"schedule {entry.id} has no cron line; Dagster needs at least one", span)
     for line in entry.cron:
         problem = cron_problem(line)
         if problem:
             diags.error(
                 codes.DAGSTER_CRON,
                 f"Dagster cannot run cron {line!r} of schedule {entry.id} exactly: {problem}",
-                span(),
+                span,
                 hint="write the values the step would reach, e.g. '0' for '*/90' in the minute field",
             )
     try:
@@ -116,7 +94,7 @@ def _check_timing(plan: Plan, entry: ScheduleEntry, diags: Diagnostics) -> None:
         diags.error(
             codes.DAGSTER_CRON,
             f"Dagster cannot load time zone {entry.timezone!r} of schedule {entry.id}",
-            schedule_span(plan, entry.id, "timezone"),
+            at_schedule(entry.id, "timezone"),
             hint="use an IANA name such as 'UTC' or 'Europe/Berlin'",
         )
 
@@ -160,14 +138,14 @@ def _plain_field(i: int, field: str) -> bool:
     return True
 
 
-def _check_tags(plan: Plan, entry: ScheduleEntry, diags: Diagnostics) -> None:
+def _check_tags(entry: ScheduleEntry, diags: Findings) -> None:
     for key in sorted(entry.tags):
         if names.reserved_tag_key(key):
             diags.error(
                 codes.DAGSTER_RESERVED_TAG,
                 f"tag {key!r} of schedule {entry.id} uses a reserved prefix ('dagster/' is Dagster's, "
                 "'dativo/' is set by dativo)",
-                schedule_span(plan, entry.id, "tags", key),
+                at_schedule(entry.id, "tags", key),
                 hint="rename the tag key",
             )
         elif not names.VALID_TAG_KEY.fullmatch(key):
@@ -175,6 +153,6 @@ def _check_tags(plan: Plan, entry: ScheduleEntry, diags: Diagnostics) -> None:
                 codes.DAGSTER_TAG_KEY,
                 f"tag key {key!r} of schedule {entry.id} is not a valid Dagster tag key; "
                 "Dagster accepts it with a warning",
-                schedule_span(plan, entry.id, "tags", key),
+                at_schedule(entry.id, "tags", key),
                 hint="use letters, digits, '_', '-', '.', and at most one 'namespace/' prefix (63 each)",
             )

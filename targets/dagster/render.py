@@ -12,12 +12,12 @@ import re
 from pathlib import Path
 from typing import Any
 
-from dativo.compiler.plan import Plan, ScheduleEntry
+from dativo.runtime.plan import Plan, ScheduleEntry
 from dativo.targets.common import run_argv
 from dativo.targets.templates import environment
 
 from . import names
-from .check import settings_of
+from .settings import Settings
 
 DEFINITIONS = "dagster/definitions.py"
 INSTANCE = "dagster/dagster.yaml"
@@ -79,13 +79,13 @@ _INSTANCE = _ENV.get_template("dagster.yaml.j2")
 _RUN_ID = object()
 
 
-def render(plan: Plan) -> dict[str, str]:
+def render(plan: Plan, settings: Settings) -> dict[str, str]:
     entries = [plan.schedules[k] for k in sorted(plan.schedules)]
     table = "".join(_entry_block(_schedule(plan, e)) for e in entries)
     limits = "".join(_limit_block(x) for x in tag_limits(plan))
     return {
         DEFINITIONS: _DEFINITIONS.render(project_dir=plan.deployment.project_dir, schedules_block=table),
-        INSTANCE: _INSTANCE.render(settings=settings_of(plan), limits_block=limits),
+        INSTANCE: _INSTANCE.render(settings=settings, limits_block=limits),
     }
 
 

@@ -4,6 +4,11 @@ from __future__ import annotations
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from dativo.compiler import codes
+
+#: the code of a value of `targets.dagster` this model refuses (the compiler validates it, once)
+CODE = codes.DAGSTER_SETTINGS
+
 
 class Settings(BaseModel):
     """Every field has a default, so an absent `targets.dagster` block is valid."""

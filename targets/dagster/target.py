@@ -4,21 +4,22 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from dativo.compiler.diagnostics import Diagnostics
-from dativo.compiler.plan import Plan
+from dativo.runtime.plan import Plan
+from dativo.targets.base import Findings
 
 from . import check, render
+from .settings import Settings
 
 
 @dataclass(frozen=True)
 class DagsterTarget:
     name: str = "dagster"
 
-    def check(self, plan: Plan, diags: Diagnostics) -> None:
-        check.check(plan, diags)
+    def check(self, plan: Plan, settings: Settings, found: Findings) -> None:
+        check.check(plan, settings, found)
 
-    def render(self, plan: Plan) -> dict[str, str]:
-        return render.render(plan)
+    def render(self, plan: Plan, settings: Settings) -> dict[str, str]:
+        return render.render(plan, settings)
 
 
 TARGET = DagsterTarget()

@@ -1,7 +1,7 @@
 """What the Kubernetes target cannot express, as diagnostics (DTV520-DTV524).
 
-Plan-level problems have no config position: they point at dativo.yaml (settings) or
-the runner file (schedules), line 1.
+Each finding names what it concerns (a setting, a schedule, a deployment value); the compiler
+puts it at that value's position (compiler/emit.py).
 """
 
 from __future__ import annotations
@@ -9,26 +9,22 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from pydantic import ValidationError
+from croniter import croniter
 
 from dativo.compiler import codes
-from dativo.compiler.diagnostics import Diagnostics, Span, did_you_mean, json_path
-from dativo.compiler.plan import Plan
-from dativo.targets.common import schedule_span, settings_span
+from dativo.compiler.diagnostics import json_path
+from dativo.runtime.plan import Plan, ScheduleEntry
+from dativo.targets.base import Findings, at_deploy, at_schedule, at_settings
 
-from .cronlines import shared_fire_time
+from .cronlines import kubernetes_cron, shared_fire_time
 from .names import CRONJOB_NAME_MAX, cronjob_names, for_tenant, label_problem, label_value_problem, subdomain_problem
-from .render import STATE_VOLUME, state_mount
-from .settings import Resources, Settings
+from .render import STATE_VOLUME
+from .settings import Settings
 
 NAME = "kubernetes"
 # resource.Quantity: a decimal with an optional binary (Ki..Ei), decimal (n..E) or exponent suffix
 _QUANTITY = re.compile(r"[+-]?([0-9]+(\.[0-9]*)?|\.[0-9]+)([KMGTPE]i|[numkMGTPE]|[eE][+-]?[0-9]+)?\Z")
 _RESOURCE_NAME = re.compile(r"([a-z0-9]([-a-z0-9.]*[a-z0-9])?/)?[A-Za-z0-9]([-A-Za-z0-9_.]*[A-Za-z0-9])?\Z")
-
-
-def _settings_span(plan: Plan, *fields: str | int) -> Span:
-    return settings_span(plan, NAME, *fields)
 
 
 def _bad_char(text: str) -> str | None:
@@ -39,45 +35,18 @@ def _bad_char(text: str) -> str | None:
     return None
 
 
-def load_settings(plan: Plan, diags: Diagnostics) -> Settings | None:
-    span = _settings_span(plan)
-    try:
-        return Settings.model_validate(plan.targets.get(NAME, {}))
-    except ValidationError as exc:
-        for err in exc.errors():
-            loc = [p for p in err["loc"] if isinstance(p, (str, int))]
-            where = ".".join(str(p) for p in loc) or "targets.kubernetes"
-            hint = None
-            if err["type"] == "extra_forbidden" and loc:
-                model = Resources if loc[0] == "resources" and len(loc) == 2 else Settings
-                hint = did_you_mean(str(loc[-1]), model.model_fields)
-            diags.error(
-                codes.K8S_SETTINGS,
-                f"invalid Kubernetes setting {where}: {err['msg']}",
-                span,
-                path=json_path(["targets", NAME, *loc]),
-                hint=hint,
-            )
-        return None
-
-
-def check(plan: Plan, diags: Diagnostics) -> Settings | None:
-    settings = load_settings(plan, diags)
-    if settings is None:
-        return None
-    before = len(diags.errors)
+def check(plan: Plan, settings: Settings, diags: Findings) -> None:
     _check_settings(plan, settings, diags)
     _check_deployment(plan, diags)
     _check_schedules(plan, settings, diags)
-    return settings if len(diags.errors) == before else None
 
 
-def _check_settings(plan: Plan, s: Settings, diags: Diagnostics) -> None:
+def _check_settings(plan: Plan, s: Settings, diags: Findings) -> None:
     def bad(field: list[str | int], message: str, hint: str | None = None) -> None:
         diags.error(
             codes.K8S_SETTINGS,
             message,
-            _settings_span(plan, *field),
+            at_settings(NAME, *field),
             path=json_path(["targets", NAME, *field]),
             hint=hint,
         )
@@ -153,7 +122,7 @@ def _check_volumes(plan: Plan, s: Settings, bad: Any) -> None:
             )
         else:
             volumes.add(name)
-    paths: set[str] = {state_mount(plan.deployment)} if s.state_volume_claim is not None else set()
+    paths: set[str] = {plan.deployment.worker_state_dir} if s.state_volume_claim is not None else set()
     for i, mount in enumerate(s.volume_mounts):
         name, path = mount.get("name"), mount.get("mountPath")
         if name not in volumes:
@@ -170,7 +139,7 @@ def _check_volumes(plan: Plan, s: Settings, bad: Any) -> None:
             paths.add(path)
 
 
-def _check_deployment(plan: Plan, diags: Diagnostics) -> None:
+def _check_deployment(plan: Plan, diags: Findings) -> None:
     d = plan.deployment
     for field in ("dativo_bin", "plan_path", "project_dir", "state_dir"):
         found = _bad_char(getattr(d, field))
@@ -178,15 +147,15 @@ def _check_deployment(plan: Plan, diags: Diagnostics) -> None:
             diags.error(
                 codes.K8S_UNREPRESENTABLE,
                 f"deploy.{field} holds {found}, which a Kubernetes container command or path cannot carry",
-                Span.of_file("dativo.yaml"),
+                at_deploy(field),
                 path=json_path(["deploy", field]),
             )
 
 
-def _check_schedules(plan: Plan, s: Settings, diags: Diagnostics) -> None:
+def _check_schedules(plan: Plan, s: Settings, diags: Findings) -> None:
     seen: dict[tuple[str, str], str] = {}
     for sid, entry in plan.schedules.items():
-        span = schedule_span(plan, sid, "name")
+        span = at_schedule(sid, "name")
         for what, value in (("tenant id", entry.tenant), ("schedule name", entry.name)):
             problem = label_value_problem(value)
             if problem:
@@ -216,6 +185,8 @@ def _check_schedules(plan: Plan, s: Settings, diags: Diagnostics) -> None:
                     span,
                     hint="names are lowercased and '_' becomes '-'; rename one of the schedules",
                 )
+        if not _cron_lines_run(entry, diags):
+            continue
         if len(entry.cron) > 1:
             pair = shared_fire_time(entry.cron)
             if pair:
@@ -227,3 +198,30 @@ def _check_schedules(plan: Plan, s: Settings, diags: Diagnostics) -> None:
                     span,
                     hint="make the cron lines disjoint, or split them into two schedules",
                 )
+
+
+def _cron_lines_run(entry: ScheduleEntry, diags: Findings) -> bool:
+    """Every cron line is one Kubernetes can take (what render writes): else K8S_INEXPRESSIBLE, and no
+    further cron check (they read the lines as croniter does)."""
+    bad = [line for line in entry.cron if _unreadable(line)]
+    if entry.cron and not bad:
+        return True
+    diags.error(
+        codes.K8S_INEXPRESSIBLE,
+        f"schedule {entry.id!r} cannot run on Kubernetes: "
+        + (f"cron line {bad[0]!r} is not a five-field line" if bad else "it has no cron line"),
+        at_schedule(entry.id, "interval_seconds" if entry.interval_seconds else "cron"),
+    )
+    return False
+
+
+def _unreadable(line: str) -> bool:
+    """Not five fields of numbers, names, ranges and steps (croniter's `L`, `#` and `?` are not Kubernetes')."""
+    if len(line.split()) != 5:
+        return True
+    try:
+        kubernetes_cron(line)
+        fields = croniter.expand(line)[0]
+    except (ValueError, KeyError, IndexError):  # croniter's errors are ValueErrors
+        return True
+    return not all(v == "*" or isinstance(v, int) for field in fields for v in field)

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import re
 
-from dativo.compiler.plan import ScheduleEntry
+from dativo.runtime.plan import ScheduleEntry
 
 from .settings import TENANT
 

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from dativo.compiler.plan import Plan, ScheduleEntry
+from dativo.runtime.plan import Plan, ScheduleEntry
 from dativo.targets.common import run_argv
 from dativo.targets.templates import environment
 
@@ -68,13 +68,6 @@ RUN_ID_ENV = "DATIVO_RUN_ID"
 #: Job itself is not visible to its pods.
 JOB_NAME_FIELD = "metadata.labels['batch.kubernetes.io/job-name']"
 STATE_VOLUME = "dativo-state"
-
-
-def state_mount(d: Any) -> str:
-    """Where the state volume is mounted: the state dir `dativo run` resolves inside the pod."""
-    from dativo.runtime.paths import deployed
-
-    return deployed(d.state_dir, d.project_dir, d.container_root)
 
 
 MANAGED_BY = "app.kubernetes.io/managed-by"
@@ -137,7 +130,7 @@ def _tenant_parts(plan: Plan, s: Settings, tenant: str) -> _TenantParts:
     mounts: list[dict[str, Any]] = []
     volumes: list[dict[str, Any]] = []
     if s.state_volume_claim is not None:
-        mounts.append({"name": STATE_VOLUME, "mountPath": state_mount(d)})
+        mounts.append({"name": STATE_VOLUME, "mountPath": d.worker_state_dir})
         claim = for_tenant(s.state_volume_claim, tenant)
         volumes.append({"name": STATE_VOLUME, "persistentVolumeClaim": {"claimName": claim}})
     mounts += s.volume_mounts

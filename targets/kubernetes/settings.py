@@ -7,11 +7,14 @@ Every field has a default, so an empty block (or none) gives working manifests.
 from __future__ import annotations
 
 import math
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field
 
-from dativo.compiler.finite import Free
+from dativo.compiler import codes
+
+#: the code of a value of `targets.kubernetes` this model refuses (the compiler validates it, once)
+CODE = codes.K8S_SETTINGS
 
 
 def _number_as_quantity(value: object) -> object:
@@ -59,8 +62,9 @@ class Settings(BaseModel):
     #: project_dir when it is under container_root) so state and locks outlive the pod; None: no mount
     state_volume_claim: str | None = "dativo-{tenant}-state"
     #: further pod volumes and container mounts, written as Kubernetes spells them (passed through)
-    volumes: list[dict[str, Free]] = Field(default_factory=list)
-    volume_mounts: list[dict[str, Free]] = Field(default_factory=list)
+    #: (every number in them is finite: the compiler checks the whole `targets` block before this model)
+    volumes: list[dict[str, Any]] = Field(default_factory=list)
+    volume_mounts: list[dict[str, Any]] = Field(default_factory=list)
     node_selector: dict[str, str] = Field(default_factory=dict)
     #: how late a missed run may still start; Kubernetes checks it only about every 10 s, so at least 10
     starting_deadline_seconds: int = Field(default=300, ge=10)

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from dativo.compiler.diagnostics import Diagnostics
-from dativo.compiler.plan import Plan
+from dativo.runtime.plan import Plan
+from dativo.targets.base import Findings
 
 from . import checks
 from .render import render
@@ -13,12 +13,11 @@ from .settings import Settings
 class KubernetesTarget:
     name = checks.NAME
 
-    def check(self, plan: Plan, diags: Diagnostics) -> None:
-        checks.check(plan, diags)
+    def check(self, plan: Plan, settings: Settings, found: Findings) -> None:
+        checks.check(plan, settings, found)
 
-    def render(self, plan: Plan) -> dict[str, str]:
-        # the pipeline renders only after check() passed, so the settings parse here
-        return render(plan, Settings.model_validate(plan.targets.get(checks.NAME, {})))
+    def render(self, plan: Plan, settings: Settings) -> dict[str, str]:
+        return render(plan, settings)
 
 
 TARGET = KubernetesTarget()

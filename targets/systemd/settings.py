@@ -4,8 +4,13 @@ from __future__ import annotations
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from dativo.compiler import codes
+
 #: a user or group name systemd accepts in User=/Group= (the portable subset of useradd's rule)
 _ACCOUNT = r"^[A-Za-z_][A-Za-z0-9_-]{0,31}$"
+
+#: the code of a value of `targets.systemd` this model refuses (the compiler validates it, once)
+CODE = codes.SYSTEMD_SETTINGS
 
 
 class Settings(BaseModel):

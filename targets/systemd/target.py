@@ -15,12 +15,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-import pydantic
-
 from dativo.compiler import codes
-from dativo.compiler.diagnostics import Diagnostics, Span
-from dativo.compiler.plan import Plan, ScheduleEntry
-from dativo.targets.common import run_argv, schedule_span, settings_span
+from dativo.runtime.plan import Plan, ScheduleEntry
+from dativo.targets.base import Findings, at_deploy, at_schedule, at_settings
+from dativo.targets.common import run_argv
 
 from . import escape
 from .oncalendar import Inexpressible, to_oncalendar
@@ -43,11 +41,6 @@ def _templates() -> tuple[jinja2.Template, jinja2.Template]:
 def unit_base(entry: ScheduleEntry) -> str:
     """`dativo-<tenant>-<schedule>`, each part escaped as systemd-escape does ('-' is '\\x2d')."""
     return f"dativo-{escape.unit_name_escape(entry.tenant)}-{escape.unit_name_escape(entry.name)}"
-
-
-def _runner_file(entry: ScheduleEntry) -> str:
-    """The runner file the schedule came from, for the units' header comment."""
-    return next((f for f in entry.inputs if f.endswith(("runner.yaml", "runner.yml"))), "configs/runner.yaml")
 
 
 def service_argv(plan: Plan, entry: ScheduleEntry) -> list[str]:
@@ -109,79 +102,65 @@ def _utf8(text: str) -> bool:
     return True
 
 
-def _settings(plan: Plan) -> Settings:
-    return Settings.model_validate(plan.targets.get("systemd", {}))
-
-
 class SystemdTarget:
     name = "systemd"
 
-    def check(self, plan: Plan, diags: Diagnostics) -> None:
-        try:
-            settings = _settings(plan)
-        except pydantic.ValidationError as exc:
-            for err in exc.errors():
-                where = ".".join(str(p) for p in err["loc"]) or "systemd"
-                diags.error(
-                    codes.SYSTEMD_SETTINGS,
-                    f"invalid systemd setting {where!r}: {err['msg']}",
-                    settings_span(plan, "systemd", *err["loc"]),
-                    path=f"$.targets.systemd.{where}",
-                    hint="see docs/targets.md#systemd",
-                )
-            settings = None
-        if settings is not None and settings.environment_file is not None:
+    def check(self, plan: Plan, settings: Settings, found: Findings) -> None:
+        if settings.environment_file is not None:
             path = settings.environment_file
             if not path.startswith("/") or escape.plain_value(path) is None:
-                diags.error(
+                found.error(
                     codes.SYSTEMD_SETTINGS,
                     f"invalid systemd setting 'environment_file': {path!r} is not an absolute path without "
                     "backslashes, control characters or surrounding spaces",
-                    settings_span(plan, "systemd", "environment_file"),
+                    at_settings(self.name, "environment_file"),
                     path="$.targets.systemd.environment_file",
                 )
         for setting, message, hint in _deployment_problems(plan):
-            diags.error(
-                codes.SYSTEMD_UNREPRESENTABLE, message, Span.of_file("dativo.yaml"), path=f"$.{setting}", hint=hint
+            found.error(
+                codes.SYSTEMD_UNREPRESENTABLE,
+                message,
+                at_deploy(*setting.split(".")[1:]),
+                path=f"$.{setting}",
+                hint=hint,
             )
         seen: dict[str, str] = {}
         for entry in plan.schedules.values():
-            self._check_entry(plan, entry, diags)
+            self._check_entry(entry, found)
             first = seen.setdefault(unit_base(entry), entry.id)
             if first != entry.id:  # only names outside SAFE_NAME ('/' escapes to '-') can collide
-                diags.error(
+                found.error(
                     codes.SYSTEMD_NAME,
                     f"schedules {first} and {entry.id} both map to systemd unit {unit_base(entry)}.service",
-                    schedule_span(plan, entry.id, "name"),
+                    at_schedule(entry.id, "name"),
                     hint="rename one of the schedules",
                 )
 
-    def _check_entry(self, plan: Plan, entry: ScheduleEntry, diags: Diagnostics) -> None:
+    def _check_entry(self, entry: ScheduleEntry, found: Findings) -> None:
         try:
             to_oncalendar(entry.cron, entry.timezone)
         except Inexpressible as exc:
-            diags.error(
+            found.error(
                 codes.SYSTEMD_INEXPRESSIBLE,
                 f"systemd cannot run cron {' | '.join(entry.cron)!r} of schedule {entry.id} exactly: {exc}",
-                schedule_span(plan, entry.id, "cron"),
+                at_schedule(entry.id, "cron"),
                 hint="spell the day fields out (e.g. '1-31', '0-6'), or drop the systemd target",
             )
         name = unit_base(entry) + ".service"
         if len(name) > escape.UNIT_NAME_MAX:
-            diags.error(
+            found.error(
                 codes.SYSTEMD_NAME,
                 f"unit name {name[:40] + '...'!r} of schedule {entry.id} is {len(name)} characters; "
                 f"systemd allows {escape.UNIT_NAME_MAX}",
-                schedule_span(plan, entry.id, "name"),
+                at_schedule(entry.id, "name"),
                 hint="shorten the tenant or schedule name ('-' costs 4 characters: '\\x2d')",
             )
 
-    def render(self, plan: Plan) -> dict[str, str]:
+    def render(self, plan: Plan, settings: Settings) -> dict[str, str]:
         """Artifacts for a plan that passed check(); raises ValueError for values check() rejects."""
         problems = _deployment_problems(plan)
         if problems:
             raise ValueError(problems[0][1])
-        settings = _settings(plan)
         service_t, timer_t = _templates()
         d = plan.deployment
         common: dict[str, Any] = {
@@ -222,7 +201,7 @@ def _unit_vars(plan: Plan, entry: ScheduleEntry) -> _Unit:
     base = unit_base(entry)
     return _Unit(
         path=f"systemd/{base}",
-        source=escape.comment(_runner_file(entry)),
+        source=escape.comment(entry.runner),
         schedule_id=escape.comment(entry.id),
         timer=f"{base}.timer",
         service=f"{base}.service",

@@ -9,6 +9,7 @@ import json
 import os
 import subprocess
 import sys
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -71,44 +72,69 @@ def test_an_unwritable_state_dir_is_refused_and_nothing_is_written(tmp_path: Pat
 
 # -- the plan ----------------------------------------------------------------------------------
 
-WRONG_PLANS = {
-    "a_list": ([], "holds a JSON list"),
-    "jobs_a_list": ({"jobs": []}, "jobs: Input should be a valid dictionary"),
+SID = "t1.items_hourly"
+JOB_KEY = "jobs/t1/items.yaml"
+#: case -> (how to break the compiled plan, what the error says): each names the JSON path of the wrong field
+WRONG_PLANS: dict[str, tuple[Callable[[dict], object], str]] = {
+    "a_list": (lambda plan: [], "holds a JSON list"),
+    "not_json": (lambda plan: "{not json", "is not JSON"),
+    "jobs_a_list": (lambda plan: {**plan, "jobs": []}, "$.jobs: Input should be an object"),
     "schedule_without_kind": (
-        {"jobs": {}, "schedules": {"t1.x": {"id": "t1.x", "tenant": "t1"}}},
-        "schedules.t1.x.kind: Field required",
+        lambda plan: _drop(plan["schedules"][SID], "kind"),
+        f"$.schedules['{SID}'].kind: Field required",
+    ),
+    "schedule_without_runner": (
+        lambda plan: _drop(plan["schedules"][SID], "runner"),
+        f"$.schedules['{SID}'].runner: Field required",
+    ),
+    "no_version": (lambda plan: _drop(plan, "version"), "$.version: Field required"),
+    "version_a_string": (lambda plan: plan.update(version="1"), "$.version: Input should be a valid integer"),
+    "unknown_field": (
+        lambda plan: plan["deployment"].update(surprise=1),
+        "$.deployment.surprise: Extra inputs are not permitted",
     ),
     "schedule_of_a_missing_job": (
-        {"jobs": {}, "schedules": {"t1.x": {"id": "t1.x", "tenant": "t1", "kind": "job", "job": "jobs/t1/gone.yaml"}}},
-        "schedules.t1.x.job: 'jobs/t1/gone.yaml' is not in its jobs",
+        lambda plan: plan["schedules"][SID].update(job="jobs/t1/gone.yaml"),
+        f"$.schedules['{SID}'].job: 'jobs/t1/gone.yaml' is not in its jobs",
     ),
-    "bad_concurrency": (None, "tenants.t1.concurrency: Input should be greater than or equal to 1"),
+    "bad_concurrency": (
+        lambda plan: plan["tenants"]["t1"].update(concurrency=0),
+        "$.tenants.t1.concurrency: Input should be greater than or equal to 1",
+    ),
     "job_spec_without_target": (
-        None,
-        "job 'jobs/t1/items.yaml' is not a job spec of this dativo: target: Field required",
+        lambda plan: _drop(plan["jobs"][JOB_KEY], "target"),
+        f"$.jobs['{JOB_KEY}'].target: Field required",
     ),
-    "unknown_timezone": (None, "schedule 't1.items_hourly' of the plan has no fire time"),
+    "unknown_timezone": (
+        lambda plan: plan["schedules"][SID].update(timezone="Mars/Olympus"),
+        f"schedule '{SID}' of the plan has no fire time",
+    ),
+    "newer_version": (
+        lambda plan: plan.update(version=2),
+        "plan.json is version 2; this dativo reads version 1: ",
+    ),
+    "older_version": (lambda plan: plan.update(version=0), "plan.json is version 0; this dativo reads version 1: "),
 }
 
 
+def _drop(d: dict, key: str) -> None:
+    del d[key]
+
+
 @pytest.mark.parametrize("case", sorted(WRONG_PLANS))
-def test_a_plan_of_the_wrong_shape_is_one_clear_error(tmp_path: Path, case: str) -> None:
+def test_a_plan_of_the_wrong_shape_or_version_is_one_clear_error(tmp_path: Path, case: str) -> None:
+    """Refused on load, before any state is touched: exit 2 naming the field's JSON path, or both versions."""
     p = make_project(tmp_path / "p")
     p.write_csv(rows(5))
-    plan, message = WRONG_PLANS[case]
-    if plan is None:
-        plan = json.loads(p.plan.read_text())
-        if case == "bad_concurrency":
-            plan["tenants"]["t1"]["concurrency"] = 0
-        elif case == "unknown_timezone":
-            plan["schedules"]["t1.items_hourly"]["timezone"] = "Mars/Olympus"
-        else:
-            del plan["jobs"]["jobs/t1/items.yaml"]["target"]
-    p.plan.write_text(json.dumps(plan))
+    breaks, message = WRONG_PLANS[case]
+    plan = json.loads(p.plan.read_text())
+    changed = breaks(plan)
+    p.plan.write_text(changed if isinstance(changed, str) else json.dumps(plan if changed is None else changed))
     res = p.run(*JOB, "--run-id", "r1")
     assert res.code == 2 and not res.out
     assert res.err.startswith("dativo run: error: ") and message in res.err, res.err
-    assert "compile it again" in res.err
+    assert "dativo compile" in res.err or "compile it again" in res.err, res.err
+    assert "Traceback" not in res.err
     assert not p.state.exists()
 
 

@@ -14,7 +14,7 @@ import pytest
 import yaml
 from rt_project import REPO, make_project, run_cli
 
-from dativo.compiler.plan import Plan
+from dativo.runtime.plan import Plan
 from dativo.runtime.plan_run import load_plan, locate
 from dativo.targets.common import run_argv
 

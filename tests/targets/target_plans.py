@@ -4,6 +4,7 @@ hostile values) that no valid project would produce but a target must still rend
 from __future__ import annotations
 
 import functools
+import json
 import sys
 from pathlib import Path
 from typing import Any
@@ -11,9 +12,16 @@ from typing import Any
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # tests/: helpers
 
 from helpers import EXAMPLES
+from pydantic import BaseModel
 
+from dativo.compiler.diagnostics import Diagnostic, Diagnostics
+from dativo.compiler.emit import Locator, validate_settings
+from dativo.compiler.emit import check as check_target
+from dativo.compiler.load import load_text
 from dativo.compiler.pipeline import compile_project
-from dativo.compiler.plan import Plan, ScheduleEntry
+from dativo.runtime.plan import Plan, ScheduleEntry
+from dativo.targets import settings_model
+from dativo.targets.base import Target
 
 HOSTILE_NAME = "x'); import os; os.system('id') #"
 HOSTILE_TAGS = {
@@ -50,6 +58,36 @@ def entry(base: Plan, tenant: str, name: str, cron: list[str], **kw: Any) -> Sch
         retry=retry,
         concurrency_key=f"tenant:{tenant}",
         inputs=["configs/runner.yaml", "dativo.yaml"],
+        runner="configs/runner.yaml",
     )
     fields.update(kw)
     return ScheduleEntry.model_validate(fields)
+
+
+def typed_settings(target: Target, plan: Plan) -> BaseModel:
+    """The target's settings from the plan's `targets` block (valid: the compiler validated them)."""
+    return settings_model(target.name)[0].model_validate(plan.targets.get(target.name, {}))
+
+
+def check_into(target: Target, plan: Plan, diags: Diagnostics) -> None:
+    """As the compiler does it: the target's settings validated (once, as if written in dativo.yaml), then,
+    if they are valid, the target's check, its findings placed in the files the plan names."""
+    if target.name in plan.targets:
+        found = settings_diagnostics(target.name, plan.targets[target.name])
+        diags.extend(found)
+        if found:
+            return
+    check_target(target, plan, typed_settings(target, plan), Locator(plan), diags)
+
+
+def render_plan(target: Target, plan: Plan) -> dict[str, str]:
+    return target.render(plan, typed_settings(target, plan))
+
+
+def settings_diagnostics(target: str, raw: Any) -> list[Diagnostic]:
+    """`targets.<target>: raw` in a dativo.yaml (JSON is YAML), validated as the compiler does, once."""
+    diags = Diagnostics()
+    doc = load_text(json.dumps({"targets": {target: raw}}, indent=2, default=str), "dativo.yaml", diags)
+    assert doc is not None
+    validate_settings(doc, {target: raw}, diags)
+    return diags.sorted()

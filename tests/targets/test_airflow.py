@@ -24,11 +24,11 @@ from hypothesis import strategies as st
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # tests/: helpers
 
 from helpers import EXAMPLES, REPO, dativo
-from target_plans import HOSTILE_NAME, entry, examples_plan
+from target_plans import HOSTILE_NAME, check_into, entry, examples_plan, render_plan
 
 from dativo.compiler import codes
 from dativo.compiler.diagnostics import Diagnostics
-from dativo.compiler.plan import Plan, ScheduleEntry, TenantEntry
+from dativo.runtime.plan import Plan, ScheduleEntry, TenantEntry
 from dativo.targets import airflow as airflow_pkg
 from dativo.targets.airflow import TARGET
 from dativo.targets.airflow.quoting import bash_word, jinja_inert
@@ -110,7 +110,7 @@ def edge_plan() -> Plan:
 
 def diagnose(plan: Plan) -> list[tuple[str, str]]:
     diags = Diagnostics()
-    TARGET.check(plan, diags)
+    check_into(TARGET, plan, diags)
     return [(d.code, d.message) for d in diags]
 
 
@@ -188,7 +188,7 @@ def expected_calls(plan: Plan, prefix: str = "dativo.", pool_prefix: str = "dati
 def test_edge_golden(file_regression) -> None:
     plan = edge_plan()
     assert diagnose(plan) == []
-    out = TARGET.render(plan)
+    out = render_plan(TARGET, plan)
     file_regression.check(out[DAG_FILE], basename="edge_dativo_runner_dags", extension=".py")
     file_regression.check(out[POOLS_FILE], basename="edge_pools", extension=".json")
 
@@ -197,7 +197,7 @@ def test_committed_example_output_is_this_render() -> None:
     """examples/generated/ is the examples' golden: reviewed in git, kept fresh by compile --check."""
     plan = examples_plan()
     assert diagnose(plan) == []
-    out = TARGET.render(plan)
+    out = render_plan(TARGET, plan)
     assert sorted(out) == [DAG_FILE, POOLS_FILE]
     for path, content in out.items():
         assert (EXAMPLES / "generated" / path).read_text("utf-8") == content, path
@@ -210,13 +210,13 @@ def test_committed_example_output_is_this_render() -> None:
 def test_generated_values_equal_the_plan(which: str) -> None:
     plan = examples_plan() if which == "examples" else edge_plan()
     prefixes = ("dativo.", "dativo_tenant_") if which == "examples" else ("dtv__", "pool-")
-    source = TARGET.render(plan)[DAG_FILE]
+    source = render_plan(TARGET, plan)[DAG_FILE]
     assert dag_calls(source) == expected_calls(plan, *prefixes)
     assert compile(source, DAG_FILE, "exec")
 
 
 def test_disabled_is_paused_multi_cron_uses_multiple_timetable() -> None:
-    calls = {c["dag_id"]: c for c in dag_calls(TARGET.render(edge_plan())[DAG_FILE])}
+    calls = {c["dag_id"]: c for c in dag_calls(render_plan(TARGET, edge_plan())[DAG_FILE])}
     assert calls["dtv__acme.paused_nightly"]["paused"] is True
     assert calls["dtv__acme.weekdays_and_weekends"]["paused"] is False
     assert calls["dtv__acme.weekdays_and_weekends"]["schedule"] == (
@@ -225,20 +225,20 @@ def test_disabled_is_paused_multi_cron_uses_multiple_timetable() -> None:
         "Europe/Berlin",
     )
     assert calls["dtv__acme.weekdays_and_weekends"]["max_active_runs"] == 3
-    source = TARGET.render(edge_plan())[DAG_FILE]
+    source = render_plan(TARGET, edge_plan())[DAG_FILE]
     assert "    from airflow.sdk import CronTriggerTimetable, MultipleCronTriggerTimetable\n" in source
     assert "START_DATE = datetime.datetime(2025, 3, 1, tzinfo=datetime.timezone.utc)\n" in source
 
 
 def test_pools_one_per_tenant_with_its_concurrency() -> None:
-    pools = json.loads(TARGET.render(edge_plan())[POOLS_FILE])
+    pools = json.loads(render_plan(TARGET, edge_plan())[POOLS_FILE])
     assert {k: v["slots"] for k, v in pools.items()} == {"pool-acme": 2, "pool-beta-co": 1}
     # the format `airflow pools import` reads: name -> {slots, description, include_deferred}
     assert all(set(v) == {"slots", "description", "include_deferred"} for v in pools.values())
 
 
 def test_retries_stay_with_the_runtime() -> None:
-    source = TARGET.render(examples_plan())[DAG_FILE]
+    source = render_plan(TARGET, examples_plan())[DAG_FILE]
     assert "retries=0," in source and "skip_on_exit_code=None," in source
 
 
@@ -251,7 +251,7 @@ def test_hostile_schedule_name_is_an_error_and_still_renders_inert() -> None:
     found = diagnose(plan)
     assert [c for c, _ in found] == [codes.AIRFLOW_BAD_NAME]
     assert "cannot be an Airflow dag_id" in found[0][1]
-    source = TARGET.render(plan)[DAG_FILE]
+    source = render_plan(TARGET, plan)[DAG_FILE]
     (call,) = dag_calls(source)
     assert call["dag_id"] == f"dativo.acme.{HOSTILE_NAME}"
     assert call["tags"] == dag_tags(plan.schedules[f"acme.{HOSTILE_NAME}"])
@@ -265,7 +265,7 @@ def test_names_airflow_cannot_take_are_errors(tenant: str, name: str) -> None:
 
 
 def test_tags_are_literals_whatever_they_hold() -> None:
-    source = TARGET.render(edge_plan())[DAG_FILE]
+    source = render_plan(TARGET, edge_plan())[DAG_FILE]
     calls = {c["dag_id"]: c for c in dag_calls(source)}
     tags = calls["dtv__beta-co.hostile_tags"]["tags"]
     assert "jinja:{{ run_id }}{% if 1 %}{# c #}" in tags and "newline:line one\nline two\r\n" in tags
@@ -284,7 +284,7 @@ def test_any_tags_and_paths_stay_literals(tags: dict[str, str], path: str) -> No
         [entry(base, "acme", "s", ["0 * * * *"], tags=tags)],
         deployment=base.deployment.model_copy(update={"project_dir": path, "plan_path": path}),
     )
-    (call,) = dag_calls(TARGET.render(plan)[DAG_FILE])
+    (call,) = dag_calls(render_plan(TARGET, plan)[DAG_FILE])
     assert call["tags"] == dag_tags(plan.schedules["acme.s"])
     assert call["bash_command"] == bash_command(plan, plan.schedules["acme.s"])
     assert jinja_inert(call["bash_command"])
@@ -305,7 +305,7 @@ def test_cron_lines_airflow_cannot_run_are_an_error(cron: list[str]) -> None:
     base = examples_plan()
     plan = with_schedules(base, [entry(base, "acme", "s", ["0 * * * *"]).model_copy(update={"cron": cron})])
     assert [c for c, _ in diagnose(plan)] == [codes.AIRFLOW_INEXPRESSIBLE]
-    (call,) = dag_calls(TARGET.render(plan)[DAG_FILE])  # still valid, inert Python when rendered anyway
+    (call,) = dag_calls(render_plan(TARGET, plan)[DAG_FILE])  # still valid, inert Python when rendered anyway
     assert call["schedule"] == (
         "MultipleCronTriggerTimetable" if len(cron) != 1 else "CronTriggerTimetable",
         cron,
@@ -418,7 +418,7 @@ def run_rendered(command: str, env: dict[str, str], run_id: str, cwd: Path) -> d
 def test_command_runs_dativo_with_exact_argv(tmp_path: Path, run_id: str) -> None:
     plan = hostile_runnable_plan(tmp_path)
     e = plan.schedules["acme.s"]
-    (call,) = dag_calls(TARGET.render(plan)[DAG_FILE])
+    (call,) = dag_calls(render_plan(TARGET, plan)[DAG_FILE])
     got = run_rendered(call["bash_command"], {"DATIVO_RUN_ID": "{{ run_id }}"}, run_id, tmp_path)
     assert got == {"argv": run_argv(plan, e, run_id)[1:], "cwd": plan.deployment.project_dir}
     assert not list(tmp_path.rglob("PWNED"))
@@ -430,7 +430,7 @@ def test_command_runs_dativo_with_exact_argv(tmp_path: Path, run_id: str) -> Non
 def test_render_is_deterministic_across_hash_seeds() -> None:
     code = (
         "import sys, hashlib; sys.path.insert(0, 'tests/targets'); import test_airflow as t; "
-        "out = t.TARGET.render(t.edge_plan()); "
+        "out = t.render_plan(t.TARGET, t.edge_plan()); "
         "print(hashlib.sha256(repr(sorted(out.items())).encode()).hexdigest())"
     )
     digests = {
@@ -465,9 +465,8 @@ def test_cli_reports_airflow_problems_at_their_lines(tmp_path: Path) -> None:
     run = dativo("compile", str(project), "--target", "airflow", "--out", str(tmp_path / "out"))
     assert run.code == 1
     line = len(settings.read_text().splitlines())
-    # dativo.yaml is validated against this target's Settings by the compiler (DTV104, at the value);
-    # DTV517 remains for plans that bypass it
-    assert f"dativo.yaml:{line}:17: error DTV104: 'start_date': must be a date written YYYY-MM-DD" in run.out
+    # the compiler validates targets.airflow once, with the target's Settings and code (DTV517), at the value
+    assert f"dativo.yaml:{line}:17: error DTV517: 'start_date': must be a date written YYYY-MM-DD" in run.out
 
     settings.write_text(settings.read_text().replace("2024-1-1", "2024-01-02"))
     runner = project / "configs" / "runner.yaml"

@@ -26,10 +26,11 @@ from croniter import croniter
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # tests/: toolenv
 
+from target_plans import render_plan
 from test_airflow import edge_plan, entry, examples_plan, hostile_runnable_plan, with_schedules
 from toolenv import tool_bin, tool_venv
 
-from dativo.compiler.plan import Plan
+from dativo.runtime.plan import Plan
 from dativo.targets.airflow import TARGET
 from dativo.targets.airflow.target import DAG_FILE, POOLS_FILE, TASK_ID, dag_tags
 from dativo.targets.common import run_argv
@@ -98,7 +99,7 @@ def airflow_venv() -> Path:
 
 def load(venv: Path, plan: Plan, tmp: Path, run_id: str = HOSTILE_RUN_ID) -> dict[str, Any]:
     """Render `plan`, load it in Airflow's DagBag, return what Airflow read."""
-    out = TARGET.render(plan)
+    out = render_plan(TARGET, plan)
     dags = tmp / "dags"
     dags.mkdir()
     (dags / Path(DAG_FILE).name).write_text(out[DAG_FILE], "utf-8")
@@ -262,7 +263,7 @@ def test_rendered_command_runs_dativo_with_exact_argv(airflow_venv: Path, tmp_pa
 
 def test_airflow_pools_import_reads_pools_json(airflow_venv: Path, tmp_path: Path) -> None:
     plan = edge_plan()
-    (tmp_path / "pools.json").write_text(TARGET.render(plan)[POOLS_FILE], "utf-8")
+    (tmp_path / "pools.json").write_text(render_plan(TARGET, plan)[POOLS_FILE], "utf-8")
     env = {**os.environ, "AIRFLOW_HOME": str(tmp_path / "home"), "AIRFLOW__CORE__LOAD_EXAMPLES": "False"}
     airflow = tool_bin(airflow_venv, "airflow")
     for args in (["db", "migrate"], ["pools", "import", str(tmp_path / "pools.json")]):

@@ -23,11 +23,11 @@ from hypothesis import strategies as st
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # tests/: helpers
 
 from helpers import EXAMPLES, REPO, dativo
-from target_plans import HOSTILE_NAME, entry, examples_plan
+from target_plans import HOSTILE_NAME, check_into, entry, examples_plan, render_plan
 
 from dativo.compiler import codes
 from dativo.compiler.diagnostics import Diagnostics
-from dativo.compiler.plan import Plan, ScheduleEntry, TenantEntry
+from dativo.runtime.plan import Plan, ScheduleEntry, TenantEntry
 from dativo.targets.dagster import TARGET
 from dativo.targets.dagster.check import cron_problem
 from dativo.targets.dagster.render import DEFINITIONS, INSTANCE, py_literal
@@ -122,7 +122,7 @@ def hostile_plan() -> Plan:
 
 def diagnose(plan: Plan) -> list[tuple[str, str, str]]:
     diags = Diagnostics()
-    TARGET.check(plan, diags)
+    check_into(TARGET, plan, diags)
     return [(d.code, d.severity.value, d.message) for d in diags]
 
 
@@ -162,21 +162,21 @@ def examples() -> Plan:
 
 @pytest.fixture(scope="module")
 def examples_code(examples: Plan) -> str:
-    return split_definitions(TARGET.render(examples)[DEFINITIONS])[2]
+    return split_definitions(render_plan(TARGET, examples)[DEFINITIONS])[2]
 
 
 # ---------------------------------------------------------------- golden artifacts
 
 
 def test_edge_golden(file_regression) -> None:
-    out = TARGET.render(edge_plan())
+    out = render_plan(TARGET, edge_plan())
     file_regression.check(out[DEFINITIONS], basename="edge_definitions", extension=".py")
     file_regression.check(out[INSTANCE], basename="edge_dagster", extension=".yaml")
 
 
 def test_committed_example_output_is_what_the_target_renders(examples: Plan) -> None:
     """examples/generated/ is the examples' golden: reviewed in git, kept fresh by compile --check."""
-    out = TARGET.render(examples)
+    out = render_plan(TARGET, examples)
     assert sorted(out) == [INSTANCE, DEFINITIONS]
     for path, content in out.items():
         assert (EXAMPLES / "generated" / path).read_text("utf-8") == content, path
@@ -186,7 +186,7 @@ def test_committed_example_output_is_what_the_target_renders(examples: Plan) -> 
 
 
 def test_every_schedule_becomes_one_entry_with_the_plan_values(examples: Plan, examples_code: str) -> None:
-    project, table, code = split_definitions(TARGET.render(examples)[DEFINITIONS])
+    project, table, code = split_definitions(render_plan(TARGET, examples)[DEFINITIONS])
     assert code == examples_code
     assert project == examples.deployment.project_dir
     assert [s["id"] for s in table] == sorted(examples.schedules)
@@ -216,7 +216,7 @@ def test_every_schedule_becomes_one_entry_with_the_plan_values(examples: Plan, e
 
 
 def test_instance_limits_one_tenant_rule_when_tenants_agree(examples: Plan) -> None:
-    inst = read_instance(TARGET.render(examples)[INSTANCE])
+    inst = read_instance(render_plan(TARGET, examples)[INSTANCE])
     rc = inst["run_coordinator"]
     assert (rc["module"], rc["class"]) == ("dagster.core.run_coordinator", "QueuedRunCoordinator")
     assert inst["run_retries"] == {"enabled": False}
@@ -230,7 +230,7 @@ def test_instance_limits_one_tenant_rule_when_tenants_agree(examples: Plan) -> N
 
 def test_instance_limits_each_tenant_when_they_differ() -> None:
     plan = edge_plan()
-    rc = read_instance(TARGET.render(plan)[INSTANCE])["run_coordinator"]["config"]
+    rc = read_instance(render_plan(TARGET, plan)[INSTANCE])["run_coordinator"]["config"]
     tenant_limits = [x for x in rc["tag_concurrency_limits"] if x["key"] == "dativo/tenant"]
     assert tenant_limits == [
         {"key": "dativo/tenant", "value": "acme", "limit": 2},
@@ -241,7 +241,7 @@ def test_instance_limits_each_tenant_when_they_differ() -> None:
 
 def test_several_cron_lines_and_zones_are_kept(examples_code: str) -> None:
     plan = edge_plan()
-    _, table, code = split_definitions(TARGET.render(plan)[DEFINITIONS])
+    _, table, code = split_definitions(render_plan(TARGET, plan)[DEFINITIONS])
     assert code == examples_code
     by_id = {s["id"]: s for s in table}
     assert by_id["beta-co.every_90_minutes"]["cron"] == ("0 */3 * * *", "30 1-22/3 * * *")
@@ -256,7 +256,7 @@ def test_several_cron_lines_and_zones_are_kept(examples_code: str) -> None:
 
 def test_hostile_values_stay_data(examples_code: str) -> None:
     plan = edge_plan()
-    source = TARGET.render(plan)[DEFINITIONS]
+    source = render_plan(TARGET, plan)[DEFINITIONS]
     project, table, code = split_definitions(source)
     assert code == examples_code
     assert project == plan.deployment.project_dir
@@ -271,7 +271,7 @@ def test_hostile_names_are_refused_and_still_inert(examples_code: str) -> None:
     found = diagnose(plan)
     assert [c for c, _, _ in found] == [codes.UNSAFE_NAME, codes.UNSAFE_NAME]
     assert any(HOSTILE_NAME in msg for _, _, msg in found)
-    out = TARGET.render(plan)
+    out = render_plan(TARGET, plan)
     project, table, code = split_definitions(out[DEFINITIONS])
     assert code == examples_code
     limits = read_instance(out[INSTANCE])["run_coordinator"]["config"]["tag_concurrency_limits"]
@@ -302,17 +302,17 @@ def test_any_text_round_trips_as_a_literal(tag: str, path: str, key: str) -> Non
             "deployment": base.deployment.model_copy(update={"project_dir": path, "plan_path": tag + path}),
         }
     )
-    project, table, code = split_definitions(TARGET.render(plan)[DEFINITIONS])
+    project, table, code = split_definitions(render_plan(TARGET, plan)[DEFINITIONS])
     assert code == _EDGE_CODE
     assert project == path
     got = {s["id"]: s for s in table}[e.id]
     assert got["tags"][key] == tag and got["argv"][3] == tag + path and got["metadata"]["config"] == path
-    inst = read_instance(TARGET.render(plan)[INSTANCE])
+    inst = read_instance(render_plan(TARGET, plan)[INSTANCE])
     assert inst["run_retries"] == {"enabled": False}
 
 
 _EDGE = edge_plan()
-_EDGE_CODE = split_definitions(TARGET.render(_EDGE)[DEFINITIONS])[2]
+_EDGE_CODE = split_definitions(render_plan(TARGET, _EDGE)[DEFINITIONS])[2]
 
 
 def test_py_literal_refuses_objects_with_their_own_repr() -> None:
@@ -334,7 +334,8 @@ def test_render_is_deterministic_across_hash_seeds(tmp_path: Path) -> None:
         "import sys; from dativo.targets.dagster import TARGET; from dativo.compiler.pipeline import compile_project\n"
         "from pathlib import Path\n"
         f"plan = compile_project(Path({str(EXAMPLES)!r}), emit=False).plan\n"
-        "out = TARGET.render(plan); sys.stdout.write(out['dagster/definitions.py'] + out['dagster/dagster.yaml'])\n"
+        "from dativo.targets.dagster.settings import Settings\n"
+        "out = TARGET.render(plan, Settings()); sys.stdout.write(out['dagster/definitions.py'] + out['dagster/dagster.yaml'])\n"
     )
     outs = {
         subprocess.run(
@@ -357,8 +358,8 @@ def test_settings_are_validated() -> None:
     bad = base.model_copy(update={"targets": {"dagster": {"max_concurrent_runs": "ten", "max_concurent_runs": 3}}})
     found = diagnose(bad)
     assert {c for c, _, _ in found} == {codes.DAGSTER_SETTINGS}
-    assert any("targets.dagster.max_concurent_runs" in m for _, _, m in found)
-    assert any("targets.dagster.max_concurrent_runs" in m for _, _, m in found)
+    assert any("unknown key 'max_concurent_runs' in project file at targets.dagster" in m for _, _, m in found)
+    assert any("'max_concurrent_runs' must be an integer" in m for _, _, m in found), found
     low = base.model_copy(update={"targets": {"dagster": {"max_concurrent_runs": -2}}})
     assert [c for c, _, _ in diagnose(low)] == [codes.DAGSTER_SETTINGS]
 
@@ -463,8 +464,8 @@ def test_compile_points_at_tags_and_settings(tmp_path: Path) -> None:
     r = dativo("compile", ".", "--target", "dagster", cwd=project)
     assert r.code == 1, r.out
     setting_at = _position(settings_file.read_text(), "-7")
-    # the compiler validates dativo.yaml against the target's Settings (DTV104); DTV510 is for bypassing plans
-    assert f"dativo.yaml:{setting_at}: error DTV104: 'max_concurrent_runs': Input should be greater" in r.out, r.out
+    # the compiler validates targets.dagster once, with the target's Settings and code (DTV510), at the value
+    assert f"dativo.yaml:{setting_at}: error DTV510: 'max_concurrent_runs': Input should be greater" in r.out, r.out
 
     settings_file.write_text(settings_file.read_text().replace("-7", "4"))
     runner = project / "configs" / "runner.yaml"

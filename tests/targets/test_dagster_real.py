@@ -27,11 +27,12 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # tests/: helpers,
 sys.path.insert(0, str(Path(__file__).resolve().parent))  # test_dagster's plan builders
 
 from helpers import EXAMPLES, REPO
+from target_plans import render_plan
 from test_dagster import edge_plan, entry, examples_plan, with_schedules
 from toolenv import tool_bin, tool_venv
 
 from dativo.compiler.pipeline import compile_project
-from dativo.compiler.plan import Plan
+from dativo.runtime.plan import Plan
 from dativo.targets.dagster import TARGET
 from dativo.targets.dagster.render import run_tags, tag_limits
 
@@ -108,7 +109,7 @@ def dagster_venv() -> Path:
 
 def write_artifacts(plan: Plan, where: Path) -> Path:
     where.mkdir(parents=True, exist_ok=True)
-    for path, content in TARGET.render(plan).items():
+    for path, content in render_plan(TARGET, plan).items():
         (where / Path(path).name).write_text(content, "utf-8")
     return where
 

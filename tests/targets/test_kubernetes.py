@@ -23,10 +23,10 @@ from ruamel.yaml import YAML
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # tests/: helpers
 
 from helpers import EXAMPLES, REPO
-from target_plans import entry, examples_plan
+from target_plans import check_into, entry, examples_plan, render_plan
 
 from dativo.compiler.diagnostics import Diagnostics
-from dativo.compiler.plan import Plan, ScheduleEntry, TenantEntry
+from dativo.runtime.plan import Plan, ScheduleEntry, TenantEntry
 from dativo.targets.common import run_argv
 from dativo.targets.kubernetes import TARGET
 from dativo.targets.kubernetes.render import JOB_NAME_FIELD, RUN_ID_ENV
@@ -108,6 +108,7 @@ def edge_plan() -> Plan:
         dativo_bin="/opt/$$bin/dativo",
         project_dir="/srv/my project",
         state_dir="/var/lib/dativo state",
+        worker_state_dir="/var/lib/dativo state",  # outside container_root: the same on a worker
     )
 
 
@@ -123,9 +124,9 @@ def minimal_plan() -> Plan:
 
 def render(plan: Plan) -> dict[str, str]:
     diags = Diagnostics()
-    TARGET.check(plan, diags)
+    check_into(TARGET, plan, diags)
     assert not diags.errors, [d.message for d in diags.errors]
-    return TARGET.render(plan)
+    return render_plan(TARGET, plan)
 
 
 def docs_of(text: str) -> list[dict]:
@@ -299,7 +300,7 @@ def test_any_tag_or_path_reads_back_exactly(tags: dict[str, str], path: str, ima
         plan_path="/p" + path,
         project_dir="/w" + path,
     )
-    text = TARGET.render(plan)["kubernetes/acme/x.yaml"]
+    text = render_plan(TARGET, plan)["kubernetes/acme/x.yaml"]
     assert text.isascii()  # every non-ASCII character is escaped, so no parser can read it as a line break
     (d,) = docs_of(text)
     assert set(d) == {"apiVersion", "kind", "metadata", "spec"}
@@ -317,7 +318,7 @@ def test_output_is_identical_across_hash_seeds(tmp_path: Path) -> None:
     script = (
         "import sys; sys.path.insert(0, 'tests/targets'); sys.path.insert(0, 'tests');"
         "import test_kubernetes as t, json;"
-        "print(json.dumps(t.TARGET.render(t.edge_plan()), sort_keys=True))"
+        "print(json.dumps(t.render_plan(t.TARGET, t.edge_plan()), sort_keys=True))"
     )
     outs = {
         subprocess.run(

@@ -14,11 +14,12 @@ from hypothesis import strategies as st
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # tests/: helpers
 
 from helpers import EXAMPLES, dativo
+from target_plans import check_into, render_plan
 from test_kubernetes import docs_of, edge_plan, entry, examples_plan, plan_with, render
 
 from dativo.compiler import codes
 from dativo.compiler.diagnostics import Diagnostics
-from dativo.compiler.plan import Plan
+from dativo.runtime.plan import Plan
 from dativo.targets.kubernetes import TARGET
 
 _BASE = examples_plan()
@@ -29,7 +30,7 @@ _BASE = examples_plan()
 
 def check(plan: Plan) -> list[tuple[str, str]]:
     diags = Diagnostics()
-    TARGET.check(plan, diags)
+    check_into(TARGET, plan, diags)
     return [(d.code, d.message) for d in diags.errors]
 
 
@@ -67,7 +68,8 @@ def test_bad_settings_are_dtv520(targets: dict, fragment: str) -> None:
 
 def test_unknown_setting_gets_a_did_you_mean() -> None:
     diags = Diagnostics()
-    TARGET.check(
+    check_into(
+        TARGET,
         examples_plan().model_copy(update={"targets": {"kubernetes": {"namespce": "x", "resources": {"limit": {}}}}}),
         diags,
     )
@@ -127,8 +129,8 @@ def test_diagnostics_point_at_project_files() -> None:
     base = examples_plan()
     diags = Diagnostics()
     schedules = [entry(base, "acme", "a_b", ["0 * * * *"]), entry(base, "acme", "a-b", ["1 * * * *"])]
-    TARGET.check(plan_with(base, schedules, targets={"namespace": "Bad"}), diags)
-    TARGET.check(plan_with(base, schedules), diags)
+    check_into(TARGET, plan_with(base, schedules, targets={"namespace": "Bad"}), diags)
+    check_into(TARGET, plan_with(base, schedules), diags)
     spans = {(d.code, d.span.file, d.span.line, d.json_path) for d in diags.errors}
     assert spans == {
         (codes.K8S_SETTINGS, "dativo.yaml", 1, "$.targets.kubernetes.namespace"),
@@ -142,9 +144,9 @@ def test_compile_reports_target_errors_through_the_cli(tmp_path: Path) -> None:
     dy.write_text(dy.read_text() + "targets:\n  kubernetes:\n    starting_deadline_seconds: 3\n")
     run = dativo("compile", str(tmp_path / "p"), "--target", "kubernetes", "--out", str(tmp_path / "out"))
     assert run.code == 1
-    # the compiler validates dativo.yaml against the target's Settings, at the value's position
+    # the compiler validates targets.kubernetes once, with the target's Settings and code, at the value
     line = len(dy.read_text().splitlines())
-    assert f"dativo.yaml:{line}:32: error DTV104: 'starting_deadline_seconds': Input should be greater" in run.out
+    assert f"dativo.yaml:{line}:32: error DTV520: 'starting_deadline_seconds': Input should be greater" in run.out
 
 
 def test_numeric_quantities_are_written_as_strings() -> None:
@@ -158,7 +160,7 @@ def test_numeric_quantities_are_written_as_strings() -> None:
     c = d["spec"]["jobTemplate"]["spec"]["template"]["spec"]["containers"][0]
     assert c["resources"] == {"requests": {"cpu": "1", "memory": "1Gi"}, "limits": {"cpu": "0.5"}}
     assert check(plan_with(base, [], targets={"resources": {"requests": {"cpu": True}}})) == [
-        (codes.K8S_SETTINGS, "invalid Kubernetes setting resources.requests.cpu: Input should be a valid string")
+        (codes.K8S_SETTINGS, "'cpu' must be a string, got True")
     ]
 
 
@@ -172,7 +174,7 @@ def test_names_the_check_accepts_are_valid_kubernetes_names(tenant: str, name: s
     plan = plan_with(base, [entry(base, tenant, name, lines)])
     if check(plan):
         return
-    for d in docs_of(TARGET.render(plan)[f"kubernetes/{tenant}/{name}.yaml"]):
+    for d in docs_of(render_plan(TARGET, plan)[f"kubernetes/{tenant}/{name}.yaml"]):
         assert re.fullmatch(r"[a-z0-9]([-a-z0-9]*[a-z0-9])?", d["metadata"]["name"])
         assert len(d["metadata"]["name"]) <= 52 and len(d["metadata"]["namespace"]) <= 63
         assert re.fullmatch(r"[a-z0-9]([-a-z0-9]*[a-z0-9])?", d["metadata"]["namespace"])

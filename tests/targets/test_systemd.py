@@ -10,11 +10,12 @@ from pathlib import Path
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from target_plans import check_into, render_plan
 
 from dativo.compiler import codes
 from dativo.compiler.diagnostics import Diagnostics, Severity
 from dativo.compiler.pipeline import compile_project
-from dativo.compiler.plan import Plan
+from dativo.runtime.plan import Plan
 from dativo.targets.systemd import TARGET
 from dativo.targets.systemd.escape import comment, exec_word, plain_value, unit_name_escape
 from dativo.targets.systemd.oncalendar import Inexpressible, to_oncalendar, translate_line
@@ -105,9 +106,9 @@ def _as_text(artifacts: dict[str, str]) -> str:
 def test_committed_example_output_is_this_render(examples_plan: Plan) -> None:
     """examples/generated/ is the examples' golden: reviewed in git, kept fresh by compile --check."""
     diags = Diagnostics()
-    TARGET.check(examples_plan, diags)
+    check_into(TARGET, examples_plan, diags)
     assert not diags.errors
-    out = TARGET.render(examples_plan)
+    out = render_plan(TARGET, examples_plan)
     assert out and all(p.startswith("systemd/") for p in out)
     for path, content in out.items():
         assert (REPO / "examples" / "generated" / path).read_text("utf-8") == content, path
@@ -116,14 +117,14 @@ def test_committed_example_output_is_this_render(examples_plan: Plan) -> None:
 def test_edge_cases_golden(examples_plan: Plan, file_regression) -> None:
     plan = edge_plan(examples_plan)
     diags = Diagnostics()
-    TARGET.check(plan, diags)
+    check_into(TARGET, plan, diags)
     assert not diags.errors, [d.message for d in diags.errors]
-    file_regression.check(_as_text(TARGET.render(plan)), basename="edge_cases", extension=".txt")
+    file_regression.check(_as_text(render_plan(TARGET, plan)), basename="edge_cases", extension=".txt")
 
 
 def test_render_is_deterministic_and_named_per_schedule(examples_plan: Plan) -> None:
     plan = edge_plan(examples_plan)
-    first, second = TARGET.render(plan), TARGET.render(plan.model_copy(deep=True))
+    first, second = render_plan(TARGET, plan), render_plan(TARGET, plan.model_copy(deep=True))
     assert first == second
     assert sorted(first) == [
         "systemd/dativo-acme-every\\x2d90\\x2dmin.service",
@@ -165,7 +166,7 @@ def _parse(content: str) -> list[tuple[str, str, str]]:
 
 
 def test_units_hold_only_known_settings_even_with_hostile_values(examples_plan: Plan) -> None:
-    for path, content in TARGET.render(edge_plan(examples_plan)).items():
+    for path, content in render_plan(TARGET, edge_plan(examples_plan)).items():
         settings_ = _parse(content)
         keys = [k for _s, k, _v in settings_]
         if path.endswith(".service"):
@@ -176,7 +177,7 @@ def test_units_hold_only_known_settings_even_with_hostile_values(examples_plan: 
 
 
 def test_exec_start_has_no_run_id_and_quotes_hostile_paths(examples_plan: Plan) -> None:
-    out = TARGET.render(edge_plan(examples_plan))
+    out = render_plan(TARGET, edge_plan(examples_plan))
     exec_start = next(v for _s, k, v in _parse(out["systemd/dativo-acme-month_ends.service"]) if k == "ExecStart")
     assert exec_start == (
         "/opt/dativo/bin/dativo run --plan "
@@ -191,7 +192,7 @@ def test_exec_start_has_no_run_id_and_quotes_hostile_paths(examples_plan: Plan) 
 
 
 def test_disabled_timer_is_not_wanted_by_timers_target(examples_plan: Plan) -> None:
-    out = TARGET.render(edge_plan(examples_plan))
+    out = render_plan(TARGET, edge_plan(examples_plan))
     disabled = out["systemd/dativo-acme-every\\x2d90\\x2dmin.timer"]
     assert "\n[Install]\n" not in disabled and "WantedBy" not in disabled
     assert "Persistent=false" in disabled
@@ -214,7 +215,7 @@ def test_hostile_tags_and_plan_path_never_add_settings(
             "deployment": examples_plan.deployment.model_copy(update={"plan_path": plan_path}),
         }
     )
-    for content in TARGET.render(plan).values():
+    for content in render_plan(TARGET, plan).values():
         assert len([k for _s, k, _v in _parse(content)]) in (6, 7, 8)
 
 
@@ -224,7 +225,7 @@ def test_hostile_names_stay_inside_systemd_dir_and_comments(examples_plan: Plan,
     entry = examples_plan.schedules["acme.orders_csv_morning"].model_copy(
         update={"id": f"{tenant}.{name}", "tenant": tenant, "name": name}
     )
-    out = TARGET.render(examples_plan.model_copy(update={"schedules": {entry.id: entry}}))
+    out = render_plan(TARGET, examples_plan.model_copy(update={"schedules": {entry.id: entry}}))
     for path, content in out.items():
         assert path.startswith("systemd/dativo-") and path.count("/") == 1 and "\n" not in path
         assert len([k for _s, k, _v in _parse(content)]) == 6
@@ -342,7 +343,7 @@ def test_plain_value_and_comment() -> None:
 
 def _check(plan: Plan) -> list:
     diags = Diagnostics()
-    TARGET.check(plan, diags)
+    check_into(TARGET, plan, diags)
     return diags.sorted()
 
 
@@ -377,7 +378,7 @@ def test_check_rejects_deployment_values_a_unit_cannot_carry(examples_plan: Plan
     found = [d for d in _check(plan) if d.severity is Severity.ERROR]
     assert [(d.code, d.json_path) for d in found] == [(codes.SYSTEMD_UNREPRESENTABLE, f"$.{setting}")]
     with pytest.raises(ValueError):
-        TARGET.render(plan)
+        render_plan(TARGET, plan)
 
 
 def test_check_rejects_unit_names_over_255_characters(examples_plan: Plan) -> None:

@@ -14,10 +14,11 @@ from pathlib import Path
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from target_plans import render_plan
 from test_systemd import edge_plan
 
 from dativo.compiler.pipeline import compile_project
-from dativo.compiler.plan import Plan
+from dativo.runtime.plan import Plan
 from dativo.targets.systemd import TARGET
 from dativo.targets.systemd.escape import exec_word, unit_name_escape
 
@@ -68,7 +69,7 @@ def _verify(root: Path, files: dict[str, str]) -> subprocess.CompletedProcess[st
 
 @needs_analyze
 def test_verify_examples(tmp_path: Path, examples_plan: Plan) -> None:
-    files = TARGET.render(examples_plan)
+    files = render_plan(TARGET, examples_plan)
     root = _root(tmp_path, ["/usr/bin/dativo"], [examples_plan.deployment.project_dir])
     p = _verify(root, files)
     assert (p.returncode, p.stdout, p.stderr) == (0, "", "")
@@ -80,14 +81,14 @@ def test_verify_edge_cases(tmp_path: Path, examples_plan: Plan) -> None:
     root = _root(tmp_path, [plan.deployment.dativo_bin], [plan.deployment.project_dir])
     (root / "etc/dativo").mkdir(parents=True)
     (root / "etc/dativo/secrets 100%.env").write_text("")
-    p = _verify(root, TARGET.render(plan))
+    p = _verify(root, render_plan(TARGET, plan))
     assert (p.returncode, p.stdout, p.stderr) == (0, "", "")
 
 
 @needs_analyze
 def test_verify_fails_when_it_should(tmp_path: Path, examples_plan: Plan) -> None:
     """The verify harness can fail: a missing executable and an unknown key are reported."""
-    files = TARGET.render(examples_plan)
+    files = render_plan(TARGET, examples_plan)
     root = _root(tmp_path, [], [])
     name = "systemd/dativo-acme-orders_csv_morning.timer"
     broken = {
