@@ -35,7 +35,7 @@ _CANON: dict[str, Any] = {}
 _TAG_TEXT: dict[int, str] = {}
 
 
-class _Loader(_BaseLoader):  # type: ignore[misc,valid-type]
+class _Loader(_BaseLoader):
     """ruamel's loader with implicit tag resolution memoized: configs repeat the same few scalars
     (keys, booleans, small numbers) thousands of times, and ruamel runs its regexes for each."""
 
@@ -178,7 +178,9 @@ class _Builder:
             return _scalar(node, tag)
         if isinstance(node, SequenceNode):
             return [self.build(item, path + (i,), depth + 1) for i, item in enumerate(node.value)]
-        return self._mapping(node, path, depth)
+        if isinstance(node, MappingNode):
+            return self._mapping(node, path, depth)
+        raise TypeError(f"unexpected YAML node {node!r}")  # the composer makes only these three kinds
 
     def _mapping(self, node: MappingNode, path: PathT, depth: int) -> dict[str, Any]:
         out: dict[str, Any] = {}

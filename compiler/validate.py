@@ -8,6 +8,7 @@ import typing
 from typing import Any, TypeVar
 
 from pydantic import BaseModel, ValidationError
+from pydantic_core import ErrorDetails
 
 from dativo.runtime.secretnames import is_secret_name
 
@@ -59,7 +60,7 @@ def _data_path(data: Any, loc: tuple) -> tuple:
     return tuple(out)
 
 
-def _report(doc: Document, model: type[BaseModel], err: dict, diags: Diagnostics, what: str) -> None:
+def _report(doc: Document, model: type[BaseModel], err: ErrorDetails, diags: Diagnostics, what: str) -> None:
     kind: str = err["type"]
     path = _data_path(doc.data, tuple(err["loc"]))
     jp = json_path(path)
