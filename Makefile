@@ -4,7 +4,7 @@ VENV   ?= .venv
 PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.dativo-installed
 
-.PHONY: demo test setup bench clean
+.PHONY: demo test lint typecheck setup bench clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -27,12 +27,28 @@ demo: $(STAMP)
 	@echo "  $(PY) -c \"$(QUERY)\""
 	@$(PY) -c "$(QUERY)"
 
-test: $(STAMP)
+test: lint
 	$(PY) -m pytest -q
+
+# The guard rails, before the tests: lint and format (ruff), types (mypy), and the import contracts
+# between compiler, runtime and targets (import-linter; the contracts are in pyproject.toml).
+lint: $(STAMP)
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+	$(MAKE) --no-print-directory typecheck
+	$(VENV)/bin/lint-imports
+
+# mypy sees the package under the names it is imported by: see [tool.mypy] in pyproject.toml.
+# No setup step here: the pre-commit hook runs it from the existing .venv (lint sets up first).
+MYPY_TREE := build/mypy/dativo
+typecheck:
+	mkdir -p $(MYPY_TREE)
+	for p in compiler runtime targets registry; do ln -sfn ../../../$$p $(MYPY_TREE)/$$p; done
+	$(VENV)/bin/mypy
 
 bench: $(STAMP)
 	$(PY) bench/compile.py
 	$(PY) bench/runtime.py
 
 clean:
-	rm -rf $(VENV) .pytest_cache .hypothesis
+	rm -rf $(VENV) .pytest_cache .hypothesis build/mypy .mypy_cache .ruff_cache .import_linter_cache

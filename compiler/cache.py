@@ -85,7 +85,7 @@ def _outputs(out_dir: Path, recorded: dict[str, str]) -> dict[str, str] | None:
 
 
 class CheckCache:
-    def __init__(self, root: Path, options: list[str]):
+    def __init__(self, root: Path, options: list[object]):  # any JSON-able values: they key the cache
         self.root = root.resolve()
         key = json.dumps([str(self.root), options, _tool_fingerprint()])
         self.path = cache_home() / "checks" / f"check-{hashlib.sha256(key.encode()).hexdigest()[:32]}.json"

@@ -155,9 +155,9 @@ def normalize_cron(expr: str) -> tuple[str | None, CronProblem | None]:
         found = _scan_field(_FIELDS[i], fields[i], token)
         if found:
             return _problem(found[0], text, found[1], found[2])
-    found = _day_rule_ambiguity(upper)
-    if found:
-        return _problem(codes.CRON_UNSUPPORTED_SYNTAX, text, found[0], found[1])
+    ambiguity = _day_rule_ambiguity(upper)
+    if ambiguity:
+        return _problem(codes.CRON_UNSUPPORTED_SYNTAX, text, ambiguity[0], ambiguity[1])
     if expanded is None:
         return _problem(codes.INVALID_CRON, text, croniter_error)
     never = _never_fires(expanded, fields)

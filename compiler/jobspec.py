@@ -20,10 +20,11 @@ from dativo.runtime.spec import (
     TargetSpec,
 )
 
+from . import precedence, refs
 from .diagnostics import Diagnostics
 from .models.common import RetryConfig
 from .project import Project
-from .resolve import AssetView, ResolvedJob, deep_merge
+from .resolve import AssetView, Endpoint, ResolvedJob
 
 TENANT_TEMPLATE = re.compile(r"\{tenant(_id)?\}")  # `{tenant}` in recipe strings: the job's tenant
 
@@ -35,7 +36,7 @@ class Merged:
     objects: list[str]
     strategy: str | None
     cursor_field: str | None
-    cursor_origin: tuple  # job path the cursor came from, () when it came from the recipe
+    cursor_origin: precedence.Origin  # job path the cursor came from, () when it came from the recipe
     lookback_days: int
     file_format: str
     partitioning: list[str]
@@ -53,65 +54,23 @@ def fill_tenant(template: str, tenant: str) -> str:
 
 
 def merge(rj: ResolvedJob) -> Merged:
-    m = rj.job.model
-    src, tgt, asset = rj.source, rj.target, rj.asset
-    recipe_inc = src.recipe.model.incremental if src and src.recipe else None
-    job_inc = m.source.incremental
-    tables = m.source.tables or []
-    objects = (
-        list(m.source.objects or [])
-        or ([m.source.object] if m.source.object else [])
-        or [t.object for t in tables if t.object]
-        or [f.object for f in (m.source.files or []) if f.object]
-        or ([asset.object] if asset else [])
-    )
-    strategy = (job_inc.strategy if job_inc else None) or (recipe_inc.strategy if recipe_inc else None)
-    if strategy is None and src and src.reg and src.reg.supports_incremental:
-        strategy = src.reg.incremental_strategy_default
-    cursor, origin = None, ()
-    if job_inc and job_inc.cursor_field:
-        cursor, origin = job_inc.cursor_field, ("source", "incremental", "cursor_field")
-    else:
-        for i, t in enumerate(tables):
-            if t.cursor_field:
-                cursor, origin = t.cursor_field, ("source", "tables", i, "cursor_field")
-                break
-    if cursor is None and recipe_inc is not None:
-        cursor = recipe_inc.cursor_field_default
-    lookback = job_inc.lookback_days if job_inc and job_inc.lookback_days is not None else None
-    if lookback is None:
-        lookback = (
-            recipe_inc.lookback_days_default if recipe_inc and recipe_inc.lookback_days_default is not None else 0
-        )
-    trecipe = tgt.recipe.model if tgt and tgt.recipe else None
-    file_format = (
-        m.target.file_format
-        or (asset.target.file_format if asset else None)
-        or (trecipe.file_format if trecipe else None)
-        or "parquet"
-    )
-    partitioning = (
-        m.target.partitioning
-        if m.target.partitioning is not None
-        else (
-            asset.target.partitioning
-            if asset and asset.target.partitioning is not None
-            else (trecipe.partitioning_default if trecipe else None)
-        )
-    ) or []
+    """The job's effective values: each field by its rule in `precedence`."""
+    ly = precedence.Layers.of(rj)
+    cursor_field, cursor_origin = precedence.cursor(ly)
+    tenant = ly.job.tenant_id
     return Merged(
-        objects=objects,
-        strategy=strategy,
-        cursor_field=cursor,
-        cursor_origin=origin,
-        lookback_days=lookback,
-        file_format=file_format,
-        partitioning=list(partitioning),
-        namespace=m.target.namespace or m.tenant_id,
-        table=m.target.table or (asset.name if asset else m.asset),
-        credentials_file=_credentials_file(src, m.tenant_id),
-        target_credentials_file=_credentials_file(tgt, m.tenant_id),
-        explicit_incremental=job_inc is not None,
+        objects=precedence.objects(ly),
+        strategy=precedence.strategy(ly),
+        cursor_field=cursor_field,
+        cursor_origin=cursor_origin,
+        lookback_days=precedence.lookback_days(ly),
+        file_format=precedence.file_format(ly),
+        partitioning=precedence.partitioning(ly),
+        namespace=precedence.namespace(ly),
+        table=precedence.table(ly),
+        credentials_file=_credentials_file(rj.source, tenant),
+        target_credentials_file=_credentials_file(rj.target, tenant),
+        explicit_incremental=ly.job_incremental is not None,
     )
 
 
@@ -142,60 +101,72 @@ def build_spec(
     if src is None or tgt is None or asset is None:
         return None
     m = rj.job.model
-    files: list[FileSpec] = []
-    for i, f in enumerate(m.source.files or []):
-        rel, problem = project.resolver.to_rel(f.path)
-        if problem:
-            diags.problem(problem, rj.span("source", "files", i, "path"))
-            continue
-        files.append(FileSpec(path=rel, object=f.object, file_format=f.file_format))
-    src_conn = deep_merge((src.recipe.model.connection_template or {}) if src.recipe else {}, m.source.connection or {})
-    tgt_conn = deep_merge((tgt.recipe.model.connection_template or {}) if tgt.recipe else {}, m.target.connection or {})
-    retry = m.retry_config or retry_default or RetryConfig()
     return JobSpec(
         id=rj.job.rel,
         tenant=m.tenant_id,
         environment=m.environment,
-        source=SourceSpec(
-            connector=src.name,
-            type=src.type,
-            engine=src.engine,
-            engine_options=_plain(src.engine_options),
-            objects=mg.objects,
-            files=files,
-            connection=_plain(src_conn),
-            credentials=_credentials(src, mg.credentials_file, project, diags),
-            tables=[
-                TableSpec(name=t.name, object=t.object, cursor_field=t.cursor_field or mg.cursor_field)
-                for t in m.source.tables or []
-            ],
-            incremental=IncrementalSpec(
-                strategy=mg.strategy,
-                cursor_field=mg.cursor_field if needs_cursor(mg.strategy) else None,
-                lookback_days=mg.lookback_days,
-            )
-            if mg.strategy
-            else None,
-        ),
-        target=TargetSpec(
-            connector=tgt.name,
-            type=tgt.type,
-            engine=tgt.engine,
-            catalog=m.target.catalog,
-            warehouse=m.target.warehouse,
-            branch=m.target.branch,
-            namespace=mg.namespace,
-            table=mg.table,
-            file_format=mg.file_format,
-            partitioning=mg.partitioning,
-            connection=_plain(tgt_conn),
-            credentials=_credentials(tgt, mg.target_credentials_file, project, diags),
-        ),
+        source=_source_spec(rj, src, mg, project, diags),
+        target=_target_spec(rj, tgt, mg, project, diags),
         asset=memo.asset(asset),
         schema_validation_mode=m.schema_validation_mode,
         logging=LoggingSpec(level=m.logging.level, redaction=m.logging.redaction),
-        retry=memo.retry(retry),
+        retry=memo.retry(precedence.retry(m, retry_default)),
     )
+
+
+def _source_spec(rj: ResolvedJob, src: Endpoint, mg: Merged, project: Project, diags: Diagnostics) -> SourceSpec:
+    m = rj.job.model
+    conn = precedence.connection(src.recipe.model if src.recipe else None, m.source.connection)
+    return SourceSpec(
+        connector=src.name,
+        type=src.type,
+        engine=src.engine,
+        engine_options=_plain(src.engine_options),
+        objects=mg.objects,
+        files=_files(rj, project, diags),
+        connection=_plain(conn),
+        credentials=_credentials(src, mg.credentials_file, project, diags),
+        tables=[
+            TableSpec(name=t.name, object=t.object, cursor_field=t.cursor_field or mg.cursor_field)
+            for t in m.source.tables or []
+        ],
+        incremental=IncrementalSpec(
+            strategy=mg.strategy,
+            cursor_field=mg.cursor_field if needs_cursor(mg.strategy) else None,
+            lookback_days=mg.lookback_days,
+        )
+        if mg.strategy
+        else None,
+    )
+
+
+def _target_spec(rj: ResolvedJob, tgt: Endpoint, mg: Merged, project: Project, diags: Diagnostics) -> TargetSpec:
+    t = rj.job.model.target
+    conn = precedence.connection(tgt.recipe.model if tgt.recipe else None, t.connection)
+    return TargetSpec(
+        connector=tgt.name,
+        type=tgt.type,
+        engine=tgt.engine,
+        catalog=t.catalog,
+        warehouse=t.warehouse,
+        branch=t.branch,
+        namespace=mg.namespace,
+        table=mg.table,
+        file_format=mg.file_format,
+        partitioning=mg.partitioning,
+        connection=_plain(conn),
+        credentials=_credentials(tgt, mg.target_credentials_file, project, diags),
+    )
+
+
+def _files(rj: ResolvedJob, project: Project, diags: Diagnostics) -> list[FileSpec]:
+    """The job's source files as project paths; a path that does not resolve is reported and left out."""
+    files: list[FileSpec] = []
+    for i, f in enumerate(rj.job.model.source.files or []):
+        rel = refs.to_rel(project, f.path, rj.span("source", "files", i, "path"), diags)
+        if rel is not None:
+            files.append(FileSpec(path=rel, object=f.object, file_format=f.file_format))
+    return files
 
 
 def _credentials(end: Any, filled: str | None, project: Project, diags: Diagnostics) -> CredentialsSpec | None:

@@ -74,11 +74,10 @@ class _Reader:
             return None
         self.p.digests[rel] = doc.digest
         self.p.documents[rel] = doc
-        if model is None:
-            model = _asset_model(doc, self.diags)
-            if model is None:
-                return None
-        obj = validate(doc, model, self.diags, what)
+        chosen: type[BaseModel] | None = model if model is not None else _asset_model(doc, self.diags)
+        if chosen is None:
+            return None
+        obj = validate(doc, chosen, self.diags, what)
         if obj is None:
             self.p.reported.add(rel)
         return Loaded(rel, doc, obj) if obj is not None else None

@@ -23,7 +23,13 @@ KINDS: dict[str, tuple[str, str, str]] = {
 
 
 def _known(project: Project, kind: str) -> dict[str, Any]:
-    return {"job": project.jobs, "asset": project.assets, "recipe": project.recipes, "dag": project.dags}[kind]
+    known: dict[str, dict[str, Any]] = {
+        "job": project.jobs,
+        "asset": project.assets,
+        "recipe": project.recipes,
+        "dag": project.dags,
+    }
+    return known[kind]
 
 
 def to_rel(project: Project, raw: str, span: Span, diags: Diagnostics) -> str | None:

@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from typing import Any, TypeVar
 
 from pydantic import BaseModel, ValidationError
+from pydantic_core import ErrorDetails
 
 from dativo.runtime.secretnames import is_secret_name
 
@@ -76,7 +77,7 @@ def validate_at(
 def _report(
     doc: Document,
     model: type[BaseModel],
-    err: dict,
+    err: ErrorDetails,
     diags: Diagnostics,
     what: str,
     base: int = 0,

@@ -132,9 +132,16 @@ def _execute(ctx: Context) -> Outcome:
             else base.head
         )
         ctx.store.save_incremental(spec.tenant, spec.id, Incremental(next_state, snap))
-    elapsed = time.monotonic() - started
+    metrics = _metrics(counts, written, validator.reasons, time.monotonic() - started)
+    if counts[1]:  # invalid records
+        return Outcome(ExitCode.PARTIAL, "partial", metrics, retryable=False)
+    return Outcome(ExitCode.OK, "success", metrics)
+
+
+def _metrics(counts: tuple[int, int], written: Any, reasons: dict[str, int], elapsed: float) -> dict[str, Any]:
+    """The run's `metrics_complete` figures: (extracted, invalid) records, what the commit wrote, the time."""
     extracted, invalid = counts
-    metrics = {
+    return {
         "records_extracted": extracted,
         "records_valid": extracted - invalid,
         "records_invalid": invalid,
@@ -144,11 +151,8 @@ def _execute(ctx: Context) -> Outcome:
         "snapshot_id": written.snapshot_id,
         "execution_time_seconds": round(elapsed, 3),
         "records_per_second": round(extracted / elapsed, 1) if elapsed > 0 else None,
-        "invalid_reasons": dict(sorted(validator.reasons.items())),
+        "invalid_reasons": dict(sorted(reasons.items())),
     }
-    if invalid:
-        return Outcome(ExitCode.PARTIAL, "partial", metrics, retryable=False)
-    return Outcome(ExitCode.OK, "success", metrics)
 
 
 def _load(ctx: Context, source: Any, validator: Any, cursor: _Cursor, writer: Any) -> tuple[int, int]:

@@ -118,7 +118,7 @@ def _define() -> Any:
         ref: str = Field(...)
         snapshot_id: int | None = Field(default=None, alias="snapshot-id")
 
-        def validate(self, base_metadata: Any) -> None:
+        def validate(self, base_metadata: Any) -> None:  # type: ignore[override]  # pyiceberg's method, not pydantic's
             if base_metadata is None:
                 raise CommitFailedException("Requirement failed: current table metadata is missing")
             ref = base_metadata.refs.get(self.ref)

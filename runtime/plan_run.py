@@ -112,7 +112,7 @@ def run_from_plan(
         return run_job(Request(spec, key, run_id or manual_run_id(now), tenant_slots=slots), opts)
     nominal = _nominal(schedule, now)
     rid = run_id or (scheduled_run_id(nominal) if nominal else manual_run_id(now))
-    common = dict(
+    common: dict[str, Any] = dict(
         tenant_slots=plan.tenants[schedule.tenant].concurrency if schedule.tenant in plan.tenants else 1,
         schedule_key=schedule.id,
         schedule_slots=schedule.max_concurrent_runs,
@@ -140,7 +140,8 @@ def _run_dag(plan: Plan, schedule: ScheduleEntry, run_id: str, common: dict[str,
     log = Logger(
         {"job_name": schedule.id, "tenant_id": schedule.tenant, "run_id": run_id, "dag": dag.name}, stream=opts.stream
     )
-    worst, failed = ExitCode.OK, None
+    worst: int = ExitCode.OK
+    failed = None
     for task in dag.tasks:
         if failed is not None:
             log.event("task_skipped", task=task.id, reason=f"task {failed!r} failed")

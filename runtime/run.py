@@ -247,19 +247,7 @@ def _attempts(
 ) -> int:
     policy = req.retry or req.spec.retry
     max_attempts = 1 + policy.max_retries + req.extra_retries
-    ctx = Context(
-        req.spec,
-        opts.paths,
-        opts.state_dir,
-        store,
-        req.run_id,
-        f"{req.key}#{req.run_id}",
-        env,
-        log,
-        restart=opts.resume_policy == "restart",
-        nominal=req.nominal,
-        stop=stop,
-    )
+    ctx = _context(req, opts, store, env, log, stop)
     log.event(
         "job_started",
         schema_validation_mode=req.spec.schema_validation_mode,
@@ -281,25 +269,7 @@ def _attempts(
             return _interrupted(state, log, stop, started, attempt, outcome.metrics)
         if outcome.exit_code != ExitCode.FAIL:
             return _committed(state, log, outcome, started, attempt)
-        error = log.redact(outcome.error or "failed")
-        state.move(
-            "failed",
-            "internal error" if outcome.trace else "attempt failed",
-            error=error,
-            result={"exit_code": outcome.exit_code},
-        )
-        if outcome.trace:
-            log.event(
-                "internal_error",
-                level="ERROR",
-                error=error,
-                traceback=outcome.trace,
-                exit_code=ExitCode.FAIL,
-                attempt=attempt,
-                hint="a bug in dativo: not retried; DATIVO_DEBUG=1 prints it on stderr",
-            )
-        else:
-            log.event("job_error", level="ERROR", error=error, exit_code=outcome.exit_code, attempt=attempt)
+        error = _failed(state, log, outcome, attempt)
         if (
             attempt >= max_attempts
             or not outcome.retryable
@@ -326,6 +296,47 @@ def _attempts(
         )
         if stop.sleep(wait):
             return _interrupted(state, log, stop, started, attempt, {})
+
+
+def _context(req: Request, opts: Options, store: StateStore, env: dict[str, str], log: Logger, stop: Stop) -> Context:
+    """What every attempt of this run shares; the commit key is the schedule key and the run id."""
+    return Context(
+        req.spec,
+        opts.paths,
+        opts.state_dir,
+        store,
+        req.run_id,
+        f"{req.key}#{req.run_id}",
+        env,
+        log,
+        restart=opts.resume_policy == "restart",
+        nominal=req.nominal,
+        stop=stop,
+    )
+
+
+def _failed(state: JobState, log: Logger, outcome: Outcome, attempt: int) -> str:
+    """Record a failed attempt (state and log); returns its error, redacted. A traceback is a bug in dativo."""
+    error = log.redact(outcome.error or "failed")
+    state.move(
+        "failed",
+        "internal error" if outcome.trace else "attempt failed",
+        error=error,
+        result={"exit_code": outcome.exit_code},
+    )
+    if outcome.trace:
+        log.event(
+            "internal_error",
+            level="ERROR",
+            error=error,
+            traceback=outcome.trace,
+            exit_code=ExitCode.FAIL,
+            attempt=attempt,
+            hint="a bug in dativo: not retried; DATIVO_DEBUG=1 prints it on stderr",
+        )
+    else:
+        log.event("job_error", level="ERROR", error=error, exit_code=outcome.exit_code, attempt=attempt)
+    return error
 
 
 def _committed(state: JobState, log: Logger, outcome: Outcome, started: float, attempt: int) -> int:

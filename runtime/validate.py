@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections import Counter
 from dataclasses import dataclass, field
 from datetime import date
+from typing import Any
 
 import pyarrow as pa
 import pyarrow.compute as pc
@@ -74,7 +75,8 @@ def _convert(arr: pa.Array, target: pa.DataType) -> tuple[pa.Array, set[int]]:
         return _cast(arr, target), set()
     except (pa.ArrowInvalid, pa.ArrowNotImplementedError, pa.ArrowTypeError):
         pass
-    values, failed = [], set()
+    values: list[Any] = []
+    failed: set[int] = set()
     for i, v in enumerate(arr.to_pylist()):
         if v is None:
             values.append(None)

@@ -11,6 +11,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from ruamel.yaml.nodes import MappingNode, SequenceNode
 
+from dativo.compiler import codes
 from dativo.compiler.diagnostics import Diagnostics
 from dativo.compiler.load import decode, load_file, load_text
 
@@ -237,3 +238,11 @@ def test_depth_bound_holds_on_any_token_soup(tokens: list[str]) -> None:
     assert depth_bound(text) >= real
     assert first_too_deep(load._Loader(text), real) is None
     assert real == 0 or first_too_deep(load._Loader(text), real - 1) is not None
+
+
+@pytest.mark.skipif(not Path("/dev/zero").exists(), reason="needs /dev/zero")
+def test_a_file_stat_cannot_size_is_still_bounded() -> None:
+    """/dev/zero reports size 0 and never ends: the read itself is bounded (there is no stat to trust)."""
+    diags = Diagnostics()
+    assert load_file(Path("/dev/zero"), "zero.yaml", diags) is None
+    assert [d.code for d in diags.items] == [codes.UNREADABLE] and "larger than 8 MiB" in diags.items[0].message

@@ -67,7 +67,7 @@ def _tasks(project: Project, loaded: Loaded[Dag], diags: Diagnostics) -> tuple[d
             continue
         first[task.id] = i
         rel, job = refs.lookup(project, "job", task.job, doc.span(("tasks", i, "job")), diags, "job config")
-        if job is None:
+        if job is None or rel is None:
             ok = False
             continue
         jobs[task.id] = rel

@@ -117,9 +117,9 @@ def _timing(runner: Loaded, rs: ResolvedSchedule, base: tuple, diags: Diagnostic
             if problem:
                 diags.error(problem.code, problem.message, doc.span(path), hint=problem.hint)
                 rs.ok = False
-            elif normalized not in rs.cron_lines:
+            elif normalized is not None and normalized not in rs.cron_lines:
                 rs.cron_lines.append(normalized)
-    else:
+    elif s.interval_seconds is not None:
         lines, problem = interval_to_cron(s.interval_seconds)
         if problem:
             diags.error(problem.code, problem.message, doc.span(base + ("interval_seconds",)), hint=problem.hint)

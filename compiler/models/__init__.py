@@ -1,5 +1,7 @@
 """Pydantic models of every config file dativo reads; JSON Schemas are generated from them."""
 
+from pydantic import BaseModel
+
 from .asset import LegacyAsset, OdcsAsset
 from .dag import Dag
 from .job import Job
@@ -9,7 +11,7 @@ from .registry import Registry
 from .runner import RunnerConfig
 
 #: schema file stem -> model; `dativo schema` writes one JSON Schema per entry
-SCHEMA_MODELS = {
+SCHEMA_MODELS: dict[str, type[BaseModel]] = {
     "asset": LegacyAsset,
     "asset-odcs": OdcsAsset,
     "connector": Recipe,

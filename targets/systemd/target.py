@@ -60,10 +60,10 @@ def _bin_problem(dativo_bin: str) -> str | None:
     return None
 
 
-def _deployment_problems(plan: Plan) -> list[tuple[str, str, str]]:
+def _deployment_problems(plan: Plan) -> list[tuple[str, str, str | None]]:
     """(setting, message, hint) for deployment values a unit cannot carry exactly."""
     d = plan.deployment
-    out = []
+    out: list[tuple[str, str, str | None]] = []
     problem = _bin_problem(d.dativo_bin)
     if problem:
         out.append(

@@ -1,0 +1,161 @@
+"""Which layer a job's effective value comes from: one named rule per field, each listing its sources
+highest precedence first (job > asset > connector recipe > registry > built-in default).
+
+Two ways a layer can leave a field to the next one, and each rule says which it uses:
+`first_set` skips only absent values (None), so an explicit `[]` or `0` in a higher layer wins;
+`first_given` also skips empty ones (`""`, `[]`), as YAML users write `objects: []` to mean "not here".
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, TypeVar
+
+from .models import Job, Recipe
+from .models.common import RetryConfig
+from .models.job import JobIncremental
+from .models.recipe import RecipeIncremental
+from .models.registry import RegistryConnector
+from .resolve import AssetView, ResolvedJob, deep_merge
+
+T = TypeVar("T")
+
+#: where a cursor came from: the job path that named it, () when it came from the recipe
+Origin = tuple[str | int, ...]
+
+
+def first_set(*values: T | None, default: T) -> T:
+    """The highest layer's value that is present (not None)."""
+    for value in values:
+        if value is not None:
+            return value
+    return default
+
+
+def first_given(*values: T | None, default: T) -> T:
+    """The highest layer's value that is present and not empty."""
+    for value in values:
+        if value:
+            return value
+    return default
+
+
+@dataclass(frozen=True)
+class Layers:
+    """One job's configuration layers, as the rules read them."""
+
+    job: Job
+    asset: AssetView | None
+    source_recipe: Recipe | None
+    target_recipe: Recipe | None
+    registry: RegistryConnector | None  # the source connector's registry entry
+
+    @classmethod
+    def of(cls, rj: ResolvedJob) -> Layers:
+        src, tgt = rj.source, rj.target
+        return cls(
+            job=rj.job.model,
+            asset=rj.asset,
+            source_recipe=src.recipe.model if src and src.recipe else None,
+            target_recipe=tgt.recipe.model if tgt and tgt.recipe else None,
+            registry=src.reg if src else None,
+        )
+
+    @property
+    def job_incremental(self) -> JobIncremental | None:
+        return self.job.source.incremental
+
+    @property
+    def recipe_incremental(self) -> RecipeIncremental | None:
+        return self.source_recipe.incremental if self.source_recipe else None
+
+    @property
+    def asset_target(self) -> Any:  # AssetTarget of either asset form
+        return self.asset.target if self.asset else None
+
+
+def objects(ly: Layers) -> list[str]:
+    """job `objects` > job `object` > the objects of the job's tables > of its files > the asset's object."""
+    s = ly.job.source
+    return first_given(
+        list(s.objects or []),
+        [s.object] if s.object else None,
+        [t.object for t in s.tables or [] if t.object],
+        [f.object for f in s.files or [] if f.object],
+        default=[ly.asset.object] if ly.asset else [],
+    )
+
+
+def strategy(ly: Layers) -> str | None:
+    """job > source recipe > the registry's default, the last only when neither layer names one (None:
+    an empty strategy is kept, not replaced) and only for a connector that supports incremental reads."""
+    job_inc, recipe_inc, reg = ly.job_incremental, ly.recipe_incremental, ly.registry
+    named = first_given(job_inc.strategy if job_inc else None, default=recipe_inc.strategy if recipe_inc else None)
+    registry_default = reg.incremental_strategy_default if reg and reg.supports_incremental else None
+    return first_set(named, default=registry_default)
+
+
+def cursor(ly: Layers) -> tuple[str | None, Origin]:
+    """job `incremental.cursor_field` > the first of the job's tables that names one > the recipe's default."""
+    job_inc, recipe_inc = ly.job_incremental, ly.recipe_incremental
+    named: list[tuple[str | None, Origin]] = [
+        (job_inc.cursor_field if job_inc else None, ("source", "incremental", "cursor_field")),
+        *((t.cursor_field, ("source", "tables", i, "cursor_field")) for i, t in enumerate(ly.job.source.tables or [])),
+    ]
+    recipe_default = recipe_inc.cursor_field_default if recipe_inc else None
+    return first_given(*((v, o) if v else None for v, o in named), default=(recipe_default, ()))
+
+
+def lookback_days(ly: Layers) -> int:
+    """job > source recipe's default > 0 (an explicit 0 in the job wins)."""
+    job_inc, recipe_inc = ly.job_incremental, ly.recipe_incremental
+    return first_set(
+        job_inc.lookback_days if job_inc else None,
+        recipe_inc.lookback_days_default if recipe_inc else None,
+        default=0,
+    )
+
+
+def file_format(ly: Layers) -> str:
+    """job > asset > target recipe > parquet."""
+    return first_given(
+        ly.job.target.file_format,
+        ly.asset_target.file_format if ly.asset_target else None,
+        ly.target_recipe.file_format if ly.target_recipe else None,
+        default="parquet",
+    )
+
+
+def partitioning(ly: Layers) -> list[str]:
+    """job > asset > target recipe's default > none (an explicit `[]` in a higher layer wins)."""
+    return list(
+        first_set(
+            ly.job.target.partitioning,
+            ly.asset_target.partitioning if ly.asset_target else None,
+            ly.target_recipe.partitioning_default if ly.target_recipe else None,
+            default=[],
+        )
+    )
+
+
+def namespace(ly: Layers) -> str:
+    """job > the tenant."""
+    return first_given(ly.job.target.namespace, default=ly.job.tenant_id)
+
+
+def table(ly: Layers) -> str:
+    """job > the asset's name > the asset the job names (when the asset did not resolve)."""
+    return first_given(ly.job.target.table, default=ly.asset.name if ly.asset else ly.job.asset)
+
+
+def connection(recipe: Recipe | None, job_connection: dict[str, Any] | None) -> dict[str, Any]:
+    """The job's connection over its recipe's `connection_template`, key by key (nested mappings merge)."""
+    template = (recipe.connection_template if recipe else None) or {}
+    merged: dict[str, Any] = deep_merge(template, job_connection or {})
+    return merged
+
+
+def retry(job: Job, runner_default: RetryConfig | None) -> RetryConfig:
+    """job `retry_config` > runner.yaml's orchestrator default > the built-in policy."""
+    chosen = first_set(job.retry_config, runner_default, default=None)
+    return chosen if chosen is not None else RetryConfig()
