@@ -124,7 +124,7 @@ class _At:
         self.diags.error(self.code, message, span, path=json_path(self.path), hint=hint)
 
 
-def _not_one_of(at: _At, field: str, err: dict) -> None:
+def _not_one_of(at: _At, field: str, err: ErrorDetails) -> None:
     expected = err.get("ctx", {}).get("expected", "")
     value = err.get("input")
     options = re.findall(r"'([^']*)'", expected)
@@ -133,7 +133,7 @@ def _not_one_of(at: _At, field: str, err: dict) -> None:
     at.report(codes.INVALID_VALUE, at.doc.span(at.path), problem=problem, hint=hint)
 
 
-def _not_finite(at: _At, what: str, err: dict) -> None:
+def _not_finite(at: _At, what: str, err: ErrorDetails) -> None:
     """In a free-form value, the error's `at` leads from the field to the number."""
     ctx = err.get("ctx") or {}
     path = at.path + tuple(ctx.get("at", ()))
@@ -147,7 +147,7 @@ def _not_finite(at: _At, what: str, err: dict) -> None:
     )
 
 
-def _wrong_type(at: _At, field: str, kind: str, err: dict) -> None:
+def _wrong_type(at: _At, field: str, kind: str, err: ErrorDetails) -> None:
     base = kind.split("_")[0]
     hint = "quote the value to make it a string" if base == "string" else None
     if base in ("int", "float") and _numeric(err.get("input")):

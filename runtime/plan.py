@@ -166,10 +166,10 @@ def _refuse(path: Path, text: str, e: ValidationError) -> NoReturn:
             f"plan {path} holds a JSON {type(data).__name__}, not the plan object that `dativo compile` writes"
         )
     check_version(path, data.get("version"))
-    err = e.errors()[0]
+    first = e.errors()[0]
     more = f" (and {e.error_count() - 1} more)" if e.error_count() > 1 else ""
     raise PlanError(
-        f"plan {path} is not a plan of this dativo: {json_path(err['loc'])}: {err['msg']}{more}; {RECOMPILE}"
+        f"plan {path} is not a plan of this dativo: {json_path(first['loc'])}: {first['msg']}{more}; {RECOMPILE}"
     ) from None
 
 

@@ -13,6 +13,8 @@ from typing import TYPE_CHECKING
 if TYPE_CHECKING:
     from pydantic import BaseModel
 
+    from dativo.compiler.codes import Code
+
     from .base import Target
 
 #: target name -> module that defines `TARGET`; imported only when used (jinja2 stays off `dativo --help`)
@@ -33,7 +35,7 @@ def select(wanted: list[str] | None) -> list[Target]:
     return [importlib.import_module(REGISTRY[n]).TARGET for n in chosen]
 
 
-def settings_model(name: str) -> tuple[type[BaseModel], str]:
+def settings_model(name: str) -> tuple[type[BaseModel], Code]:
     """The model of `targets.<name>` and the code of a value it refuses (imports only pydantic)."""
     module = importlib.import_module(REGISTRY[name] + ".settings")
     return module.Settings, module.CODE

@@ -8,6 +8,7 @@ a deployment value) and compiler/emit.py says *where* that is written.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Literal, Protocol
 
@@ -66,7 +67,7 @@ class Findings:
     def errors(self) -> list[Finding]:
         return [f for f in self.items if f.severity == "error"]
 
-    def __iter__(self):  # type: ignore[no-untyped-def]
+    def __iter__(self) -> Iterator[Finding]:
         return iter(self.items)
 
     def __len__(self) -> int:

@@ -28,7 +28,7 @@ def _project_model() -> type[BaseModel]:
     for name in names():
         model = settings_model(name)[0]
         blocks[name] = (model, Field(default_factory=model))
-    targets = create_model(  # type: ignore[call-overload]
+    targets = create_model(
         "TargetSettings",
         __config__=ConfigDict(extra="forbid"),
         __doc__="`targets:` one block per target, each validated by that target's own settings model.",
