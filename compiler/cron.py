@@ -1,51 +1,31 @@
-"""Cron for every target: validate and normalize expressions, turn intervals into cron, find DST hazards.
+"""Cron diagnostics: validate and normalize expressions (DTV301/307/308), turn intervals into cron (DTV304).
 
-croniter is the reference (docs/architecture.md#cron-and-time-zones: outside transition hours every
-target must fire exactly when croniter says), so it decides validity. We add only what it cannot say:
-which field is wrong, constructs some targets cannot run, and expressions that never fire.
-Everything here is pure and deterministic; nothing depends on today's date.
+The cron type (dativo.runtime.cron) holds the semantics every target shares: value sets, the day rule,
+iteration and the DST scan (DTV306; re-exported here). croniter is the reference
+(docs/architecture.md#cron-and-time-zones), so the type's parse decides validity. This module adds only
+what it cannot say: which field is wrong, constructs some targets cannot run, and expressions that
+never fire. Everything here is pure and deterministic; nothing depends on today's date.
 """
 
 from __future__ import annotations
 
 import bisect
-import calendar
-import datetime as dt
 import functools
 import math
 import re
-import zoneinfo
-from dataclasses import dataclass
 
-from croniter import croniter
+from dativo.runtime.cron import DOM, DOW, FIELDS, MONTH, Cron, DstHazard, Field, dst_hazards, parse
 
 from . import codes
 from .diagnostics import Problem
+
+__all__ = ["CronProblem", "DstHazard", "dst_hazards", "interval_to_cron", "normalize_cron"]
 
 _TARGETS = "every target (Dagster, Airflow, Kubernetes, systemd)"
 
 
 CronProblem = Problem  # one problem type for every pure helper
 
-
-@dataclass(frozen=True)
-class _Field:
-    name: str
-    low: int
-    high: int
-    names: dict[str, int]
-
-
-_MONTHS = {m.upper(): i for i, m in enumerate(calendar.month_abbr) if m}
-_DAYS = {d: i for i, d in enumerate(("SUN", "MON", "TUE", "WED", "THU", "FRI", "SAT"))}
-_FIELDS = (
-    _Field("minute", 0, 59, {}),
-    _Field("hour", 0, 23, {}),
-    _Field("day-of-month", 1, 31, {}),
-    _Field("month", 1, 12, _MONTHS),
-    _Field("day-of-week", 0, 7, _DAYS),  # 7 is Sunday too
-)
-_DOM, _DOW = 2, 4
 
 _MACROS = {
     "@hourly": "0 * * * *",
@@ -60,26 +40,26 @@ _MACROS = {
 # Constructs croniter (or Quartz, or Jenkins) knows but some target does not: (field indexes,
 # pattern, what it is, hint). Lookarounds keep month/day names (JUL, WED, THU) from matching.
 _UNSUPPORTED: tuple[tuple[tuple[int, ...], re.Pattern[str], str, str], ...] = (
-    ((_DOM, _DOW), re.compile(r"\?"), "'?' (no specific value)", "write '*' instead of '?'"),
+    ((DOM, DOW), re.compile(r"\?"), "'?' (no specific value)", "write '*' instead of '?'"),
     (
-        (_DOW,),
+        (DOW,),
         re.compile(r"#"),
         "'#' (nth weekday of the month)",
         "run on that weekday every week and let the job check the week of the month",
     ),
     (
-        (_DOM,),
+        (DOM,),
         re.compile(r"(?<![A-Z])LW(?![A-Z])"),
         "'LW' (last weekday of the month)",
         "run on days 26-31 and let the job check the date, or pick a fixed day",
     ),
     (
-        (_DOM, _DOW),
+        (DOM, DOW),
         re.compile(r"(?<![A-Z])L(?![A-Z])"),
         "'L' (last day)",
         "pick fixed days, or run on every candidate day and let the job check the date",
     ),
-    ((_DOM,), re.compile(r"(?<![A-Z])W(?![A-Z])"), "'W' (nearest weekday)", "pick fixed days of the month"),
+    ((DOM,), re.compile(r"(?<![A-Z])W(?![A-Z])"), "'W' (nearest weekday)", "pick fixed days of the month"),
     (
         tuple(range(5)),
         re.compile(r"(?<![A-Z])H(?![A-Z])"),
@@ -100,77 +80,69 @@ def normalize_cron(expr: str) -> tuple[str | None, CronProblem | None]:
     """The 5-field form of `expr` (single spaces, names upper-cased, otherwise as written), or a problem."""
     text = expr.strip()
     if text.startswith("@"):
-        macro = text.lower()
-        if macro in _MACROS:
-            return _MACROS[macro], None
-        if macro == "@reboot":
-            return _problem(
-                codes.CRON_UNSUPPORTED_SYNTAX,
-                text,
-                f"'@reboot' (run at boot) cannot run on {_TARGETS}",
-                "use a time-based schedule; running at boot is a concern of the host",
-            )
-        return _problem(
-            codes.INVALID_CRON,
-            text,
-            f"unknown macro {text.split()[0]!r}",
-            "use one of " + ", ".join(_MACROS) + ", or interval_seconds for '@every'",
-        )
+        return _macro(text)
     fields = text.split()
-    if len(fields) in (6, 7):
-        what = "a seconds or year field" if len(fields) == 6 else "seconds and year fields"
-        return _problem(
-            codes.CRON_UNSUPPORTED_SYNTAX,
-            text,
-            f"{len(fields)} fields ({what}) cannot run on {_TARGETS}",
-            "use 5 fields: minute hour day-of-month month day-of-week",
-        )
     if len(fields) != 5:
-        return _problem(
-            codes.INVALID_CRON,
-            text,
-            f"expected 5 fields, found {len(fields)}",
-            "use 5 fields: minute hour day-of-month month day-of-week",
-        )
+        return _field_count(text, len(fields))
     upper = [f.upper() if f.isascii() else f for f in fields]  # 'ſun'.upper() == 'SUN': ASCII names only
     for indexes, pattern, what, hint in _UNSUPPORTED:
         for i in indexes:
             if pattern.search(upper[i]):
-                return _problem(
-                    codes.CRON_UNSUPPORTED_SYNTAX,
-                    text,
-                    f"{what} in the {_FIELDS[i].name} field cannot run on {_TARGETS}",
-                    hint,
-                )
+                detail = f"{what} in the {FIELDS[i].name} field cannot run on {_TARGETS}"
+                return _problem(codes.CRON_UNSUPPORTED_SYNTAX, text, detail, hint)
     normalized = " ".join(upper)
-    try:
-        expanded: list[list[int | str]] | None = _expand(normalized)
-        croniter_error = ""
-    except Exception as exc:  # croniter raises several types (and ValueError) for bad input
-        expanded, croniter_error = None, str(exc) or type(exc).__name__
+    parsed = parse(normalized)
     # croniter's errors do not name the field ("[61 * * * *] is not acceptable, out of range"),
     # so a token scan explains them; it also rejects what croniter accepts but targets read
     # differently (wrapping and single-value ranges, the OR/AND day-rule ambiguity).
     for i, token in enumerate(upper):
-        found = _scan_field(_FIELDS[i], fields[i], token)
+        found = _scan_field(FIELDS[i], fields[i], token)
         if found:
             return _problem(found[0], text, found[1], found[2])
     ambiguity = _day_rule_ambiguity(upper)
     if ambiguity:
         return _problem(codes.CRON_UNSUPPORTED_SYNTAX, text, ambiguity[0], ambiguity[1])
-    if expanded is None:
-        return _problem(codes.INVALID_CRON, text, croniter_error)
-    never = _never_fires(expanded, fields)
-    if never:
+    if not isinstance(parsed, Cron):
+        code = codes.INVALID_CRON if parsed.kind == "syntax" else codes.CRON_UNSUPPORTED_SYNTAX
+        return _problem(code, text, parsed.detail)
+    if not parsed.can_fire():
         return None, CronProblem(
             codes.CRON_NEVER_FIRES,
-            f"cron {text!r} never fires: {never}",
+            f"cron {text!r} never fires: month {fields[MONTH]} has no day {fields[DOM]}",
             "February has at most 29 days; April, June, September and November have 30",
         )
     return normalized, None
 
 
-def _scan_field(f: _Field, written: str, token: str) -> tuple[str, str, str | None] | None:
+def _macro(text: str) -> tuple[str | None, CronProblem | None]:
+    macro = text.lower()
+    if macro in _MACROS:
+        return _MACROS[macro], None
+    if macro == "@reboot":
+        return _problem(
+            codes.CRON_UNSUPPORTED_SYNTAX,
+            text,
+            f"'@reboot' (run at boot) cannot run on {_TARGETS}",
+            "use a time-based schedule; running at boot is a concern of the host",
+        )
+    return _problem(
+        codes.INVALID_CRON,
+        text,
+        f"unknown macro {text.split()[0]!r}",
+        "use one of " + ", ".join(_MACROS) + ", or interval_seconds for '@every'",
+    )
+
+
+def _field_count(text: str, count: int) -> tuple[None, CronProblem]:
+    hint = "use 5 fields: minute hour day-of-month month day-of-week"
+    if count in (6, 7):
+        what = "a seconds or year field" if count == 6 else "seconds and year fields"
+        detail = f"{count} fields ({what}) cannot run on {_TARGETS}"
+        return _problem(codes.CRON_UNSUPPORTED_SYNTAX, text, detail, hint)
+    return _problem(codes.INVALID_CRON, text, f"expected 5 fields, found {count}", hint)
+
+
+def _scan_field(f: Field, written: str, token: str) -> tuple[str, str, str | None] | None:
     """(code, detail, hint) for the first bad item of one field, or None."""
     bad = codes.INVALID_CRON
     items = token.split(",")
@@ -227,38 +199,17 @@ def _day_rule_ambiguity(upper: list[str]) -> tuple[str, str] | None:
     (Kubernetes) as restricted (either day matches), and systemd gets two lines: a day
     set would differ by target. Spelling the range out makes every target read OR.
     """
-    dom, dow = upper[_DOM], upper[_DOW]
+    dom, dow = upper[DOM], upper[DOW]
     if dom == "*" or dow == "*":
         return None
-    for i, token, full in ((_DOM, dom, "1-31"), (_DOW, dow, "0-6")):
+    for i, token, full in ((DOM, dom, "1-31"), (DOW, dow, "0-6")):
         if token.startswith("*"):
             return (
-                f"{_FIELDS[i].name} {token!r} with the other day field restricted is read as "
+                f"{FIELDS[i].name} {token!r} with the other day field restricted is read as "
                 f"'*' by some targets and as a day set by others, so it cannot run the same on {_TARGETS}",
                 f"spell the range out: {full + token[1:]!r}",
             )
     return None
-
-
-def _never_fires(expanded: list[list[int | str]], fields: list[str]) -> str | None:
-    """Why a day-of-month/month combination can never match, or None.
-
-    Only when day-of-week is unrestricted: otherwise cron fires when either day field
-    matches, and every weekday occurs in every month.
-    """
-    days, months = expanded[_DOM], expanded[3]
-    if expanded[_DOW] != ["*"] or "*" in days:  # '*' anywhere in a field is the whole field
-        return None
-    longest = max(calendar.monthrange(2024, int(m))[1] for m in (range(1, 13) if "*" in months else months))
-    ok = min(int(d) for d in days) <= longest  # 2024 is a leap year: Feb 29 exists
-    return None if ok else f"month {fields[3]} has no day {fields[_DOM]}"
-
-
-@functools.lru_cache(maxsize=8192)
-def _expand(line: str) -> list[list[int | str]]:
-    """croniter's expansion of the five fields (each a sorted list of ints, or ['*'])."""
-    expanded, _nth = croniter.expand(line)
-    return expanded
 
 
 # ---------------------------------------------------------------------------------- intervals
@@ -309,143 +260,3 @@ def interval_to_cron(seconds: int) -> tuple[list[str] | None, CronProblem | None
             hours = list(range(first_hour, 24, period))
             lines.append(f"{_cron_range(minutes, m, 0, 59)} {_cron_range(hours, period, 0, 23)} * * *")
     return lines, None
-
-
-# ---------------------------------------------------------------------------------- DST
-
-
-@dataclass(frozen=True)
-class DstHazard:
-    kind: str  # "skipped" or "repeated"
-    local_date: str
-    local_times: tuple[str, ...]
-
-
-@dataclass(frozen=True)
-class _Segment:  # local minutes [lo, hi) of one hour of one day inside a transition window
-    day: dt.date
-    hour: int
-    lo: int
-    hi: int
-
-
-@dataclass(frozen=True)
-class _Transition:
-    kind: str
-    local_date: str
-    segments: tuple[_Segment, ...]
-
-
-_YEARS = range(2025, 2032)  # fixed, so warnings never depend on the compile date
-
-
-@functools.cache
-def _transitions(timezone: str) -> tuple[_Transition, ...]:
-    """Skipped and repeated local windows of `timezone` whose local date lies in _YEARS."""
-    try:
-        tz = zoneinfo.ZoneInfo(timezone)
-    except (zoneinfo.ZoneInfoNotFoundError, ValueError, OSError):
-        return ()  # unknown zones are DTV302, reported elsewhere
-
-    def offset(minute: int) -> int:
-        value = dt.datetime.fromtimestamp(minute * 60, tz).utcoffset()
-        return int(value.total_seconds()) // 60 if value is not None else 0
-
-    epoch = dt.datetime(1970, 1, 1)
-    start = int(dt.datetime(_YEARS[0] - 1, 12, 31, tzinfo=dt.UTC).timestamp()) // 60
-    stop = int(dt.datetime(_YEARS[-1] + 1, 1, 2, tzinfo=dt.UTC).timestamp()) // 60
-    out: list[_Transition] = []
-    # Sample once a day (zones change at most once a day), then bisect to the minute.
-    before = offset(start)
-    for day in range(start, stop, 1440):
-        after = offset(day + 1440)
-        if after == before:
-            continue
-        lo, hi = day, day + 1440  # offset(lo) == before, offset(hi) == after
-        while hi - lo > 1:
-            mid = (lo + hi) // 2
-            lo, hi = (mid, hi) if offset(mid) == before else (lo, mid)
-        kind = "skipped" if after > before else "repeated"
-        first, last = sorted((hi + before, hi + after))  # the local wall-clock window, in minutes
-        begin = epoch + dt.timedelta(minutes=first)
-        if begin.year in _YEARS:
-            out.append(_Transition(kind, begin.date().isoformat(), _segments(begin, last - first)))
-        before = after
-    return tuple(out)
-
-
-def _segments(begin: dt.datetime, minutes: int) -> tuple[_Segment, ...]:
-    out: list[_Segment] = []
-    cur, end = begin, begin + dt.timedelta(minutes=minutes)
-    while cur < end:
-        hour_end = cur.replace(minute=0) + dt.timedelta(hours=1)
-        seg_end = min(end, hour_end)
-        out.append(_Segment(cur.date(), cur.hour, cur.minute, cur.minute + (seg_end - cur) // dt.timedelta(minutes=1)))
-        cur = seg_end
-    return tuple(out)
-
-
-@dataclass(frozen=True)
-class _Sets:  # one cron line's allowed values; None means every value
-    minutes: tuple[int, ...]
-    hours: frozenset[int]
-    days: frozenset[int] | None
-    months: frozenset[int] | None
-    weekdays: frozenset[int] | None  # cron numbering, 0 = Sunday
-    day_or: bool
-
-    def day_matches(self, day: dt.date) -> bool:
-        if self.months is not None and day.month not in self.months:
-            return False
-        dom = self.days is None or day.day in self.days
-        dow = self.weekdays is None or (day.weekday() + 1) % 7 in self.weekdays
-        return (dom or dow) if self.day_or else (dom and dow)
-
-
-def _set(values: list[int | str]) -> frozenset[int] | None:
-    return None if "*" in values else frozenset(int(v) for v in values)
-
-
-@functools.lru_cache(maxsize=8192)
-def _sets(line: str) -> _Sets | None:
-    try:
-        minute, hour, day, month, weekday = _expand(line)[:5]
-    except Exception:
-        return None  # invalid lines are reported by normalize_cron; nothing to warn about
-    # croniter's day rule, from its expansion: OR when both day fields are restricted.
-    # That is cron's "both not '*' as written" rule; croniter is the reference where
-    # spellings like '1-31' with '*/2' blur it (docs/architecture.md#cron-and-time-zones).
-    return _Sets(
-        minutes=tuple(range(60)) if "*" in minute else tuple(sorted(int(v) for v in minute)),
-        hours=frozenset(range(24)) if "*" in hour else frozenset(int(v) for v in hour),
-        days=_set(day),
-        months=_set(month),
-        weekdays=_set(weekday),
-        day_or=day != ["*"] and weekday != ["*"],
-    )
-
-
-def dst_hazards(cron_lines: list[str], timezone: str) -> list[DstHazard]:
-    """Fire times inside a skipped or repeated local hour of `timezone`, in the years 2025-2031."""
-    return list(_dst_hazards(tuple(cron_lines), timezone))
-
-
-@functools.lru_cache(maxsize=8192)
-def _dst_hazards(lines: tuple[str, ...], timezone: str) -> tuple[DstHazard, ...]:
-    transitions = _transitions(timezone)
-    if not transitions:
-        return ()
-    sets, out = [s for s in map(_sets, lines) if s is not None], []
-    for tr in transitions:
-        hits: set[tuple[int, int, int]] = set()  # (segment index, hour, minute): chronological order
-        for s in sets:
-            for k, seg in enumerate(tr.segments):
-                if seg.hour not in s.hours or not s.day_matches(seg.day):
-                    continue
-                i = bisect.bisect_left(s.minutes, seg.lo)
-                while i < len(s.minutes) and s.minutes[i] < seg.hi:
-                    hits.add((k, seg.hour, s.minutes[i]))
-                    i += 1
-        if hits:
-            out.append(DstHazard(tr.kind, tr.local_date, tuple(f"{h:02d}:{m:02d}" for _k, h, m in sorted(hits))))
-    return tuple(out)

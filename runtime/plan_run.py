@@ -10,8 +10,9 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from pathlib import Path, PurePosixPath
 from typing import Any
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+from zoneinfo import ZoneInfoNotFoundError
 
+from . import cron
 from .exitcodes import ExitCode
 from .logs import Logger
 from .paths import PathMap, root_from_plan
@@ -24,17 +25,7 @@ MAX_RUN_ID = 250
 
 def nominal_fire_time(cron_lines: list[str], tz: str, now: datetime | None = None) -> datetime:
     """The most recent fire time at or before `now` over all cron lines, in UTC."""
-    from croniter import croniter
-
-    zone = ZoneInfo(tz)
-    now = (now or datetime.now(UTC)).astimezone(zone)
-    best = None
-    base = now.replace(second=0, microsecond=0)
-    for line in cron_lines:
-        t = base if croniter.match(line, base) else croniter(line, base).get_prev(datetime)
-        best = t if best is None or t > best else best
-    assert best is not None
-    return best.astimezone(UTC).replace(microsecond=0)
+    return cron.last_fire(cron_lines, now or datetime.now(UTC), tz)
 
 
 def scheduled_run_id(when: datetime) -> str:

@@ -13,6 +13,7 @@ from hypothesis import strategies as st
 
 from dativo.compiler import codes, cron
 from dativo.compiler.cron import CronProblem, DstHazard, dst_hazards, interval_to_cron, normalize_cron
+from dativo.runtime.cron import CronError
 
 ALL_TARGETS = "every target (Dagster, Airflow, Kubernetes, systemd)"
 VALID_INTERVALS = [60 * m for m in range(1, 1441) if 1440 % m == 0]
@@ -189,10 +190,10 @@ def test_wrapping_day_of_week_range_hints_at_seven() -> None:
 
 
 def test_croniter_rejection_unexplained_by_scan_keeps_croniter_text(monkeypatch: pytest.MonkeyPatch) -> None:
-    def refuse(line: str) -> list:
-        raise ValueError("croniter says no")
+    def refuse(line: str) -> CronError:
+        return CronError(line, "syntax", "croniter says no")
 
-    monkeypatch.setattr(cron, "_expand", refuse)
+    monkeypatch.setattr(cron, "parse", refuse)
     assert normalize_cron("0 0 * * *") == (
         None,
         CronProblem(codes.INVALID_CRON, "invalid cron '0 0 * * *': croniter says no"),

@@ -10,9 +10,8 @@ import functools
 import re
 import zoneinfo
 
-from croniter import croniter
-
 from dativo.compiler import codes
+from dativo.runtime.cron import FIELDS, Cron, parse
 from dativo.runtime.plan import Plan, ScheduleEntry
 from dativo.targets.base import Findings, at_deploy, at_schedule
 from dativo.targets.common import SAFE_NAME
@@ -22,16 +21,7 @@ from .settings import Settings
 
 #: a comma item of a cron field as Dagster's out-of-range check reads it: low-high[/step]
 _STEP_ITEM = re.compile(r"^([^-]+)-([^-/]+)(/(\d+))?$")
-_FIELD_RANGES = ((0, 59), (0, 23), (1, 31), (1, 12), (0, 7))
 _INT = re.compile(r"\d+")
-_PLAIN_ITEM = re.compile(r"(\*|([0-9]{1,2}|[A-Z]{3})(?:-([0-9]{1,2}|[A-Z]{3}))?)(?:/[1-9][0-9]{0,2})?")
-_NAMES = {
-    3: {
-        m: i
-        for i, m in enumerate(("JAN", "FEB", "MAR", "APR", "MAY", "JUN", "JUL", "AUG", "SEP", "OCT", "NOV", "DEC"), 1)
-    },
-    4: {d: i for i, d in enumerate(("SUN", "MON", "TUE", "WED", "THU", "FRI", "SAT"))},
-}
 
 
 def check(plan: Plan, settings: Settings, diags: Findings) -> None:
@@ -103,13 +93,14 @@ def _check_timing(entry: ScheduleEntry, diags: Findings) -> None:
 def cron_problem(line: str) -> str | None:
     """Why Dagster would reject or reinterpret this cron line, or None (dagster/_utils/schedules.py)."""
     fields = line.split()
-    # croniter.is_valid costs ~0.5 ms; the plain forms the compiler emits are recognised without it
-    if len(fields) != 5 or not (all(_plain_field(i, f) for i, f in enumerate(fields)) or croniter.is_valid(line)):
+    # Dagster's validity is croniter's (the parse is cached: the compiler already parsed the line)
+    parsed = parse(line)
+    if len(fields) != 5 or (not isinstance(parsed, Cron) and parsed.kind == "syntax"):
         return "Dagster accepts only valid five-field cron lines"
     if fields[3] == "2" and fields[2] in ("30", "31"):
         return "Dagster rejects the 30th and 31st of February"
     for i, field in enumerate(fields):
-        low, high = _FIELD_RANGES[i]
+        low, high = FIELDS[i].low, FIELDS[i].high
         for item in field.lower().split(","):
             text = re.sub(r"^\*(/.+)$", rf"{low}-{high}\1", item)
             m = _STEP_ITEM.search(text) or _STEP_ITEM.search(re.sub(r"^(.+)/(.+)$", rf"\1-{high}/\2", item))
@@ -120,22 +111,6 @@ def cron_problem(line: str) -> str | None:
                 # Dagster warns that it "normalizes this to an interval that may fire more often than expected"
                 return f"step {step} in {item!r} exceeds the field's range"
     return None
-
-
-def _plain_field(i: int, field: str) -> bool:
-    """A field of '*', values, ascending ranges and steps, every value in range: valid for croniter too."""
-    low, high = _FIELD_RANGES[i]
-    names = _NAMES.get(i, {})
-    for item in field.upper().split(","):
-        m = _PLAIN_ITEM.fullmatch(item)
-        if not m:
-            return False
-        if m.group(1) == "*":
-            continue
-        ends = [int(v) if v.isdigit() else names.get(v, -1) for v in (m.group(2), m.group(3) or m.group(2))]
-        if not all(low <= v <= high for v in ends) or ends[0] > ends[1]:
-            return False
-    return True
 
 
 def _check_tags(entry: ScheduleEntry, diags: Findings) -> None:

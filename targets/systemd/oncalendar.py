@@ -1,6 +1,6 @@
 """Cron lines -> systemd `OnCalendar=` lines (systemd.time(7)), exactly or not at all.
 
-Each cron field is expanded to its set of values and printed back in systemd's
+Each cron field's value set (dativo.runtime.cron, croniter's expansion) is printed back in systemd's
 syntax: `*`, `00/n` for the whole cycle when n divides it (cron's `*/15` is
 `00/15`), `a..b` for runs, lists otherwise. A systemd line ANDs its
 weekday and date components, while cron ORs day-of-month and day-of-week when
@@ -14,47 +14,30 @@ never an approximation. Pure and cached: the same lines always give the same res
 
 from __future__ import annotations
 
-import calendar
 import functools
 import re
 
-from croniter import croniter
+from dativo.runtime.cron import DOM, DOW, FIELDS, Cron, days_exist, parse
 
 #: systemd weekday names in systemd's order (Monday first); index = cron number 1..6, then Sunday (0)
 _SYSTEMD_DAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
-_MONTH_DAYS = {m: calendar.monthrange(2024, m)[1] for m in range(1, 13)}  # 2024: February has its 29th
 
 #: a time zone name as systemd reads it after the calendar spec (one word; no quoting exists there)
 _ZONE = re.compile(r"^[A-Za-z0-9_+-]+(?:/[A-Za-z0-9_+-]+)*$")
-_FULL = (range(0, 60), range(0, 24), range(1, 32), range(1, 13), range(0, 7))
-_FIELD_NAMES = ("minute", "hour", "day-of-month", "month", "day-of-week")
 
 
 class Inexpressible(ValueError):
     """A cron line that has no exact OnCalendar form (the message says why)."""
 
 
-def _sets(cron: str) -> tuple[list[frozenset[int]], tuple[bool, bool]]:
-    """croniter's value set of each field, and whether croniter restricts each day field.
-
-    croniter is the reference (docs/architecture.md#cron-and-time-zones), so its expansion decides the sets;
-    '*' anywhere in a field means the whole field, and day-of-week 7 is Sunday (0).
-    """
-    try:
-        expanded, nth = croniter.expand(cron)
-    except Exception as exc:  # croniter raises several types for bad input
-        raise Inexpressible(f"croniter cannot read it ({exc})") from None
-    if nth or len(expanded) != 5:
-        raise Inexpressible("only plain five-field cron lines can be translated")
-    sets: list[frozenset[int]] = []
-    for i, values in enumerate(expanded):
-        if "*" in values:
-            sets.append(frozenset(_FULL[i]))
-        elif all(isinstance(v, int) for v in values) and values:
-            sets.append(frozenset(v % 7 if i == 4 else v for v in values))
-        else:
-            raise Inexpressible(f"{_FIELD_NAMES[i]} holds {values!r}, which has no OnCalendar form")
-    return sets, (expanded[2][0] != "*", expanded[4][0] != "*")
+def _cron(line: str) -> Cron:
+    """The line's value sets (croniter's expansion: docs/architecture.md#cron-and-time-zones)."""
+    parsed = parse(line)
+    if isinstance(parsed, Cron):
+        return parsed
+    if parsed.kind == "syntax":
+        raise Inexpressible(f"croniter cannot read it ({parsed.detail})")
+    raise Inexpressible(parsed.detail.replace("which is not a value set", "which has no OnCalendar form"))
 
 
 def _fmt(values: frozenset[int], low: int, high: int) -> str:
@@ -88,10 +71,6 @@ def _weekdays(days: frozenset[int]) -> str:
     return ",".join(_runs([_SYSTEMD_DAYS[i] for i in order], order))
 
 
-def _can_fire(days: frozenset[int], months: frozenset[int]) -> bool:
-    return min(days) <= max(_MONTH_DAYS[m] for m in months)
-
-
 def _line(
     minutes: frozenset[int],
     hours: frozenset[int],
@@ -113,27 +92,28 @@ def translate_line(cron: str, zone: str) -> list[str]:
     fields = cron.split()
     if len(fields) != 5:
         raise Inexpressible(f"expected 5 fields, found {len(fields)}")
-    (minutes, hours, days, months, weekdays), read_restricted = _sets(cron)
-    # cron's day rule looks at the written fields: a day field is restricted unless it starts
-    # with '*'. croniter decides from its expansion; where the two differ ('1,*', '7/1', '*/2'
-    # beside a restricted field) targets disagree, so there is no exact translation.
-    written_restricted = (not fields[2].startswith("*"), not fields[4].startswith("*"))
-    if all(written_restricted) != all(read_restricted):
+    c = _cron(cron)
+    minutes, hours, months = frozenset(c.minutes), frozenset(c.hours), c.months
+    # A systemd line ANDs its components, so the day rule decides the lines, and it must be the
+    # same for cron (from the written fields) and croniter (from its expansion): where they differ
+    # ('1,*', '7/1', '*/2' beside a restricted field) targets disagree, so there is no exact translation.
+    candidates: list[tuple[frozenset[int] | None, frozenset[int] | None]]
+    if not c.day_rule_agrees:
         which = ", ".join(
-            f"{_FIELD_NAMES[i]} {fields[i]!r}" for i, w, r in zip((2, 4), written_restricted, read_restricted) if w != r
+            f"{FIELDS[i].name} {fields[i]!r}"
+            for i, w, r in zip((DOM, DOW), c.written_restricted, c.restricted)
+            if w != r
         )
         raise Inexpressible(
             f"{which}: cron (from the written field) and croniter (from its expansion) "
             "disagree on whether both day fields are restricted, so on OR or AND"
         )
-    if all(read_restricted):  # cron's OR of the two day fields
-        if len(days) == 31 or len(weekdays) == 7:  # OR with a full field: every day
-            candidates: list[tuple[frozenset[int] | None, frozenset[int] | None]] = [(None, None)]
-        else:
-            candidates = [(None, weekdays), (days, None)]
-    else:  # AND: a '*'-led day field still restricts ('*/2'), and both fields must match
-        candidates = [(days if len(days) < 31 else None, weekdays if len(weekdays) < 7 else None)]
-    lines = [_line(minutes, hours, d, months, w, zone) for d, w in candidates if d is None or _can_fire(d, months)]
+    if c.day_or:  # either day field matches: one line for each, or every day when one is full
+        every_day = len(c.days) == 31 or len(c.weekdays) == 7
+        candidates = [(None, None)] if every_day else [(None, c.weekdays), (c.days, None)]
+    else:  # both must match (an unrestricted field is full): one line, a full set needs no component
+        candidates = [(c.days if len(c.days) < 31 else None, c.weekdays if len(c.weekdays) < 7 else None)]
+    lines = [_line(minutes, hours, d, months, w, zone) for d, w in candidates if d is None or days_exist(d, months)]
     if not lines:
         raise Inexpressible(f"month {fields[3]!r} has no day {fields[2]!r}, so the line never fires")
     return lines
