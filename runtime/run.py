@@ -82,14 +82,14 @@ def _logger(req: Request, opts: Options) -> tuple[Logger, Redactor]:
 def run_job(req: Request, opts: Options) -> int:
     spec = req.spec
     log, redactor = _logger(req, opts)
-    from .sources import NATIVE_ENGINES, unsupported_engine_message
+    from .sources import runs, unsupported_engine_message
 
-    if spec.source.engine not in NATIVE_ENGINES:
+    if not runs(spec.source.engine, spec.source.type):
         log.event(
             "job_error",
             level="ERROR",
             exit_code=ExitCode.FAIL,
-            error=unsupported_engine_message(spec.source.engine, spec.source.connector),
+            error=unsupported_engine_message(spec.source.engine, spec.source.connector, spec.source.type),
         )
         return ExitCode.FAIL
     try:  # config that cannot run as written: exit 2 before any state, lock or table is written

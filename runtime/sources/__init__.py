@@ -13,6 +13,14 @@ from ..paths import PathMap
 from ..spec import JobSpec
 
 NATIVE_ENGINES = frozenset({"native"})
+#: the source types the native engine reads: files. A connector the registry lets run on `native` (stripe,
+#: hubspot) has no native reader here; reading it as files would find none and commit nothing.
+NATIVE_SOURCE_TYPES = frozenset({"csv", "jsonl", "parquet"})
+
+
+def runs(engine: str, source_type: str) -> bool:
+    """Whether this runtime runs a source of `source_type` on `engine`: the one rule, for DTV218 and `run`."""
+    return engine in NATIVE_ENGINES and source_type in NATIVE_SOURCE_TYPES
 
 
 class UnsupportedEngine(Exception):
@@ -38,7 +46,12 @@ class Source(Protocol):
     def describe(self) -> dict[str, Any]: ...
 
 
-def unsupported_engine_message(engine: str, connector: str) -> str:
+def unsupported_engine_message(engine: str, connector: str, source_type: str) -> str:
+    if engine in NATIVE_ENGINES:
+        return (
+            f"source {source_type!r} (connector {connector!r}) is not read by this runtime's native engine yet; "
+            f"it reads csv, jsonl and parquet files"
+        )
     return (
         f"engine {engine!r} (connector {connector!r}) is not run by this runtime yet; "
         f"it runs engine 'native' (csv, jsonl and parquet files)"
@@ -46,8 +59,8 @@ def unsupported_engine_message(engine: str, connector: str) -> str:
 
 
 def open_source(spec: JobSpec, paths: PathMap, state: dict[str, Any]) -> Source:
-    if spec.source.engine not in NATIVE_ENGINES:
-        raise UnsupportedEngine(unsupported_engine_message(spec.source.engine, spec.source.connector))
+    if not runs(spec.source.engine, spec.source.type):
+        raise UnsupportedEngine(unsupported_engine_message(spec.source.engine, spec.source.connector, spec.source.type))
     from .files import FileSource
 
     return FileSource(spec, paths, state)

@@ -177,6 +177,18 @@ def test_engine_not_run_exits_2_with_a_clear_message(tmp_path: Path) -> None:
     assert "warning DTV218: engine 'airbyte' of source 'stripe' is not run by this runtime yet" in res.err
 
 
+def test_a_source_the_native_engine_cannot_read_exits_2_and_commits_nothing(tmp_path: Path) -> None:
+    """globex's Stripe job runs on engine 'native', which the registry allows for stripe. The native engine
+    here reads files only: it used to find no files, commit an empty run and exit 0."""
+    state = tmp_path / "state"
+    argv = ["run", "--plan", "examples/generated/plan.json", "--job", "globex.globex_stripe_customers_nightly"]
+    res = run_cli(*argv, "--state-dir", str(state), cwd=REPO)
+    assert res.code == 2, res.out + res.err
+    err = res.events("job_error")[0]["error"]
+    assert "source 'stripe'" in err and "not read by this runtime's native engine" in err
+    assert not res.events("job_started") and not (state / "catalog").exists()  # refused before any work
+
+
 def test_dag_schedule_stops_at_first_failure_and_reports_skipped(tmp_path: Path) -> None:
     res = run_cli(
         "run",
