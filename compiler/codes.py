@@ -266,30 +266,90 @@ DAG_MIXED_TENANTS = Code(
     "a DAG runs the jobs of one tenant; give the other tenant a DAG of its own",
 )
 
-# 5xx target and emit (the targets write the messages)
-UNSAFE_NAME = Code("DTV501", "name cannot be used in generated artifacts", FREE, SITE_HINT)
+# 5xx target and emit. A code the targets use for several unrelated problems, each with a hint of its own,
+# keeps the free form (the site passes `problem` and `hint`); so do the settings codes, whose messages
+# mostly come from pydantic (compiler/settings.py reports them).
+UNSAFE_NAME = Code(
+    "DTV501",
+    "name cannot be used in generated artifacts",
+    "{subject} cannot name {artifacts}",
+    "use letters, digits, '_' and '-' (at most 63, starting with a letter or digit)",
+)
 # 510-514 the Dagster target
 DAGSTER_SETTINGS = Code("DTV510", "invalid Dagster target settings", FREE)
-DAGSTER_CRON = Code("DTV511", "schedule Dagster cannot run exactly", FREE)
-DAGSTER_NAME_CLASH = Code("DTV512", "two schedules map to one Dagster name", FREE)
-DAGSTER_RESERVED_TAG = Code("DTV513", "tag key reserved by Dagster or dativo", FREE)
-DAGSTER_TAG_KEY = Code("DTV514", "tag key Dagster does not accept cleanly (warning)", FREE, severity="warning")
+# a NUL in a deploy path, no cron line, a cron line Dagster reads otherwise, an unknown time zone
+DAGSTER_CRON = Code("DTV511", "schedule Dagster cannot run exactly", FREE, SITE_HINT)
+DAGSTER_NAME_CLASH = Code(
+    "DTV512",
+    "two schedules map to one Dagster name",
+    "schedules {first} and {second} both become Dagster definition {name!r}",
+    "Dagster names allow only letters, digits and '_': rename one schedule",
+)
+DAGSTER_RESERVED_TAG = Code(
+    "DTV513",
+    "tag key reserved by Dagster or dativo",
+    "tag {key!r} of schedule {schedule} uses a reserved prefix ('dagster/' is Dagster's, 'dativo/' is set by dativo)",
+    "rename the tag key",
+)
+DAGSTER_TAG_KEY = Code(
+    "DTV514",
+    "tag key Dagster does not accept cleanly (warning)",
+    "tag key {key!r} of schedule {schedule} is not a valid Dagster tag key; Dagster accepts it with a warning",
+    "use letters, digits, '_', '-', '.', and at most one 'namespace/' prefix (63 each)",
+    severity="warning",
+)
 # 515-519 the Airflow target
-AIRFLOW_BAD_NAME = Code("DTV515", "schedule or tenant cannot name an Airflow DAG or pool", FREE)
-AIRFLOW_TAG_TOO_LONG = Code("DTV516", "tag longer than Airflow's 100 characters", FREE)
+# a tenant that cannot name a pool (no hint), a schedule that cannot be a dag_id
+AIRFLOW_BAD_NAME = Code("DTV515", "schedule or tenant cannot name an Airflow DAG or pool", FREE, SITE_HINT)
+AIRFLOW_TAG_TOO_LONG = Code(
+    "DTV516",
+    "tag longer than Airflow's 100 characters",
+    "schedule {schedule!r}: tag {start!r}... is {length} characters as an Airflow DAG tag (key:value); "
+    "Airflow allows {limit}",
+    "shorten the tag's key or value",
+)
 AIRFLOW_SETTINGS = Code("DTV517", "invalid targets.airflow setting", FREE)
-AIRFLOW_UNPASSABLE = Code("DTV518", "deployment path no command line can pass", FREE)
-AIRFLOW_INEXPRESSIBLE = Code("DTV519", "schedule Airflow cannot run exactly", FREE)
+AIRFLOW_UNPASSABLE = Code(
+    "DTV518",
+    "deployment path no command line can pass",
+    "deployment path {word!r} holds a NUL character, which no command line can pass (Airflow target)",
+)
+AIRFLOW_INEXPRESSIBLE = Code(
+    "DTV519",
+    "schedule Airflow cannot run exactly",
+    "schedule {schedule!r} cannot run exactly on Airflow: its cron lines {cron!r} are not one or more five-field lines",
+)
 # 520-524 the Kubernetes target
-K8S_SETTINGS = Code("DTV520", "invalid targets.kubernetes setting", FREE)
-K8S_NAME = Code("DTV521", "schedule or tenant cannot name a Kubernetes CronJob", FREE)
-K8S_NAME_COLLISION = Code("DTV522", "two schedules map to one Kubernetes CronJob", FREE)
-K8S_INEXPRESSIBLE = Code("DTV523", "schedule Kubernetes cannot run exactly", FREE)
-K8S_UNREPRESENTABLE = Code("DTV524", "deployment value a Kubernetes manifest cannot carry", FREE)
+# pydantic's refusals and about ten checks of names, quantities and volumes (compiler-side: checks.py)
+K8S_SETTINGS = Code("DTV520", "invalid targets.kubernetes setting", FREE, SITE_HINT)
+# a name that cannot be a label value, a CronJob name too long or malformed (each its own hint)
+K8S_NAME = Code("DTV521", "schedule or tenant cannot name a Kubernetes CronJob", FREE, SITE_HINT)
+K8S_NAME_COLLISION = Code(
+    "DTV522",
+    "two schedules map to one Kubernetes CronJob",
+    "schedules {first!r} and {second!r} both map to Kubernetes CronJob {namespace}/{name}",
+    "names are lowercased and '_' becomes '-'; rename one of the schedules",
+)
+# cron lines that fire at the same time (hint), a line Kubernetes cannot read or no line (no hint)
+K8S_INEXPRESSIBLE = Code("DTV523", "schedule Kubernetes cannot run exactly", FREE, SITE_HINT)
+K8S_UNREPRESENTABLE = Code(
+    "DTV524",
+    "deployment value a Kubernetes manifest cannot carry",
+    "deploy.{field} holds {char}, which a Kubernetes container command or path cannot carry",
+)
 # 525-529 the systemd target
-SYSTEMD_INEXPRESSIBLE = Code("DTV525", "schedule systemd cannot run exactly", FREE)
-SYSTEMD_UNREPRESENTABLE = Code("DTV527", "deployment value a systemd unit cannot carry", FREE)
-SYSTEMD_NAME = Code("DTV528", "schedule cannot name a systemd unit", FREE)
+SYSTEMD_INEXPRESSIBLE = Code(
+    "DTV525",
+    "schedule systemd cannot run exactly",
+    "systemd cannot run cron {cron!r} of schedule {schedule} exactly: {problem}",
+    "spell the day fields out (e.g. '1-31', '0-6'), or drop the systemd target",
+)
+# dativo_bin, project_dir and plan_path each say their own problem and hint
+SYSTEMD_UNREPRESENTABLE = Code(
+    "DTV527", "deployment value a systemd unit cannot carry", "{setting} {value!r} {problem}", SITE_HINT
+)
+# two schedules on one unit name, a unit name too long (each its own hint)
+SYSTEMD_NAME = Code("DTV528", "schedule cannot name a systemd unit", FREE, SITE_HINT)
 SYSTEMD_SETTINGS = Code("DTV529", "invalid targets.systemd setting", FREE)
 
 # 6xx drift (compile --check)

@@ -96,7 +96,7 @@ class Diagnostics:
         code = REGISTRY[problem.code]
         self.items.append(Diagnostic(code, Severity(code.severity), problem.message, span, path, problem.hint or hint))
 
-    # The older form, for sites that write their own message (the targets; see codes.FREE).
+    # The older form: a whole message (a target finding already rendered, sites not yet moved to fields).
     def error(self, code: str, message: str, span: Span, *, path: str = "$", hint: str | None = None) -> None:
         self.items.append(Diagnostic(code, Severity.ERROR, message, span, path, hint))
 

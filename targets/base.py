@@ -10,10 +10,11 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from typing import Literal, Protocol
+from typing import Any, Literal, Protocol
 
 from pydantic import BaseModel
 
+from dativo.compiler.codes import Code
 from dativo.runtime.plan import Plan
 
 Key = str | int
@@ -57,11 +58,10 @@ class Findings:
 
     items: list[Finding] = field(default_factory=list)
 
-    def error(self, code: str, message: str, at: At, *, path: str = "$", hint: str | None = None) -> None:
-        self.items.append(Finding(code, message, at, "error", path, hint))
-
-    def warning(self, code: str, message: str, at: At, *, path: str = "$", hint: str | None = None) -> None:
-        self.items.append(Finding(code, message, at, "warning", path, hint))
+    def report(self, code: Code, at: At, *, path: str = "$", **fields: Any) -> None:
+        """Report `code` at `at`: its severity, and its message and hint filled in from `fields`."""
+        message, hint = code.render(**fields)
+        self.items.append(Finding(code, message, at, code.severity, path, hint))
 
     @property
     def errors(self) -> list[Finding]:

@@ -13,6 +13,7 @@ import pytest
 
 from dativo.compiler import codes
 from dativo.compiler.diagnostics import Diagnostics, Severity, Span
+from dativo.targets.base import Findings, at_schedule
 
 TESTS = Path(__file__).parent
 BAD = TESTS / "cases" / "bad"
@@ -82,8 +83,34 @@ def test_report_fills_the_templates_and_takes_the_codes_severity() -> None:
 
 
 def test_the_older_form_still_works() -> None:
-    """The targets (and sites the other work of issue 12 touches) still write `diags.error(code, message, ...)`."""
+    """Compiler sites not yet moved to fields still write `diags.error(code, message, ...)`."""
     diags = Diagnostics()
     diags.error(codes.K8S_NAME, "a message", Span("plan.json"), hint="a hint")
     [d] = diags
     assert (d.code, d.severity, d.message, d.hint) == ("DTV521", Severity.ERROR, "a message", "a hint")
+
+
+def test_a_target_reports_fields_and_the_code_gives_severity_message_and_hint() -> None:
+    """The targets' Findings.report is Diagnostics.report at a logical location."""
+    found = Findings()
+    at = at_schedule("acme/daily", "tags", "x y")
+    found.report(codes.DAGSTER_TAG_KEY, at, key="x y", schedule="acme/daily")
+    found.report(codes.K8S_INEXPRESSIBLE, at, path="$.x", problem="a problem", hint=None)
+    warning, error = found
+    assert (warning.severity, warning.message, warning.hint) == (
+        "warning",
+        "tag key 'x y' of schedule acme/daily is not a valid Dagster tag key; Dagster accepts it with a warning",
+        codes.DAGSTER_TAG_KEY.hint,
+    )
+    assert (error.code, error.severity, error.message, error.path, error.at) == (
+        "DTV523",
+        "error",
+        "a problem",
+        "$.x",
+        at,
+    )
+    assert found.errors == [error]
+    with pytest.raises(KeyError):
+        found.report(codes.K8S_NAME_COLLISION, at, first="a", second="b")  # a forgotten field fails loudly
+    with pytest.raises(TypeError):
+        found.report(codes.DAGSTER_RESERVED_TAG, at, key="k", schedule="s", hint="another")  # the code's own

@@ -58,11 +58,11 @@ def run(project: Project, diags: Diagnostics) -> list[ResolvedSchedule]:
             rs.ok = False
         first_name.setdefault(s.name, i)
         if not SAFE_NAME.fullmatch(s.name):
-            diags.error(
+            diags.report(
                 codes.UNSAFE_NAME,
-                f"schedule name {s.name!r} cannot name artifacts",
                 doc.span(base + ("name",)),
-                hint="use letters, digits, '_' and '-' (at most 63, starting with a letter or digit)",
+                subject=f"schedule name {s.name!r}",
+                artifacts="artifacts",
             )
             rs.ok = False
         _target(project, runner, rs, base, diags)

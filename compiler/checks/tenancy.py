@@ -37,8 +37,8 @@ def run(project: Project, jobs: list[tuple[ResolvedJob, Merged]], diags: Diagnos
             diags.report(
                 codes.UNSAFE_NAME,
                 rj.span("tenant_id"),
-                problem=f"tenant_id {tenant!r} cannot name artifacts",
-                hint="use letters, digits, '_' and '-' (at most 63, starting with a letter or digit)",
+                subject=f"tenant_id {tenant!r}",
+                artifacts="artifacts",
             )
         _namespace_and_branch(rj, mg, shared, diags)
         with diags.about(rj.job.rel):  # a recipe's finding names the job that reads it

@@ -91,19 +91,14 @@ class AirflowTarget:
     def check(self, plan: Plan, settings: Settings, found: Findings) -> None:
         for word in _deployment_words(plan):
             if "\0" in word:
-                found.error(
-                    codes.AIRFLOW_UNPASSABLE,
-                    f"deployment path {word!r} holds a NUL character, which no command line can pass (Airflow target)",
-                    at_deploy(),
-                    path="$.deploy",
-                )
+                found.report(codes.AIRFLOW_UNPASSABLE, at_deploy(), path="$.deploy", word=word)
         for tenant in sorted(plan.tenants):
             pool = pool_name(settings, tenant)
             if not SAFE_NAME.fullmatch(tenant) or len(pool) > POOL_MAX_LEN:
-                found.error(
+                found.report(
                     codes.AIRFLOW_BAD_NAME,
-                    f"tenant {tenant!r} cannot name an Airflow pool ({pool!r})",
                     _tenant_at(plan, tenant),
+                    problem=f"tenant {tenant!r} cannot name an Airflow pool ({pool!r})",
                 )
         for entry in plan.schedules.values():
             self._check_schedule(settings, entry, found)
@@ -112,28 +107,24 @@ class AirflowTarget:
     def _check_schedule(settings: Settings, entry: ScheduleEntry, found: Findings) -> None:
         did = dag_id(settings, entry)
         if not (SAFE_NAME.fullmatch(entry.name) and SAFE_NAME.fullmatch(entry.tenant) and DAG_ID.fullmatch(did)):
-            found.error(
+            found.report(
                 codes.AIRFLOW_BAD_NAME,
-                f"schedule {entry.id!r} cannot be an Airflow dag_id ({did!r}): "
-                "letters, digits, '_', '.' and '-', at most 250",
                 at_schedule(entry.id, "name"),
+                problem=f"schedule {entry.id!r} cannot be an Airflow dag_id ({did!r}): "
+                "letters, digits, '_', '.' and '-', at most 250",
                 hint="rename the schedule or shorten targets.airflow.dag_id_prefix",
             )
         if not entry.cron or any(len(line.split()) != 5 for line in entry.cron):
-            found.error(
-                codes.AIRFLOW_INEXPRESSIBLE,
-                f"schedule {entry.id!r} cannot run exactly on Airflow: "
-                f"its cron lines {entry.cron!r} are not one or more five-field lines",
-                at_schedule(entry.id, "cron"),
-            )
+            found.report(codes.AIRFLOW_INEXPRESSIBLE, at_schedule(entry.id, "cron"), schedule=entry.id, cron=entry.cron)
         for tag in dag_tags(entry):
             if len(tag) > TAG_MAX_LEN:
-                found.error(
+                found.report(
                     codes.AIRFLOW_TAG_TOO_LONG,
-                    f"schedule {entry.id!r}: tag {tag[:40]!r}... is {len(tag)} "
-                    f"characters as an Airflow DAG tag (key:value); Airflow allows {TAG_MAX_LEN}",
                     at_schedule(entry.id, "tags"),
-                    hint="shorten the tag's key or value",
+                    schedule=entry.id,
+                    start=tag[:40],
+                    length=len(tag),
+                    limit=TAG_MAX_LEN,
                 )
 
     def render(self, plan: Plan, settings: Settings) -> dict[str, str]:

@@ -28,11 +28,11 @@ def check(plan: Plan, settings: Settings, diags: Findings) -> None:
     d = plan.deployment
     for what, path in (("dativo_bin", d.dativo_bin), ("plan_path", d.plan_path), ("project_dir", d.project_dir)):
         if "\0" in path:
-            diags.error(
+            diags.report(
                 codes.DAGSTER_CRON,
-                f"Dagster cannot run any schedule: deploy.{what} {path!r} holds a NUL "
-                "character, which no process argument or directory can carry",
                 at_deploy(what),
+                problem=f"Dagster cannot run any schedule: deploy.{what} {path!r} holds a NUL "
+                "character, which no process argument or directory can carry",
             )
     owners: dict[str, str] = {}  # Dagster name -> schedule id
     for sid in sorted(plan.schedules):
@@ -46,21 +46,18 @@ def _check_names(entry: ScheduleEntry, owners: dict[str, str], diags: Findings) 
     for what, value in (("tenant id", entry.tenant), ("schedule name", entry.name)):
         if not SAFE_NAME.fullmatch(value):  # fullmatch: '$' alone lets a trailing newline through
             # the compiler rejects these already (DTV501); a hand-built plan must not get through either
-            diags.error(
+            diags.report(
                 codes.UNSAFE_NAME,
-                f"{what} {value!r} of schedule {entry.id!r} cannot name Dagster definitions",
                 at_schedule(entry.id, "name"),
-                hint="use letters, digits, '_' and '-' (at most 63, starting with a letter or digit)",
+                subject=f"{what} {value!r} of schedule {entry.id!r}",
+                artifacts="Dagster definitions",
             )
     # Dagster names are [A-Za-z0-9_]+; ops, jobs and schedules share one check here so none can clash
     for name in names.definition_names(entry.tenant, entry.name):
         other = owners.setdefault(name, entry.id)
         if other != entry.id:
-            diags.error(
-                codes.DAGSTER_NAME_CLASH,
-                f"schedules {other} and {entry.id} both become Dagster definition {name!r}",
-                at_schedule(entry.id, "name"),
-                hint="Dagster names allow only letters, digits and '_': rename one schedule",
+            diags.report(
+                codes.DAGSTER_NAME_CLASH, at_schedule(entry.id, "name"), first=other, second=entry.id, name=name
             )
 
 
@@ -68,23 +65,25 @@ def _check_timing(entry: ScheduleEntry, diags: Findings) -> None:
     span = at_schedule(entry.id, "interval_seconds" if entry.interval_seconds else "cron")
 
     if not entry.cron:
-        diags.error(codes.DAGSTER_CRON, f"schedule {entry.id} has no cron line; Dagster needs at least one", span)
+        diags.report(
+            codes.DAGSTER_CRON, span, problem=f"schedule {entry.id} has no cron line; Dagster needs at least one"
+        )
     for line in entry.cron:
         problem = cron_problem(line)
         if problem:
-            diags.error(
+            diags.report(
                 codes.DAGSTER_CRON,
-                f"Dagster cannot run cron {line!r} of schedule {entry.id} exactly: {problem}",
                 span,
+                problem=f"Dagster cannot run cron {line!r} of schedule {entry.id} exactly: {problem}",
                 hint="write the values the step would reach, e.g. '0' for '*/90' in the minute field",
             )
     try:
         zoneinfo.ZoneInfo(entry.timezone)
     except (zoneinfo.ZoneInfoNotFoundError, ValueError):
-        diags.error(
+        diags.report(
             codes.DAGSTER_CRON,
-            f"Dagster cannot load time zone {entry.timezone!r} of schedule {entry.id}",
             at_schedule(entry.id, "timezone"),
+            problem=f"Dagster cannot load time zone {entry.timezone!r} of schedule {entry.id}",
             hint="use an IANA name such as 'UTC' or 'Europe/Berlin'",
         )
 
@@ -116,18 +115,6 @@ def cron_problem(line: str) -> str | None:
 def _check_tags(entry: ScheduleEntry, diags: Findings) -> None:
     for key in sorted(entry.tags):
         if names.reserved_tag_key(key):
-            diags.error(
-                codes.DAGSTER_RESERVED_TAG,
-                f"tag {key!r} of schedule {entry.id} uses a reserved prefix ('dagster/' is Dagster's, "
-                "'dativo/' is set by dativo)",
-                at_schedule(entry.id, "tags", key),
-                hint="rename the tag key",
-            )
+            diags.report(codes.DAGSTER_RESERVED_TAG, at_schedule(entry.id, "tags", key), key=key, schedule=entry.id)
         elif not names.VALID_TAG_KEY.fullmatch(key):
-            diags.warning(
-                codes.DAGSTER_TAG_KEY,
-                f"tag key {key!r} of schedule {entry.id} is not a valid Dagster tag key; "
-                "Dagster accepts it with a warning",
-                at_schedule(entry.id, "tags", key),
-                hint="use letters, digits, '_', '-', '.', and at most one 'namespace/' prefix (63 each)",
-            )
+            diags.report(codes.DAGSTER_TAG_KEY, at_schedule(entry.id, "tags", key), key=key, schedule=entry.id)

@@ -43,11 +43,11 @@ def check(plan: Plan, settings: Settings, diags: Findings) -> None:
 
 def _check_settings(plan: Plan, s: Settings, diags: Findings) -> None:
     def bad(field: list[str | int], message: str, hint: str | None = None) -> None:
-        diags.error(
+        diags.report(
             codes.K8S_SETTINGS,
-            message,
             at_settings(NAME, *field),
             path=json_path(["targets", NAME, *field]),
+            problem=message,
             hint=hint,
         )
 
@@ -144,11 +144,8 @@ def _check_deployment(plan: Plan, diags: Findings) -> None:
     for field in ("dativo_bin", "plan_path", "project_dir", "state_dir"):
         found = _bad_char(getattr(d, field))
         if found:
-            diags.error(
-                codes.K8S_UNREPRESENTABLE,
-                f"deploy.{field} holds {found}, which a Kubernetes container command or path cannot carry",
-                at_deploy(field),
-                path=json_path(["deploy", field]),
+            diags.report(
+                codes.K8S_UNREPRESENTABLE, at_deploy(field), path=json_path(["deploy", field]), field=field, char=found
             )
 
 
@@ -159,43 +156,38 @@ def _check_schedules(plan: Plan, s: Settings, diags: Findings) -> None:
         for what, value in (("tenant id", entry.tenant), ("schedule name", entry.name)):
             problem = label_value_problem(value)
             if problem:
-                diags.error(
+                diags.report(
                     codes.K8S_NAME,
-                    f"{what} {value!r} of schedule {sid!r} {problem}, so Kubernetes cannot label its CronJob",
                     span,
+                    problem=f"{what} {value!r} of schedule {sid!r} {problem}, so Kubernetes cannot label its CronJob",
                     hint="end names with a letter or digit",
                 )
         namespace = for_tenant(s.namespace, entry.tenant)
         for name in cronjob_names(entry):
             problem = label_problem(name, CRONJOB_NAME_MAX)
             if problem:
-                diags.error(
+                diags.report(
                     codes.K8S_NAME,
-                    f"Kubernetes CronJob name {name!r} of schedule {sid!r} {problem} "
-                    f"(the controller appends 11 characters to name each Job)",
                     span,
+                    problem=f"Kubernetes CronJob name {name!r} of schedule {sid!r} {problem} "
+                    f"(the controller appends 11 characters to name each Job)",
                     hint="shorten the schedule name or the tenant id; dativo never truncates names",
                 )
                 continue
             other = seen.setdefault((namespace, name), sid)
             if other != sid:
-                diags.error(
-                    codes.K8S_NAME_COLLISION,
-                    f"schedules {other!r} and {sid!r} both map to Kubernetes CronJob {namespace}/{name}",
-                    span,
-                    hint="names are lowercased and '_' becomes '-'; rename one of the schedules",
-                )
+                diags.report(codes.K8S_NAME_COLLISION, span, first=other, second=sid, namespace=namespace, name=name)
         if not _cron_lines_run(entry, diags):
             continue
         if len(entry.cron) > 1:
             pair = shared_fire_time(entry.cron)
             if pair:
-                diags.error(
+                diags.report(
                     codes.K8S_INEXPRESSIBLE,
-                    f"schedule {sid!r}: cron lines {pair[0]!r} and {pair[1]!r} "
+                    span,
+                    problem=f"schedule {sid!r}: cron lines {pair[0]!r} and {pair[1]!r} "
                     "fire at the same time; Kubernetes runs one CronJob per line, so it would start "
                     "two runs where the plan has one",
-                    span,
                     hint="make the cron lines disjoint, or split them into two schedules",
                 )
 
@@ -206,11 +198,11 @@ def _cron_lines_run(entry: ScheduleEntry, diags: Findings) -> bool:
     bad = [line for line in entry.cron if _unreadable(line)]
     if entry.cron and not bad:
         return True
-    diags.error(
+    diags.report(
         codes.K8S_INEXPRESSIBLE,
-        f"schedule {entry.id!r} cannot run on Kubernetes: "
-        + (f"cron line {bad[0]!r} is not a five-field line" if bad else "it has no cron line"),
         at_schedule(entry.id, "interval_seconds" if entry.interval_seconds else "cron"),
+        problem=f"schedule {entry.id!r} cannot run on Kubernetes: "
+        + (f"cron line {bad[0]!r} is not a five-field line" if bad else "it has no cron line"),
     )
     return False
 

@@ -60,16 +60,17 @@ def _bin_problem(dativo_bin: str) -> str | None:
     return None
 
 
-def _deployment_problems(plan: Plan) -> list[tuple[str, str, str | None]]:
-    """(setting, message, hint) for deployment values a unit cannot carry exactly."""
+def _deployment_problems(plan: Plan) -> list[tuple[str, str, str, str | None]]:
+    """(setting, value, problem, hint) for deployment values a unit cannot carry exactly."""
     d = plan.deployment
-    out: list[tuple[str, str, str | None]] = []
+    out: list[tuple[str, str, str, str | None]] = []
     problem = _bin_problem(d.dativo_bin)
     if problem:
         out.append(
             (
                 "deploy.dativo_bin",
-                f"deploy.dativo_bin {d.dativo_bin!r} {problem}",
+                d.dativo_bin,
+                problem,
                 "use an absolute path such as /usr/local/bin/dativo",
             )
         )
@@ -77,8 +78,9 @@ def _deployment_problems(plan: Plan) -> list[tuple[str, str, str | None]]:
         out.append(
             (
                 "deploy.project_dir",
-                f"deploy.project_dir {d.project_dir!r} is not an absolute path without backslashes, control "
-                "characters or surrounding spaces, so it cannot be systemd's WorkingDirectory=",
+                d.project_dir,
+                "is not an absolute path without backslashes, control characters or surrounding spaces, "
+                "so it cannot be systemd's WorkingDirectory=",
                 "use an absolute path such as /srv/dativo",
             )
         )
@@ -86,8 +88,8 @@ def _deployment_problems(plan: Plan) -> list[tuple[str, str, str | None]]:
         out.append(
             (
                 "deploy.plan_path",
-                f"deploy.plan_path {d.plan_path!r} holds a NUL character or a lone "
-                "surrogate, which no unit file can carry",
+                d.plan_path,
+                "holds a NUL character or a lone surrogate, which no unit file can carry",
                 None,
             )
         )
@@ -109,19 +111,21 @@ class SystemdTarget:
         if settings.environment_file is not None:
             path = settings.environment_file
             if not path.startswith("/") or escape.plain_value(path) is None:
-                found.error(
+                found.report(
                     codes.SYSTEMD_SETTINGS,
-                    f"invalid systemd setting 'environment_file': {path!r} is not an absolute path without "
-                    "backslashes, control characters or surrounding spaces",
                     at_settings(self.name, "environment_file"),
                     path="$.targets.systemd.environment_file",
+                    problem=f"invalid systemd setting 'environment_file': {path!r} is not an absolute path "
+                    "without backslashes, control characters or surrounding spaces",
                 )
-        for setting, message, hint in _deployment_problems(plan):
-            found.error(
+        for setting, value, problem, hint in _deployment_problems(plan):
+            found.report(
                 codes.SYSTEMD_UNREPRESENTABLE,
-                message,
                 at_deploy(*setting.split(".")[1:]),
                 path=f"$.{setting}",
+                setting=setting,
+                value=value,
+                problem=problem,
                 hint=hint,
             )
         seen: dict[str, str] = {}
@@ -129,10 +133,10 @@ class SystemdTarget:
             self._check_entry(entry, found)
             first = seen.setdefault(unit_base(entry), entry.id)
             if first != entry.id:  # only names outside SAFE_NAME ('/' escapes to '-') can collide
-                found.error(
+                found.report(
                     codes.SYSTEMD_NAME,
-                    f"schedules {first} and {entry.id} both map to systemd unit {unit_base(entry)}.service",
                     at_schedule(entry.id, "name"),
+                    problem=f"schedules {first} and {entry.id} both map to systemd unit {unit_base(entry)}.service",
                     hint="rename one of the schedules",
                 )
 
@@ -140,19 +144,20 @@ class SystemdTarget:
         try:
             to_oncalendar(entry.cron, entry.timezone)
         except Inexpressible as exc:
-            found.error(
+            found.report(
                 codes.SYSTEMD_INEXPRESSIBLE,
-                f"systemd cannot run cron {' | '.join(entry.cron)!r} of schedule {entry.id} exactly: {exc}",
                 at_schedule(entry.id, "cron"),
-                hint="spell the day fields out (e.g. '1-31', '0-6'), or drop the systemd target",
+                cron=" | ".join(entry.cron),
+                schedule=entry.id,
+                problem=exc,
             )
         name = unit_base(entry) + ".service"
         if len(name) > escape.UNIT_NAME_MAX:
-            found.error(
+            found.report(
                 codes.SYSTEMD_NAME,
-                f"unit name {name[:40] + '...'!r} of schedule {entry.id} is {len(name)} characters; "
-                f"systemd allows {escape.UNIT_NAME_MAX}",
                 at_schedule(entry.id, "name"),
+                problem=f"unit name {name[:40] + '...'!r} of schedule {entry.id} is {len(name)} characters; "
+                f"systemd allows {escape.UNIT_NAME_MAX}",
                 hint="shorten the tenant or schedule name ('-' costs 4 characters: '\\x2d')",
             )
 
