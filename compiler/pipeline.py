@@ -247,11 +247,10 @@ def build_plan(
             inputs=_inputs(project, rs, dag_entries, resolved),
             runner=runner_rel,
         )
-    tenant_names = sorted({e.tenant for e in entries.values()} | {s.tenant for s in specs.values()})
-    tenants = {
-        t: TenantEntry(concurrency=concurrency, schedules=sorted(i for i, e in entries.items() if e.tenant == t))
-        for t in tenant_names
-    }
+    by_tenant: dict[str, list[str]] = {s.tenant: [] for s in specs.values()}
+    for i, e in entries.items():  # grouped once (a scan of every schedule per tenant was tenants x schedules)
+        by_tenant.setdefault(e.tenant, []).append(i)
+    tenants = {t: TenantEntry(concurrency=concurrency, schedules=sorted(by_tenant[t])) for t in sorted(by_tenant)}
     return Plan(
         orchestrator=runner.orchestrator.type if runner else "dagster",
         runner_mode=runner.mode if runner else "orchestrated",

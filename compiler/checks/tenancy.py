@@ -30,6 +30,7 @@ def run(project: Project, jobs: list[tuple[ResolvedJob, Merged]], diags: Diagnos
     state_dir = deploy_dirs(project.settings)[1]
     jobs_dir = project.settings.paths.jobs.strip("/")
     shared = set(project.settings.tenancy.shared_namespaces)
+    foreign: _Foreign = {}
     for rj, mg in jobs:
         tenant = rj.tenant
         _folder(rj, jobs_dir, diags)
@@ -42,7 +43,7 @@ def run(project: Project, jobs: list[tuple[ResolvedJob, Merged]], diags: Diagnos
             )
         _namespace_and_branch(rj, mg, shared, diags)
         with diags.about(rj.job.rel):  # a recipe's finding names the job that reads it
-            _secrets(rj, diags)
+            _secrets(rj, foreign, diags)
         writers.setdefault(table_identity(rj, mg, state_dir), []).append(rj)
     for table, jobs_of in sorted(writers.items()):
         jobs_of.sort(key=lambda rj: rj.job.rel)
@@ -114,7 +115,12 @@ def _namespace_and_branch(rj: ResolvedJob, mg: Merged, shared: set[str], diags: 
         )
 
 
-def _secrets(rj: ResolvedJob, diags: Diagnostics) -> None:
+#: (recipe, tenant) -> the other tenants' secret paths the recipe names for that tenant: a recipe is
+#: scanned once per tenant, not once per job (thousands of jobs share a few recipes)
+_Foreign = dict[tuple[str, str], list[tuple[tuple, str]]]
+
+
+def _secrets(rj: ResolvedJob, foreign: _Foreign, diags: Diagnostics) -> None:
     tenant = rj.tenant
     for path, value in _strings(rj.job.doc.data, ()):
         for owner in _owners(value):
@@ -129,15 +135,21 @@ def _secrets(rj: ResolvedJob, diags: Diagnostics) -> None:
     # `{tenant}` as the job's tenant: a recipe can point a job at another tenant's secrets too
     recipes = [v.recipe for v in (rj.source, rj.target) if v is not None and v.recipe is not None]
     for recipe in {r.rel: r for r in recipes}.values():
-        for path, value in _strings(recipe.doc.data, ()):
-            for owner in _owners(fill_tenant(value, tenant)):
-                if owner != tenant:
-                    diags.report(
-                        codes.FOREIGN_SECRET,
-                        recipe.doc.span(path),
-                        problem=f"recipe {recipe.rel} makes job {rj.job.rel} read secrets of tenant {owner!r}",
-                        hint=f"use '{{tenant}}' in {path[-1]}: /app/secrets/{{tenant}}/...",
-                    )
+        key = (recipe.rel, tenant)
+        if key not in foreign:
+            foreign[key] = [
+                (path, owner)
+                for path, value in _strings(recipe.doc.data, ())
+                for owner in _owners(fill_tenant(value, tenant))
+                if owner != tenant
+            ]
+        for path, owner in foreign[key]:
+            diags.report(
+                codes.FOREIGN_SECRET,
+                recipe.doc.span(path),
+                problem=f"recipe {recipe.rel} makes job {rj.job.rel} read secrets of tenant {owner!r}",
+                hint=f"use '{{tenant}}' in {path[-1]}: /app/secrets/{{tenant}}/...",
+            )
 
 
 def _owners(value: str) -> list[str]:
