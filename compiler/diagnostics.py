@@ -13,6 +13,8 @@ from dataclasses import dataclass, field, replace
 from enum import Enum
 from typing import Any
 
+from dativo.runtime.jsonpath import json_path  # noqa: F401 (re-exported: the diagnostics API)
+
 from .codes import REGISTRY, Code
 
 
@@ -169,15 +171,3 @@ def did_you_mean(word: str, candidates: Sequence[str] | Iterable[str], *, prefix
     if not matches:
         return None
     return f"{prefix} " + " or ".join(repr(m) for m in matches) + "?"
-
-
-def json_path(parts: Sequence[str | int]) -> str:
-    out = "$"
-    for p in parts:
-        if isinstance(p, int):
-            out += f"[{p}]"
-        elif p.isidentifier():
-            out += f".{p}"
-        else:
-            out += f"[{p!r}]"
-    return out

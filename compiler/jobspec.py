@@ -174,11 +174,7 @@ def _credentials(end: Any, filled: str | None, project: Project, diags: Diagnost
     creds = end.recipe.model.credentials if end.recipe is not None else None
     if creds is None:
         return None
-    rel = None
-    if filled:
-        rel, problem = project.resolver.to_rel(filled)
-        if problem:
-            diags.problem(problem, end.recipe.doc.span(("credentials", "file_template")))
+    rel = refs.to_rel(project, filled, end.recipe.doc.span(("credentials", "file_template")), diags) if filled else None
     return CredentialsSpec(type=creds.type, from_env=creds.from_env, file=rel)
 
 

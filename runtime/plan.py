@@ -18,6 +18,7 @@ from typing import Any, Literal, NoReturn
 import orjson
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
+from .jsonpath import json_path
 from .spec import JobSpec, RetrySpec
 
 #: the major version of the plan contract this dativo writes and reads
@@ -189,20 +190,6 @@ def check_version(path: Path, version: object) -> None:
                 else f"an older dativo; {RECOMPILE}"
             )
         )
-
-
-def json_path(loc: tuple[int | str, ...]) -> str:
-    """pydantic's error location as a JSON path, `$.schedules['acme.daily'].runner`, spelled as the compiler's
-    diagnostics spell theirs (compiler/diagnostics.py, which the runtime does not import)."""
-    out = "$"
-    for part in loc:
-        if isinstance(part, int):
-            out += f"[{part}]"
-        elif part.isidentifier():
-            out += f".{part}"
-        else:
-            out += f"[{part!r}]"
-    return out
 
 
 def dangling(plan: Plan) -> str | None:

@@ -67,11 +67,18 @@ def test_runtime_never_imports_the_compiler_or_the_targets() -> None:
     assert [(f, m) for f, m in _imports("runtime") if m.startswith(("dativo.compiler", "dativo.targets"))] == []
 
 
-def test_the_plan_contract_is_a_leaf() -> None:
-    tree = ast.parse((REPO / "runtime" / "plan.py").read_text("utf-8"))
+def _runtime_module_imports(module: str) -> tuple[set[str | None], set[str | None]]:
+    tree = ast.parse((REPO / "runtime" / f"{module}.py").read_text("utf-8"))
     local = {n.module for n in ast.walk(tree) if isinstance(n, ast.ImportFrom) and n.level == 1}
     absolute = {n.module for n in ast.walk(tree) if isinstance(n, ast.ImportFrom) and n.level == 0}
-    assert local == {"spec"} and not any(m and m.startswith("dativo") for m in absolute)
+    return local, absolute
+
+
+def test_the_plan_contract_is_a_leaf() -> None:
+    local, absolute = _runtime_module_imports("plan")
+    assert local == {"spec", "jsonpath"} and not any(m and m.startswith("dativo") for m in absolute)
+    local, absolute = _runtime_module_imports("jsonpath")  # the one spelling of a JSON path, shared with the compiler
+    assert not local and not any(m and m.startswith("dativo") for m in absolute)
 
 
 # ------------------------------------------------------------------ settings: validated once, positioned
