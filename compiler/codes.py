@@ -95,7 +95,8 @@ MULTI_DOCUMENT = Code(
 UNKNOWN_KEY = Code("DTV101", "unknown key", "unknown key {key!r} in {where}", SITE_HINT)
 WRONG_TYPE = Code("DTV102", "value has the wrong type", "{field!r} must be {want}, got {got}", SITE_HINT)
 MISSING_FIELD = Code("DTV103", "required field missing", "missing required field {field!r} in {where}")
-INVALID_VALUE = Code("DTV104", "value not allowed", FREE, SITE_HINT)
+# (compiler/load.py reports a number too long to read with this code too, its message whole)
+INVALID_VALUE = Code("DTV104", "value not allowed", "{field!r} must be {expected}, got {got}", SITE_HINT)
 UNKNOWN_ASSET_FORM = Code(
     "DTV105",
     "asset file is neither the legacy nor the ODCS form",
@@ -149,7 +150,12 @@ TABLES_REQUIRED = Code(
     "connector {connector!r} requires source.tables",
     "list the tables: source.tables: [{{name: public.orders, object: orders}}]",
 )
-ASSET_MISMATCH = Code("DTV213", "asset does not match the job", FREE, SITE_HINT)
+ASSET_MISMATCH = Code(
+    "DTV213",
+    "asset of another source type than the job's connector",
+    "asset {asset!r} has source_type {source_type!r}, but the source connector is {connector!r}",
+    "use an asset of {connector!r}, or fix source_type in {file}",
+)
 FILE_FORMAT_UNSUPPORTED = Code(
     "DTV215",
     "file format not supported by the target",
@@ -194,22 +200,91 @@ AMBIGUOUS_ASSET = Code(
     "asset name {asset!r} is defined by several files ({files})",
     "set asset_path to choose one",
 )
+# DTV230-DTV237: problems that shared DTV104, DTV213 or DTV403 until each had a code and a template
+NOT_FINITE = Code(
+    "DTV230",
+    "number is infinite or not a number",
+    "{field!r} must be a finite number, got {number!r}",
+    "YAML reads .inf, .nan and numbers past 1.8e308 (1e400) as infinite or not a number, "
+    "which the plan (JSON) cannot hold: write a finite value",
+)
+# a bound or a rule of the field's model (pydantic's message, or the model validator's)
+VALUE_REFUSED = Code("DTV231", "value refused by a rule of its field", "{field!r}: {problem}")
+CONFIG_XOR_DAG = Code(
+    "DTV232",
+    "schedule needs exactly one of config, dag",
+    "schedule {schedule!r} has {which}",
+    "set config: <job yaml> to run one job, or dag: <dag yaml> to run a DAG",
+)
+MERGE_WITHOUT_KEYS = Code(
+    "DTV233",
+    "merge mode without key_columns",
+    "target.mode 'merge' needs target.key_columns",
+    "name the key columns, e.g. key_columns: [id]",
+)
+KEY_NOT_IN_ASSET = Code(
+    "DTV234",
+    "key column is not a column of the asset",
+    "key column {column!r} is not a column of asset {asset!r}",
+    SITE_HINT,
+)
+ASSET_NAME_MISMATCH = Code(
+    "DTV235",
+    "asset file defines another asset than the job names",
+    "asset file {file} defines {defined!r} but the job names {named!r}",
+    "set asset: {defined}, or fix asset_path",
+)
+ASSET_OBJECT_NOT_READ = Code(
+    "DTV236",
+    "asset describes an object the job does not read",
+    "asset {asset!r} describes object {object!r}, which the job does not read (objects: {objects})",
+)
+OUTSIDE_TENANT_NAMESPACE = Code(
+    "DTV237",
+    "job writes outside its tenant's namespace",
+    "job of tenant {tenant!r} writes to namespace {namespace!r}, outside its own ({tenant!r} or {tenant}.*)",
+    "list it under tenancy.shared_namespaces in dativo.yaml if it is shared on purpose",
+)
 
-# 3xx schedule (compiler/cron.py and compiler/checks/schedules.py write the messages)
-INVALID_CRON = Code("DTV301", "invalid cron expression", FREE)
-UNKNOWN_TIMEZONE = Code("DTV302", "unknown time zone", FREE)
-CRON_XOR_INTERVAL = Code("DTV303", "schedule needs exactly one of cron, interval_seconds", FREE)
-INTERVAL_INEXPRESSIBLE = Code("DTV304", "interval cannot be expressed as cron", FREE)
-DUPLICATE_SCHEDULE = Code("DTV305", "duplicate schedule name", FREE)
+# 3xx schedule. A cron `detail` and its hint come from the scan of compiler/cron.py (which field and item
+# is wrong, and how to write it), the parse of runtime/cron.py, or a target's reading of the line.
+INVALID_CRON = Code("DTV301", "invalid cron expression", "invalid cron {cron!r}: {detail}", SITE_HINT)
+# the hint: the host's zone file, a did-you-mean, or an IANA name
+UNKNOWN_TIMEZONE = Code("DTV302", "unknown time zone", "unknown time zone {zone!r}", SITE_HINT)
+CRON_XOR_INTERVAL = Code(
+    "DTV303",
+    "schedule needs exactly one of cron, interval_seconds",
+    "schedule {schedule!r} has {which}",
+    "set exactly one: cron (a cron expression) or interval_seconds",
+)
+# not positive, longer than a day, or not a divisor of the day (the hint names the nearest valid ones)
+INTERVAL_INEXPRESSIBLE = Code(
+    "DTV304", "interval cannot be expressed as cron", "interval_seconds {seconds} {reason}", SITE_HINT
+)
+DUPLICATE_SCHEDULE = Code(
+    "DTV305",
+    "duplicate schedule name",
+    "duplicate schedule name {schedule!r} (first at line {line})",
+    "schedule names are unique within runner.yaml",
+)
 DST_TRANSITION = Code(
     "DTV306",
     "schedule fires inside a DST transition hour (warning)",
-    FREE,
+    "schedule {schedule!r} fires at {times} on {date}, inside a {kind} hour of {zone}; "
+    "targets disagree there: {behaviour}",
+    "schedule in UTC, or outside 01:00-03:59 local time",
     severity="warning",
     docs="targets.md#daylight-saving-time",
 )
-CRON_UNSUPPORTED_SYNTAX = Code("DTV307", "cron syntax our targets cannot run", FREE)
-CRON_NEVER_FIRES = Code("DTV308", "cron expression never fires", FREE)
+CRON_UNSUPPORTED_SYNTAX = Code(
+    "DTV307", "cron syntax our targets cannot run", "unsupported cron {cron!r}: {detail}", SITE_HINT
+)
+CRON_NEVER_FIRES = Code(
+    "DTV308",
+    "cron expression never fires",
+    "cron {cron!r} never fires: month {month} has no day {day}",
+    "February has at most 29 days; April, June, September and November have 30",
+)
 OVERLAPPING_APPEND = Code(
     "DTV320",
     "overlapping runs of an incremental append job (warning)",
@@ -235,7 +310,13 @@ TABLE_MULTI_TENANT = Code(
     "Iceberg table {table!r} is written by several tenants ({tenants})",
     "give each tenant its own namespace (target.namespace defaults to the tenant id)",
 )
-OUTSIDE_TENANT_NAMESPACE = Code("DTV403", "job writes outside its tenant's namespace or branch", FREE, SITE_HINT)
+# (a namespace of another tenant was DTV403 too, until it had its own code: DTV237)
+OUTSIDE_TENANT_BRANCH = Code(
+    "DTV403",
+    "job commits to a branch that is not its tenant's",
+    "job of tenant {tenant!r} commits to branch {branch!r}, which is not the tenant's",
+    "use branch {tenant!r} or one starting with '{tenant}/'",
+)
 FOREIGN_SECRET = Code("DTV404", "secret path of another tenant", FREE, SITE_HINT)
 PLAINTEXT_SECRET = Code("DTV405", "plain-text secret in config", FREE, SITE_HINT)
 DUPLICATE_TABLE_WRITER = Code(
@@ -266,9 +347,9 @@ DAG_MIXED_TENANTS = Code(
     "a DAG runs the jobs of one tenant; give the other tenant a DAG of its own",
 )
 
-# 5xx target and emit. A code the targets use for several unrelated problems, each with a hint of its own,
-# keeps the free form (the site passes `problem` and `hint`); so do the settings codes, whose messages
-# mostly come from pydantic (compiler/settings.py reports them).
+# 5xx target and emit. A settings code (DTV510, 517, 520, 529) reports a value the target's settings model
+# refuses: its `problem` and hint are the message and hint of the refusal's own code (DTV101-104, 230, 231),
+# rendered from this registry by compiler/validate.py.
 UNSAFE_NAME = Code(
     "DTV501",
     "name cannot be used in generated artifacts",
@@ -276,9 +357,14 @@ UNSAFE_NAME = Code(
     "use letters, digits, '_' and '-' (at most 63, starting with a letter or digit)",
 )
 # 510-514 the Dagster target
-DAGSTER_SETTINGS = Code("DTV510", "invalid Dagster target settings", FREE)
-# a NUL in a deploy path, no cron line, a cron line Dagster reads otherwise, an unknown time zone
-DAGSTER_CRON = Code("DTV511", "schedule Dagster cannot run exactly", FREE, SITE_HINT)
+DAGSTER_SETTINGS = Code("DTV510", "invalid Dagster target settings", FREE, SITE_HINT)
+# the `problem`: how Dagster would reject or reinterpret the line (targets/dagster/check.py cron_problem)
+DAGSTER_CRON = Code(
+    "DTV511",
+    "cron line Dagster cannot run exactly",
+    "Dagster cannot run cron {cron!r} of schedule {schedule} exactly: {problem}",
+    "write the values the step would reach, e.g. '0' for '*/90' in the minute field",
+)
 DAGSTER_NAME_CLASH = Code(
     "DTV512",
     "two schedules map to one Dagster name",
@@ -299,8 +385,12 @@ DAGSTER_TAG_KEY = Code(
     severity="warning",
 )
 # 515-519 the Airflow target
-# a tenant that cannot name a pool (no hint), a schedule that cannot be a dag_id
-AIRFLOW_BAD_NAME = Code("DTV515", "schedule or tenant cannot name an Airflow DAG or pool", FREE, SITE_HINT)
+AIRFLOW_BAD_NAME = Code(
+    "DTV515",
+    "schedule cannot name an Airflow DAG",
+    "schedule {schedule!r} cannot be an Airflow dag_id ({dag_id!r}): letters, digits, '_', '.' and '-', at most 250",
+    "rename the schedule or shorten targets.airflow.dag_id_prefix",
+)
 AIRFLOW_TAG_TOO_LONG = Code(
     "DTV516",
     "tag longer than Airflow's 100 characters",
@@ -308,7 +398,7 @@ AIRFLOW_TAG_TOO_LONG = Code(
     "Airflow allows {limit}",
     "shorten the tag's key or value",
 )
-AIRFLOW_SETTINGS = Code("DTV517", "invalid targets.airflow setting", FREE)
+AIRFLOW_SETTINGS = Code("DTV517", "invalid targets.airflow setting", FREE, SITE_HINT)
 AIRFLOW_UNPASSABLE = Code(
     "DTV518",
     "deployment path no command line can pass",
@@ -320,18 +410,30 @@ AIRFLOW_INEXPRESSIBLE = Code(
     "schedule {schedule!r} cannot run exactly on Airflow: its cron lines {cron!r} are not one or more five-field lines",
 )
 # 520-524 the Kubernetes target
-# pydantic's refusals and about ten checks of names, quantities and volumes (compiler-side: checks.py)
+# pydantic's refusals, and the checks of targets/kubernetes/checks.py that the model cannot make (an image
+# reference, resource names, label values, volumes and their mounts): settings validation written as code
 K8S_SETTINGS = Code("DTV520", "invalid targets.kubernetes setting", FREE, SITE_HINT)
-# a name that cannot be a label value, a CronJob name too long or malformed (each its own hint)
-K8S_NAME = Code("DTV521", "schedule or tenant cannot name a Kubernetes CronJob", FREE, SITE_HINT)
+# the `problem`: targets/kubernetes/names.py label_problem (too long, or not a DNS-1123 label)
+K8S_NAME = Code(
+    "DTV521",
+    "schedule cannot name a Kubernetes CronJob",
+    "Kubernetes CronJob name {name!r} of schedule {schedule!r} {problem} "
+    "(the controller appends 11 characters to name each Job)",
+    "shorten the schedule name or the tenant id; dativo never truncates names",
+)
 K8S_NAME_COLLISION = Code(
     "DTV522",
     "two schedules map to one Kubernetes CronJob",
     "schedules {first!r} and {second!r} both map to Kubernetes CronJob {namespace}/{name}",
     "names are lowercased and '_' becomes '-'; rename one of the schedules",
 )
-# cron lines that fire at the same time (hint), a line Kubernetes cannot read or no line (no hint)
-K8S_INEXPRESSIBLE = Code("DTV523", "schedule Kubernetes cannot run exactly", FREE, SITE_HINT)
+K8S_INEXPRESSIBLE = Code(
+    "DTV523",
+    "cron lines of a schedule that fire at the same time (Kubernetes)",
+    "schedule {schedule!r}: cron lines {first!r} and {second!r} fire at the same time; Kubernetes runs "
+    "one CronJob per line, so it would start two runs where the plan has one",
+    "make the cron lines disjoint, or split them into two schedules",
+)
 K8S_UNREPRESENTABLE = Code(
     "DTV524",
     "deployment value a Kubernetes manifest cannot carry",
@@ -348,9 +450,77 @@ SYSTEMD_INEXPRESSIBLE = Code(
 SYSTEMD_UNREPRESENTABLE = Code(
     "DTV527", "deployment value a systemd unit cannot carry", "{setting} {value!r} {problem}", SITE_HINT
 )
-# two schedules on one unit name, a unit name too long (each its own hint)
-SYSTEMD_NAME = Code("DTV528", "schedule cannot name a systemd unit", FREE, SITE_HINT)
-SYSTEMD_SETTINGS = Code("DTV529", "invalid targets.systemd setting", FREE)
+SYSTEMD_NAME = Code(
+    "DTV528",
+    "systemd unit name too long",
+    "unit name {start!r} of schedule {schedule} is {length} characters; systemd allows {limit}",
+    "shorten the tenant or schedule name ('-' costs 4 characters: '\\x2d')",
+)
+SYSTEMD_SETTINGS = Code("DTV529", "invalid targets.systemd setting", FREE, SITE_HINT)
+# DTV530-DTV539: problems that shared DTV511, 515, 520, 521, 523 or 528 until each had a code and a template
+DAGSTER_UNPASSABLE = Code(
+    "DTV530",
+    "deployment path Dagster cannot pass",
+    "Dagster cannot run any schedule: deploy.{field} {value!r} holds a NUL character, "
+    "which no process argument or directory can carry",
+)
+DAGSTER_TIMEZONE = Code(
+    "DTV531",
+    "time zone Dagster cannot load",
+    "Dagster cannot load time zone {zone!r} of schedule {schedule}",
+    "use an IANA name such as 'UTC' or 'Europe/Berlin'",
+)
+# a plan the compiler did not write (the compiler always gives a schedule a cron line, DTV303)
+NO_CRON_LINE = Code(
+    "DTV532",
+    "schedule without a cron line",
+    "schedule {schedule!r} has no cron line; {target} needs at least one",
+    "set cron or interval_seconds on the schedule, and compile the plan again",
+)
+K8S_CRON_UNREADABLE = Code(
+    "DTV533",
+    "cron line Kubernetes cannot read",
+    "schedule {schedule!r} cannot run on Kubernetes: cron line {cron!r} is not a five-field line",
+    "write five fields of numbers, names, ranges and steps ('L', '#' and '?' are not Kubernetes')",
+)
+AIRFLOW_POOL_NAME = Code(
+    "DTV534",
+    "tenant cannot name an Airflow pool",
+    "tenant {tenant!r} cannot name an Airflow pool ({pool!r})",
+    "a pool name is targets.airflow.pool_prefix and the tenant id, at most 256 characters",
+)
+SYSTEMD_ENVIRONMENT_FILE = Code(
+    "DTV535",
+    "systemd environment_file is not an absolute plain path",
+    "invalid systemd setting 'environment_file': {file!r} is not an absolute path without backslashes, "
+    "control characters or surrounding spaces",
+    "write an absolute path such as /etc/dativo/dativo.env",
+)
+SYSTEMD_NAME_CLASH = Code(
+    "DTV536",
+    "two schedules map to one systemd unit",
+    "schedules {first} and {second} both map to systemd unit {unit}",
+    "rename one of the schedules",
+)
+K8S_LABEL_VALUE = Code(
+    "DTV537",
+    "tenant or schedule name cannot be a Kubernetes label value",
+    "{what} {value!r} of schedule {schedule!r} {problem}, so Kubernetes cannot label its CronJob",
+    "end names with a letter or digit",
+)
+# a name of targets.kubernetes with '{tenant}' filled in (namespace, secrets, service account, claim)
+K8S_TENANT_NAME = Code(
+    "DTV538",
+    "Kubernetes name not valid for a tenant",
+    "Kubernetes name {name!r} (for tenant {tenant!r}) {problem}",
+    "'{{tenant}}' is the only placeholder; it becomes the tenant id in lowercase with '-' for '_'",
+)
+K8S_QUANTITY = Code(
+    "DTV539",
+    "Kubernetes resource quantity not valid",
+    "Kubernetes quantity {quantity!r} for {resource} is not valid",
+    "write e.g. '500m' CPU or '512Mi' memory",
+)
 
 # 6xx drift (compile --check)
 ARTIFACT_CHANGED = Code(

@@ -95,20 +95,21 @@ def test_a_target_reports_fields_and_the_code_gives_severity_message_and_hint() 
     found = Findings()
     at = at_schedule("acme/daily", "tags", "x y")
     found.report(codes.DAGSTER_TAG_KEY, at, key="x y", schedule="acme/daily")
-    found.report(codes.K8S_INEXPRESSIBLE, at, path="$.x", problem="a problem", hint=None)
+    found.report(codes.K8S_INEXPRESSIBLE, at, path="$.x", schedule="acme/daily", first="0 * * * *", second="0 0 * * *")
     warning, error = found
     assert (warning.severity, warning.message, warning.hint) == (
         "warning",
         "tag key 'x y' of schedule acme/daily is not a valid Dagster tag key; Dagster accepts it with a warning",
         codes.DAGSTER_TAG_KEY.hint,
     )
-    assert (error.code, error.severity, error.message, error.path, error.at) == (
+    assert (error.code, error.severity, error.path, error.at, error.hint) == (
         "DTV523",
         "error",
-        "a problem",
         "$.x",
         at,
+        "make the cron lines disjoint, or split them into two schedules",
     )
+    assert error.message.startswith("schedule 'acme/daily': cron lines '0 * * * *' and '0 0 * * *' fire at")
     assert found.errors == [error]
     with pytest.raises(KeyError):
         found.report(codes.K8S_NAME_COLLISION, at, first="a", second="b")  # a forgotten field fails loudly
