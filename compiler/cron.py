@@ -71,9 +71,10 @@ _UNSUPPORTED: tuple[tuple[tuple[int, ...], re.Pattern[str], str, str], ...] = (
 _NUMBER = re.compile(r"[0-9]{1,9}")
 
 
-def _problem(code: str, expr: str, detail: str, hint: str | None = None) -> tuple[None, CronProblem]:
-    prefix = "unsupported cron" if code == codes.CRON_UNSUPPORTED_SYNTAX else "invalid cron"
-    return None, CronProblem(code, f"{prefix} {expr!r}: {detail}", hint)
+def _problem(code: codes.Code, expr: str, detail: str, hint: str | None = None) -> tuple[None, CronProblem]:
+    """DTV301 or DTV307: `detail` says which field and item, `hint` how to write it."""
+    message, hint = code.render(cron=expr, detail=detail, hint=hint)
+    return None, CronProblem(code, message, hint)
 
 
 def normalize_cron(expr: str) -> tuple[str | None, CronProblem | None]:
@@ -106,11 +107,7 @@ def normalize_cron(expr: str) -> tuple[str | None, CronProblem | None]:
         code = codes.INVALID_CRON if parsed.kind == "syntax" else codes.CRON_UNSUPPORTED_SYNTAX
         return _problem(code, text, parsed.detail)
     if not parsed.can_fire():
-        return None, CronProblem(
-            codes.CRON_NEVER_FIRES,
-            f"cron {text!r} never fires: month {fields[MONTH]} has no day {fields[DOM]}",
-            "February has at most 29 days; April, June, September and November have 30",
-        )
+        return None, _rendered(codes.CRON_NEVER_FIRES, cron=text, month=fields[MONTH], day=fields[DOM])
     return normalized, None
 
 
@@ -142,7 +139,12 @@ def _field_count(text: str, count: int) -> tuple[None, CronProblem]:
     return _problem(codes.INVALID_CRON, text, f"expected 5 fields, found {count}", hint)
 
 
-def _scan_field(f: Field, written: str, token: str) -> tuple[str, str, str | None] | None:
+def _rendered(code: codes.Code, **fields: object) -> CronProblem:
+    message, hint = code.render(**fields)
+    return CronProblem(code, message, hint)
+
+
+def _scan_field(f: Field, written: str, token: str) -> tuple[codes.Code, str, str | None] | None:
     """(code, detail, hint) for the first bad item of one field, or None."""
     bad = codes.INVALID_CRON
     items = token.split(",")
@@ -238,16 +240,16 @@ def interval_to_cron(seconds: int) -> tuple[list[str] | None, CronProblem | None
     valid = _valid_intervals()
     if seconds not in valid:
         if seconds <= 0:
-            message, hint = f"interval_seconds {seconds} must be positive", "the shortest interval is 60 (1 min)"
+            reason, hint = "must be positive", "the shortest interval is 60 (1 min)"
         elif seconds > 86400:
-            message = f"interval_seconds {seconds} is longer than a day"
+            reason = "is longer than a day"
             hint = "the longest interval is 86400 (24 h); use cron for less frequent schedules"
         else:
             i = bisect.bisect(valid, seconds)
             below, above = valid[i - 1], valid[i]
-            message = f"interval_seconds {seconds} is not a multiple of 60 dividing 86400"
+            reason = "is not a multiple of 60 dividing 86400"
             hint = f"nearest valid intervals: {below} ({_human(below)}) and {above} ({_human(above)})"
-        return None, CronProblem(codes.INTERVAL_INEXPRESSIBLE, message, hint)
+        return None, _rendered(codes.INTERVAL_INEXPRESSIBLE, seconds=seconds, reason=reason, hint=hint)
     m = seconds // 60
     # Minute-of-hour of a fire time depends only on the hour modulo period = m / gcd(m, 60),
     # and distinct hour classes fire on disjoint minute sets, so a line (a product of minute

@@ -173,10 +173,7 @@ class Resolver:
                 return None
             if view.name != m.asset:
                 self.diags.report(
-                    codes.ASSET_MISMATCH,
-                    job.doc.span(("asset",)),
-                    problem=f"asset file {rel} defines {view.name!r} but the job names {m.asset!r}",
-                    hint=f"set asset: {view.name}, or fix asset_path",
+                    codes.ASSET_NAME_MISMATCH, job.doc.span(("asset",)), file=rel, defined=view.name, named=m.asset
                 )
             return view
         views = self.assets_by_name.get(m.asset, [])

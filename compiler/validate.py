@@ -102,8 +102,7 @@ def _report(
     elif kind.endswith("_type") or kind.endswith("_parsing") or kind == "model_attributes_type":
         _wrong_type(at, field, kind, err)
     else:
-        msg = err["msg"].removeprefix("Value error, ")
-        at.report(codes.INVALID_VALUE, doc.span(path), problem=f"{field!r}: {msg}", hint=None)
+        at.report(codes.VALUE_REFUSED, doc.span(path), field=field, problem=err["msg"].removeprefix("Value error, "))
 
 
 @dataclass(frozen=True)
@@ -120,8 +119,8 @@ class _At:
         if self.code is None:
             self.diags.report(code, span, path=json_path(self.path), **fields)
             return
-        message, hint = code.render(**fields)  # worded as the kind's own code, reported as the target's
-        self.diags.error(self.code, message, span, path=json_path(self.path), hint=hint)
+        problem, hint = code.render(**fields)  # worded as the kind's own code, reported as the target's
+        self.diags.report(self.code, span, path=json_path(self.path), problem=problem, hint=hint)
 
 
 def _not_one_of(at: _At, field: str, err: ErrorDetails) -> None:
@@ -129,8 +128,8 @@ def _not_one_of(at: _At, field: str, err: ErrorDetails) -> None:
     value = err.get("input")
     options = re.findall(r"'([^']*)'", expected)
     hint = did_you_mean(str(value), options) if isinstance(value, str) else None
-    problem = f"{field!r} must be {expected}, got {_show(field, value)}"
-    at.report(codes.INVALID_VALUE, at.doc.span(at.path), problem=problem, hint=hint)
+    got = _show(field, value)
+    at.report(codes.INVALID_VALUE, at.doc.span(at.path), field=field, expected=expected, got=got, hint=hint)
 
 
 def _not_finite(at: _At, what: str, err: ErrorDetails) -> None:
@@ -138,13 +137,8 @@ def _not_finite(at: _At, what: str, err: ErrorDetails) -> None:
     ctx = err.get("ctx") or {}
     path = at.path + tuple(ctx.get("at", ()))
     number = ctx.get("number", err.get("input"))
-    _At(at.doc, path, at.diags, at.code).report(
-        codes.INVALID_VALUE,
-        at.doc.span(path),
-        problem=f"{_field_name(path, what)!r} must be a finite number, got {number!r}",
-        hint="YAML reads .inf, .nan and numbers past 1.8e308 (1e400) "
-        "as infinite or not a number, which the plan (JSON) cannot hold: write a finite value",
-    )
+    field = _field_name(path, what)
+    _At(at.doc, path, at.diags, at.code).report(codes.NOT_FINITE, at.doc.span(path), field=field, number=number)
 
 
 def _wrong_type(at: _At, field: str, kind: str, err: ErrorDetails) -> None:

@@ -81,6 +81,20 @@ EXAMPLES: dict[str, str] = {
     "surrounding spaces, so it cannot be systemd's WorkingDirectory=",
     "DTV528": "unit name 'dativo-...' of schedule acme.x is 270 characters; systemd allows 255",
     "DTV529": "'persistent' must be true or false, got 'yes'",
+    "DTV530": "Dagster cannot run any schedule: deploy.plan_path '/app/p\\x00.json' holds a NUL character, which no "
+    "process argument or directory can carry",
+    "DTV531": "Dagster cannot load time zone 'Mars/Olympus' of schedule acme.nowhere",
+    "DTV532": "schedule 'acme.empty' has no cron line; Dagster needs at least one",
+    "DTV533": "schedule 'acme.x' cannot run on Kubernetes: cron line '0 0 L * *' is not a five-field line",
+    "DTV534": "tenant 'acme' cannot name an Airflow pool ('pppp...acme')",
+    "DTV535": "invalid systemd setting 'environment_file': 'relative.env' is not an absolute path without "
+    "backslashes, control characters or surrounding spaces",
+    "DTV536": "schedules a/b.c and a.b/c both map to systemd unit dativo-a-b-c.service",
+    "DTV537": "schedule name 'nightly_' of schedule 'acme.nightly_' is not a valid label value (letters, digits, "
+    "'-', '_' and '.', starting and ending alphanumeric), so Kubernetes cannot label its CronJob",
+    "DTV538": "Kubernetes name 'Dativo_acme' (for tenant 'acme') is not a DNS-1123 label (lowercase letters, digits "
+    "and '-', starting and ending alphanumeric)",
+    "DTV539": "Kubernetes quantity 'lots' for cpu is not valid",
     "DTV601": "generated artifact plan.json is stale",
     "DTV602": "generated artifact plan.json is missing",
     "DTV603": "old.py is in the output dir but compile does not produce it",

@@ -28,7 +28,7 @@ def _fields(template: str) -> set[str]:
 
 def test_every_code_has_a_bad_case_or_a_test_that_asserts_it() -> None:
     """A code nothing produces is dead (the issue found four); delete it or give it a case."""
-    cased = {case.name.split("_", 1)[0] for case in BAD.iterdir() if case.is_dir()}
+    cased = {code for code, case in _cases() if f" {code}: " in _golden(case)}  # named for it, and produces it
     sources = "\n".join(p.read_text("utf-8") for p in PROVING_TESTS if p.name != "test_codes.py")
     unproven = []
     for code in codes.REGISTRY.values():
@@ -39,6 +39,20 @@ def test_every_code_has_a_bad_case_or_a_test_that_asserts_it() -> None:
         if code < "DTV500" or not asserted:
             unproven.append(code)
     assert unproven == []
+
+
+def _cases() -> list[tuple[str, Path]]:
+    return [(case.name.split("_", 1)[0], case) for case in sorted(BAD.iterdir()) if case.is_dir()]
+
+
+def _golden(case: Path) -> str:
+    golden = case / "expected.txt"
+    return golden.read_text("utf-8") if golden.is_file() else ""
+
+
+def test_every_bad_case_produces_the_code_it_is_named_for() -> None:
+    """A case renamed or left behind when a code is split would prove the wrong code."""
+    assert [case.name for code, case in _cases() if f" {code}: " not in _golden(case)] == []
 
 
 def test_every_code_has_one_name_and_a_well_formed_template() -> None:
@@ -95,20 +109,21 @@ def test_a_target_reports_fields_and_the_code_gives_severity_message_and_hint() 
     found = Findings()
     at = at_schedule("acme/daily", "tags", "x y")
     found.report(codes.DAGSTER_TAG_KEY, at, key="x y", schedule="acme/daily")
-    found.report(codes.K8S_INEXPRESSIBLE, at, path="$.x", problem="a problem", hint=None)
+    found.report(codes.K8S_INEXPRESSIBLE, at, path="$.x", schedule="acme/daily", first="0 * * * *", second="0 0 * * *")
     warning, error = found
     assert (warning.severity, warning.message, warning.hint) == (
         "warning",
         "tag key 'x y' of schedule acme/daily is not a valid Dagster tag key; Dagster accepts it with a warning",
         codes.DAGSTER_TAG_KEY.hint,
     )
-    assert (error.code, error.severity, error.message, error.path, error.at) == (
+    assert (error.code, error.severity, error.path, error.at, error.hint) == (
         "DTV523",
         "error",
-        "a problem",
         "$.x",
         at,
+        "make the cron lines disjoint, or split them into two schedules",
     )
+    assert error.message.startswith("schedule 'acme/daily': cron lines '0 * * * *' and '0 0 * * *' fire at")
     assert found.errors == [error]
     with pytest.raises(KeyError):
         found.report(codes.K8S_NAME_COLLISION, at, first="a", second="b")  # a forgotten field fails loudly

@@ -101,35 +101,28 @@ def _asset(rj: ResolvedJob, mg: Merged, diags: Diagnostics) -> None:
         diags.report(
             codes.ASSET_MISMATCH,
             rj.span("asset"),
-            problem=f"asset {asset.name!r} has source_type {asset.source_type!r}, "
-            f"but the source connector is {rj.source.type!r}",
-            hint=f"use an asset of {rj.source.type!r}, or fix source_type in {asset.loaded.rel}",
+            asset=asset.name,
+            source_type=asset.source_type,
+            connector=rj.source.type,
+            file=asset.loaded.rel,
         )
     if mg.objects and asset.object not in mg.objects:
+        objects = ", ".join(mg.objects)
         diags.report(
-            codes.ASSET_MISMATCH,
-            _object_span(rj, 0),
-            problem=f"asset {asset.name!r} describes object {asset.object!r}, which the job does not read "
-            f"(objects: {', '.join(mg.objects)})",
-            hint=None,
+            codes.ASSET_OBJECT_NOT_READ, _object_span(rj, 0), asset=asset.name, object=asset.object, objects=objects
         )
     if needs_cursor(mg.strategy) and mg.cursor_field and mg.cursor_field not in columns:
         span = rj.span(*mg.cursor_origin) if mg.cursor_origin else rj.span("asset")
         hint = did_you_mean(mg.cursor_field, columns)
         diags.report(codes.CURSOR_NOT_IN_ASSET, span, cursor=mg.cursor_field, asset=asset.name, hint=hint)
     if asset.target.mode == "merge" and not asset.target.key_columns:
-        diags.report(
-            codes.INVALID_VALUE,
-            asset.span("target", "mode"),
-            problem="target.mode 'merge' needs target.key_columns",
-            hint="name the key columns, e.g. key_columns: [id]",
-        )
+        diags.report(codes.MERGE_WITHOUT_KEYS, asset.span("target", "mode"))
     for i, key in enumerate(asset.target.key_columns or []):
         if key not in columns:
-            problem = f"key column {key!r} is not a column of asset {asset.name!r}"
             diags.report(
-                codes.INVALID_VALUE,
+                codes.KEY_NOT_IN_ASSET,
                 asset.span("target", "key_columns", i),
-                problem=problem,
+                column=key,
+                asset=asset.name,
                 hint=did_you_mean(key, columns),
             )

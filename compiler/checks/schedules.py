@@ -49,12 +49,7 @@ def run(project: Project, diags: Diagnostics) -> list[ResolvedSchedule]:
         rs = ResolvedSchedule(i, s, doc.span(base + ("name",)))
         if s.name in first_name:
             line = doc.span(("runner", "orchestrator", "schedules", first_name[s.name], "name")).line
-            diags.error(
-                codes.DUPLICATE_SCHEDULE,
-                f"duplicate schedule name {s.name!r} (first at line {line})",
-                doc.span(base + ("name",)),
-                hint="schedule names are unique within runner.yaml",
-            )
+            diags.report(codes.DUPLICATE_SCHEDULE, doc.span(base + ("name",)), schedule=s.name, line=line)
             rs.ok = False
         first_name.setdefault(s.name, i)
         if not SAFE_NAME.fullmatch(s.name):
@@ -75,13 +70,8 @@ def run(project: Project, diags: Diagnostics) -> list[ResolvedSchedule]:
 def _target(project: Project, runner: Loaded, rs: ResolvedSchedule, base: tuple, diags: Diagnostics) -> None:
     s, doc = rs.model, runner.doc
     if (s.config is None) == (s.dag is None):
-        what = "both 'config' and 'dag'" if s.config is not None else "neither 'config' nor 'dag'"
-        diags.error(
-            codes.MISSING_FIELD if s.config is None else codes.INVALID_VALUE,
-            f"schedule {s.name!r} has {what}",
-            doc.span(base, key=False),
-            hint="set config: <job yaml> to run one job, or dag: <dag yaml> to run a DAG",
-        )
+        which = "both 'config' and 'dag'" if s.config is not None else "neither 'config' nor 'dag'"
+        diags.report(codes.CONFIG_XOR_DAG, doc.span(base, key=False), schedule=s.name, which=which)
         rs.ok = False
         return
     # `is not None`: an empty `config: ""` is a path to diagnose, not a missing one
@@ -102,27 +92,23 @@ def _timing(runner: Loaded, rs: ResolvedSchedule, base: tuple, diags: Diagnostic
     s, doc = rs.model, runner.doc
     has_cron = bool(s.cron)  # `cron: []` is no cron at all
     if has_cron == (s.interval_seconds is not None):
-        what = "both 'cron' and 'interval_seconds'" if has_cron else "neither 'cron' nor 'interval_seconds'"
-        diags.error(
-            codes.CRON_XOR_INTERVAL,
-            f"schedule {s.name!r} has {what}",
-            doc.span(base + ("cron",) if s.cron is not None else base),
-            hint="set exactly one: cron (a cron expression) or interval_seconds",
-        )
+        which = "both 'cron' and 'interval_seconds'" if has_cron else "neither 'cron' nor 'interval_seconds'"
+        span = doc.span(base + ("cron",) if s.cron is not None else base)
+        diags.report(codes.CRON_XOR_INTERVAL, span, schedule=s.name, which=which)
         rs.ok = False
     elif s.cron:
         for j, line in enumerate(s.cron):
             path = base + ("cron",) + ((j,) if len(s.cron) > 1 else ())
             normalized, problem = normalize_cron(line)
             if problem:
-                diags.error(problem.code, problem.message, doc.span(path), hint=problem.hint)
+                diags.problem(problem, doc.span(path))
                 rs.ok = False
             elif normalized is not None and normalized not in rs.cron_lines:
                 rs.cron_lines.append(normalized)
     elif s.interval_seconds is not None:
         lines, problem = interval_to_cron(s.interval_seconds)
         if problem:
-            diags.error(problem.code, problem.message, doc.span(base + ("interval_seconds",)), hint=problem.hint)
+            diags.problem(problem, doc.span(base + ("interval_seconds",)))
             rs.ok = False
         else:
             rs.cron_lines = list(lines or [])
@@ -132,9 +118,7 @@ def _timing(runner: Loaded, rs: ResolvedSchedule, base: tuple, diags: Diagnostic
             or did_you_mean(s.timezone, iana_zones())
             or "use an IANA name such as 'UTC' or 'Europe/Berlin'"
         )
-        diags.error(
-            codes.UNKNOWN_TIMEZONE, f"unknown time zone {s.timezone!r}", doc.span(base + ("timezone",)), hint=hint
-        )
+        diags.report(codes.UNKNOWN_TIMEZONE, doc.span(base + ("timezone",)), zone=s.timezone, hint=hint)
         rs.ok = False
         return
     if rs.ok and rs.cron_lines:
@@ -143,11 +127,13 @@ def _timing(runner: Loaded, rs: ResolvedSchedule, base: tuple, diags: Diagnostic
             if hazard.kind in seen:
                 continue  # the first transition of each kind shows the problem
             seen.add(hazard.kind)
-            times = ", ".join(hazard.local_times)
-            diags.warning(
+            diags.report(
                 codes.DST_TRANSITION,
-                f"schedule {s.name!r} fires at {times} on {hazard.local_date}, inside a {hazard.kind} hour "
-                f"of {s.timezone}; targets disagree there: {_TRANSITION_BEHAVIOUR[hazard.kind]}",
                 doc.span(base + (("cron",) if s.cron else ("interval_seconds",))),
-                hint="schedule in UTC, or outside 01:00-03:59 local time",
+                schedule=s.name,
+                times=", ".join(hazard.local_times),
+                date=hazard.local_date,
+                kind=hazard.kind,
+                zone=s.timezone,
+                behaviour=_TRANSITION_BEHAVIOUR[hazard.kind],
             )

@@ -99,20 +99,10 @@ def _namespace_and_branch(rj: ResolvedJob, mg: Merged, shared: set[str], diags: 
     tenant = rj.tenant
     ns = mg.namespace
     if not (ns == tenant or ns.startswith(tenant + ".") or ns in shared):
-        diags.report(
-            codes.OUTSIDE_TENANT_NAMESPACE,
-            rj.span("target", "namespace"),
-            problem=f"job of tenant {tenant!r} writes to namespace {ns!r}, outside its own ({tenant!r} or {tenant}.*)",
-            hint="list it under tenancy.shared_namespaces in dativo.yaml if it is shared on purpose",
-        )
+        diags.report(codes.OUTSIDE_TENANT_NAMESPACE, rj.span("target", "namespace"), tenant=tenant, namespace=ns)
     branch = rj.job.model.target.branch
     if branch is not None and not (branch == tenant or any(branch.startswith(tenant + s) for s in _BRANCH_SEPARATORS)):
-        diags.report(
-            codes.OUTSIDE_TENANT_NAMESPACE,
-            rj.span("target", "branch"),
-            problem=f"job of tenant {tenant!r} commits to branch {branch!r}, which is not the tenant's",
-            hint=f"use branch {tenant!r} or one starting with '{tenant}/'",
-        )
+        diags.report(codes.OUTSIDE_TENANT_BRANCH, rj.span("target", "branch"), tenant=tenant, branch=branch)
 
 
 #: (recipe, tenant) -> the other tenants' secret paths the recipe names for that tenant: a recipe is

@@ -95,11 +95,7 @@ class AirflowTarget:
         for tenant in sorted(plan.tenants):
             pool = pool_name(settings, tenant)
             if not SAFE_NAME.fullmatch(tenant) or len(pool) > POOL_MAX_LEN:
-                found.report(
-                    codes.AIRFLOW_BAD_NAME,
-                    _tenant_at(plan, tenant),
-                    problem=f"tenant {tenant!r} cannot name an Airflow pool ({pool!r})",
-                )
+                found.report(codes.AIRFLOW_POOL_NAME, _tenant_at(plan, tenant), tenant=tenant, pool=pool)
         for entry in plan.schedules.values():
             self._check_schedule(settings, entry, found)
 
@@ -107,13 +103,7 @@ class AirflowTarget:
     def _check_schedule(settings: Settings, entry: ScheduleEntry, found: Findings) -> None:
         did = dag_id(settings, entry)
         if not (SAFE_NAME.fullmatch(entry.name) and SAFE_NAME.fullmatch(entry.tenant) and DAG_ID.fullmatch(did)):
-            found.report(
-                codes.AIRFLOW_BAD_NAME,
-                at_schedule(entry.id, "name"),
-                problem=f"schedule {entry.id!r} cannot be an Airflow dag_id ({did!r}): "
-                "letters, digits, '_', '.' and '-', at most 250",
-                hint="rename the schedule or shorten targets.airflow.dag_id_prefix",
-            )
+            found.report(codes.AIRFLOW_BAD_NAME, at_schedule(entry.id, "name"), schedule=entry.id, dag_id=did)
         if not entry.cron or any(len(line.split()) != 5 for line in entry.cron):
             found.report(codes.AIRFLOW_INEXPRESSIBLE, at_schedule(entry.id, "cron"), schedule=entry.id, cron=entry.cron)
         for tag in dag_tags(entry):

@@ -1,4 +1,4 @@
-"""What the Dagster target cannot express exactly (DTV510-DTV514), found before anything renders.
+"""What the Dagster target cannot express exactly (DTV510-DTV514, DTV530-DTV532), found before anything renders.
 
 The rules mirror dagster 1.13's own validators (dagster/_utils/schedules.py, dagster/_utils/tags.py,
 dagster/_core/definitions/utils.py), re-stated here because the compiler never imports Dagster.
@@ -28,12 +28,7 @@ def check(plan: Plan, settings: Settings, diags: Findings) -> None:
     d = plan.deployment
     for what, path in (("dativo_bin", d.dativo_bin), ("plan_path", d.plan_path), ("project_dir", d.project_dir)):
         if "\0" in path:
-            diags.report(
-                codes.DAGSTER_CRON,
-                at_deploy(what),
-                problem=f"Dagster cannot run any schedule: deploy.{what} {path!r} holds a NUL "
-                "character, which no process argument or directory can carry",
-            )
+            diags.report(codes.DAGSTER_UNPASSABLE, at_deploy(what), field=what, value=path)
     owners: dict[str, str] = {}  # Dagster name -> schedule id
     for sid in sorted(plan.schedules):
         entry = plan.schedules[sid]
@@ -65,27 +60,15 @@ def _check_timing(entry: ScheduleEntry, diags: Findings) -> None:
     span = at_schedule(entry.id, "interval_seconds" if entry.interval_seconds else "cron")
 
     if not entry.cron:
-        diags.report(
-            codes.DAGSTER_CRON, span, problem=f"schedule {entry.id} has no cron line; Dagster needs at least one"
-        )
+        diags.report(codes.NO_CRON_LINE, span, schedule=entry.id, target="Dagster")
     for line in entry.cron:
         problem = cron_problem(line)
         if problem:
-            diags.report(
-                codes.DAGSTER_CRON,
-                span,
-                problem=f"Dagster cannot run cron {line!r} of schedule {entry.id} exactly: {problem}",
-                hint="write the values the step would reach, e.g. '0' for '*/90' in the minute field",
-            )
+            diags.report(codes.DAGSTER_CRON, span, cron=line, schedule=entry.id, problem=problem)
     try:
         zoneinfo.ZoneInfo(entry.timezone)
     except (zoneinfo.ZoneInfoNotFoundError, ValueError):
-        diags.report(
-            codes.DAGSTER_CRON,
-            at_schedule(entry.id, "timezone"),
-            problem=f"Dagster cannot load time zone {entry.timezone!r} of schedule {entry.id}",
-            hint="use an IANA name such as 'UTC' or 'Europe/Berlin'",
-        )
+        diags.report(codes.DAGSTER_TIMEZONE, at_schedule(entry.id, "timezone"), zone=entry.timezone, schedule=entry.id)
 
 
 @functools.lru_cache(maxsize=4096)

@@ -1,4 +1,4 @@
-"""What the Kubernetes target cannot express, as diagnostics (DTV520-DTV524).
+"""What the Kubernetes target cannot express, as diagnostics (DTV520-DTV524, DTV532, DTV533, DTV537-DTV539).
 
 Each finding names what it concerns (a setting, a schedule, a deployment value); the compiler
 puts it at that value's position (compiler/emit.py).
@@ -42,14 +42,11 @@ def check(plan: Plan, settings: Settings, diags: Findings) -> None:
 
 
 def _check_settings(plan: Plan, s: Settings, diags: Findings) -> None:
+    def report(code: codes.Code, field: list[str | int], **fields: Any) -> None:
+        diags.report(code, at_settings(NAME, *field), path=json_path(["targets", NAME, *field]), **fields)
+
     def bad(field: list[str | int], message: str, hint: str | None = None) -> None:
-        diags.report(
-            codes.K8S_SETTINGS,
-            at_settings(NAME, *field),
-            path=json_path(["targets", NAME, *field]),
-            problem=message,
-            hint=hint,
-        )
+        report(codes.K8S_SETTINGS, field, problem=message, hint=hint)
 
     if not s.image or any(c.isspace() for c in s.image) or _bad_char(s.image):
         bad(["image"], f"Kubernetes image {s.image!r} is not an image reference")
@@ -65,21 +62,13 @@ def _check_settings(plan: Plan, s: Settings, diags: Findings) -> None:
             name = for_tenant(template, tenant)
             problem = label_problem(name) if is_label else subdomain_problem(name)
             if problem:
-                bad(
-                    field,
-                    f"Kubernetes name {name!r} (for tenant {tenant!r}) {problem}",
-                    "'{tenant}' is the only placeholder; it becomes the tenant id in lowercase with '-' for '_'",
-                )
+                report(codes.K8S_TENANT_NAME, field, name=name, tenant=tenant, problem=problem)
     for kind, quantities in (("requests", s.resources.requests), ("limits", s.resources.limits)):
         for res, qty in sorted(quantities.items()):
             if not _RESOURCE_NAME.match(res):
                 bad(["resources", kind, res], f"Kubernetes resource name {res!r} is not valid")
             if not _QUANTITY.match(qty):
-                bad(
-                    ["resources", kind, res],
-                    f"Kubernetes quantity {qty!r} for {res} is not valid",
-                    "write e.g. '500m' CPU or '512Mi' memory",
-                )
+                report(codes.K8S_QUANTITY, ["resources", kind, res], quantity=qty, resource=res)
     for key, value in sorted(s.node_selector.items()):
         problem = label_value_problem(value)
         if problem:
@@ -156,23 +145,12 @@ def _check_schedules(plan: Plan, s: Settings, diags: Findings) -> None:
         for what, value in (("tenant id", entry.tenant), ("schedule name", entry.name)):
             problem = label_value_problem(value)
             if problem:
-                diags.report(
-                    codes.K8S_NAME,
-                    span,
-                    problem=f"{what} {value!r} of schedule {sid!r} {problem}, so Kubernetes cannot label its CronJob",
-                    hint="end names with a letter or digit",
-                )
+                diags.report(codes.K8S_LABEL_VALUE, span, what=what, value=value, schedule=sid, problem=problem)
         namespace = for_tenant(s.namespace, entry.tenant)
         for name in cronjob_names(entry):
             problem = label_problem(name, CRONJOB_NAME_MAX)
             if problem:
-                diags.report(
-                    codes.K8S_NAME,
-                    span,
-                    problem=f"Kubernetes CronJob name {name!r} of schedule {sid!r} {problem} "
-                    f"(the controller appends 11 characters to name each Job)",
-                    hint="shorten the schedule name or the tenant id; dativo never truncates names",
-                )
+                diags.report(codes.K8S_NAME, span, name=name, schedule=sid, problem=problem)
                 continue
             other = seen.setdefault((namespace, name), sid)
             if other != sid:
@@ -182,28 +160,20 @@ def _check_schedules(plan: Plan, s: Settings, diags: Findings) -> None:
         if len(entry.cron) > 1:
             pair = shared_fire_time(entry.cron)
             if pair:
-                diags.report(
-                    codes.K8S_INEXPRESSIBLE,
-                    span,
-                    problem=f"schedule {sid!r}: cron lines {pair[0]!r} and {pair[1]!r} "
-                    "fire at the same time; Kubernetes runs one CronJob per line, so it would start "
-                    "two runs where the plan has one",
-                    hint="make the cron lines disjoint, or split them into two schedules",
-                )
+                diags.report(codes.K8S_INEXPRESSIBLE, span, schedule=sid, first=pair[0], second=pair[1])
 
 
 def _cron_lines_run(entry: ScheduleEntry, diags: Findings) -> bool:
-    """Every cron line is one Kubernetes can take (what render writes): else K8S_INEXPRESSIBLE, and no
-    further cron check (they read the lines as croniter does)."""
+    """Every cron line is one Kubernetes can take (what render writes): else K8S_CRON_UNREADABLE or
+    NO_CRON_LINE, and no further cron check (they read the lines as croniter does)."""
     bad = [line for line in entry.cron if _unreadable(line)]
     if entry.cron and not bad:
         return True
-    diags.report(
-        codes.K8S_INEXPRESSIBLE,
-        at_schedule(entry.id, "interval_seconds" if entry.interval_seconds else "cron"),
-        problem=f"schedule {entry.id!r} cannot run on Kubernetes: "
-        + (f"cron line {bad[0]!r} is not a five-field line" if bad else "it has no cron line"),
-    )
+    at = at_schedule(entry.id, "interval_seconds" if entry.interval_seconds else "cron")
+    if bad:
+        diags.report(codes.K8S_CRON_UNREADABLE, at, schedule=entry.id, cron=bad[0])
+    else:
+        diags.report(codes.NO_CRON_LINE, at, schedule=entry.id, target="Kubernetes")
     return False
 
 

@@ -4,7 +4,7 @@ A CronJob name is `<tenant>-<schedule>` lowercased with `_` as `-` (plus `-<i>` 
 schedule needs one CronJob per cron line). The CronJob controller names each Job
 `<cronjob>-<minutes since epoch>` (11 more characters) and copies it into a label, so a
 CronJob name is a DNS-1123 label of at most 52 characters. Nothing is ever truncated:
-a name that does not fit is an error (DTV521), two that map to one object too (DTV522).
+a name that does not fit is an error (DTV521, DTV537, DTV538), two that map to one object too (DTV522).
 """
 
 from __future__ import annotations

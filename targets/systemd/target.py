@@ -112,11 +112,10 @@ class SystemdTarget:
             path = settings.environment_file
             if not path.startswith("/") or escape.plain_value(path) is None:
                 found.report(
-                    codes.SYSTEMD_SETTINGS,
+                    codes.SYSTEMD_ENVIRONMENT_FILE,
                     at_settings(self.name, "environment_file"),
                     path="$.targets.systemd.environment_file",
-                    problem=f"invalid systemd setting 'environment_file': {path!r} is not an absolute path "
-                    "without backslashes, control characters or surrounding spaces",
+                    file=path,
                 )
         for setting, value, problem, hint in _deployment_problems(plan):
             found.report(
@@ -133,11 +132,9 @@ class SystemdTarget:
             self._check_entry(entry, found)
             first = seen.setdefault(unit_base(entry), entry.id)
             if first != entry.id:  # only names outside SAFE_NAME ('/' escapes to '-') can collide
+                unit = unit_base(entry) + ".service"
                 found.report(
-                    codes.SYSTEMD_NAME,
-                    at_schedule(entry.id, "name"),
-                    problem=f"schedules {first} and {entry.id} both map to systemd unit {unit_base(entry)}.service",
-                    hint="rename one of the schedules",
+                    codes.SYSTEMD_NAME_CLASH, at_schedule(entry.id, "name"), first=first, second=entry.id, unit=unit
                 )
 
     def _check_entry(self, entry: ScheduleEntry, found: Findings) -> None:
@@ -156,9 +153,10 @@ class SystemdTarget:
             found.report(
                 codes.SYSTEMD_NAME,
                 at_schedule(entry.id, "name"),
-                problem=f"unit name {name[:40] + '...'!r} of schedule {entry.id} is {len(name)} characters; "
-                f"systemd allows {escape.UNIT_NAME_MAX}",
-                hint="shorten the tenant or schedule name ('-' costs 4 characters: '\\x2d')",
+                start=name[:40] + "...",
+                schedule=entry.id,
+                length=len(name),
+                limit=escape.UNIT_NAME_MAX,
             )
 
     def render(self, plan: Plan, settings: Settings) -> dict[str, str]:

@@ -261,7 +261,20 @@ def test_hostile_schedule_name_is_an_error_and_still_renders_inert() -> None:
 def test_names_airflow_cannot_take_are_errors(tenant: str, name: str) -> None:
     base = examples_plan()
     plan = with_schedules(base, [entry(base, tenant, name, ["0 * * * *"])])
-    assert {c for c, _ in diagnose(plan)} == {codes.AIRFLOW_BAD_NAME}
+    found = {c for c, _ in diagnose(plan)}
+    # a tenant that cannot be a dag_id cannot name its pool either (DTV534, its own code since the split)
+    assert found == (
+        {codes.AIRFLOW_BAD_NAME, codes.AIRFLOW_POOL_NAME} if tenant != "acme" else {codes.AIRFLOW_BAD_NAME}
+    )
+
+
+def test_a_tenant_whose_pool_name_is_too_long_is_its_own_error() -> None:
+    base = examples_plan()
+    plan = with_schedules(base, [entry(base, "acme", "ok", ["0 * * * *"])])
+    plan = plan.model_copy(update={"targets": {"airflow": {"pool_prefix": "p" * 260}}})
+    found = diagnose(plan)
+    assert [c for c, _ in found] == [codes.AIRFLOW_POOL_NAME], found
+    assert found[0][1] == f"tenant 'acme' cannot name an Airflow pool ({'p' * 260 + 'acme'!r})"
 
 
 def test_tags_are_literals_whatever_they_hold() -> None:

@@ -71,7 +71,7 @@ def test_systemd_lines_fire_on_the_types_minutes_and_days(line: str) -> None:
     try:
         specs = translate_line(line, "UTC")
     except Inexpressible:
-        assume(False)  # refused, not approximated (DTV530); the compiler refuses most of these first
+        assume(False)  # refused, not approximated (DTV525); the compiler refuses most of these first
         return
     days: set[tuple[int, int, int]] = set()
     for spec in specs:

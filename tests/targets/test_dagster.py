@@ -385,7 +385,8 @@ def test_cron_lines_dagster_cannot_run_exactly(line: str, ok: bool) -> None:
     assert (cron_problem(line) is None) is ok, cron_problem(line)
 
 
-def test_cron_and_zone_problems_are_dtv511() -> None:
+def test_cron_zone_and_missing_line_problems_each_have_a_code() -> None:
+    """A cron line Dagster reads otherwise (DTV511), a zone it cannot load (DTV531), no line (DTV532)."""
     base = examples_plan()
     plan = with_schedules(
         base,
@@ -396,8 +397,11 @@ def test_cron_and_zone_problems_are_dtv511() -> None:
         ],
     )
     found = diagnose(plan)
-    assert [c for c, _, _ in found] == [codes.DAGSTER_CRON] * 3
-    assert any("'*/90 * * * *'" in m and "acme.odd" in m for _, _, m in found)
+    assert sorted(c for c, _, _ in found) == [codes.DAGSTER_CRON, codes.DAGSTER_TIMEZONE, codes.NO_CRON_LINE]
+    messages = {c: m for c, _, m in found}
+    assert "'*/90 * * * *'" in messages[codes.DAGSTER_CRON] and "acme.odd" in messages[codes.DAGSTER_CRON]
+    assert messages[codes.DAGSTER_TIMEZONE] == "Dagster cannot load time zone 'Mars/Olympus' of schedule acme.nowhere"
+    assert messages[codes.NO_CRON_LINE] == "schedule 'acme.empty' has no cron line; Dagster needs at least one"
 
 
 def test_names_that_collide_in_dagster_are_dtv512() -> None:
@@ -489,11 +493,11 @@ def test_target_is_registered_and_cheap_to_import() -> None:
     assert out.split() == ["False", "False"]
 
 
-def test_nul_in_a_deployment_path_is_dtv511() -> None:
+def test_nul_in_a_deployment_path_is_dtv530() -> None:
     base = examples_plan()
     plan = base.model_copy(update={"deployment": base.deployment.model_copy(update={"plan_path": "/app/p\x00.json"})})
     found = diagnose(plan)
-    assert [c for c, _, _ in found] == [codes.DAGSTER_CRON] and "deploy.plan_path" in found[0][2]
+    assert [c for c, _, _ in found] == [codes.DAGSTER_UNPASSABLE] and "deploy.plan_path" in found[0][2]
 
 
 _FIELD_TOKEN = st.one_of(

@@ -38,6 +38,14 @@ def test_examples_and_edge_plan_are_clean() -> None:
     assert check(examples_plan()) == [] and check(edge_plan()) == []
 
 
+_OWN_CODE = {
+    "'Dativo_acme'": codes.K8S_TENANT_NAME,
+    "Kubernetes allows 63": codes.K8S_TENANT_NAME,
+    "'acme.{name}'": codes.K8S_TENANT_NAME,
+    "quantity 'lots'": codes.K8S_QUANTITY,
+}
+
+
 @pytest.mark.parametrize(
     "targets, fragment",
     [
@@ -59,10 +67,11 @@ def test_examples_and_edge_plan_are_clean() -> None:
         ({"node_selector": {"disk": "fast ssd"}}, "label value"),
     ],
 )
-def test_bad_settings_are_dtv520(targets: dict, fragment: str) -> None:
+def test_bad_settings_are_errors(targets: dict, fragment: str) -> None:
+    """DTV520, or the code of its own for a '{tenant}' name (DTV538) and a quantity (DTV539)."""
     base = examples_plan()
     found = check(base.model_copy(update={"targets": {"kubernetes": targets}}))
-    assert found and {c for c, _ in found} == {codes.K8S_SETTINGS}, found
+    assert found and {c for c, _ in found} == {_OWN_CODE.get(fragment, codes.K8S_SETTINGS)}, found
     assert any(fragment in m for _, m in found), found
 
 
@@ -80,14 +89,18 @@ def test_unknown_setting_gets_a_did_you_mean() -> None:
     ]
 
 
-def test_long_or_unlabelable_names_are_dtv521() -> None:
+def test_long_or_unlabelable_names_are_dtv521_and_dtv537() -> None:
     base = examples_plan()
     long = entry(base, "acme", "n" * 47, ["0 * * * *"])  # acme- + 47 = 52: fits
     too_long = entry(base, "acme", "n" * 48, ["0 * * * *"])
     ends_badly = entry(base, "acme", "nightly_", ["0 * * * *"])
     two_lines = entry(base, "acme", "m" * 46, ["0 * * * *", "30 1 * * *"])  # + "-0": 53
     found = check(plan_with(base, [long, too_long, ends_badly, two_lines]))
-    assert {c for c, _ in found} == {codes.K8S_NAME}
+    assert {c for c, _ in found} == {codes.K8S_NAME, codes.K8S_LABEL_VALUE}
+    assert [m for c, m in found if c == codes.K8S_LABEL_VALUE] == [
+        "schedule name 'nightly_' of schedule 'acme.nightly_' is not a valid label value (letters, digits, '-', "
+        "'_' and '.', starting and ending alphanumeric), so Kubernetes cannot label its CronJob"
+    ]
     text = "\n".join(m for _, m in found)
     assert "'acme." + "n" * 48 + "'" in text and "is 53 characters; Kubernetes allows 52" in text
     assert "'acme.nightly_'" in text and "'acme." + "m" * 46 + "'" in text
@@ -119,6 +132,24 @@ def test_overlapping_cron_lines_are_dtv523() -> None:
     ]
 
 
+@pytest.mark.parametrize(
+    "lines, expected",
+    [
+        (
+            ["0 0 L * *"],
+            (
+                codes.K8S_CRON_UNREADABLE,
+                "schedule 'acme.x' cannot run on Kubernetes: cron line '0 0 L * *' is not a five-field line",
+            ),
+        ),
+        ([], (codes.NO_CRON_LINE, "schedule 'acme.x' has no cron line; Kubernetes needs at least one")),
+    ],
+)
+def test_cron_lines_kubernetes_cannot_read_are_dtv533_and_no_line_is_dtv532(lines: list[str], expected: tuple) -> None:
+    base = examples_plan()
+    assert check(plan_with(base, [entry(base, "acme", "x", lines)])) == [expected]
+
+
 def test_unrepresentable_deployment_is_dtv524() -> None:
     base = examples_plan()
     found = check(plan_with(base, [entry(base, "acme", "x", ["0 * * * *"])], plan_path="/app/\0plan.json"))
@@ -133,7 +164,7 @@ def test_diagnostics_point_at_project_files() -> None:
     check_into(TARGET, plan_with(base, schedules), diags)
     spans = {(d.code, d.span.file, d.span.line, d.json_path) for d in diags.errors}
     assert spans == {
-        (codes.K8S_SETTINGS, "dativo.yaml", 1, "$.targets.kubernetes.namespace"),
+        (codes.K8S_TENANT_NAME, "dativo.yaml", 1, "$.targets.kubernetes.namespace"),
         (codes.K8S_NAME_COLLISION, "configs/runner.yaml", 1, "$"),
     }
 

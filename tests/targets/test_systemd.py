@@ -396,7 +396,7 @@ def test_check_rejects_schedules_mapping_to_one_unit(examples_plan: Plan) -> Non
     two = base.model_copy(update={"id": "a.b/c", "tenant": "a", "name": "b/c"})
     found = _check(examples_plan.model_copy(update={"schedules": {one.id: one, two.id: two}}))
     assert [(d.code, d.message) for d in found] == [
-        (codes.SYSTEMD_NAME, "schedules a/b.c and a.b/c both map to systemd unit dativo-a-b-c.service")
+        (codes.SYSTEMD_NAME_CLASH, "schedules a/b.c and a.b/c both map to systemd unit dativo-a-b-c.service")
     ]
 
 
@@ -410,9 +410,11 @@ def test_check_rejects_schedules_mapping_to_one_unit(examples_plan: Plan) -> Non
     ],
 )
 def test_check_rejects_bad_settings(examples_plan: Plan, raw: dict, where: str) -> None:
+    """DTV529, or DTV535 for an environment_file the settings model takes but a unit cannot."""
     found = _check(examples_plan.model_copy(update={"targets": {"systemd": raw}}))
     errors = [d for d in found if d.severity is Severity.ERROR]
-    assert [(d.code, d.json_path) for d in errors] == [(codes.SYSTEMD_SETTINGS, f"$.targets.systemd.{where}")]
+    code = codes.SYSTEMD_ENVIRONMENT_FILE if where == "environment_file" else codes.SYSTEMD_SETTINGS
+    assert [(d.code, d.json_path) for d in errors] == [(code, f"$.targets.systemd.{where}")]
     assert errors[0].span.file == "dativo.yaml"
 
 
