@@ -163,3 +163,21 @@ def test_path_problems_render_their_templates() -> None:
     assert problem is not None
     diags.problem(problem, Span.of_file("x"))
     assert diags.items[0].message == "absolute path '/etc/x.yaml' is not under the container root '/app'"
+
+
+def test_check_cache_hashes_referenced_configs_outside_the_folders(tmp_path: Path) -> None:
+    import json
+    import shutil
+
+    from helpers import dativo
+
+    project = tmp_path / "p"
+    shutil.copytree(UPSTREAM, project)
+    env = {"XDG_CACHE_HOME": str(tmp_path / "cache")}
+    assert dativo("compile", ".", cwd=project, env=env).code == 0
+    assert dativo("compile", ".", "--check", cwd=project, env=env).code == 0
+    [record] = (tmp_path / "cache" / "dativo" / "checks").glob("check-*.json")
+    asset = "tests/fixtures/assets/csv/v1.0/orders.yaml"
+    assert asset in json.loads(record.read_text())["singles"]  # else the cache could never hit on this project
+    (project / asset).write_text((project / asset).read_text().replace("type: double", "type: string"))
+    assert dativo("compile", ".", "--check", cwd=project, env=env).code == 1  # the change is never hidden
