@@ -52,10 +52,14 @@ UNKNOWN_ASSET_FORM = Code(
 )
 
 # 2xx resolve
-PATH_OUTSIDE_CONTAINER = Code("DTV201", "absolute path outside the container root", FREE, SITE_HINT)
-PATH_ESCAPES_ROOT = Code("DTV202", "path escapes the project root", FREE, SITE_HINT)
-FILE_NOT_FOUND = Code("DTV203", "referenced file does not exist", FREE, SITE_HINT)
-UNKNOWN_CONNECTOR = Code("DTV204", "unknown connector", FREE, SITE_HINT)
+# a config file (recipe, asset, job, DAG, a paths.* setting) outside the project; a file the runtime reads
+# (source file, credentials file) may be a runtime mount there (compiler/paths.py)
+PATH_OUTSIDE_CONTAINER = Code(
+    "DTV201", "config path outside the container root", "{kind}{ref!r} {why}{consequence}", SITE_HINT
+)
+PATH_ESCAPES_ROOT = Code("DTV202", "path escapes the project root", "path {ref!r} {how}{consequence}", SITE_HINT)
+FILE_NOT_FOUND = Code("DTV203", "referenced file does not exist", "{what} {ref!r} not found{looked_for}", SITE_HINT)
+UNKNOWN_CONNECTOR = Code("DTV204", "unknown connector", "{what} {name!r}{why}", SITE_HINT)
 UNKNOWN_ASSET = Code("DTV205", "unknown asset", "unknown asset {asset!r}", SITE_HINT)
 CONNECTOR_ROLE = Code(
     "DTV206", "connector used in a role it lacks", "{what} {name} cannot be a {role} (roles: {roles})"
@@ -138,13 +142,28 @@ TARGET_NOT_WRITTEN = Code(
     "DTV220", "target the runtime does not write", FREE, SITE_HINT, docs="runtime.md#fails-closed"
 )
 # DTV203 (a job config naming a recipe) and DTV007 (paths.jobs naming a file) said this until it had a code
-OTHER_KIND_OF_FILE = Code("DTV221", "reference names a file or folder of another kind", FREE, SITE_HINT)
+OTHER_KIND_OF_FILE = Code(
+    "DTV221", "reference names a file or folder of another kind", "{what} {ref!r} {why}", SITE_HINT
+)
 # DTV205 ('unknown asset') said this until it had a code: the asset is known, twice
 AMBIGUOUS_ASSET = Code(
     "DTV222",
     "asset name defined by several files",
     "asset name {asset!r} is defined by several files ({files})",
     "set asset_path to choose one",
+)
+PLAINTEXT_SECRET_DEFAULT = Code(
+    "DTV227",
+    "environment reference defaults to a plain-text secret (warning)",
+    "{key!r} falls back to a plain-text secret when {variable} is unset",
+    'drop the default ({key}: "${{{variable}}}" fails when the variable is unset), so the secret is not in the config',
+    severity="warning",
+)
+MOUNT_NOT_NORMAL = Code(
+    "DTV228",
+    "runtime mount path not in normal form",
+    "runtime mount {ref!r} is not a normalised absolute path",
+    "write the path as the deployer mounts it: absolute, without '..' segments, not '/' itself",
 )
 # DTV230-DTV237: problems that shared DTV104, DTV213 or DTV403 until each had a code and a template
 NOT_FINITE = Code(
@@ -263,8 +282,8 @@ OUTSIDE_TENANT_BRANCH = Code(
     "job of tenant {tenant!r} commits to branch {branch!r}, which is not the tenant's",
     "use branch {tenant!r} or one starting with '{tenant}/'",
 )
-FOREIGN_SECRET = Code("DTV404", "secret path of another tenant", FREE, SITE_HINT)
-PLAINTEXT_SECRET = Code("DTV405", "plain-text secret in config", FREE, SITE_HINT)
+FOREIGN_SECRET = Code("DTV404", "secret path of another tenant", "{what} tenant {owner!r}{detail}", SITE_HINT)
+PLAINTEXT_SECRET = Code("DTV405", "plain-text secret in config", "{key!r} holds a plain-text {what}", SITE_HINT)
 DUPLICATE_TABLE_WRITER = Code(
     "DTV406",
     "one tenant writes a table from two assets",

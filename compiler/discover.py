@@ -96,3 +96,17 @@ def find_configs(
                     hint="configs are regular files",
                 )
     return sorted(found)
+
+
+def unread_reference(resolver: PathResolver, raw: str | None, loaded: Callable[[str], bool]) -> str | None:
+    """The project file a config references (`raw`) when it is a regular file in the project that was not
+    read yet: configs may live anywhere in the project when referenced (issue 13). Anything else (a
+    path out of the project, a missing file, one already read, as its own kind or another) is left to
+    the reference check, which reports it."""
+    if not raw:
+        return None
+    rel, problem = resolver.to_rel(raw)
+    if problem is not None or rel is None or loaded(rel):
+        return None
+    found, _ = kind(resolver.abs(rel))
+    return rel if found == "file" else None

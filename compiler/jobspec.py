@@ -6,6 +6,7 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
+from dativo.runtime.paths import is_mount, mount_point
 from dativo.runtime.spec import (
     AssetSpec,
     ColumnSpec,
@@ -101,17 +102,27 @@ def build_spec(
     if src is None or tgt is None or asset is None:
         return None
     m = rj.job.model
+    source = _source_spec(rj, src, mg, project, diags)
+    target = _target_spec(rj, tgt, mg, project, diags)
     return JobSpec(
         id=rj.job.rel,
         tenant=m.tenant_id,
         environment=m.environment,
-        source=_source_spec(rj, src, mg, project, diags),
-        target=_target_spec(rj, tgt, mg, project, diags),
+        source=source,
+        target=target,
         asset=memo.asset(asset),
         schema_validation_mode=m.schema_validation_mode,
         logging=LoggingSpec(level=m.logging.level, redaction=m.logging.redaction),
         retry=memo.retry(precedence.retry(m, retry_default)),
+        mounts=job_mounts(source, target),
     )
+
+
+def job_mounts(source: SourceSpec, target: TargetSpec) -> list[str]:
+    """The runtime mounts a job reads: its absolute source files and credentials files, sorted."""
+    paths = [f.path for f in source.files]
+    paths += [c.file for c in (source.credentials, target.credentials) if c is not None and c.file]
+    return sorted({mount_point(p) for p in paths if is_mount(p)})
 
 
 def _source_spec(rj: ResolvedJob, src: Endpoint, mg: Merged, project: Project, diags: Diagnostics) -> SourceSpec:
@@ -163,7 +174,7 @@ def _files(rj: ResolvedJob, project: Project, diags: Diagnostics) -> list[FileSp
     """The job's source files as project paths; a path that does not resolve is reported and left out."""
     files: list[FileSpec] = []
     for i, f in enumerate(rj.job.model.source.files or []):
-        rel = refs.to_rel(project, f.path, rj.span("source", "files", i, "path"), diags)
+        rel = refs.to_data(project, f.path, rj.span("source", "files", i, "path"), diags)
         if rel is not None:
             files.append(FileSpec(path=rel, object=f.object, file_format=f.file_format))
     return files
@@ -174,7 +185,9 @@ def _credentials(end: Any, filled: str | None, project: Project, diags: Diagnost
     creds = end.recipe.model.credentials if end.recipe is not None else None
     if creds is None:
         return None
-    rel = refs.to_rel(project, filled, end.recipe.doc.span(("credentials", "file_template")), diags) if filled else None
+    rel = (
+        refs.to_data(project, filled, end.recipe.doc.span(("credentials", "file_template")), diags) if filled else None
+    )
     return CredentialsSpec(type=creds.type, from_env=creds.from_env, file=rel)
 
 

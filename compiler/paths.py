@@ -1,8 +1,10 @@
 """Project root discovery and the one place where config paths become project files.
 
 Configs name files as users write them today: relative to the project root, or as
-container paths (`/app/jobs/acme/x.yaml`). Both map into the project root; any other
-absolute path, and anything that escapes the root (`..`, symlinks), is rejected.
+container paths (`/app/jobs/acme/x.yaml`). Both map into the project root; anything that escapes
+the root (`..`, symlinks) is rejected. A config file (recipe, asset, job, DAG) must be in the
+project; a file the runtime reads (a source file, a credentials file) may also be an absolute path
+outside the container root: a runtime mount (`/secrets/acme/postgres.env`), carried as written.
 """
 
 from __future__ import annotations
@@ -11,12 +13,13 @@ import functools
 import os
 import posixpath
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from dativo.runtime import deploydefaults
 from dativo.runtime.canonical import canonical_path, canonical_uri, file_uri_path
+from dativo.runtime.paths import is_mount
 
 from . import codes
 from .diagnostics import Problem
@@ -55,7 +58,18 @@ def _squeeze(path: str) -> str:
     return ("/" if path.startswith("/") else "") + "/".join(parts)
 
 
-PathProblem = Problem  # one problem type for every pure helper
+@dataclass(frozen=True)
+class PathProblem(Problem):
+    """A path problem with its template fields: a caller that adds to the message (paths.out) reports
+    the code again with `consequence` set, instead of pasting text onto a rendered message."""
+
+    fields: dict[str, Any] = field(default_factory=dict)
+
+    @staticmethod
+    def of(code: codes.Code, **fields: Any) -> PathProblem:
+        fields.setdefault("consequence", "")
+        message, hint = code.render(**fields)
+        return PathProblem(code, message, hint, fields)
 
 
 @dataclass(frozen=True)
@@ -66,16 +80,24 @@ class PathResolver:
     @functools.lru_cache(maxsize=4096)  # noqa: B019 - resolvers are few and immutable; jobs share paths
     def to_rel(self, raw: str) -> tuple[str | None, PathProblem | None]:
         """Project-relative POSIX path for a config path, or the reason it is not one."""
+        return self._locate(raw, mounts=False)
+
+    @functools.lru_cache(maxsize=4096)  # noqa: B019 - see to_rel
+    def to_data(self, raw: str) -> tuple[str | None, PathProblem | None]:
+        """A path the runtime reads: project-relative as `to_rel`, or an absolute path outside the
+        container root, a runtime mount, carried as written (without `//` and `.` segments)."""
+        return self._locate(raw, mounts=True)
+
+    def _locate(self, raw: str, mounts: bool) -> tuple[str | None, PathProblem | None]:
         if not raw or "\x00" in raw:
-            return None, PathProblem(codes.PATH_ESCAPES_ROOT, f"path {raw!r} is not a valid path")
+            return None, _escapes(raw, "is not a valid path")
         text = raw.replace("\\", "/") if os.sep == "\\" else raw
         if _URI.match(text):  # file:///app/x is the path /app/x; any other URI is no project file
             text = file_uri_path(text) or ""
             if not text:
-                return None, PathProblem(
-                    codes.PATH_OUTSIDE_CONTAINER,
-                    f"{raw!r} is a URI, not a path on the worker",
-                    "write a path relative to the project root, or file:///<container path>",
+                hint = "write a path relative to the project root, or file:///<container path>"
+                return None, PathProblem.of(
+                    codes.PATH_OUTSIDE_CONTAINER, kind="", ref=raw, why=_NOT_ON_WORKER, hint=hint
                 )
         # `//` and `.` go before the container-root test (`/app//secrets` is `/app/secrets`); `..` after
         # it, so `/app/../etc` escapes the root (DTV202) rather than naming /etc
@@ -83,17 +105,21 @@ class PathResolver:
         cr = _squeeze(self.container_root).rstrip("/")
         if text.startswith("/"):
             if text == cr or not text.startswith(cr + "/"):
-                return None, PathProblem(
+                if mounts and text != cr:
+                    return _mount(raw, text)
+                return None, PathProblem.of(
                     codes.PATH_OUTSIDE_CONTAINER,
-                    f"absolute path {raw!r} is not under the container root {cr!r}",
-                    f"write it relative to the project root, or as {cr}/<path in the project>",
+                    kind="absolute path ",
+                    ref=raw,
+                    why=f"is not under the container root {cr!r}",
+                    hint=f"write it relative to the project root, or as {cr}/<path in the project>",
                 )
             text = text[len(cr) + 1 :]
         rel = posixpath.normpath(text)
         if rel == ".." or rel.startswith("../") or rel == ".":
-            return None, PathProblem(codes.PATH_ESCAPES_ROOT, f"path {raw!r} escapes the project root")
+            return None, _escapes(raw, "escapes the project root")
         if not self._inside(rel):
-            return None, PathProblem(codes.PATH_ESCAPES_ROOT, f"path {raw!r} leads outside the project root (symlink)")
+            return None, _escapes(raw, "leads outside the project root (symlink)")
         return rel, None
 
     def _inside(self, rel: str) -> bool:
@@ -117,6 +143,21 @@ class PathResolver:
 
     def abs(self, rel: str) -> Path:
         return self.root / rel
+
+
+_NOT_ON_WORKER = "is a URI, not a path on the worker"
+
+
+def _escapes(raw: str, how: str) -> PathProblem:
+    return PathProblem.of(codes.PATH_ESCAPES_ROOT, ref=raw, how=how, hint=None)
+
+
+def _mount(raw: str, text: str) -> tuple[str | None, PathProblem | None]:
+    """A runtime mount as written; `..` in it is refused: the deployer mounts, and systemd requires,
+    the path as written, and `/data/../etc` would name another mount than it seems to."""
+    if posixpath.normpath(text) != text or not is_mount(text):
+        return None, PathProblem.of(codes.MOUNT_NOT_NORMAL, ref=raw)
+    return text, None
 
 
 def deploy_dirs(settings: ProjectFile) -> tuple[str, str]:

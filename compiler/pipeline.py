@@ -246,6 +246,7 @@ def build_plan(
             concurrency_key=f"tenant:{rs.tenant}",
             inputs=_inputs(project, rs, dag_entries, resolved),
             runner=runner_rel,
+            mounts=_mounts(rs, specs, dag_entries),
         )
     by_tenant: dict[str, list[str]] = {s.tenant: [] for s in specs.values()}
     for i, e in entries.items():  # grouped once (a scan of every schedule per tenant was tenants x schedules)
@@ -277,6 +278,18 @@ def _deployment(project: Project, mode: str) -> Deployment:
         plan_path=st.deploy.plan_path or deploydefaults.plan_path(project_dir, st.paths.out),
         mode=mode,
     )
+
+
+def _mounts(rs: ResolvedSchedule, specs: dict[str, JobSpec], dag_entries: dict[str, DagEntry]) -> list[str]:
+    """The runtime mounts of the schedule's job, or of every job of its DAG, sorted."""
+    jobs = (
+        [rs.job_rel]
+        if rs.job_rel
+        else [t.job for t in dag_entries[rs.dag_rel].tasks]
+        if rs.dag_rel in dag_entries
+        else []
+    )
+    return sorted({m for j in jobs if (spec := specs.get(j or "")) is not None for m in spec.mounts})
 
 
 def _inputs(

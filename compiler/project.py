@@ -13,11 +13,11 @@ from pydantic import BaseModel
 
 from . import codes
 from .diagnostics import Diagnostics, Problem, Span
-from .discover import SUFFIXES, find_configs, kind, unreadable
+from .discover import SUFFIXES, find_configs, kind, unread_reference, unreadable
 from .emit import validate_settings
 from .load import Document, load_file, load_text
 from .models import Dag, Job, LegacyAsset, OdcsAsset, ProjectFile, Recipe, Registry, RunnerConfig
-from .paths import PathResolver, display_prefix, join_display
+from .paths import PathProblem, PathResolver, display_prefix, join_display
 from .validate import validate
 
 M = TypeVar("M", bound=BaseModel)
@@ -95,7 +95,9 @@ class _Reader:
             self.diags.report(
                 codes.OTHER_KIND_OF_FILE,
                 _setting_span(self.p, name),
-                problem=f"paths.{name} {rel!r} is a file, not a folder",
+                what=f"paths.{name}",
+                ref=rel,
+                why="is a file, not a folder",
                 hint=f"point paths.{name} at the folder of the files",
             )
         elif name in self.p.settings.paths.model_fields_set:
@@ -152,7 +154,9 @@ def _not_found(project: Project, diags: Diagnostics, name: str) -> None:
     diags.report(
         codes.FILE_NOT_FOUND,
         _setting_span(project, name),
-        problem=f"{_NOUNS[name]} {raw!r} not found",
+        what=_NOUNS[name],
+        ref=raw,
+        looked_for="",
         hint=f"fix paths.{name}, or remove it from dativo.yaml to use the default",
     )
 
@@ -203,7 +207,31 @@ def load_project(root: Path, diags: Diagnostics, cwd: Path | None = None) -> Pro
             project.dags[rel] = lo
         else:
             project.runner = lo
+    _read_referenced(reader, project)
     return project
+
+
+def _read_referenced(reader: _Reader, project: Project) -> None:
+    """Configs outside their kind's folder that another config names: schedules and DAG tasks name
+    jobs and DAGs, jobs name recipes and assets (discover.unread_reference); each is read by its kind."""
+    seen = lambda rel: rel in project.documents or project.was_reported(rel)  # noqa: E731
+    sched = project.runner.model.runner.orchestrator.schedules if project.runner else []
+    for s in sched:
+        if (rel := unread_reference(project.resolver, s.dag, seen)) and (d := reader.read(rel, Dag, "DAG")):
+            project.dags[rel] = d
+    jobs = [s.config for s in sched] + [t.job for d in list(project.dags.values()) for t in d.model.tasks]
+    for raw in jobs:
+        if (rel := unread_reference(project.resolver, raw, seen)) and (j := reader.read(rel, Job, "job")):
+            project.jobs[rel] = j
+    for job in list(project.jobs.values()):
+        m = job.model
+        for raw in (m.source_connector_path, m.target_connector_path):
+            if (rel := unread_reference(project.resolver, raw, seen)) and (
+                r := reader.read(rel, Recipe, "connector recipe")
+            ):
+                project.recipes[rel] = r
+        if (rel := unread_reference(project.resolver, m.asset_path, seen)) and (a := reader.read(rel, None, "asset")):
+            project.assets[rel] = a
 
 
 #: below this many files one process reads them all: a worker costs more than it saves
@@ -303,12 +331,15 @@ def _check_out(project: Project, diags: Diagnostics, rel: str | None, problem: P
     deploy.plan_path must say where the workers find the plan."""
     if problem is None and rel is not None:
         project.settings.paths.out = rel
-    elif project.settings.deploy.plan_path is None and problem is not None:
+    elif project.settings.deploy.plan_path is None and isinstance(problem, PathProblem):
         diags.report(
             codes.REGISTRY[problem.code],
             _setting_span(project, "out"),
-            problem=f"{problem.message}, so the artifacts cannot name the plan on the workers",
-            hint="put the output dir in the project, or set deploy.plan_path to where the workers find plan.json",
+            **{
+                **problem.fields,
+                "consequence": ", so the artifacts cannot name the plan on the workers",
+                "hint": "put the output dir in the project, or set deploy.plan_path to where the workers find plan.json",
+            },
         )
 
 

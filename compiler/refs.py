@@ -40,6 +40,14 @@ def to_rel(project: Project, raw: str, span: Span, diags: Diagnostics) -> str | 
     return rel
 
 
+def to_data(project: Project, raw: str, span: Span, diags: Diagnostics) -> str | None:
+    """A file the runtime reads: a project-relative path, or a runtime mount (absolute, as written)."""
+    rel, problem = project.resolver.to_data(raw)
+    if problem:
+        diags.problem(problem, span)
+    return rel
+
+
 def lookup(project: Project, kind: str, raw: str, span: Span, diags: Diagnostics, what: str) -> tuple[str | None, Any]:
     """Resolve `raw` to a loaded file of `kind`; report a dangling reference once. Returns (rel, loaded)."""
     rel = to_rel(project, raw, span, diags)
@@ -47,21 +55,23 @@ def lookup(project: Project, kind: str, raw: str, span: Span, diags: Diagnostics
         return None, None
     loaded = _known(project, kind).get(rel)
     if loaded is None:
-        missing(project, kind, rel, span, diags, f"{what} {raw!r}")
+        missing(project, kind, rel, span, diags, what, raw)
     return rel, loaded
 
 
-def missing(project: Project, kind: str, rel: str, span: Span, diags: Diagnostics, what: str) -> None:
+def missing(project: Project, kind: str, rel: str, span: Span, diags: Diagnostics, what: str, raw: str) -> None:
     if project.was_reported(rel):
         return  # the file itself is invalid and already reported: no follow-on error
     known = _known(project, kind)
     found, error = _kind_of(project.resolver.abs(rel))
     if error is not None:
-        diags.report(codes.UNREADABLE, span, what=what, reason=error.strerror or error)
+        diags.report(codes.UNREADABLE, span, what=f"{what} {raw!r}", reason=error.strerror or error)
         return
     if found != "file":
-        problem = f"{what} not found (looked for {rel})"
-        diags.report(codes.FILE_NOT_FOUND, span, problem=problem, hint=did_you_mean(rel, known))
+        looked_for = f" (looked for {rel})"
+        diags.report(
+            codes.FILE_NOT_FOUND, span, what=what, ref=raw, looked_for=looked_for, hint=did_you_mean(rel, known)
+        )
         return
     noun, plural, attr = KINDS[kind]
     folder = getattr(project.settings.paths, attr).rstrip("/")
@@ -69,6 +79,8 @@ def missing(project: Project, kind: str, rel: str, span: Span, diags: Diagnostic
     diags.report(
         codes.OTHER_KIND_OF_FILE,
         span,
-        problem=f"{what} is not a valid file of this project",
+        what=what,
+        ref=raw,
+        why="is not a valid file of this project",
         hint=f"{rel} is not {article} {noun} file ({plural} are read from {folder}/)",
     )

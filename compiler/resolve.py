@@ -117,7 +117,9 @@ class Resolver:
             self.diags.report(
                 codes.UNKNOWN_CONNECTOR,
                 where,
-                problem=f"connector type {ctype!r} is not in the registry",
+                what="connector type",
+                name=ctype,
+                why=" is not in the registry",
                 hint=did_you_mean(ctype, self.registry) or "add it to registry/connectors.yaml",
             )
             return None
@@ -158,7 +160,9 @@ class Resolver:
             self.diags.report(
                 codes.UNKNOWN_CONNECTOR,
                 job.doc.span((field,)),
-                problem=f"unknown connector {name!r}",
+                what="unknown connector",
+                name=name,
+                why="",
                 hint=did_you_mean(name, [*self.recipes_by_name, *self.registry]),
             )
         return found[0] if found else None

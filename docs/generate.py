@@ -31,7 +31,7 @@ EXAMPLE_CASES: dict[str, str] = {
     "DTV101": "DTV101_typo_in_schedule",
     "DTV102": "DTV102_max_concurrent_runs_is_text",
     "DTV104": "DTV104_schema_validation_mode_lenient",
-    "DTV201": "DTV201_source_file_under_tmp",
+    "DTV201": "DTV201_recipe_path_under_tmp",
     "DTV203": "DTV203_schedule_config_missing",
     "DTV204": "DTV204_unknown_connector_typo",
     "DTV205": "DTV205_unknown_asset_name",

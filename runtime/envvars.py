@@ -33,6 +33,12 @@ def has_reference(value: str) -> bool:
     return REFERENCE.search(value) is not None
 
 
+def literal_defaults(value: str) -> list[str]:
+    """The variables of `value` whose `${VAR:-default}` default is a non-empty literal (one with no
+    reference of its own), in order: the text a config falls back to when the variable is unset."""
+    return [m.group(1) for m in REFERENCE.finditer(value) if m.group(2) and not has_reference(m.group(2))]
+
+
 def names(value: Any) -> set[str]:
     """Every variable referenced anywhere in `value` (strings, nested dicts and lists)."""
     return {m.group(1) or m.group(3) for text in _strings(value) for m in REFERENCE.finditer(text)}

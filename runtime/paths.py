@@ -4,10 +4,15 @@ A plan is compiled for the workers (`project_dir` such as `/app`); the same plan
 from a local checkout. The local root is the plan file's folder minus the out-dir components
 of `deployment.plan_path`; absolute paths and `file://`/`sqlite:` URIs under `project_dir`
 or `container_root` map onto that root.
+
+A path of a job spec that is absolute is a runtime mount (`/secrets/acme/postgres.env`,
+`/data/large.csv`): the compiler accepted it outside the container root and the deployer mounts it.
+It is read as given, never mapped, and a missing one fails the run (docs/dativo-ingest.md).
 """
 
 from __future__ import annotations
 
+import os
 import re
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
@@ -39,6 +44,38 @@ def root_from_plan(plan_file: Path, plan_path: str, project_dir: str) -> Path:
     return here
 
 
+def is_mount(path: str) -> bool:
+    """Whether a job spec path is a runtime mount (absolute) rather than project-relative."""
+    return path.startswith("/") and path != "/"
+
+
+_MAGIC = re.compile(r"[*?\[$]")  # a glob or an environment reference: the mount is the folder above it
+
+
+def mount_point(path: str) -> str:
+    """What must be mounted for `path`: the path up to its first segment with a glob or `${VAR}`."""
+    parts = path.split("/")
+    for i, part in enumerate(parts):
+        if _MAGIC.search(part):
+            return "/".join(parts[:i]) or "/"
+    return path
+
+
+def require_mounts(mounts: list[str]) -> None:
+    """Every runtime mount of a job is there; else ConfigError (exit 2) before anything is touched:
+    a secret or data file the deployer did not mount must not read as empty or as no input."""
+    from .destination import ConfigError  # destination imports the env grammar; keep this module a leaf
+
+    missing = [m for m in mounts if not os.path.exists(m)]
+    if missing:
+        raise ConfigError(
+            f"runtime mount {missing[0]} is missing on this worker"
+            + (f" (and {len(missing) - 1} more: {', '.join(missing[1:])})" if len(missing) > 1 else ""),
+            "mount it where the job runs (the plan lists each schedule's mounts; the systemd units require "
+            "them, the Kubernetes CronJobs name them in the dativo.io/mounts annotation)",
+        )
+
+
 @dataclass(frozen=True)
 class PathMap:
     root: Path
@@ -48,6 +85,11 @@ class PathMap:
     def project(self, rel: str) -> Path:
         """A project-relative path (as JobSpec holds them) on this machine."""
         return self.root / rel
+
+    def data(self, path: str) -> Path:
+        """A file a job reads (JobSpec's source files, credentials files): a runtime mount as given,
+        else a project path."""
+        return Path(path) if is_mount(path) else self.project(path)
 
     def local(self, path: str) -> str:
         """An absolute deployment path on this machine; other paths are returned unchanged."""

@@ -57,6 +57,7 @@ class ScheduleEntry(PlanModel):
     concurrency_key: str  # the runtime's tenant lock key
     inputs: list[str]  # project files this schedule depends on (keys of Plan.inputs)
     runner: str  # the runner file that declares this schedule (project-relative): where targets point findings
+    mounts: list[str] = Field(default_factory=list)  # runtime mounts its job(s) need, sorted (JobSpec.mounts)
 
 
 class DagTaskEntry(PlanModel):

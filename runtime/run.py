@@ -26,7 +26,7 @@ from .exitcodes import ExitCode
 from .failures import fatal, internal, one_attempt, unwritable
 from .locks import LockManager
 from .logs import Logger, Redactor
-from .paths import PathMap
+from .paths import PathMap, require_mounts
 from .secrets import job_environment
 from .spec import JobSpec, RetrySpec
 from .state import NEEDS_RESUME, JobState, StateStore
@@ -93,6 +93,7 @@ def run_job(req: Request, opts: Options) -> int:
         )
         return ExitCode.FAIL
     try:  # config that cannot run as written: exit 2 before any state, lock or table is written
+        require_mounts(spec.mounts)
         env = job_environment(spec, opts.paths, redactor)
         catalog_properties(spec.target, opts.paths, opts.state_dir, spec.tenant, env)
     except ConfigError as e:

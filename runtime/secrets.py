@@ -73,7 +73,7 @@ def job_environment(spec: Any, paths: Any, redactor: Redactor) -> dict[str, str]
             rel = expand(creds.file, os.environ, key)
         except UnsetVariable as e:
             raise ConfigError(str(e), f"export {e.variable}=... where the job runs") from None
-        values = read_env_file(paths.project(paths.local(rel)), key)
+        values = read_env_file(paths.data(paths.local(rel)), key)
         for v in values.values():
             redactor.add(v)
         file_env.update(values)

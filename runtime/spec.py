@@ -129,3 +129,6 @@ class JobSpec(Spec):
     schema_validation_mode: Literal["strict", "warn"] = "strict"
     logging: LoggingSpec = Field(default_factory=LoggingSpec)
     retry: RetrySpec = Field(default_factory=RetrySpec)
+    # runtime mounts the job reads (absolute paths outside the project: secrets, data volumes), sorted:
+    # the deployer mounts them; the runtime checks them before it starts (runtime/paths.require_mounts)
+    mounts: list[str] = Field(default_factory=list)

@@ -33,3 +33,8 @@ def run_argv(plan: Plan, entry: ScheduleEntry, run_id: str) -> list[str]:
         "--run-id",
         run_id,
     ]
+
+
+def mounts_note(entry: ScheduleEntry) -> str:
+    """What a schedule's description adds about its runtime mounts (which the deployer must provide)."""
+    return f"; needs runtime mounts {', '.join(entry.mounts)}" if entry.mounts else ""

@@ -150,7 +150,7 @@ def test_compiler_flags_pwd_and_passphrase_but_not_references() -> None:
             "host": "db",
         }
     }
-    assert sorted(key for _, key in _secret_values(doc, ())) == ["db_pwd", "ssh_passphrase"]
+    assert sorted(key for _, key, _ in _secret_values(doc, ())) == ["db_pwd", "ssh_passphrase"]
 
 
 def test_one_exit_code_enum_matches_the_readme() -> None:

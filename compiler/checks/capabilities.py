@@ -38,8 +38,8 @@ def _endpoint(rj: ResolvedJob, ep: Endpoint, mode: str, diags: Diagnostics) -> N
         diags.report(
             codes.CONNECTOR_ROLE, rj.span(field), what="connector", name=repr(ep.type), role=ep.role, roles=roles
         )
-    elif ep.recipe is not None and ep.role not in ep.recipe.model.roles:  # one error per span: the registry's wins
-        roles = ", ".join(ep.recipe.model.roles)
+    elif ep.recipe is not None and ep.role not in ep.recipe.model.serves:  # one error per span: the registry's wins
+        roles = ", ".join(ep.recipe.model.serves)
         diags.report(codes.CONNECTOR_ROLE, rj.span(field), what="recipe", name=ep.recipe.rel, role=ep.role, roles=roles)
     if ep.engine not in reg.engines_supported:
         diags.report(

@@ -50,7 +50,7 @@ def destination(rj: ResolvedJob, target_type: str, connection: dict[str, Any], d
         ep.reg is not None
         and "target" not in ep.reg.roles
         or ep.recipe is not None
-        and "target" not in ep.recipe.model.roles
+        and "target" not in ep.recipe.model.serves
     ):
         return  # not a target at all: DTV206 says so
     for p in problems(target_type, connection):

@@ -118,7 +118,9 @@ def _secrets(rj: ResolvedJob, foreign: _Foreign, diags: Diagnostics) -> None:
                 diags.report(
                     codes.FOREIGN_SECRET,
                     rj.job.doc.span(path),
-                    problem=f"secret path belongs to tenant {owner!r}, not {tenant!r}",
+                    what="secret path belongs to",
+                    owner=owner,
+                    detail=f", not {tenant!r}",
                     hint=f"use the tenant's own secrets: secrets/{tenant}/...",
                 )
     # every string of the recipes the job uses (credentials file, connection template, ...), with
@@ -137,7 +139,9 @@ def _secrets(rj: ResolvedJob, foreign: _Foreign, diags: Diagnostics) -> None:
             diags.report(
                 codes.FOREIGN_SECRET,
                 recipe.doc.span(path),
-                problem=f"recipe {recipe.rel} makes job {rj.job.rel} read secrets of tenant {owner!r}",
+                what=f"recipe {recipe.rel} makes job {rj.job.rel} read secrets of",
+                owner=owner,
+                detail="",
                 hint=f"use '{{tenant}}' in {path[-1]}: /app/secrets/{{tenant}}/...",
             )
 

@@ -79,4 +79,6 @@ def _remember(cache, result, out_dir: Path, outputs: dict[str, str], report: str
     folders = [paths.connectors, paths.assets, paths.jobs, paths.dags]
     singles = ["dativo.yaml", paths.runner, paths.registry or DEFAULT_REGISTRY]
     inputs = {rel: d.removeprefix("sha256:") for rel, d in project.digests.items() if not rel.startswith("<")}
+    # configs read because a config names them, outside the folders (issue 13): hashed one by one
+    singles += sorted(r for r in inputs if r not in singles and not any(r.startswith(f"{f}/") for f in folders))
     cache.store(out_dir, folders, singles, inputs, outputs, report, started_ns)

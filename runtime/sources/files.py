@@ -36,7 +36,7 @@ class FileSource:
     def _plan(self) -> list[tuple[str, Path, str, dict[str, int]]]:
         out = []
         for f in self.spec.source.files:
-            pattern = str(self.paths.project(f.path))
+            pattern = str(self.paths.data(f.path))
             matches = sorted(glob.glob(pattern, recursive=True)) if glob.has_magic(f.path) else [pattern]
             if not matches and glob.has_magic(f.path):
                 continue
@@ -55,8 +55,8 @@ class FileSource:
     def _rel(self, p: Path) -> str:
         try:
             return p.resolve().relative_to(self.paths.root.resolve()).as_posix()
-        except ValueError:
-            return p.name
+        except ValueError:  # a runtime mount: named as the config names it
+            return p.as_posix()
 
     def describe(self) -> dict[str, Any]:
         return {"files_selected": len(self.files), "bytes_selected": sum(s["size"] for *_, s in self.files)}

@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING
 from dativo.compiler import codes
 from dativo.runtime.plan import Plan, ScheduleEntry
 from dativo.targets.base import At, Findings, at_deploy, at_schedule
-from dativo.targets.common import SAFE_NAME, run_argv
+from dativo.targets.common import SAFE_NAME, mounts_note, run_argv
 
 from .quoting import bash_word
 from .settings import Settings
@@ -150,7 +150,7 @@ def _dag(plan: Plan, settings: Settings, entry: ScheduleEntry) -> _Dag:
     timetable = f"{kind}({', '.join([*(repr(c) for c in entry.cron), f'timezone={entry.timezone!r}'])})"
     return _Dag(
         dag_id=repr(dag_id(settings, entry)),
-        description=repr(f"dativo schedule {entry.id}: {what}"),
+        description=repr(f"dativo schedule {entry.id}: {what}{mounts_note(entry)}"),
         timetable=timetable,
         paused=repr(not entry.enabled),
         max_active_runs=repr(entry.max_concurrent_runs),

@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from dativo.runtime.plan import Plan, ScheduleEntry
-from dativo.targets.common import run_argv
+from dativo.targets.common import mounts_note, run_argv
 from dativo.targets.templates import environment
 
 from . import names
@@ -144,7 +144,7 @@ def _schedule(plan: Plan, entry: ScheduleEntry) -> dict[str, Any]:
         "schedule": names.schedule_name(entry.tenant, entry.name),
         "asset_key": (entry.tenant, entry.name),
         "group": names.identifier(entry.tenant),
-        "description": f"dativo schedule {entry.id}: {what}",
+        "description": f"dativo schedule {entry.id}: {what}{mounts_note(entry)}",
         "argv": tuple(None if a is _RUN_ID else a for a in argv),
         "cron": tuple(entry.cron),
         "timezone": entry.timezone,

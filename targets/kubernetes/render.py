@@ -75,6 +75,9 @@ TENANT_LABEL = "dativo.io/tenant"
 SCHEDULE_LABEL = "dativo.io/schedule"
 ID_ANNOTATION = "dativo.io/schedule-id"
 TAGS_ANNOTATION = "dativo.io/tags"
+#: the runtime mounts the schedule's jobs read (a JSON list): the deployer mounts them into the pod; dativo
+#: invents no volumes (it cannot know where secrets and data live), and `dativo run` fails closed without them
+MOUNTS_ANNOTATION = "dativo.io/mounts"
 _RUN_ID_REF = f"$({RUN_ID_ENV})"
 _PAD16 = " " * 16
 
@@ -161,6 +164,9 @@ def schedule_contexts(plan: Plan, s: Settings, parts: _TenantParts, entry: Sched
         # tags are free text (quotes, newlines, unicode): one JSON annotation, ASCII-escaped, holds them all
         tags = json.dumps(entry.tags, sort_keys=True, ensure_ascii=True, separators=(",", ":"))
         annotations.append(f"{TAGS_ANNOTATION}: {string(tags)}")
+    if entry.mounts:
+        mounts = json.dumps(entry.mounts, ensure_ascii=True, separators=(",", ":"))
+        annotations.append(f"{MOUNTS_ANNOTATION}: {string(mounts)}")
     common = {
         "namespace": parts.namespace,
         "labels_4": _indented(labels, 4),

@@ -86,6 +86,15 @@ def plain_value(text: str) -> str | None:
     return text.replace("%", "%%")
 
 
+def mount_path(text: str) -> str | None:
+    """One path of RequiresMountsFor= (a runtime mount): bare, or double-quoted when it holds whitespace
+    or quotes; '%' becomes '%%'. None when a control character or backslash keeps it from being written."""
+    if _CONTROL.search(text) or "\\" in text:
+        return None
+    text = text.replace("%", "%%")
+    return text if _PLAIN_WORD.fullmatch(text.replace("%", "")) else '"' + text.replace('"', '\\"') + '"'
+
+
 def comment(text: str) -> str:
     """Free text for a '#' comment line: one line, printable ASCII (non-ASCII and controls escaped)."""
     if text.isascii() and text.isprintable() and not text.endswith("\\"):

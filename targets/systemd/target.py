@@ -148,6 +148,16 @@ class SystemdTarget:
                 schedule=entry.id,
                 problem=exc,
             )
+        for mount in entry.mounts:
+            if escape.mount_path(mount) is None:
+                found.report(
+                    codes.SYSTEMD_UNREPRESENTABLE,
+                    at_schedule(entry.id, "config"),
+                    setting=f"runtime mount of schedule {entry.id}",
+                    value=mount,
+                    problem="holds a control character or a backslash, which RequiresMountsFor= cannot carry",
+                    hint="mount the data under a plain path and name that path in the job",
+                )
         name = unit_base(entry) + ".service"
         if len(name) > escape.UNIT_NAME_MAX:
             found.report(
@@ -198,6 +208,7 @@ class _Unit:
     cron: str
     calendar: list[str]
     enabled: bool
+    mounts: list[str]  # RequiresMountsFor= values: the unit waits for (and needs) each runtime mount
 
 
 def _unit_vars(plan: Plan, entry: ScheduleEntry) -> _Unit:
@@ -214,6 +225,7 @@ def _unit_vars(plan: Plan, entry: ScheduleEntry) -> _Unit:
         cron=escape.comment(" | ".join(entry.cron)),
         calendar=to_oncalendar(entry.cron, entry.timezone),
         enabled=entry.enabled,
+        mounts=[m for m in map(escape.mount_path, entry.mounts) if m is not None],
     )
 
 

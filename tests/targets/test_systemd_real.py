@@ -86,6 +86,26 @@ def test_verify_edge_cases(tmp_path: Path, examples_plan: Plan) -> None:
 
 
 @needs_analyze
+def test_verify_units_with_runtime_mounts(tmp_path: Path, examples_plan: Plan) -> None:
+    """RequiresMountsFor= lines (plain, quoted with a space, '%' and '"') are accepted by systemd as written."""
+    sid = "acme.orders_csv_morning"
+    entry = examples_plan.schedules[sid].model_copy(
+        update={"mounts": ["/data/acme", "/mnt/big data/100%", '/secrets/acme/"pg".env']}
+    )
+    plan = examples_plan.model_copy(update={"schedules": {**examples_plan.schedules, sid: entry}})
+    files = render_plan(TARGET, plan)
+    assert "RequiresMountsFor=" in files["systemd/dativo-acme-orders_csv_morning.service"]
+    root = _root(tmp_path, ["/usr/bin/dativo"], [plan.deployment.project_dir])
+    p = _verify(root, files)
+    assert (p.returncode, p.stdout, p.stderr) == (0, "", "")
+    # and the harness sees a value systemd refuses (a relative path)
+    name = "systemd/dativo-acme-orders_csv_morning.service"
+    broken = {**files, name: files[name].replace("RequiresMountsFor=/data/acme", "RequiresMountsFor=data/acme")}
+    p = _verify(_root(tmp_path / "b", ["/usr/bin/dativo"], [plan.deployment.project_dir]), broken)
+    assert "RequiresMountsFor" in p.stderr, p.stderr
+
+
+@needs_analyze
 def test_verify_fails_when_it_should(tmp_path: Path, examples_plan: Plan) -> None:
     """The verify harness can fail: a missing executable and an unknown key are reported."""
     files = render_plan(TARGET, examples_plan)
