@@ -122,6 +122,8 @@ def resolve(connection: Mapping[str, Any], env: Mapping[str, str]) -> S3Settings
             "the AWS default credential chain",
         )
     scheme, endpoint = _endpoint(values.get("endpoint"), _flag(values, "secure"))
+    if endpoint is not None and endpoint.endswith(".amazonaws.com") and scheme == "https":
+        endpoint = None  # AWS itself (upstream's recipe names s3.amazonaws.com): pyarrow picks the region's endpoint
     return S3Settings(
         bucket=values["bucket"].strip("/"),
         prefix=values.get("prefix", "").strip("/"),

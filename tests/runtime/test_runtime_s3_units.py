@@ -55,7 +55,9 @@ def test_settings_that_cannot_be_read_are_errors_naming_the_key(connection: dict
 
 
 def test_endpoint_scheme_defaults_to_https_and_secure_false_is_http() -> None:
-    assert resolve({"bucket": "a", "endpoint": "s3.amazonaws.com"}, {}).scheme == "https"
+    aws = resolve({"bucket": "a", "endpoint": "s3.amazonaws.com", "region": "eu-west-1"}, {})
+    assert (aws.scheme, aws.endpoint) == ("https", None)  # AWS: the region's own endpoint, not the global one
+    assert resolve({"bucket": "a", "endpoint": "https://s3.example.net"}, {}).endpoint == "s3.example.net"
     assert resolve({"bucket": "a", "endpoint": "minio:9000", "secure": "false"}, {}).scheme == "http"
     assert resolve({"bucket": "a"}, {}).endpoint is None  # AWS, the region and credentials from its chain
 
