@@ -38,7 +38,8 @@ from .sink import SinkError, Written
 
 STAGING, COMMITS = "_dativo/staging", "_dativo/commits"
 ROW_GROUP_MAX_BYTES = 32 * 1024 * 1024  # in-memory batches gathered into one row group, at most
-_DENIED = ("ACCESS_DENIED", "INVALID_ACCESS_KEY_ID", "SIGNATURE_DOES_NOT_MATCH", "AccessDenied", "403")
+#: how pyarrow's S3 errors name a refusal of the credentials (not a network error: those are retried)
+_DENIED = ("ACCESS_DENIED", "INVALID_ACCESS_KEY_ID", "SIGNATURE_DOES_NOT_MATCH", "AccessDenied", "HTTP status 403")
 
 
 @dataclass(frozen=True)
