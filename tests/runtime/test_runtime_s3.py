@@ -141,3 +141,31 @@ def test_a_missing_bucket_is_an_error_and_never_created(tmp_path: Path, s3_serve
     else:  # `${PEOPLE_BUCKET}` set to nothing: no bucket at all, never a guessed one
         assert "names no bucket" in error
         assert not p.state.exists()
+
+
+def test_a_state_file_behind_the_commit_markers_is_replaced_by_the_latest_marker_s_state(
+    tmp_path: Path, s3_server: S3Server
+) -> None:
+    bucket = s3_server.bucket("people-state")
+    p = make_s3_project(tmp_path / "p")
+    job = p.root / "jobs/t1/people_to_s3.yaml"
+    job.write_text(job.read_text().replace("      object: file\n", "      object: file\n  incremental:\n"
+                                           "    strategy: file_modified_time\n", 1))  # fmt: skip
+    from rt_project import run_cli
+
+    assert run_cli("compile", ".", cwd=p.root).code == 0
+    env = env_for(s3_server, bucket)
+    write_people(p, people(30))
+    assert run(p, S3_SCHEDULE, "r1", env).code == 0
+    state_file = next((p.state / "incremental").rglob("*.json"))
+    before = state_file.read_text()
+    write_people(p, people(20, start=30), "more.csv")
+    job.write_text(job.read_text().replace("      object: file\n", "      object: file\n    - path: /app/data/t1/more.csv\n"
+                                           "      object: file\n", 1))  # fmt: skip
+    assert run_cli("compile", ".", cwd=p.root).code == 0
+    assert run(p, S3_SCHEDULE, "r2", env).code == 0
+    state_file.write_text(before)  # a crash after r2's marker, before its state file: the file is behind
+    res = run(p, S3_SCHEDULE, "r3", env)
+    assert res.code == 0 and res.events("state.from_table"), res.out
+    assert res.events("metrics_complete")[0]["records_written"] == 0  # more.csv is not read again
+    assert read(s3_server, f"{bucket}/{S3_WHERE}").num_rows == 50
