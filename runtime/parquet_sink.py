@@ -31,6 +31,7 @@ import pyarrow.fs as pafs
 import pyarrow.parquet as pq
 
 from .destination import ConfigError
+from .errors import RunError
 from .hive import split
 from .paths import slug
 from .s3settings import S3Settings
@@ -119,7 +120,12 @@ class Table:
         except ValueError:
             out = None
         if not isinstance(out, dict) or not isinstance(out.get("state", {}), dict):
-            raise SinkError(f"commit marker s3://{path} is not a dativo commit marker (unparsable JSON)")
+            raise RunError(  # fail closed, never a fresh start: a lost state reads every file again
+                "state.corrupt",
+                f"commit marker s3://{path} is not a dativo commit marker (not a JSON object with a 'state')",
+                path=f"s3://{path}",
+                hint="restore it from the bucket's versions, or delete it if its run's files are deleted too",
+            )
         return out
 
     def writer(self, run_key: str, schema: pa.Schema, target_mb: int, partitioning: list[str]) -> Writer:

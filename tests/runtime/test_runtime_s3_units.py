@@ -138,3 +138,16 @@ def test_a_commit_that_crashed_before_its_marker_is_rewritten_once_by_the_retry(
     assert seen.num_rows == written.rows == 400  # the crashed commit's k=c file is gone, nothing twice
     assert sorted(set(seen.column("k").to_pylist())) == ["a", "b"]
     assert [c.run for c in table.commits()] == [marker.rsplit("--", 1)[1].removesuffix(".json")]
+
+
+def test_an_unreadable_commit_marker_stops_the_run_never_a_fresh_start(s3_server: S3Server) -> None:
+    from dativo.runtime.errors import RunError
+
+    bucket = s3_server.bucket("corrupt-marker")
+    table = Table(_settings(s3_server, bucket), f"{bucket}/d/p/t", "jobs/t1/t.yaml")
+    with table.fs.open_output_stream(f"{table.commits_dir}/0000000001--sched_run-1.json") as out:
+        out.write(b"{not json")
+    (commit,) = table.commits()
+    with pytest.raises(RunError) as e:
+        table.read(commit)
+    assert e.value.event == "state.corrupt" and "0000000001--sched_run-1.json" in e.value.message
