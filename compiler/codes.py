@@ -138,8 +138,13 @@ NO_ICEBERG_TYPE = Code(
     "column {column!r} of type 'decimal' {problem}",
     "set precision (1-38) and scale (0 to precision), e.g. precision: 12, scale: 2",
 )
+# the runtime's template (dativo.runtime.destination.MESSAGE); its Problem objects carry the fields
 TARGET_NOT_WRITTEN = Code(
-    "DTV220", "target the runtime does not write", FREE, SITE_HINT, docs="runtime.md#fails-closed"
+    "DTV220",
+    "target the runtime does not write",
+    "{setting} {reason}; dativo run exits {exit} on this job",
+    "{fix}",
+    docs="runtime.md#fails-closed",
 )
 # DTV203 (a job config naming a recipe) and DTV007 (paths.jobs naming a file) said this until it had a code
 OTHER_KIND_OF_FILE = Code(
@@ -164,6 +169,14 @@ MOUNT_NOT_NORMAL = Code(
     "runtime mount path not in normal form",
     "runtime mount {ref!r} is not a normalised absolute path",
     "write the path as the deployer mounts it: absolute, without '..' segments, not '/' itself",
+)
+NO_BUCKET = Code(
+    "DTV229",
+    "Parquet target without a bucket",
+    "target {target!r} writes Parquet files but target.connection names no bucket: their location would be "
+    "guessed; dativo run exits {exit} on this job",
+    "set target.connection.bucket (in the job, or bucket: ${{S3_BUCKET}} in the connector recipe)",
+    docs="runtime.md#s3-and-minio-targets",
 )
 # DTV230-DTV237: problems that shared DTV104, DTV213 or DTV403 until each had a code and a template
 NOT_FINITE = Code(

@@ -6,7 +6,9 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
+from dativo.runtime.destination import writes
 from dativo.runtime.paths import is_mount, mount_point
+from dativo.runtime.s3settings import data_path
 from dativo.runtime.spec import (
     AssetSpec,
     ColumnSpec,
@@ -167,7 +169,21 @@ def _target_spec(rj: ResolvedJob, tgt: Endpoint, mg: Merged, project: Project, d
         partitioning=mg.partitioning,
         connection=_plain(conn),
         credentials=_credentials(tgt, mg.target_credentials_file, project, diags),
+        **_parquet(rj, tgt.type, mg.table),
     )
+
+
+def _parquet(rj: ResolvedJob, target_type: str, table: str) -> dict[str, Any]:
+    """The Parquet fields of a target dativo-ingest writes as files (none for an Iceberg table)."""
+    t = rj.job.model.target
+    if writes(target_type, t.catalog) != "parquet":
+        return {}
+    model = rj.asset.loaded.model if rj.asset is not None else None
+    return {
+        "writes": "parquet",
+        "parquet_target_size_mb": t.parquet_target_size_mb,
+        "parquet_path": data_path(getattr(model, "domain", None), getattr(model, "dataProduct", None), table),
+    }
 
 
 def _files(rj: ResolvedJob, project: Project, diags: Diagnostics) -> list[FileSpec]:

@@ -96,7 +96,7 @@ def _job_spec(c: Compilation, u: JobUnit) -> None:
 
 def _destination(c: Compilation, u: JobUnit) -> None:
     if u.spec is not None:
-        runtime_support.destination(u.rj, u.spec.target.type, u.spec.target.connection, c.diags)
+        runtime_support.destination(u.rj, u.spec.target, c.diags)
 
 
 def _tenancy(c: Compilation) -> None:

@@ -1,11 +1,14 @@
 """Where a job's rows land: the rule for what this runtime can write, and the catalog
 properties it hands pyiceberg. Fails closed: no setting is silently dropped, no destination redirected.
 
-Imported by the compiler (DTV220, same messages) and by `dativo run` before anything is
+Imported by the compiler (DTV220 and DTV229, same messages) and by `dativo run` before anything is
 written; light on purpose (no pyarrow, no pyiceberg).
 
-- The target must be an Iceberg table (`type: iceberg`); dativo-ingest's `s3`/`minio` Parquet
-  targets, `s3.bucket`/`s3.prefix` and `nessie.*` settings are not written here yet.
+- An `iceberg` target is an Iceberg table; an `s3`/`minio` target without `target.catalog` is Parquet
+  files under `s3://<bucket>/<prefix>/<domain>/<dataProduct>/<table>/` (parquet_sink.py, settings in
+  s3settings.py). An `s3`/`minio` target with a catalog (dativo-ingest's Iceberg commit over those
+  files), keyed merge into Parquet files, `nessie.*`, and `s3.bucket`/`s3.prefix` on an
+  Iceberg target are not written here yet.
 - `catalog_type` must be one pyiceberg 0.12 loads (Nessie serves the Iceberg REST API: `rest`).
 - The embedded SQLite catalog under the state dir is used only when the target names no catalog
   connection at all (no key but `catalog_type: sql`); a connection without its `uri` is an error.
@@ -18,16 +21,21 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
+from . import s3settings
 from .envvars import UnsetVariable, expand
+from .exitcodes import ExitCode
 
-WRITABLE_TARGETS = ("iceberg",)
+WRITABLE_TARGETS = ("iceberg", *s3settings.PARQUET_TARGETS)
 #: pyiceberg 0.12's `load_catalog` types
 CATALOG_TYPES = ("sql", "rest", "glue", "hive", "dynamodb", "bigquery", "in-memory")
 _NEEDS_URI = ("sql", "rest", "hive")
 _KIND_KEYS = ("catalog_type", "type")
 _PARQUET_TARGET_KEYS = ("s3.bucket", "s3.prefix")
+#: DTV220's message; compiler/codes.py holds the same template (a test compares the two renderings)
+MESSAGE = "{setting} {reason}; dativo run exits {exit} on this job"
+Writes = Literal["iceberg", "parquet"]
 
 
 class ConfigError(Exception):
@@ -40,23 +48,61 @@ class ConfigError(Exception):
 
 @dataclass(frozen=True)
 class Problem:
-    key: str  # the config key, dotted from the target block (`connection.s3.bucket`)
-    message: str
-    hint: str
+    key: str  # where: the config key, dotted from the target block (`connection.s3.bucket`), or `asset.mode`
+    setting: str  # what, as the message names it (`target 'minio'`, `target.connection.nessie.uri`)
+    reason: str
+    fix: str  # the hint
+
+    @property
+    def message(self) -> str:
+        return MESSAGE.format(setting=self.setting, reason=self.reason, exit=int(ExitCode.FAIL))
+
+    @property
+    def hint(self) -> str:
+        return self.fix
 
 
-def problems(target_type: str, connection: Mapping[str, Any]) -> list[Problem]:
-    """What in a target this runtime cannot write; the compiler reports the same list."""
+def writes(target_type: str, catalog: str | None) -> Writes:
+    """What a target writes: dativo-ingest writes `s3`/`minio` targets as Parquet files unless a catalog is set."""
+    return "parquet" if target_type in s3settings.PARQUET_TARGETS and not catalog else "iceberg"
+
+
+def problems(
+    target_type: str,
+    connection: Mapping[str, Any],
+    *,
+    catalog: str | None = None,
+    merge: bool = False,
+) -> list[Problem]:
+    """What in a target this runtime cannot write; the compiler reports the same list (a missing bucket
+    is DTV229, see `missing_bucket`)."""
+    if writes(target_type, catalog) == "parquet":
+        return _parquet_problems(target_type, connection, merge)
     out: list[Problem] = []
-    if target_type not in WRITABLE_TARGETS:
+    if target_type in s3settings.PARQUET_TARGETS:
+        out.append(
+            Problem(
+                "catalog",
+                f"target {target_type!r} with target.catalog {catalog!r}",
+                "(an Iceberg table over its Parquet files) is not written by this runtime",
+                "remove target.catalog to write Parquet files to s3://<bucket>/<domain>/<dataProduct>/<table>, "
+                "or use the 'iceberg' target connector",
+            )
+        )
+    elif target_type not in WRITABLE_TARGETS:
         out.append(
             Problem(
                 "type",
-                f"target {target_type!r} is not written by this runtime (it writes Iceberg tables "
-                f"only); dativo run exits 2 on this job",
-                "use the 'iceberg' target connector; Parquet files on S3/MinIO are not written yet",
+                f"target {target_type!r}",
+                "is not written by this runtime (it writes Iceberg tables and Parquet files on S3/MinIO)",
+                "use the 'iceberg' target connector, or 's3'/'minio' for Parquet files",
             )
         )
+    return out + _catalog_problems(connection)
+
+
+def _catalog_problems(connection: Mapping[str, Any]) -> list[Problem]:
+    out: list[Problem] = []
     kind = _kind(connection)
     if kind is not None and kind not in CATALOG_TYPES:
         hint = (
@@ -67,7 +113,8 @@ def problems(target_type: str, connection: Mapping[str, Any]) -> list[Problem]:
         out.append(
             Problem(
                 "connection.catalog_type",
-                f"catalog_type {kind!r} is not a pyiceberg catalog this runtime loads; dativo run exits 2 on this job",
+                f"catalog_type {kind!r}",
+                "is not a pyiceberg catalog this runtime loads",
                 hint,
             )
         )
@@ -77,7 +124,8 @@ def problems(target_type: str, connection: Mapping[str, Any]) -> list[Problem]:
             out.append(
                 Problem(
                     f"connection.{key}",
-                    f"target.connection.{key} is not read by this runtime; dativo run exits 2 on this job",
+                    f"target.connection.{key}",
+                    "is not read by this runtime",
                     "Nessie serves the Iceberg REST API: catalog_type: rest, uri: https://<nessie>/iceberg",
                 )
             )
@@ -85,12 +133,45 @@ def problems(target_type: str, connection: Mapping[str, Any]) -> list[Problem]:
             out.append(
                 Problem(
                     f"connection.{key}",
-                    f"target.connection.{key} (Parquet files on S3) is not written by "
-                    f"this runtime; dativo run exits 2 on this job",
+                    f"target.connection.{key} (Parquet files on S3)",
+                    "is not written by this runtime",
                     "write an Iceberg table: set target.warehouse (e.g. s3://bucket/prefix/) and a catalog",
                 )
             )
     return out
+
+
+def _parquet_problems(target_type: str, connection: Mapping[str, Any], merge: bool) -> list[Problem]:
+    out: list[Problem] = []
+    try:
+        s3settings.raw(connection)
+    except s3settings.SettingsError as e:
+        setting, _, reason = str(e).partition(" is not read")
+        out.append(
+            Problem(f"connection.{e.key}", setting, f"is not read{reason}", e.hint)
+            if reason
+            else Problem(f"connection.{e.key}", f"target.connection.{e.key}", f"cannot be read: {e}", e.hint)
+        )
+    if merge:
+        out.append(
+            Problem(
+                "asset.mode",
+                f"asset target.mode 'merge' on target {target_type!r}",
+                "cannot be written: Parquet files are appended, never merged by key",
+                "use an 'iceberg' target for a keyed merge, or drop the asset's mode: merge",
+            )
+        )
+    return out
+
+
+def missing_bucket(target_type: str, connection: Mapping[str, Any], catalog: str | None = None) -> bool:
+    """A Parquet target whose connection names no bucket (DTV229; `dativo run` says the same, exit 2)."""
+    if writes(target_type, catalog) != "parquet":
+        return False
+    try:
+        return not s3settings.has_bucket(connection)
+    except s3settings.SettingsError:
+        return False  # reported by `problems`
 
 
 def _kind(connection: Mapping[str, Any]) -> str | None:
@@ -118,9 +199,7 @@ def flatten(d: Mapping[str, Any], prefix: str = "") -> Iterable[tuple[str, Any]]
 
 def catalog_properties(target: Any, paths: Any, state_dir: Path, tenant: str, env: Mapping[str, str]) -> dict[str, str]:
     """`load_catalog` properties for `target` (a TargetSpec); ConfigError when it cannot be run as written."""
-    found = problems(target.type, target.connection)
-    if found:
-        raise ConfigError(found[0].message, found[0].hint)
+    raise_problems(target)
     kind = _kind(target.connection) or "sql"
     props: dict[str, str] = {"type": kind}
     try:
@@ -151,3 +230,29 @@ def catalog_properties(target: Any, paths: Any, state_dir: Path, tenant: str, en
     if "warehouse" in props:
         props["warehouse"] = paths.uri(props["warehouse"])
     return props
+
+
+def raise_problems(target: Any, merge: bool = False) -> None:
+    """ConfigError for the first thing in `target` (a TargetSpec) this runtime cannot write."""
+    found = problems(target.type, target.connection, catalog=target.catalog, merge=merge)
+    if found:
+        raise ConfigError(found[0].message, found[0].hint)
+
+
+def check(spec: Any, paths: Any, state_dir: Path, env: Mapping[str, str]) -> None:
+    """`dativo run`'s check before any state, lock or file is written: ConfigError when `spec` (a JobSpec)
+    cannot be written as configured (for a Parquet target also: its S3 settings resolve)."""
+    if spec.target.writes == "parquet":
+        merge = spec.asset.mode == "merge" and bool(spec.asset.key_columns)
+        raise_problems(spec.target, merge)
+        storage(spec.target, env)
+    else:
+        catalog_properties(spec.target, paths, state_dir, spec.tenant, env)
+
+
+def storage(target: Any, env: Mapping[str, str]) -> s3settings.S3Settings:
+    """The resolved S3 settings of a Parquet target; ConfigError when they are incomplete."""
+    try:
+        return s3settings.resolve(target.connection, env)
+    except s3settings.SettingsError as e:
+        raise ConfigError(str(e), e.hint) from None

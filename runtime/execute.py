@@ -56,10 +56,15 @@ class Context:
 
 
 def execute(ctx: Context) -> Outcome:
-    """One attempt; a commit that lost the race for the branch head plans again from the new head."""
+    """One attempt; a commit that lost the race for the branch head plans again from the new head. A Parquet
+    target (an `s3`/`minio` target without a catalog) is written by parquet_run.py."""
     from .errors import RunError
     from .lineage import Conflict
 
+    if ctx.spec.target.writes == "parquet":
+        from .parquet_run import execute_parquet
+
+        return execute_parquet(ctx)
     for replan in range(1, MAX_REPLANS + 2):
         try:
             return _execute(ctx)

@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import Any, TextIO
 
 from . import retry as retry_mod
-from .destination import ConfigError, catalog_properties
+from .destination import ConfigError, check
 from .errors import RunError
 from .execute import Context, Outcome
 from .exitcodes import ExitCode
@@ -95,7 +95,7 @@ def run_job(req: Request, opts: Options) -> int:
     try:  # config that cannot run as written: exit 2 before any state, lock or table is written
         require_mounts(spec.mounts)
         env = job_environment(spec, opts.paths, redactor)
-        catalog_properties(spec.target, opts.paths, opts.state_dir, spec.tenant, env)
+        check(spec, opts.paths, opts.state_dir, env)
     except ConfigError as e:
         log.event("job_error", level="ERROR", error=str(e), hint=e.hint, exit_code=ExitCode.FAIL)
         return ExitCode.FAIL

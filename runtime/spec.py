@@ -90,6 +90,12 @@ class TargetSpec(Spec):
     partitioning: list[str] = Field(default_factory=list)
     connection: dict[str, Any] = Field(default_factory=dict)
     credentials: CredentialsSpec | None = None  # catalog and storage keys, e.g. /app/secrets/<tenant>/iceberg.env
+    # an `s3`/`minio` target without a catalog writes Parquet files (destination.writes: the rule)
+    writes: Literal["iceberg", "parquet"] = "iceberg"
+    parquet_target_size_mb: int | None = None  # the Parquet files' size; None: dativo-ingest's 150
+    # where a Parquet target's files go below s3://<bucket>/<prefix>/: dativo-ingest's
+    # `<domain>/<dataProduct>/<table>` from the asset (s3settings.data_path); None for Iceberg
+    parquet_path: str | None = None
 
 
 # the retry policy of a job that names none: the one home of these values (the compiler's RetryConfig

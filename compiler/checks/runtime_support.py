@@ -4,18 +4,21 @@ DTV219 (error, `run`): an asset column has no exact Iceberg type (a decimal need
 and scale, scale <= precision); a silent fallback to string would corrupt the table.
 DTV218 (warning, `engines`): the job's source engine is not run by this runtime yet (it runs
 `native` csv, jsonl and parquet files); the job compiles and is scheduled, `dativo run` exits 2 on it.
-DTV220 (error, `destination`): the target is one this runtime does not write (an `s3`/`minio` Parquet
-target, `nessie.*` or `s3.bucket`/`s3.prefix` settings, a catalog_type pyiceberg does not load). The
-rule and its messages are the runtime's (dativo.runtime.destination), so compile and run agree.
+DTV220 (error, `destination`): the target is one this runtime does not write (an `s3`/`minio` target
+with a catalog, keyed merge into Parquet files, a connection key the Parquet writer does not read,
+`nessie.*` or `s3.bucket`/`s3.prefix` settings of an Iceberg target, a catalog_type pyiceberg does not
+load). The rule and its messages are the runtime's (dativo.runtime.destination), so compile and run agree.
+DTV229 (error, `destination`): an `s3`/`minio` Parquet target names no bucket; its location is never guessed.
 """
 
 from __future__ import annotations
 
 from typing import Any
 
-from dativo.runtime.destination import problems
+from dativo.runtime.destination import missing_bucket, problems
 from dativo.runtime.exitcodes import ExitCode
 from dativo.runtime.sources import NATIVE_ENGINES
+from dativo.runtime.spec import TargetSpec
 
 from .. import codes
 from ..diagnostics import Diagnostics, Span
@@ -43,8 +46,9 @@ def run(rj: ResolvedJob, diags: Diagnostics) -> None:
             diags.report(codes.NO_ICEBERG_TYPE, rj.asset.span("schema", i, "type"), column=col.name, problem=problem)
 
 
-def destination(rj: ResolvedJob, target_type: str, connection: dict[str, Any], diags: Diagnostics) -> None:
-    """DTV220 for each part of the target (recipe template merged under the job) the runtime cannot write."""
+def destination(rj: ResolvedJob, target: TargetSpec, diags: Diagnostics) -> None:
+    """DTV220 for each part of the target (recipe template merged under the job) the runtime cannot write;
+    DTV229 for a Parquet target without a bucket."""
     ep = rj.target
     if ep is not None and (
         ep.reg is not None
@@ -53,14 +57,28 @@ def destination(rj: ResolvedJob, target_type: str, connection: dict[str, Any], d
         and "target" not in ep.recipe.model.serves
     ):
         return  # not a target at all: DTV206 says so
-    for p in problems(target_type, connection):
-        diags.report(codes.TARGET_NOT_WRITTEN, _where(rj, p.key), problem=p.message, hint=p.hint)
+    asset = rj.asset
+    merge = asset is not None and asset.target.mode == "merge" and bool(asset.target.key_columns)
+    found = problems(target.type, target.connection, catalog=target.catalog, merge=merge)
+    for p in found:
+        diags.report(
+            codes.TARGET_NOT_WRITTEN,
+            _where(rj, p.key),
+            setting=p.setting,
+            reason=p.reason,
+            exit=int(ExitCode.FAIL),
+            fix=p.fix,
+        )
+    if missing_bucket(target.type, target.connection, target.catalog):
+        diags.report(codes.NO_BUCKET, _where(rj, "connection"), target=target.type, exit=int(ExitCode.FAIL))
 
 
 def _where(rj: ResolvedJob, key: str) -> Span:
     """The job's own setting when it has one, else the target recipe's template, else the job's target."""
     parts = key.split(".")
     data = rj.job.doc.data.get("target") if isinstance(rj.job.doc.data, dict) else None
+    if parts[0] == "asset" and rj.asset is not None:
+        return rj.asset.span("target", *parts[1:])
     if parts[0] == "type":
         recipe = rj.target.recipe if rj.target else None
         return recipe.doc.span(("type",)) if recipe else rj.span("target_connector")

@@ -47,6 +47,7 @@ class JobTarget(Model):
     partitioning: list[str] | None = None
     connection: dict[str, Free] | None = None
     engine: EngineBlock | None = None
+    parquet_target_size_mb: int | None = Field(None, ge=1)  # an s3/minio target's Parquet file size
 
 
 class Logging(Model):
