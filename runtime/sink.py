@@ -60,27 +60,41 @@ def open_table(catalog: Any, spec: JobSpec, ts: TableSchema) -> Any:
     return table
 
 
-def sync_properties(table: Any, wanted: dict[str, str]) -> None:
+def sync_properties(table: Any, wanted: dict[str, str], attempts: int = 5) -> None:
     """Set the plan's table properties before the data is written, idempotently: no commit when the table
     already has them. dativo owns the names it set (listed under OWNED): those it no longer derives are
-    removed; properties anyone else set are left alone. A plan without properties changes nothing."""
+    removed; properties anyone else set are left alone. A plan without properties changes nothing.
+    A concurrent commit (an overlapping run setting the same properties) is read back and tried again."""
+    from pyiceberg.exceptions import CommitFailedException
+
     if not wanted:
         return
-    current = table.properties
+    for attempt in range(attempts):
+        changes, stale = _property_updates(table.properties, wanted)
+        if not changes and not stale:
+            return
+        try:
+            with table.transaction() as txn:
+                if stale:
+                    txn.remove_properties(*stale)
+                if changes:
+                    txn.set_properties(changes)
+            return
+        except CommitFailedException:
+            if attempt == attempts - 1:
+                raise
+            table.refresh()
+
+
+def _property_updates(current: dict[str, str], wanted: dict[str, str]) -> tuple[dict[str, str], list[str]]:
+    """(the properties to set, the names to remove): dativo's set of names is `wanted` now."""
     try:
         previous = set(json.loads(current.get(OWNED, "[]")))
     except (TypeError, ValueError):
         previous = set()  # not ours to trust: remove nothing
     want = {**wanted, OWNED: json.dumps(sorted(wanted))}
     changes = {k: v for k, v in want.items() if current.get(k) != v}
-    stale = sorted(k for k in previous - set(wanted) if k in current)
-    if not changes and not stale:
-        return
-    with table.transaction() as txn:
-        if stale:
-            txn.remove_properties(*stale)
-        if changes:
-            txn.set_properties(changes)
+    return changes, sorted(k for k in previous - set(wanted) if k in current)
 
 
 def branch_of(spec: JobSpec) -> str:

@@ -26,9 +26,9 @@ ENGINE_WARNINGS = 4
 #: globex's events schedule lets 2 runs of its incremental append job overlap (DTV320): kept, it is the
 #: example of `max_concurrent_runs` above 1 (Kubernetes concurrencyPolicy Allow, Dagster tag limit 2)
 OVERLAP_WARNINGS = 1
-#: the examples' assets carry governance metadata nothing enforces (DTV225): retention_days (8), data_quality (2),
-#: compliance.security (1); kept, they show what becomes a table property and what is only recorded
-METADATA_WARNINGS = 11
+#: eight of the examples' assets carry governance metadata nothing enforces (DTV225: retention_days, data_quality,
+#: compliance.security); kept, they show what becomes a table property and what is only recorded
+METADATA_WARNINGS = 8
 
 
 def test_committed_example_output_is_fresh() -> None:
