@@ -157,6 +157,22 @@ AMBIGUOUS_ASSET = Code(
     "asset name {asset!r} is defined by several files ({files})",
     "set asset_path to choose one",
 )
+# the assets helper's codes (issue 13): dativo-ingest's governance metadata, compiled as it means it
+METADATA_NOT_ENFORCED = Code(
+    "DTV225",
+    "asset metadata recorded but not acted on (warning)",
+    FREE,
+    SITE_HINT,
+    severity="warning",
+    docs="dativo-ingest.md#assets-and-table-properties",
+)
+METADATA_NOT_WRITABLE = Code(
+    "DTV226",
+    "asset or governance value the runtime cannot write",
+    FREE,
+    SITE_HINT,
+    docs="dativo-ingest.md#assets-and-table-properties",
+)
 PLAINTEXT_SECRET_DEFAULT = Code(
     "DTV227",
     "environment reference defaults to a plain-text secret (warning)",

@@ -23,7 +23,7 @@ from dativo.runtime.spec import (
     TargetSpec,
 )
 
-from . import precedence, refs
+from . import precedence, refs, tableprops
 from .diagnostics import Diagnostics
 from .models.common import RetryConfig
 from .project import Project
@@ -170,6 +170,7 @@ def _target_spec(rj: ResolvedJob, tgt: Endpoint, mg: Merged, project: Project, d
         connection=_plain(conn),
         credentials=_credentials(tgt, mg.target_credentials_file, project, diags),
         **_parquet(rj, tgt.type, mg.table),
+        table_properties=tableprops.derive(rj.asset, rj.job, diags) if rj.asset is not None else {},
     )
 
 
@@ -220,13 +221,14 @@ class SpecMemo:
         spec = self.assets.get(asset.loaded.rel)
         if spec is None:
             spec = self.assets[asset.loaded.rel] = AssetSpec(
+                id=asset.meta.id,
                 name=asset.name,
                 version=asset.version,
                 form=asset.form,
                 path=asset.loaded.rel,
                 source_type=asset.source_type,
                 object=asset.object,
-                mode=asset.target.mode,
+                mode="strict" if asset.target.mode == "warn" else asset.target.mode,  # DTV225 says so
                 key_columns=list(asset.target.key_columns or []),
                 columns=[
                     ColumnSpec(

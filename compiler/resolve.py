@@ -6,9 +6,10 @@ from dataclasses import dataclass
 from typing import Any
 
 from . import codes, refs
+from .assetview import AssetView, asset_view
+from .checks import asset_metadata
 from .diagnostics import Diagnostics, Span, did_you_mean
-from .models import Job, LegacyAsset, Recipe
-from .models.asset import Column
+from .models import Job, Recipe
 from .models.registry import RegistryConnector
 from .project import Loaded, Project
 
@@ -25,24 +26,6 @@ class Endpoint:
     engine: str
     engine_span: Span
     engine_options: dict[str, Any]
-
-
-@dataclass
-class AssetView:
-    """Both asset forms seen the same way."""
-
-    loaded: Loaded
-    form: str
-    name: str
-    version: str
-    source_type: str
-    object: str
-    columns: list[Column]
-    target: Any  # AssetTarget
-
-    def span(self, *fields: str | int) -> Span:
-        prefix: tuple = ("asset",) if self.form == "legacy" else ()
-        return self.loaded.doc.span(prefix + tuple(fields))
 
 
 @dataclass
@@ -70,19 +53,13 @@ def deep_merge(base: Any, over: Any) -> Any:
     return base if over is None else over
 
 
-def asset_view(loaded: Loaded) -> AssetView:
-    m = loaded.model
-    if isinstance(m, LegacyAsset):
-        a = m.asset
-        return AssetView(loaded, "legacy", a.name, a.version, a.source_type, a.object, a.columns, a.target)
-    return AssetView(loaded, "odcs", m.name, m.version, m.source_type, m.object, m.columns, m.target)
-
-
 class Resolver:
     def __init__(self, project: Project, diags: Diagnostics):
         self.p, self.diags = project, diags
         self.registry = project.registry.model.connectors if project.registry else {}
         self.assets = {rel: asset_view(a) for rel, a in project.assets.items()}
+        for view in self.assets.values():
+            asset_metadata.run(view, diags)  # once per asset file, whichever jobs write it
         self.assets_by_name: dict[str, list[AssetView]] = {}
         for view in self.assets.values():
             self.assets_by_name.setdefault(view.name, []).append(view)

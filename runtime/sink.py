@@ -1,6 +1,7 @@
 """The Iceberg sink (pyiceberg): catalog from the job's target block (destination.py: the
 properties, fail closed), table from the asset, one transaction per run with the run id in the
-snapshot summary, on the target's branch (`target.branch`, else main).
+snapshot summary, on the target's branch (`target.branch`, else main). The plan's table properties
+(governance metadata) are set on the table right before the data (sync_properties).
 
 Keyed merge (merge.py) drops the matching rows and appends the new ones in one snapshot.
 """
@@ -20,6 +21,7 @@ from .spec import JobSpec
 
 RUN_ID, RUN_KEY, JOB, INCREMENTAL = "dativo.run-id", "dativo.run-key", "dativo.job", "dativo.incremental"
 MAIN = "main"
+OWNED = "dativo.table-properties"  # the table property names dativo set, a JSON list (sync_properties)
 CHUNK_ROWS = 1_000_000  # rows per append inside the transaction: bounds memory on huge files
 
 
@@ -54,7 +56,45 @@ def open_table(catalog: Any, spec: JobSpec, ts: TableSchema) -> Any:
             f"table {'.'.join(ident)} exists with a schema that differs from asset {spec.asset.name!r} "
             f"(columns {sorted(n for n, *_ in have ^ want)}); schema evolution is not run here"
         )
+    sync_properties(table, spec.target.table_properties)
     return table
+
+
+def sync_properties(table: Any, wanted: dict[str, str], attempts: int = 5) -> None:
+    """Set the plan's table properties before the data is written, idempotently: no commit when the table
+    already has them. dativo owns the names it set (listed under OWNED): those it no longer derives are
+    removed; properties anyone else set are left alone. A plan without properties changes nothing.
+    A concurrent commit (an overlapping run setting the same properties) is read back and tried again."""
+    from pyiceberg.exceptions import CommitFailedException
+
+    if not wanted:
+        return
+    for attempt in range(attempts):
+        changes, stale = _property_updates(table.properties, wanted)
+        if not changes and not stale:
+            return
+        try:
+            with table.transaction() as txn:
+                if stale:
+                    txn.remove_properties(*stale)
+                if changes:
+                    txn.set_properties(changes)
+            return
+        except CommitFailedException:
+            if attempt == attempts - 1:
+                raise
+            table.refresh()
+
+
+def _property_updates(current: dict[str, str], wanted: dict[str, str]) -> tuple[dict[str, str], list[str]]:
+    """(the properties to set, the names to remove): dativo's set of names is `wanted` now."""
+    try:
+        previous = set(json.loads(current.get(OWNED, "[]")))
+    except (TypeError, ValueError):
+        previous = set()  # not ours to trust: remove nothing
+    want = {**wanted, OWNED: json.dumps(sorted(wanted))}
+    changes = {k: v for k, v in want.items() if current.get(k) != v}
+    return changes, sorted(k for k in previous - set(wanted) if k in current)
 
 
 def branch_of(spec: JobSpec) -> str:

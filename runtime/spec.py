@@ -38,6 +38,7 @@ class AssetSpec(Spec):
     columns: list[ColumnSpec]
     mode: Literal["strict", "merge", "relaxed"] = "strict"
     key_columns: list[str] = Field(default_factory=list)
+    id: str | None = None  # the asset's `id`, or one derived from what it is (compiler/assetview.py)
 
 
 class TableSpec(Spec):
@@ -96,6 +97,9 @@ class TargetSpec(Spec):
     # where a Parquet target's files go below s3://<bucket>/<prefix>/: dativo-ingest's
     # `<domain>/<dataProduct>/<table>` from the asset (s3settings.data_path); None for Iceberg
     parquet_path: str | None = None
+    # the governance metadata set on the table on commit (compiler/tableprops.py; docs/runtime.md#table-properties):
+    # sorted by name, never a secret (no `${VAR}` is expanded into them)
+    table_properties: dict[str, str] = Field(default_factory=dict)
 
 
 # the retry policy of a job that names none: the one home of these values (the compiler's RetryConfig

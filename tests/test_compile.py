@@ -26,12 +26,15 @@ ENGINE_WARNINGS = 4
 #: globex's events schedule lets 2 runs of its incremental append job overlap (DTV320): kept, it is the
 #: example of `max_concurrent_runs` above 1 (Kubernetes concurrencyPolicy Allow, Dagster tag limit 2)
 OVERLAP_WARNINGS = 1
+#: eight of the examples' assets carry governance metadata nothing enforces (DTV225: retention_days, data_quality,
+#: compliance.security); kept, they show what becomes a table property and what is only recorded
+METADATA_WARNINGS = 8
 
 
 def test_committed_example_output_is_fresh() -> None:
     r = dativo("compile", "examples", "--check")
     assert r.code == 0, r.out
-    assert r.out.endswith(f"0 errors, {ENGINE_WARNINGS + OVERLAP_WARNINGS} warnings\n"), r.out
+    assert r.out.endswith(f"0 errors, {ENGINE_WARNINGS + OVERLAP_WARNINGS + METADATA_WARNINGS} warnings\n"), r.out
     assert r.out.count("warning DTV218") == ENGINE_WARNINGS
     assert r.out.count("warning DTV320") == OVERLAP_WARNINGS
 
@@ -39,7 +42,9 @@ def test_committed_example_output_is_fresh() -> None:
 def test_validate_examples_has_only_the_engine_and_overlap_warnings() -> None:
     r = dativo("validate", "examples", "--format", "json")
     assert r.code == 0
-    assert sorted(d["code"] for d in json.loads(r.out)) == ["DTV218"] * ENGINE_WARNINGS + ["DTV320"] * OVERLAP_WARNINGS
+    assert sorted(d["code"] for d in json.loads(r.out)) == (
+        ["DTV218"] * ENGINE_WARNINGS + ["DTV225"] * METADATA_WARNINGS + ["DTV320"] * OVERLAP_WARNINGS
+    )
 
 
 @pytest.mark.parametrize("command", [["validate"], ["compile", "--check"], ["compile"]])
@@ -50,7 +55,7 @@ def test_strict_says_why_warnings_fail(command: list[str]) -> None:
     assert r.code == 1 and r.out == plain.out  # the report is the same; only the verdict differs
     assert (
         r.err
-        == f"dativo {command[0]}: failed: --strict treats the {ENGINE_WARNINGS + OVERLAP_WARNINGS} warnings as errors\n"
+        == f"dativo {command[0]}: failed: --strict treats the {ENGINE_WARNINGS + OVERLAP_WARNINGS + METADATA_WARNINGS} warnings as errors\n"
     )
 
 

@@ -203,11 +203,11 @@ def test_column_types_have_one_list_and_one_mapping_table() -> None:
     """The asset model's types and the runtime's Iceberg/Arrow table are the same list; a type added to one
     without the other fails here, not as UnmappableType at run time."""
     from dativo.compiler.models.asset import Column
-    from dativo.runtime.coltypes import COLUMN_TYPES, PARAMETERIZED, ColumnType
+    from dativo.runtime.coltypes import COLUMN_TYPES, PARAMETERIZED, UNWRITABLE, ColumnType
     from dativo.runtime.schema import SIMPLE_TYPES
 
     assert Column.model_fields["type"].annotation is ColumnType
-    assert sorted([*SIMPLE_TYPES, *PARAMETERIZED]) == sorted(COLUMN_TYPES)
+    assert sorted([*SIMPLE_TYPES, *PARAMETERIZED, *UNWRITABLE]) == sorted(COLUMN_TYPES)
     hits = [h.split(":")[0] for h in _grep(r"\"bigint\"")]
     assert hits == ["runtime/coltypes.py", "runtime/schema.py"], hits  # the list, and the table's one row
 

@@ -1,4 +1,4 @@
-"""What `dativo run` can execute (DTV218, DTV219, DTV220).
+"""What `dativo run` can execute (DTV218, DTV219, DTV220, DTV226 for an `array` column).
 
 DTV219 (error, `run`): an asset column has no exact Iceberg type (a decimal needs precision
 and scale, scale <= precision); a silent fallback to string would corrupt the table.
@@ -15,6 +15,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from dativo.runtime.coltypes import UNWRITABLE
 from dativo.runtime.destination import missing_bucket, problems
 from dativo.runtime.exitcodes import ExitCode
 from dativo.runtime.sources import NATIVE_ENGINES
@@ -34,6 +35,8 @@ def engines(rj: ResolvedJob, diags: Diagnostics) -> None:
 def run(rj: ResolvedJob, diags: Diagnostics) -> None:
     if rj.asset is not None:
         for i, col in enumerate(rj.asset.columns):
+            if col.type in UNWRITABLE:
+                _unwritable(rj, i, col.name, col.type, diags)
             if col.type != "decimal":
                 continue
             if col.precision is None or col.scale is None:
@@ -44,6 +47,17 @@ def run(rj: ResolvedJob, diags: Diagnostics) -> None:
             else:
                 continue
             diags.report(codes.NO_ICEBERG_TYPE, rj.asset.span("schema", i, "type"), column=col.name, problem=problem)
+
+
+def _unwritable(rj: ResolvedJob, i: int, name: str, typ: str, diags: Diagnostics) -> None:
+    assert rj.asset is not None
+    diags.report(
+        codes.METADATA_NOT_WRITABLE,
+        rj.asset.span("schema", i, "type"),
+        problem=f"column {name!r} of type {typ!r} has no exact Iceberg type: its element type is not declared "
+        "(dativo-ingest writes such a column as text)",
+        hint="declare it `string` and load the values as JSON text, or leave the column out of the asset",
+    )
 
 
 def destination(rj: ResolvedJob, target: TargetSpec, diags: Diagnostics) -> None:

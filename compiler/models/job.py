@@ -7,6 +7,7 @@ from typing import Literal
 from pydantic import Field, field_validator
 
 from .common import EngineBlock, Free, Model, RetryConfig
+from .governance import GovernanceOverrides, JobFinops
 
 
 class TableRef(Model):
@@ -74,3 +75,7 @@ class Job(Model):
     schema_validation_mode: Literal["strict", "warn"] = "strict"
     logging: Logging = Field(default_factory=Logging)
     retry_config: RetryConfig | None = None
+    # governance metadata over the asset's, into the table properties (compiler/tableprops.py)
+    classification_overrides: dict[str, str] | None = None  # column -> classification; `default`: the table's
+    finops: JobFinops | None = None
+    governance_overrides: GovernanceOverrides | None = None
