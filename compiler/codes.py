@@ -194,6 +194,21 @@ AMBIGUOUS_ASSET = Code(
     "asset name {asset!r} is defined by several files ({files})",
     "set asset_path to choose one",
 )
+KEY_NOT_ACTED_ON = Code(
+    "DTV223",
+    "dativo-ingest key not acted on by this runtime yet (warning)",
+    "{key}: {meaning}; accepted, but this runtime does not act on it yet",
+    SITE_HINT,
+    severity="warning",
+    docs="configuration.md#keys-from-dativo-ingest",
+)
+KEY_NOT_HONOURED = Code(
+    "DTV224",
+    "dativo-ingest key that decides what is read or written, not honoured yet",
+    "{key}: {meaning}; this runtime does not honour it yet, and would {instead}",
+    SITE_HINT,
+    docs="configuration.md#keys-from-dativo-ingest",
+)
 
 # 3xx schedule (compiler/cron.py and compiler/checks/schedules.py write the messages)
 INVALID_CRON = Code("DTV301", "invalid cron expression", FREE)
