@@ -27,7 +27,7 @@ from .project import Project
 from .resolve import AssetView, Endpoint, ResolvedJob
 
 #: the RetryConfig keys the runtime's policy holds (retry_delay_seconds is folded into the initial delay)
-RETRY_FIELDS = frozenset(RetrySpec.model_fields)
+RETRY_FIELDS: set[str] = set(RetrySpec.model_fields)
 TENANT_TEMPLATE = re.compile(r"\{tenant(_id)?\}")  # `{tenant}` in recipe strings: the job's tenant
 
 

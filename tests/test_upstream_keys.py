@@ -5,6 +5,7 @@ tests/cases/bad/."""
 
 from __future__ import annotations
 
+import shutil
 from pathlib import Path
 
 import pytest
@@ -70,3 +71,16 @@ def test_a_file_object_is_a_label(compiled: pipeline.Compilation) -> None:
     """csv's objects_supported is ["file"] and the asset's object another name: neither DTV211 nor DTV213."""
     spec = _spec(compiled, "full_load")
     assert spec.source.objects == ["Employee"] and spec.asset.object == "Employee_Complete_Dataset"
+
+
+def test_a_near_miss_in_a_tables_entry_is_still_a_typo(tmp_path: Path) -> None:
+    """Other keys of a tables entry are accepted with a warning; one a letter off `cursor_field` is DTV101."""
+    proj = tmp_path / "p"
+    shutil.copytree(PROJECT, proj)
+    job = proj / "jobs" / "acme" / "postgres_markdown_kv.yaml"
+    job.write_text(job.read_text("utf-8").replace("primary_key: [id]", "cursor_feild: updated_at"), "utf-8")
+    c = pipeline.check_project(proj, cwd=proj)
+    typo = [d for d in c.diags.items if d.code == "DTV101"]
+    assert [(d.json_path, d.hint) for d in typo] == [
+        ("$.source.tables[0].cursor_feild", "did you mean 'cursor_field'?")
+    ]
