@@ -84,3 +84,17 @@ def test_a_near_miss_in_a_tables_entry_is_still_a_typo(tmp_path: Path) -> None:
     assert [(d.json_path, d.hint) for d in typo] == [
         ("$.source.tables[0].cursor_feild", "did you mean 'cursor_field'?")
     ]
+
+
+def test_keys_deciding_what_is_read_or_written_are_errors_on_a_source_this_runtime_runs(tmp_path: Path) -> None:
+    """The same dsn and markdown_kv_storage that warn on the postgres job refuse a csv job: it would run, and
+    read the files instead of the database, and write the rows as read."""
+    proj = tmp_path / "p"
+    shutil.copytree(PROJECT, proj)
+    job = proj / "jobs" / "acme" / "full_load.yaml"
+    text = job.read_text("utf-8").replace("  files:", '  dsn: "postgresql://db/shop"\n  files:', 1)
+    job.write_text(text + "  markdown_kv_storage:\n    mode: string\n", "utf-8")
+    c = pipeline.check_project(proj, cwd=proj)
+    refused = sorted((d.json_path, d.severity) for d in c.diags.items if d.span.file == "jobs/acme/full_load.yaml")
+    assert refused == [("$.source.dsn", "error"), ("$.target.markdown_kv_storage", "error")]
+    assert {d.code for d in c.diags.items if d.span.file == "jobs/acme/full_load.yaml"} == {"DTV224"}
