@@ -157,6 +157,21 @@ AMBIGUOUS_ASSET = Code(
     "asset name {asset!r} is defined by several files ({files})",
     "set asset_path to choose one",
 )
+KEY_NOT_ACTED_ON = Code(
+    "DTV223",
+    "dativo-ingest key not acted on by this runtime yet (warning)",
+    "{key}: {meaning}; accepted, but this runtime does not act on it yet",
+    SITE_HINT,
+    severity="warning",
+    docs="configuration.md#keys-from-dativo-ingest",
+)
+KEY_NOT_HONOURED = Code(
+    "DTV224",
+    "dativo-ingest key that decides what is read or written, not honoured yet",
+    "{key}: {meaning}; this runtime does not honour it yet, and would {instead}",
+    SITE_HINT,
+    docs="configuration.md#keys-from-dativo-ingest",
+)
 # the assets helper's codes (issue 13): dativo-ingest's governance metadata, compiled as it means it
 METADATA_NOT_ENFORCED = Code(
     "DTV225",

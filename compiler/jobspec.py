@@ -29,6 +29,8 @@ from .models.common import RetryConfig
 from .project import Project
 from .resolve import AssetView, Endpoint, ResolvedJob
 
+#: the RetryConfig keys the runtime's policy holds (retry_delay_seconds is folded into the initial delay)
+RETRY_FIELDS: set[str] = set(RetrySpec.model_fields)
 TENANT_TEMPLATE = re.compile(r"\{tenant(_id)?\}")  # `{tenant}` in recipe strings: the job's tenant
 
 
@@ -73,7 +75,7 @@ def merge(rj: ResolvedJob) -> Merged:
         table=precedence.table(ly),
         credentials_file=_credentials_file(rj.source, tenant),
         target_credentials_file=_credentials_file(rj.target, tenant),
-        explicit_incremental=ly.job_incremental is not None,
+        explicit_incremental=ly.job_incremental is not None,  # absent, null and `{}` turn nothing on
     )
 
 
@@ -188,9 +190,12 @@ def _parquet(rj: ResolvedJob, target_type: str, table: str) -> dict[str, Any]:
 
 
 def _files(rj: ResolvedJob, project: Project, diags: Diagnostics) -> list[FileSpec]:
-    """The job's source files as project paths; a path that does not resolve is reported and left out."""
+    """The job's source files as project paths; a path that does not resolve is reported and left out, and
+    so is an entry with only a remote `id` (checks/upstream_keys.py says what that means for the job)."""
     files: list[FileSpec] = []
     for i, f in enumerate(rj.job.model.source.files or []):
+        if f.path is None:
+            continue
         rel = refs.to_data(project, f.path, rj.span("source", "files", i, "path"), diags)
         if rel is not None:
             files.append(FileSpec(path=rel, object=f.object, file_format=f.file_format))
@@ -247,7 +252,7 @@ class SpecMemo:
     def retry(self, retry: RetryConfig) -> RetrySpec:
         hit = self.retries.get(id(retry))
         if hit is None:
-            hit = self.retries[id(retry)] = (retry, RetrySpec(**retry.model_dump()))
+            hit = self.retries[id(retry)] = (retry, RetrySpec(**retry.model_dump(include=RETRY_FIELDS)))
         return hit[1]
 
 

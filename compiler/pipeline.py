@@ -18,7 +18,7 @@ from dativo.runtime.paths import deployed
 from dativo.runtime.plan import DagEntry, Deployment, Plan, ScheduleEntry, TenantEntry
 from dativo.runtime.spec import JobSpec, RetrySpec
 
-from .checks import capabilities, dags, overlap, runtime_support, schedules, secrets, tenancy
+from .checks import capabilities, dags, overlap, runtime_support, schedules, secrets, tenancy, upstream_keys
 from .checks.schedules import ResolvedSchedule
 from .diagnostics import Diagnostics
 from .emit import Locator, emit_artifacts, plan_targets
@@ -90,6 +90,10 @@ def _engines(c: Compilation, u: JobUnit) -> None:
     runtime_support.engines(u.rj, c.diags)
 
 
+def _upstream_keys(c: Compilation, u: JobUnit) -> None:
+    upstream_keys.run(u.rj, c.diags)
+
+
 def _job_spec(c: Compilation, u: JobUnit) -> None:
     u.spec = build_spec(u.rj, u.mg, c.project, c.retry_default, c.diags, c.memo)
 
@@ -120,7 +124,7 @@ def _dags(c: Compilation) -> None:
 
 
 #: run in order for each job, with that job in scope (what they add concerns it)
-JOB_CHECKS: tuple[JobCheck, ...] = (_capabilities, _iceberg_types, _engines, _job_spec, _destination)
+JOB_CHECKS: tuple[JobCheck, ...] = (_capabilities, _iceberg_types, _engines, _upstream_keys, _job_spec, _destination)
 #: run in order once all jobs are checked; each names the jobs its findings concern
 PROJECT_CHECKS: tuple[ProjectCheck, ...] = (_tenancy, _secrets, _schedules, _overlap, _dags)
 

@@ -9,14 +9,18 @@ Two ways a layer can leave a field to the next one, and each rule says which it 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
+
+from dativo.runtime.spec import NO_POLICY_MAX_RETRIES
 
 from .models import Job, Recipe
-from .models.common import RetryConfig
+from .models.common import EngineBlock, JobEngineBlock, RetryConfig
 from .models.job import JobIncremental
 from .models.recipe import RecipeIncremental
 from .models.registry import RegistryConnector
-from .resolve import AssetView, ResolvedJob, deep_merge
+
+if TYPE_CHECKING:  # resolve.py applies the engine rule, so this module imports it only for types
+    from .resolve import AssetView, ResolvedJob
 
 T = TypeVar("T")
 
@@ -63,7 +67,9 @@ class Layers:
 
     @property
     def job_incremental(self) -> JobIncremental | None:
-        return self.job.source.incremental
+        """The job's incremental block when it turns incremental reads on (not absent, null or `{}`)."""
+        inc = self.job.source.incremental
+        return inc if inc is not None and inc.enabled else None
 
     @property
     def recipe_incremental(self) -> RecipeIncremental | None:
@@ -87,9 +93,12 @@ def objects(ly: Layers) -> list[str]:
 
 
 def strategy(ly: Layers) -> str | None:
-    """job > source recipe > the registry's default, the last only when neither layer names one (None:
-    an empty strategy is kept, not replaced) and only for a connector that supports incremental reads."""
+    """None (a full load) unless the job turns incremental on, as dativo-ingest does (a recipe's
+    `incremental` only supplies defaults); then job > source recipe > the registry's default, the last
+    only when neither layer names one and only for a connector that supports incremental reads."""
     job_inc, recipe_inc, reg = ly.job_incremental, ly.recipe_incremental, ly.registry
+    if job_inc is None:
+        return None
     named = first_given(job_inc.strategy if job_inc else None, default=recipe_inc.strategy if recipe_inc else None)
     registry_default = reg.incremental_strategy_default if reg and reg.supports_incremental else None
     return first_set(named, default=registry_default)
@@ -151,11 +160,39 @@ def table(ly: Layers) -> str:
 def connection(recipe: Recipe | None, job_connection: dict[str, Any] | None) -> dict[str, Any]:
     """The job's connection over its recipe's `connection_template`, key by key (nested mappings merge)."""
     template = (recipe.connection_template if recipe else None) or {}
+    from .resolve import deep_merge  # resolve.py imports this module
+
     merged: dict[str, Any] = deep_merge(template, job_connection or {})
     return merged
 
 
 def retry(job: Job, runner_default: RetryConfig | None) -> RetryConfig:
-    """job `retry_config` > runner.yaml's orchestrator default > the built-in policy."""
+    """job `retry_config` > runner.yaml's orchestrator default > no retries (dativo-ingest retries only a
+    job that configures it). Keys a block leaves out take RetryConfig's defaults, dativo-ingest's."""
     chosen = first_set(job.retry_config, runner_default, default=None)
-    return chosen if chosen is not None else RetryConfig()
+    return chosen if chosen is not None else NO_RETRY
+
+
+NO_RETRY = RetryConfig(max_retries=NO_POLICY_MAX_RETRIES)  # one object: SpecMemo shares its RetrySpec
+
+
+@dataclass(frozen=True)
+class Engine:
+    type: str
+    options: dict[str, Any]
+    from_job: bool  # the type came from the job's block (its span is the job's)
+
+
+def engine(job_block: JobEngineBlock | None, recipe_block: EngineBlock | None, registry_default: str) -> Engine:
+    """The job's block merged over the recipe's `default_engine` key by key, as dativo-ingest merges
+    them (a job's `options` replaces the recipe's whole; a block with only `options` keeps the recipe's
+    type); no recipe block: the registry's default engine, without options."""
+    base_type = recipe_block.type if recipe_block else registry_default
+    base_options: dict[str, Any] = dict(recipe_block.options) if recipe_block else {}
+    job_type = job_block.type if job_block else None
+    job_options = job_block.options if job_block else None
+    return Engine(
+        type=first_set(job_type, default=base_type),
+        options=dict(first_set(job_options, default=base_options)),
+        from_job=job_type is not None,
+    )

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from . import codes, refs
+from . import codes, precedence, refs
 from .assetview import AssetView, asset_view
 from .checks import asset_metadata
 from .diagnostics import Diagnostics, Span, did_you_mean
@@ -100,17 +100,14 @@ class Resolver:
                 hint=did_you_mean(ctype, self.registry) or "add it to registry/connectors.yaml",
             )
             return None
-        if engine_override is not None:
-            engine, span, options = (
-                engine_override.type,
-                job.doc.span((role, "engine", "type")),
-                engine_override.options,
-            )
+        eng = precedence.engine(engine_override, recipe.model.default_engine if recipe else None, reg.default_engine)
+        if eng.from_job:
+            span = job.doc.span((role, "engine", "type"))
         elif recipe is not None and recipe.model.default_engine is not None:
-            de = recipe.model.default_engine
-            engine, span, options = de.type, recipe.doc.span(("default_engine", "type")), de.options
+            span = recipe.doc.span(("default_engine", "type"))
         else:
-            engine, span, options = reg.default_engine, job.doc.span((field,)), {}
+            span = job.doc.span((field,))
+        engine, options = eng.type, eng.options
         # only the chosen engine's own options travel with the job
         chosen = options.get(engine, options) if isinstance(options.get(engine), dict) else options
         return Endpoint(role, name, recipe, reg, ctype, engine, span, dict(chosen))

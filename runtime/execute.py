@@ -8,7 +8,7 @@ crash between the Iceberg commit and the state files nor an overlapping run read
 from __future__ import annotations
 
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -106,11 +106,14 @@ def _execute(ctx: Context) -> Outcome:
     earlier = sink.committed(table, ctx.run_key, sink.branch_of(spec))
     if earlier is not None and not ctx.restart:
         return Outcome(ExitCode.OK, "already_committed", {"snapshot_run_id": earlier.get(sink.RUN_ID)})
-    saved = ctx.store.load_incremental(spec.tenant, spec.id)
+    incremental = spec.source.incremental is not None  # else a full load: no state read, applied or saved
+    saved = ctx.store.load_incremental(spec.tenant, spec.id) if incremental else Incremental({})
     # the branch exists before its head is read: the commit's head requirement is then the head the
     # state came from (a branch created later, inside the transaction, would look like a rival commit)
     sink.ensure_branch(table, sink.branch_of(spec))
     base = lineage.start(table, spec.target.branch, spec.id, saved, job_key=sink.JOB, state_key=sink.INCREMENTAL)
+    if not incremental:
+        base = replace(base, state={}, origin="file")
     if base.origin == "table" and base.state != saved.state:
         ctx.log.event(
             "state.from_table",
@@ -129,8 +132,8 @@ def _execute(ctx: Context) -> Outcome:
     counts = _load(ctx, source, validator, cursor, writer)
     ctx.stop.check()  # a stop requested while reading: abandon the batches, commit nothing
     next_state = {**source.next_state(), **cursor.state()}
-    written = _commit(writer, next_state)
-    if next_state:
+    written = _commit(writer, next_state if incremental else None)
+    if incremental and next_state:
         snap = (
             lineage.run_snapshot(table.refresh(), spec.target.branch, ctx.run_key, sink.RUN_KEY)
             if written.rows
@@ -191,7 +194,7 @@ def _load(ctx: Context, source: Any, validator: Any, cursor: _Cursor, writer: An
     return extracted, invalid
 
 
-def _commit(writer: Any, next_state: dict[str, Any]) -> Any:
+def _commit(writer: Any, next_state: dict[str, Any] | None) -> Any:
     from pyiceberg.exceptions import CommitFailedException, ValidationException
 
     from .lineage import Conflict

@@ -165,8 +165,10 @@ class Writer:
         self.txn.append(data, snapshot_properties=self.props, branch=self.branch)
         self.rows += data.num_rows
 
-    def commit(self, incremental: dict[str, Any]) -> Written:
-        self.props[INCREMENTAL] = json.dumps(incremental, sort_keys=True)
+    def commit(self, incremental: dict[str, Any] | None) -> Written:
+        """`incremental`: the state the commit leaves, in its snapshot summary; None for a full load."""
+        if incremental is not None:
+            self.props[INCREMENTAL] = json.dumps(incremental, sort_keys=True)
         if self.merge:
             self._merge()
         else:

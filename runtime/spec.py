@@ -54,6 +54,9 @@ class FileSpec(Spec):
 
 
 class IncrementalSpec(Spec):
+    """Present only when the job turns incremental reads on; a job without it is a full load, and the
+    runtime neither reads, applies nor saves incremental state for it."""
+
     strategy: str
     cursor_field: str | None = None
     lookback_days: int = 0
@@ -102,13 +105,17 @@ class TargetSpec(Spec):
     table_properties: dict[str, str] = Field(default_factory=dict)
 
 
-# the retry policy of a job that names none: the one home of these values (the compiler's RetryConfig
-# in models/common.py uses them too); retries belong to the runtime, so targets keep native retries at 0
-DEFAULT_MAX_RETRIES = 0
+# A `retry_config` block's defaults, key by key: dativo-ingest's RetryConfig (the one home of these values;
+# the compiler's RetryConfig in models/common.py uses them too). Retries belong to the runtime, so targets
+# keep native retries at 0. A partial load (exit 1) is listed as dativo-ingest lists it, but this runtime
+# never retries one: its rows are committed (runtime/retry.py).
+DEFAULT_MAX_RETRIES = 3
 DEFAULT_INITIAL_DELAY_SECONDS = 5.0
 DEFAULT_MAX_DELAY_SECONDS = 300.0
 DEFAULT_BACKOFF_MULTIPLIER = 2.0
-DEFAULT_RETRYABLE_EXIT_CODES: tuple[int, ...] = (int(ExitCode.FAIL),)
+DEFAULT_RETRYABLE_EXIT_CODES: tuple[int, ...] = (int(ExitCode.PARTIAL), int(ExitCode.FAIL))
+# A job with no retry_config (and no runner default) is not retried: dativo-ingest builds no retry policy then.
+NO_POLICY_MAX_RETRIES = 0
 
 
 def default_retryable_exit_codes() -> list[int]:
@@ -122,6 +129,11 @@ class RetrySpec(Spec):
     backoff_multiplier: float = DEFAULT_BACKOFF_MULTIPLIER
     retryable_exit_codes: list[int] = Field(default_factory=default_retryable_exit_codes)
     retryable_error_patterns: list[str] = Field(default_factory=list)
+
+
+def no_retry_policy() -> RetrySpec:
+    """The policy of a job that names none: one attempt."""
+    return RetrySpec(max_retries=NO_POLICY_MAX_RETRIES)
 
 
 class LoggingSpec(Spec):
@@ -138,7 +150,7 @@ class JobSpec(Spec):
     asset: AssetSpec
     schema_validation_mode: Literal["strict", "warn"] = "strict"
     logging: LoggingSpec = Field(default_factory=LoggingSpec)
-    retry: RetrySpec = Field(default_factory=RetrySpec)
+    retry: RetrySpec = Field(default_factory=no_retry_policy)
     # runtime mounts the job reads (absolute paths outside the project: secrets, data volumes), sorted:
     # the deployer mounts them; the runtime checks them before it starts (runtime/paths.require_mounts)
     mounts: list[str] = Field(default_factory=list)

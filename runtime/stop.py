@@ -2,7 +2,7 @@
 
 The first signal only sets a flag; the run checks it between batches and before its commit,
 abandons the uncommitted batch, records the job state `interrupted`, logs a final event and
-exits 2 (a failure that the default retry policy, `retryable_exit_codes: [2]`, retries; a
+exits 2 (a failure that a retry policy's default `retryable_exit_codes: [1, 2]` retries; a
 rerun of the same run id resumes). A commit already under way finishes. A second SIGINT
 interrupts at once.
 """

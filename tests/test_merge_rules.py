@@ -73,14 +73,24 @@ def test_objects_job_list_over_job_object_over_tables_over_files_over_asset() ->
 def test_strategy_job_over_recipe_over_registry_over_none() -> None:
     reg = registry(supports_incremental=True, incremental_strategy_default="file_modified_time")
     src = recipe(incremental={"strategy": "cursor_field"})
+    on = {"incremental": {"lookback_days": 1}}  # a non-empty block turns incremental reads on
     j = job(source={"incremental": {"strategy": "full"}})
     assert precedence.strategy(layers(j, src=src, reg=reg)) == "full"
-    assert precedence.strategy(layers(src=src, reg=reg)) == "cursor_field"
-    assert precedence.strategy(layers(reg=reg)) == "file_modified_time"
-    assert precedence.strategy(layers()) is None
+    assert precedence.strategy(layers(job(source=on), src=src, reg=reg)) == "cursor_field"
+    assert precedence.strategy(layers(job(source=on), reg=reg)) == "file_modified_time"
+    assert precedence.strategy(layers(job(source=on))) is None
     # the registry's default only applies to a connector that supports incremental reads
     no_inc = registry(supports_incremental=False, incremental_strategy_default="file_modified_time")
-    assert precedence.strategy(layers(reg=no_inc)) is None
+    assert precedence.strategy(layers(job(source=on), reg=no_inc)) is None
+
+
+@pytest.mark.parametrize("block", ["absent", None, {}])
+def test_strategy_is_a_full_load_unless_the_job_turns_incremental_on(block: Any) -> None:
+    """dativo-ingest: a recipe's `incremental` only supplies defaults; absent, null or `{}` is a full load."""
+    reg = registry(supports_incremental=True, incremental_strategy_default="file_modified_time")
+    src = recipe(incremental={"strategy": "file_modified_time"})
+    j = job() if block == "absent" else job(source={"incremental": block})
+    assert precedence.strategy(layers(j, src=src, reg=reg)) is None
 
 
 def test_cursor_job_over_first_table_over_recipe_with_its_origin() -> None:
@@ -147,4 +157,29 @@ def test_retry_job_over_runner_over_builtin(who: str) -> None:
     runner = RetryConfig(max_retries=5)
     j = job(retry_config={"max_retries": 9}) if who == "job" else job()
     chosen = precedence.retry(j, runner if who != "builtin" else None)
-    assert chosen.max_retries == {"job": 9, "runner": 5, "builtin": RetryConfig().max_retries}[who]
+    assert chosen.max_retries == {"job": 9, "runner": 5, "builtin": 0}[who]  # builtin: no policy, no retry
+
+
+def test_retry_block_defaults_are_dativo_ingests() -> None:
+    """A key a retry_config block leaves out takes dativo-ingest's RetryConfig default; the older
+    retry_delay_seconds is the initial delay unless initial_delay_seconds is set."""
+    chosen = precedence.retry(job(retry_config={"backoff_multiplier": 3}), None)
+    assert (chosen.max_retries, chosen.initial_delay_seconds, chosen.max_delay_seconds) == (3, 5, 300)
+    assert chosen.retryable_exit_codes == [1, 2]
+    assert precedence.retry(job(retry_config={"retry_delay_seconds": 7}), None).initial_delay_seconds == 7
+    both = {"retry_delay_seconds": 7, "initial_delay_seconds": 2}
+    assert precedence.retry(job(retry_config=both), None).initial_delay_seconds == 2
+
+
+def test_engine_job_block_merged_over_the_recipes_key_by_key() -> None:
+    """As dativo-ingest's `{**recipe.default_engine, **job.engine}`: only `options` keeps the recipe's type."""
+    src = recipe(default_engine={"type": "native", "options": {"native": {"delimiter": ";"}}})
+    de = src.default_engine
+    only_options = job(source={"engine": {"options": {"page_size": 100}}}).source.engine
+    eng = precedence.engine(only_options, de, "singer")
+    assert (eng.type, eng.options, eng.from_job) == ("native", {"page_size": 100}, False)
+    only_type = job(source={"engine": {"type": "airbyte"}}).source.engine
+    eng = precedence.engine(only_type, de, "singer")
+    assert (eng.type, eng.options, eng.from_job) == ("airbyte", {"native": {"delimiter": ";"}}, True)
+    assert precedence.engine(None, de, "singer").type == "native"
+    assert precedence.engine(only_options, None, "singer") == precedence.Engine("singer", {"page_size": 100}, False)

@@ -191,8 +191,10 @@ def test_retry_defaults_have_one_home() -> None:
     from dativo.runtime.exitcodes import ExitCode
     from dativo.runtime.spec import RetrySpec
 
-    assert RetryConfig().model_dump() == RetrySpec().model_dump()
-    assert RetrySpec().retryable_exit_codes == [ExitCode.FAIL]
+    # dativo-ingest's RetryConfig defaults; its older keys (retry_delay_seconds, retryable_errors) stay in the config
+    assert RetryConfig().model_dump(include=set(RetrySpec.model_fields)) == RetrySpec().model_dump()
+    assert RetrySpec().retryable_exit_codes == [ExitCode.PARTIAL, ExitCode.FAIL]
+    assert RetrySpec().max_retries == 3
     for model in (RetryConfig, RetrySpec):
         assert model().retryable_exit_codes is not model().retryable_exit_codes  # no shared mutable default
     fields = "(max_retries|initial_delay_seconds|max_delay_seconds|backoff_multiplier)"

@@ -66,7 +66,7 @@ def test_seed_002_schedules(tmp_path: Path) -> None:
     )
     assert s["acme.maintenance_job"]["enabled"] is False
     job = plan["jobs"]["jobs/acme/stripe_customers_to_iceberg.yaml"]
-    assert job["source"]["incremental"]["cursor_field"] == "created"  # recipe default filled in
+    assert job["source"]["incremental"] is None  # no incremental block: a full load, as in dativo-ingest
     assert plan["tenants"] == {"acme": {"concurrency": 1, "schedules": sorted(s)}}
 
 

@@ -7,6 +7,17 @@ from ..diagnostics import Diagnostics, did_you_mean
 from ..jobspec import Merged, needs_cursor
 from ..resolve import Endpoint, ResolvedJob
 
+#: the registry category of file connectors (csv, jsonl, parquet, markdown_kv, gdrive_csv, google_sheets)
+FILES = "files"
+
+
+def _files_connector(ep: Endpoint | None) -> bool:
+    """A file connector's objects are labels: its `objects_supported` ("file", "sheet") and a job's or an
+    asset's object are names given to the data, and dativo-ingest checks none of them. DTV211 and the
+    object check of DTV213 hold for API and database connectors, whose objects are the streams or tables
+    the engine reads, where an unknown one fails the run."""
+    return ep is not None and ep.reg is not None and ep.reg.category == FILES
+
 
 def run(rj: ResolvedJob, mg: Merged, mode: str, diags: Diagnostics) -> None:
     for ep in (rj.source, rj.target):
@@ -65,7 +76,7 @@ def _source(rj: ResolvedJob, src: Endpoint, mg: Merged, diags: Diagnostics) -> N
             rj.span("source", key=True) if m.source.incremental is None else rj.span("source", "incremental", key=True)
         )
         diags.report(codes.CURSOR_FIELD_MISSING, span, strategy=mg.strategy)
-    if reg.objects_supported is not None:
+    if reg.objects_supported is not None and not _files_connector(src):
         for i, obj in enumerate(mg.objects):
             if obj not in reg.objects_supported:
                 diags.report(
@@ -106,7 +117,7 @@ def _asset(rj: ResolvedJob, mg: Merged, diags: Diagnostics) -> None:
             connector=rj.source.type,
             file=asset.loaded.rel,
         )
-    if mg.objects and asset.object not in mg.objects:
+    if mg.objects and asset.object not in mg.objects and not _files_connector(rj.source):
         objects = ", ".join(mg.objects)
         diags.report(
             codes.ASSET_OBJECT_NOT_READ, _object_span(rj, 0), asset=asset.name, object=asset.object, objects=objects

@@ -5,14 +5,23 @@ from __future__ import annotations
 import re
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from dativo.runtime import spec as defaults
 from dativo.runtime.exitcodes import ExitCode
 
 from ..finite import NOT_FINITE, Free, Number
 
-__all__ = ["NOT_FINITE", "Free", "Number", "Model", "EngineBlock", "RetryConfig", "version_text"]
+__all__ = [
+    "NOT_FINITE",
+    "Free",
+    "Number",
+    "Model",
+    "EngineBlock",
+    "JobEngineBlock",
+    "RetryConfig",
+    "version_text",
+]
 
 Role = Literal["source", "target"]
 Engine = Literal["airbyte", "singer", "meltano", "native", "jdbc", "spark"]
@@ -35,8 +44,17 @@ class EngineBlock(Model):
     options: dict[str, Free] = Field(default_factory=dict)
 
 
+class JobEngineBlock(Model):
+    """A job's `engine` block: merged over the recipe's `default_engine` key by key, as dativo-ingest does
+    (precedence.engine), so a block with only `options` keeps the recipe's engine type."""
+
+    type: Engine | None = None
+    options: dict[str, Free] | None = None
+
+
 class RetryConfig(Model):
-    """Seed 002 retry policy; owned by the runtime, so targets keep native retries at 0."""
+    """A `retry_config` block (dativo-ingest's RetryConfig): a key left out takes its default from
+    runtime/spec.py; retries are owned by the runtime, so targets keep native retries at 0."""
 
     max_retries: int = Field(defaults.DEFAULT_MAX_RETRIES, ge=0, le=100)
     initial_delay_seconds: Number = Field(defaults.DEFAULT_INITIAL_DELAY_SECONDS, ge=0)
@@ -44,6 +62,16 @@ class RetryConfig(Model):
     backoff_multiplier: Number = Field(defaults.DEFAULT_BACKOFF_MULTIPLIER, ge=1)
     retryable_exit_codes: list[int] = Field(default_factory=defaults.default_retryable_exit_codes)
     retryable_error_patterns: list[str] = Field(default_factory=list)
+    # dativo-ingest's older spellings: retry_delay_seconds is the initial delay when that is not set;
+    # retryable_errors is read by nothing there either (DTV223 says so)
+    retry_delay_seconds: Number | None = Field(None, ge=0)
+    retryable_errors: list[str] | None = None
+
+    @model_validator(mode="after")
+    def _older_delay(self) -> RetryConfig:
+        if "initial_delay_seconds" not in self.model_fields_set and self.retry_delay_seconds is not None:
+            self.initial_delay_seconds = self.retry_delay_seconds
+        return self
 
     @field_validator("retryable_error_patterns")
     @classmethod

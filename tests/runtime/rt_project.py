@@ -116,7 +116,7 @@ def make_project(
     validation: str = "strict",
     mode: str = "strict",
     key_columns: list[str] | None = None,
-    strategy: str = "file_modified_time",
+    strategy: str | None = "file_modified_time",  # None: no incremental block (a full load)
     cursor: str | None = None,
     files: str = "/app/data/t1/items.csv",
     file_format: str | None = None,
@@ -185,6 +185,7 @@ asset:
 """,
     )
     inc = f"  incremental:\n    strategy: {strategy}\n" + (f"    cursor_field: {cursor}\n" if cursor else "")
+    inc = inc if strategy is not None else ""
     fmt = f"      file_format: {file_format}\n" if file_format else ""
     job = f"""\
 tenant_id: t1

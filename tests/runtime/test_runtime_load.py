@@ -12,6 +12,8 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 from rt_project import REPO, make_project, run_cli
 
+from dativo.runtime.state import StateStore
+
 TS = "2026-01-01T00:00:00Z"
 
 
@@ -53,6 +55,24 @@ def test_restart_policy_reloads_a_committed_run(tmp_path: Path) -> None:
     # the incremental state says the file is unchanged; restart still re-commits the run key (nothing new to read)
     res = p.run("--job", "t1.items_hourly", "--run-id", "r1", "--resume-policy", "restart")
     assert res.code == 0 and not res.events("job_state.already_committed")
+
+
+def test_a_job_without_an_incremental_block_is_a_full_load_and_keeps_no_state(tmp_path: Path) -> None:
+    """dativo-ingest's default: the csv recipe names file_modified_time, but only the job's own block turns
+    incremental reads on; a full load neither reads, applies nor saves incremental state."""
+    p = make_project(tmp_path / "p", strategy=None)
+    p.write_csv(rows(10))
+    assert p.run("--job", "t1.items_hourly", "--run-id", "r1").code == 0
+    assert not list(p.state.glob("incremental/**/*.json"))
+    assert "dativo.incremental" not in p.table().current_snapshot().summary.additional_properties
+    # an unreadable state file left by an earlier incremental version of the job is not read
+    stale = StateStore(p.state).incremental_path("t1", "jobs/t1/items.yaml")
+    stale.parent.mkdir(parents=True)
+    stale.write_text("{not json", "utf-8")
+    second = p.run("--job", "t1.items_hourly", "--run-id", "r2")
+    assert second.code == 0, second.out + second.err
+    assert second.events("metrics_complete")[0]["records_extracted"] == 10  # the unchanged file is read again
+    assert p.rows().num_rows == 20 and stale.read_text("utf-8") == "{not json"
 
 
 BAD = [

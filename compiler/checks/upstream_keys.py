@@ -1,0 +1,144 @@
+"""dativo-ingest's job keys this runtime accepts but does not act on yet (DTV223, warning) or must refuse
+because they decide what is read or written (DTV224, error). The decision per key is listed in
+docs/configuration.md#keys-from-dativo-ingest; the keys themselves are typed in models/job.py.
+
+A key that decides what is read or written is an error only when this runtime would run the job (its
+source is one `dativo run` reads): running it would then read or write something else than the key says.
+For a job whose source is not run (DTV218, `dativo run` exits 2 before anything is written) it is a
+warning. `custom_reader` and `custom_writer` replace the reader or writer whole: always errors.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from dativo.runtime.jsonpath import json_path
+from dativo.runtime.sources import runs
+
+from .. import codes
+from ..diagnostics import Diagnostics, did_you_mean
+from ..models.job import FileRef, TableRef
+from ..resolve import ResolvedJob
+
+
+@dataclass(frozen=True)
+class Rule:
+    path: tuple[str, ...]
+    meaning: str  # what dativo-ingest does with the key
+    hint: str | None = None
+    instead: str | None = None  # set: the key decides what is read or written (DTV224 when the job runs)
+    always: bool = False  # an error even for a job this runtime does not run
+
+
+RULES: tuple[Rule, ...] = (
+    Rule(("catalog",), "dativo-ingest pushes lineage and metadata to this data catalog after each run",
+         "remove it, or push lineage and metadata from the orchestrator"),
+    Rule(("plugins",), "the sandbox dativo-ingest runs custom readers and writers in",
+         "remove it: this runtime runs no custom plugins"),
+    Rule(("source", "credentials"), "dativo-ingest merges these over the source recipe's credentials",
+         "name the credentials in the recipe (credentials: type, from_env, file_template)"),
+    Rule(("source", "sheets"), "the sheets a google_sheets source reads"),
+    Rule(("source", "rate_limits"), "dativo-ingest throttles the source's API calls by these"),
+    Rule(("source", "incremental", "state_path"), "where dativo-ingest keeps the job's incremental state",
+         "this runtime keeps it under --state-dir and in the table's snapshots; remove the key"),
+    Rule(("retry_config", "retryable_errors"), "a deprecated key that dativo-ingest does not read either",
+         "use retryable_error_patterns"),
+    Rule(("source", "dsn"), "the database dativo-ingest's reader connects to", None,
+         instead="read the job's files instead"),
+    Rule(("target", "markdown_kv_storage"), "how dativo-ingest stores Markdown-KV documents", None,
+         instead="write the rows as they are read instead"),
+    Rule(("source", "custom_reader"), "dativo-ingest reads the source with this plugin class",
+         "remove it to read the recipe's connector, or run this job with dativo-ingest",
+         instead="read the source as the recipe's connector instead", always=True),
+    Rule(("target", "custom_writer"), "dativo-ingest writes the data with this plugin class",
+         "remove it to write the Iceberg table, or run this job with dativo-ingest",
+         instead="write the Iceberg table instead", always=True),
+)  # fmt: skip
+
+
+def run(rj: ResolvedJob, diags: Diagnostics) -> None:
+    data = rj.job.doc.data if isinstance(rj.job.doc.data, dict) else {}
+    ran = rj.source is not None and runs(rj.source.engine, rj.source.type)
+    for rule in RULES:
+        if _present(data, rule.path):
+            _report(rj, rule.path, rule, ran, diags)
+    _types(rj, diags)
+    _files(rj, ran, diags)
+    _tables(rj, diags)
+
+
+def _present(data: Any, path: tuple[str, ...]) -> bool:
+    for part in path:
+        if not isinstance(data, dict) or data.get(part) is None:
+            return False
+        data = data[part]
+    return True
+
+
+def _report(rj: ResolvedJob, at: tuple[str | int, ...], rule: Rule, ran: bool, diags: Diagnostics) -> None:
+    key = ".".join(str(p) if isinstance(p, str) else f"[{p}]" for p in at).replace(".[", "[")
+    span = rj.span(*at, key=True)
+    if rule.instead is not None and (rule.always or ran):
+        diags.report(
+            codes.KEY_NOT_HONOURED, span, path=json_path(at), key=key, meaning=rule.meaning, instead=rule.instead,
+            hint=rule.hint,
+        )  # fmt: skip
+    else:
+        diags.report(codes.KEY_NOT_ACTED_ON, span, path=json_path(at), key=key, meaning=rule.meaning, hint=rule.hint)
+
+
+def _types(rj: ResolvedJob, diags: Diagnostics) -> None:
+    """`source.type` / `target.type` override the recipe's type in dativo-ingest: the same type is a no-op,
+    another one would make it read or write another kind of connector."""
+    m = rj.job.model
+    for role, given, ep in (("source", m.source.type, rj.source), ("target", m.target.type, rj.target)):
+        if given is None or ep is None or given == ep.type:
+            continue
+        rule = Rule(
+            (role, "type"),
+            f"dativo-ingest treats the {role} as a {given!r} connector",
+            f"remove {role}.type, or set it to {ep.type!r}",
+            instead=f"use the recipe's type {ep.type!r} instead",
+            always=True,
+        )
+        _report(rj, rule.path, rule, True, diags)
+
+
+def _files(rj: ResolvedJob, ran: bool, diags: Diagnostics) -> None:
+    for i, f in enumerate(rj.job.model.source.files or []):
+        if f.id is None:
+            continue
+        _report(rj, ("source", "files", i, "id"), _file_rule(f), ran, diags)
+
+
+def _file_rule(f: FileRef) -> Rule:
+    if f.path is not None:
+        return Rule(
+            (),
+            "dativo-ingest names the file by this id in its incremental state",
+            "this runtime names it by its path; the id can stay",
+        )
+    return Rule(
+        (),
+        "dativo-ingest downloads this remote file (a Google Drive file id)",
+        "give the file's local path as `path`",
+        instead="read no file for this entry",
+    )
+
+
+def _tables(rj: ResolvedJob, diags: Diagnostics) -> None:
+    """dativo-ingest takes any mapping in `source.tables[]` and its readers read name, object and
+    cursor_field; other keys are accepted with a warning, unless they look like a typo of one of those."""
+    known = list(TableRef.model_fields)
+    for i, t in enumerate(rj.job.model.source.tables or []):
+        for extra in sorted(t.model_extra or {}):
+            at = ("source", "tables", i, extra)
+            typo = did_you_mean(extra, known)
+            if typo:
+                where = f"job at source.tables[{i}]"
+                span = rj.span(*at, key=True)
+                diags.report(codes.UNKNOWN_KEY, span, path=json_path(at), key=extra, where=where, hint=typo)
+                continue
+            rule = Rule((), "not read by dativo-ingest's readers (they read name, object and cursor_field)")
+            _report(rj, at, rule, False, diags)

@@ -1,0 +1,100 @@
+"""dativo-ingest's job keys, in a project of our own written in its shapes (tests/projects/upstream_job_keys/,
+one job per group of keys): each is accepted with dativo-ingest's meaning, and the ones this runtime does not
+act on yet are warned about (DTV223), never silently dropped. The errors (DTV224, a typo) are bad cases under
+tests/cases/bad/."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+
+from dativo.compiler import pipeline
+from dativo.runtime.spec import JobSpec
+
+PROJECT = Path(__file__).parent / "projects" / "upstream_job_keys"
+
+
+@pytest.fixture(scope="module")
+def compiled() -> pipeline.Compilation:
+    return pipeline.check_project(PROJECT, cwd=PROJECT)
+
+
+def _spec(c: pipeline.Compilation, name: str) -> JobSpec:
+    return c.specs[f"jobs/acme/{name}.yaml"]
+
+
+def test_every_key_compiles_and_only_the_ones_not_acted_on_warn(compiled: pipeline.Compilation) -> None:
+    found = sorted((d.span.file.removeprefix("jobs/acme/"), d.json_path, d.code) for d in compiled.diags.items)
+    assert found == [
+        ("catalog_and_plugins.yaml", "$.catalog", "DTV223"),
+        ("catalog_and_plugins.yaml", "$.plugins", "DTV223"),
+        ("catalog_and_plugins.yaml", "$.source.credentials", "DTV223"),
+        ("catalog_and_plugins.yaml", "$.source.rate_limits", "DTV223"),
+        ("connectors/postgres.yaml", "$", "DTV218"),  # the postgres job's engine: not run here
+        ("incremental_on.yaml", "$.source.files[0].id", "DTV223"),
+        ("incremental_on.yaml", "$.source.incremental.state_path", "DTV223"),
+        # a database source this runtime does not run: what it would read or write is a warning, not DTV224
+        ("postgres_markdown_kv.yaml", "$.source.dsn", "DTV223"),
+        ("postgres_markdown_kv.yaml", "$.source.tables[0].primary_key", "DTV223"),
+        ("postgres_markdown_kv.yaml", "$.target.markdown_kv_storage", "DTV223"),
+        ("retry_older_keys.yaml", "$.retry_config.retryable_errors", "DTV223"),
+    ]
+    assert all(d.severity == "warning" for d in compiled.diags.items)
+    assert len(compiled.specs) == 7
+
+
+@pytest.mark.parametrize("name", ["full_load", "incremental_empty", "engine_options_only"])
+def test_a_job_without_an_incremental_block_is_a_full_load(compiled: pipeline.Compilation, name: str) -> None:
+    """The csv recipe names `file_modified_time`, and the registry has it as default: neither turns it on."""
+    assert _spec(compiled, name).source.incremental is None
+
+
+def test_a_non_empty_incremental_block_takes_the_recipes_strategy(compiled: pipeline.Compilation) -> None:
+    inc = _spec(compiled, "incremental_on").source.incremental
+    assert inc is not None and (inc.strategy, inc.lookback_days) == ("file_modified_time", 1)
+
+
+def test_an_engine_block_with_only_options_keeps_the_recipes_engine(compiled: pipeline.Compilation) -> None:
+    src = _spec(compiled, "engine_options_only").source
+    assert (src.engine, src.engine_options) == ("native", {"delimiter": ",", "header": True})
+
+
+def test_retry_defaults_and_older_keys_are_dativo_ingests(compiled: pipeline.Compilation) -> None:
+    retry = _spec(compiled, "retry_older_keys").retry
+    assert (retry.max_retries, retry.initial_delay_seconds, retry.retryable_exit_codes) == (2, 7, [1, 2])
+    assert _spec(compiled, "full_load").retry.max_retries == 0  # no retry_config: not retried
+
+
+def test_a_file_object_is_a_label(compiled: pipeline.Compilation) -> None:
+    """csv's objects_supported is ["file"] and the asset's object another name: neither DTV211 nor DTV213."""
+    spec = _spec(compiled, "full_load")
+    assert spec.source.objects == ["Employee"] and spec.asset.object == "Employee_Complete_Dataset"
+
+
+def test_a_near_miss_in_a_tables_entry_is_still_a_typo(tmp_path: Path) -> None:
+    """Other keys of a tables entry are accepted with a warning; one a letter off `cursor_field` is DTV101."""
+    proj = tmp_path / "p"
+    shutil.copytree(PROJECT, proj)
+    job = proj / "jobs" / "acme" / "postgres_markdown_kv.yaml"
+    job.write_text(job.read_text("utf-8").replace("primary_key: [id]", "cursor_feild: updated_at"), "utf-8")
+    c = pipeline.check_project(proj, cwd=proj)
+    typo = [d for d in c.diags.items if d.code == "DTV101"]
+    assert [(d.json_path, d.hint) for d in typo] == [
+        ("$.source.tables[0].cursor_feild", "did you mean 'cursor_field'?")
+    ]
+
+
+def test_keys_deciding_what_is_read_or_written_are_errors_on_a_source_this_runtime_runs(tmp_path: Path) -> None:
+    """The same dsn and markdown_kv_storage that warn on the postgres job refuse a csv job: it would run, and
+    read the files instead of the database, and write the rows as read."""
+    proj = tmp_path / "p"
+    shutil.copytree(PROJECT, proj)
+    job = proj / "jobs" / "acme" / "full_load.yaml"
+    text = job.read_text("utf-8").replace("  files:", '  dsn: "postgresql://db/shop"\n  files:', 1)
+    job.write_text(text + "  markdown_kv_storage:\n    mode: string\n", "utf-8")
+    c = pipeline.check_project(proj, cwd=proj)
+    refused = sorted((d.json_path, d.severity) for d in c.diags.items if d.span.file == "jobs/acme/full_load.yaml")
+    assert refused == [("$.source.dsn", "error"), ("$.target.markdown_kv_storage", "error")]
+    assert {d.code for d in c.diags.items if d.span.file == "jobs/acme/full_load.yaml"} == {"DTV224"}
