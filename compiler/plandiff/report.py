@@ -52,8 +52,10 @@ def _base(base: Side, ref: str) -> dict[str, Any]:
     return {
         "ref": ref,
         "compiled": base.ok,
-        "errors": len(errors),
-        "diagnostics": [f"{d.span.file}:{d.span.line}: {d.code} {d.message}" for d in errors[:MAX_BASE_DIAGNOSTICS]],
+        "errors": len(errors) + (base.missing is not None),
+        "diagnostics": [base.missing]
+        if base.missing is not None
+        else [f"{d.span.file}:{d.span.line}: {d.code} {d.message}" for d in errors[:MAX_BASE_DIAGNOSTICS]],
     }
 
 

@@ -24,6 +24,7 @@ class Side:
     artifacts: dict[str, str] = field(default_factory=dict)
     diagnostics: list[Diagnostic] = field(default_factory=list)
     registry: str | None = None  # the project file of the connector registry, when the project has one
+    missing: str | None = None  # why there is no project to compile on this side
     recipes_dir: str = "connectors"
 
     @property
@@ -33,13 +34,15 @@ class Side:
 
 def compile_side(root: Path, mode: str | None, cwd: Path | None = None) -> Side:
     """The project at `root` compiled into memory: plan.json and every target's artifacts."""
+    if not root.is_dir():  # a project added by the change: nothing at the base
+        return Side(None, missing="the project directory does not exist at the base")
     result = compile_project(root, mode=mode, cwd=cwd)
     items = result.diags.sorted()
     project = result.project
     registry = project.registry.rel if project.registry is not None else None
     if result.plan is None or not result.artifacts:
         return Side(None, diagnostics=items, registry=registry)
-    return Side(result.plan, dict(result.artifacts), items, registry, project.settings.paths.connectors)
+    return Side(result.plan, dict(result.artifacts), items, registry, recipes_dir=project.settings.paths.connectors)
 
 
 def _git(cwd: Path, *args: str) -> bytes:
@@ -58,14 +61,15 @@ def checkout_base(root: Path, ref: str, into: Path) -> Path:
     returns the project root inside `into`, which may not exist when the project is new at `ref`."""
     if ref.startswith("-"):
         raise UsageError(f"--base {ref!r} is not a git revision")
+    top = Path(_git(root, "rev-parse", "--show-toplevel").decode().strip())
     prefix = _git(root, "rev-parse", "--show-prefix").decode().strip().rstrip("/")
     try:
         commit = _git(root, "rev-parse", "--verify", "--quiet", f"{ref}^{{commit}}").decode().strip()
     except UsageError:
         raise UsageError(f"--base {ref!r} is not a commit of the repository at {root}") from None
-    listed = _git(root, "ls-tree", "--name-only", commit, "--", prefix or ".").strip()
+    listed = _git(top, "ls-tree", "--name-only", commit, "--", prefix or ".").strip()
     if listed:
-        tar = _git(root, "archive", "--format=tar", commit, "--", prefix or ".")
+        tar = _git(top, "archive", "--format=tar", commit, "--", prefix or ".")
         with tarfile.open(fileobj=io.BytesIO(tar)) as archive:
             archive.extractall(into, filter="data")  # "data": no links out, no devices, no absolute paths
     return into / prefix if prefix else into
