@@ -82,18 +82,22 @@ def _details(s: dict[str, Any]) -> list[str]:
 
 
 def _fires(s: dict[str, Any]) -> list[str]:
+    """Runs in 7 days, then the next fire times side by side; local columns only where a zone is not UTC."""
     utc, local, runs = s["next_fires_utc"], s["next_fires_local"], s["runs_7d"]
-    rows = [
-        f"Runs in the next 7 days: {show(runs['before'])} → {show(runs['after'])}",
-        "",
-        "| before (UTC) | before (local) | after (UTC) | after (local) |",
-        "|---|---|---|---|",
-    ]
+    head = [f"Runs in the next 7 days: {show(runs['before'])} → {show(runs['after'])}", ""]
     depth = max(len(utc[k] or []) for k in ("before", "after"))
-    for i in range(depth):
-        cells = [_at(side[k], i) for k in ("before", "after") for side in (utc, local)]
-        rows.append(f"| {cells[0]} | {cells[1]} | {cells[2]} | {cells[3]} |")
-    return rows if depth else rows[:1]
+    if not depth:
+        return head[:1]
+    zoned = any(not t.endswith("+00:00") for k in ("before", "after") for t in local[k] or [])
+    sides = [utc, local] if zoned else [utc]
+    names = ["UTC", "local"] if zoned else ["UTC"]
+    columns = [(k, side) for k in ("before", "after") for side in sides]
+    rows = [
+        "| " + " | ".join(f"{k} ({n})" for k in ("before", "after") for n in names) + " |",
+        "|" + "---|" * len(columns),
+    ]
+    rows += ["| " + " | ".join(_at(side[k], i) for k, side in columns) + " |" for i in range(depth)]
+    return head + rows
 
 
 def _at(fires: list[str] | None, i: int) -> str:
