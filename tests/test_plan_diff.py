@@ -225,3 +225,26 @@ def test_same_inputs_same_bytes(base: Side, tmp_path: Path) -> None:
     two = pair(base, tmp_path / "b", "new_tenant")[2]
     for r in (render_json, render_markdown, render_text):
         assert r.render(one) == r.render(two)
+
+
+def test_a_file_with_the_same_name_and_bytes_is_parsed_once(tmp_path: Path) -> None:
+    """`dativo plan` compiles both sides inside load.reusing(): an unchanged file is not parsed again,
+    a changed one is, and nothing is shared outside the block."""
+    from dativo.compiler.diagnostics import Diagnostics
+    from dativo.compiler.load import load_file, remember, reusing
+
+    one, two = tmp_path / "one.yaml", tmp_path / "two.yaml"
+    one.write_text("a: 1\n", "utf-8")
+    two.write_text("a: 1\n", "utf-8")
+    diags = Diagnostics()
+    with reusing():
+        first = load_file(one, "x.yaml", diags)
+        assert first is not None
+        remember(first)
+        assert load_file(two, "x.yaml", diags) is first  # same shown path, same bytes
+        assert load_file(two, "y.yaml", diags) is not first  # another path: its spans name another file
+        two.write_text("a: 2\n", "utf-8")
+        changed_doc = load_file(two, "x.yaml", diags)
+        assert changed_doc is not None and changed_doc.data == {"a": 2}
+    assert load_file(one, "x.yaml", diags) is not first
+    assert not diags.items

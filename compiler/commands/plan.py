@@ -29,26 +29,25 @@ def at_instant(text: str | None) -> dt.datetime:
 
 
 def main(args: argparse.Namespace) -> int:
+    from ..load import reusing
     from ..plandiff import render_json, render_markdown, render_text
     from ..plandiff.report import build
     from ..plandiff.sides import base_dir, checkout_base, compile_side
 
     at = at_instant(args.at)
     root = project_root(args.project)
-    head = compile_side(root, args.mode)
-    if not head.ok:
-        from ..diagnostics import Diagnostics
-
-        sys.stdout.write(render(Diagnostics(list(head.diagnostics)), "json" if args.format == "json" else "text"))
-        print("dativo plan: failed: the head (the work tree) does not compile", file=sys.stderr)
-        return ExitCode.FINDINGS
-    with tempfile.TemporaryDirectory(prefix="dativo-plan-") as tmp:
+    renderer = {"text": render_text, "markdown": render_markdown, "json": render_json}[args.format]
+    # Both sides are shown relative to their own root (the plan holds no displayed path), so a file with
+    # the same path and bytes on both sides is parsed once.
+    with reusing(), tempfile.TemporaryDirectory(prefix="dativo-plan-") as tmp:
+        head = compile_side(root, args.mode, cwd=root)
+        if not head.ok:
+            return _head_failed(compile_side(root, args.mode).diagnostics, args.format)
         if args.base_dir is not None:
             ref, base_root = args.base_dir, base_dir(args.base_dir)
         else:
-            ref, base_root = args.base, checkout_base(root, args.base, Path(tmp))
-        base = compile_side(base_root, args.mode, cwd=Path(tmp) if args.base_dir is None else None)
-    renderer = {"text": render_text, "markdown": render_markdown, "json": render_json}[args.format]
+            ref, base_root = args.base, checkout_base(root, args.base, Path(tmp), skip=head.out)
+        base = compile_side(base_root, args.mode, cwd=base_root)
     out = renderer.render(build(base, head, ref, at))
     if args.out:
         try:
@@ -58,3 +57,12 @@ def main(args: argparse.Namespace) -> int:
     else:
         sys.stdout.write(out)
     return ExitCode.OK
+
+
+def _head_failed(diagnostics: list, fmt: str) -> int:
+    """Like `compile`: the head's diagnostics, shown from the working directory, and exit 1."""
+    from ..diagnostics import Diagnostics
+
+    sys.stdout.write(render(Diagnostics(list(diagnostics)), "json" if fmt == "json" else "text"))
+    print("dativo plan: failed: the head (the work tree) does not compile", file=sys.stderr)
+    return ExitCode.FINDINGS

@@ -7,7 +7,7 @@ import io
 import subprocess
 import tarfile
 from dataclasses import dataclass, field
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 
 from dativo.runtime.plan import Plan
 
@@ -25,6 +25,7 @@ class Side:
     diagnostics: list[Diagnostic] = field(default_factory=list)
     registry: str | None = None  # the project file of the connector registry, when the project has one
     missing: str | None = None  # why there is no project to compile on this side
+    out: str | None = None  # the output folder (paths.out), which a compile never reads
     recipes_dir: str = "connectors"
 
     @property
@@ -42,7 +43,8 @@ def compile_side(root: Path, mode: str | None, cwd: Path | None = None) -> Side:
     registry = project.registry.rel if project.registry is not None else None
     if result.plan is None or not result.artifacts:
         return Side(None, diagnostics=items, registry=registry)
-    return Side(result.plan, dict(result.artifacts), items, registry, recipes_dir=project.settings.paths.connectors)
+    paths = project.settings.paths
+    return Side(result.plan, dict(result.artifacts), items, registry, recipes_dir=paths.connectors, out=paths.out)
 
 
 def _git(cwd: Path, *args: str) -> bytes:
@@ -56,9 +58,10 @@ def _git(cwd: Path, *args: str) -> bytes:
     return done.stdout
 
 
-def checkout_base(root: Path, ref: str, into: Path) -> Path:
+def checkout_base(root: Path, ref: str, into: Path, skip: str | None = None) -> Path:
     """The project as it is at `ref`, extracted under `into` (the work tree is never read or touched);
-    returns the project root inside `into`, which may not exist when the project is new at `ref`."""
+    returns the project root inside `into`, which may not exist when the project is new at `ref`.
+    `skip`: a project folder left out (the output folder: thousands of files a compile never reads)."""
     if ref.startswith("-"):
         raise UsageError(f"--base {ref!r} is not a git revision")
     top = Path(_git(root, "rev-parse", "--show-toplevel").decode().strip())
@@ -69,7 +72,10 @@ def checkout_base(root: Path, ref: str, into: Path) -> Path:
         raise UsageError(f"--base {ref!r} is not a commit of the repository at {root}") from None
     listed = _git(top, "ls-tree", "--name-only", commit, "--", prefix or ".").strip()
     if listed:
-        tar = _git(top, "archive", "--format=tar", commit, "--", prefix or ".")
+        paths = [prefix or "."]
+        if skip and not PurePosixPath(skip).is_absolute() and ".." not in PurePosixPath(skip).parts:
+            paths.append(f":(exclude){PurePosixPath(prefix or '.', skip).as_posix()}")
+        tar = _git(top, "archive", "--format=tar", commit, "--", *paths)
         with tarfile.open(fileobj=io.BytesIO(tar)) as archive:
             archive.extractall(into, filter="data")  # "data": no links out, no devices, no absolute paths
     return into / prefix if prefix else into
