@@ -35,6 +35,7 @@ def build_parser() -> argparse.ArgumentParser:
     _common(p)
     p.set_defaults(func=_run("validate"))
     _run_parser(sub)
+    _plan_parser(sub)
     p = sub.add_parser("schema", help="write the JSON Schemas of every config file")
     p.add_argument("--out", default="schemas", help="directory (default: ./schemas)")
     p.add_argument("--check", action="store_true", help="write nothing; exit 1 if the schemas in --out are stale")
@@ -62,6 +63,23 @@ def _compile_parser(sub: argparse._SubParsersAction) -> None:
         help="with --check: always compile in full (see docs/configuration.md#compiling)",
     )
     p.set_defaults(func=_run("compile"))
+
+
+def _plan_parser(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser(
+        "plan",
+        help="what the work tree changes against a base (git ref or directory), for review",
+        description="Compile the base and the work tree in memory and diff the two plans. See docs/plan.md.",
+    )
+    p.add_argument("project", nargs="?", default=".", help="project directory (default: the current directory)")
+    base = p.add_mutually_exclusive_group(required=True)
+    base.add_argument("--base", metavar="GIT_REF", help="the base: the project at this git revision")
+    base.add_argument("--base-dir", metavar="DIR", help="the base: the project in this directory")
+    p.add_argument("--format", choices=("text", "markdown", "json"), default="text", help="(default: text)")
+    p.add_argument("--at", metavar="ISO_INSTANT", help="count fire times from this instant (default: now)")
+    p.add_argument("--out", metavar="FILE", help="write the report here instead of stdout")
+    p.add_argument("--mode", choices=("self_hosted", "cloud"), help="deployment mode (default: from dativo.yaml)")
+    p.set_defaults(func=_run("plan"))
 
 
 def _run_parser(sub: argparse._SubParsersAction) -> None:
@@ -103,7 +121,7 @@ def _run_parser(sub: argparse._SubParsersAction) -> None:
 
 #: short batch commands: they run with the cyclic garbage collector paused (see _run), and the
 #: console script leaves without tearing the heap down (see entry)
-_BATCH = frozenset({"compile", "validate", "schema"})
+_BATCH = frozenset({"compile", "validate", "schema", "plan"})
 _ran_batch = False
 
 

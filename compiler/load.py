@@ -8,8 +8,10 @@ and every key and value keeps file, line and column.
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import sys
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from hashlib import sha256
 from pathlib import Path
@@ -307,6 +309,28 @@ def _refuse_deep_nesting(text: str) -> None:
         raise _LoadError(codes.ALIAS_BOMB, _TOO_DEEP, event, "flatten the structure; configs need only a few levels")
 
 
+#: documents already parsed, by (how shown, content digest), while `reusing()` is active: `dativo plan`
+#: compiles two trees that share most files, and a file with the same name and bytes parses the same
+_SEEN: dict[tuple[str, str], Document] | None = None
+
+
+@contextlib.contextmanager
+def reusing() -> Iterator[None]:
+    """Within this block, a file loaded before (same shown path, same bytes) is not parsed again."""
+    global _SEEN
+    _SEEN = {}
+    try:
+        yield
+    finally:
+        _SEEN = None
+
+
+def remember(doc: Document) -> None:
+    """Offer a document accepted into a project for reuse (see `reusing`)."""
+    if _SEEN is not None:
+        _SEEN[(doc.path, doc.digest)] = doc
+
+
 def load_file(path: Path, display: str, diags: Diagnostics) -> Document | None:
     """Read, decode and load one file; every failure is a diagnostic."""
     try:
@@ -321,9 +345,12 @@ def load_file(path: Path, display: str, diags: Diagnostics) -> Document | None:
         reason = f"it is larger than {MAX_FILE_BYTES // (1024 * 1024)} MiB"
         diags.report(codes.UNREADABLE, Span.of_file(display), what="file", reason=reason)
         return None
+    digest = "sha256:" + sha256(raw).hexdigest()
+    if _SEEN is not None and (seen := _SEEN.get((display, digest))) is not None:
+        return seen
     try:
         text = decode(raw)
     except ValueError as e:
         diags.report(codes.NOT_TEXT, Span.of_file(display), problem=str(e))
         return None
-    return load_text(text, display, diags, "sha256:" + sha256(raw).hexdigest())
+    return load_text(text, display, diags, digest)

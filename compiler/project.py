@@ -15,7 +15,7 @@ from . import codes
 from .diagnostics import Diagnostics, Problem, Span
 from .discover import SUFFIXES, find_configs, kind, unread_reference, unreadable
 from .emit import validate_settings
-from .load import Document, load_file, load_text
+from .load import Document, load_file, load_text, remember
 from .models import Dag, Job, LegacyAsset, OdcsAsset, ProjectFile, Recipe, Registry, RunnerConfig
 from .paths import PathProblem, PathResolver, display_prefix, join_display
 from .validate import validate
@@ -74,6 +74,7 @@ class _Reader:
             return None
         self.p.digests[rel] = doc.digest
         self.p.documents[rel] = doc
+        remember(doc)
         chosen: type[BaseModel] | None = model if model is not None else _asset_model(doc, self.diags)
         if chosen is None:
             return None

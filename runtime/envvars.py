@@ -44,6 +44,13 @@ def names(value: Any) -> set[str]:
     return {m.group(1) or m.group(3) for text in _strings(value) for m in REFERENCE.finditer(text)}
 
 
+def required(value: Any) -> set[str]:
+    """The variables referenced without a default (`${VAR}`, `$VAR`): a run fails when one is unset."""
+    return {
+        m.group(1) or m.group(3) for text in _strings(value) for m in REFERENCE.finditer(text) if m.group(2) is None
+    }
+
+
 def _strings(value: Any) -> Iterator[str]:
     if isinstance(value, str):
         yield value

@@ -34,3 +34,11 @@ def dativo(*args: str, cwd: Path | str | None = None, env: dict[str, str] | None
     )
     assert "Traceback" not in p.stderr + p.stdout, p.stderr
     return Run(p.returncode, p.stdout, p.stderr)
+
+
+def edit(root: Path, rel: str, old: str, new: str) -> None:
+    """Replace the first `old` in the project file `rel` (which must hold it) with `new`."""
+    path = root / rel
+    text = path.read_text("utf-8")
+    assert old in text, (rel, old)
+    path.write_text(text.replace(old, new, 1), "utf-8")

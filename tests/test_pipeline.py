@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 from helpers import REPO, dativo
+from helpers import edit as _edit
 
 from dativo.compiler import pipeline
 from dativo.compiler.cli import main
@@ -51,13 +52,6 @@ def proj(tmp_path: Path) -> Path:
     shutil.copytree(BASE, root)
     (root / B).write_text(B_TEXT, "utf-8")
     return root
-
-
-def _edit(root: Path, rel: str, old: str, new: str) -> None:
-    path = root / rel
-    text = path.read_text("utf-8")
-    assert old in text, (rel, old)
-    path.write_text(text.replace(old, new, 1), "utf-8")
 
 
 def _own_error(root: Path) -> None:

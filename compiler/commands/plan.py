@@ -1,0 +1,68 @@
+"""`dativo plan --base REF | --base-dir DIR`: what the work tree changes against a base, for review
+(docs/plan.md). Exit 0 when the head compiles (the base may not), 1 when it does not, 2 usage errors."""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import sys
+import tempfile
+from pathlib import Path
+
+from dativo.runtime.exitcodes import ExitCode
+
+from ..cli import UsageError
+from .common import project_root, render
+
+
+def at_instant(text: str | None) -> dt.datetime:
+    """`--at` as an aware UTC instant (default now); a time without an offset is ambiguous: refused."""
+    if text is None:
+        return dt.datetime.now(dt.UTC).replace(microsecond=0)
+    try:
+        when = dt.datetime.fromisoformat(text)
+    except ValueError:
+        raise UsageError(f"--at {text!r} is not an ISO 8601 instant (e.g. 2026-03-01T08:00:00Z)") from None
+    if when.tzinfo is None:
+        raise UsageError(f"--at {text!r} has no UTC offset; add Z or +HH:MM")
+    return when.astimezone(dt.UTC)
+
+
+def main(args: argparse.Namespace) -> int:
+    from ..load import reusing
+    from ..plandiff import render_json, render_markdown, render_text
+    from ..plandiff.report import build
+    from ..plandiff.sides import base_dir, checkout_base, compile_side
+
+    at = at_instant(args.at)
+    root = project_root(args.project)
+    renderer = {"text": render_text, "markdown": render_markdown, "json": render_json}[args.format]
+    # Both sides are shown relative to their own root (the plan holds no displayed path), so a file with
+    # the same path and bytes on both sides is parsed once.
+    with reusing(), tempfile.TemporaryDirectory(prefix="dativo-plan-") as tmp:
+        head = compile_side(root, args.mode, cwd=root)
+        if not head.ok:
+            return _head_failed(compile_side(root, args.mode).diagnostics, args.format)
+        if args.base_dir is not None:
+            ref, base_root = args.base_dir, base_dir(args.base_dir)
+        else:
+            ref, base_root = args.base, checkout_base(root, args.base, Path(tmp), skip=head.out)
+        base = compile_side(base_root, args.mode, cwd=base_root)
+    out = renderer.render(build(base, head, ref, at))
+    if args.out:
+        try:
+            Path(args.out).write_text(out, "utf-8")
+        except OSError as e:
+            raise UsageError(f"cannot write --out {args.out!r}: {e.strerror or e}") from None
+    else:
+        sys.stdout.write(out)
+    return ExitCode.OK
+
+
+def _head_failed(diagnostics: list, fmt: str) -> int:
+    """Like `compile`: the head's diagnostics, shown from the working directory, and exit 1."""
+    from ..diagnostics import Diagnostics
+
+    sys.stdout.write(render(Diagnostics(list(diagnostics)), "json" if fmt == "json" else "text"))
+    print("dativo plan: failed: the head (the work tree) does not compile", file=sys.stderr)
+    return ExitCode.FINDINGS

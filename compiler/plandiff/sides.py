@@ -1,0 +1,88 @@
+"""The two sides of `dativo plan`: each project compiled in memory (plan and artifacts), nothing written
+into it. The base comes from git (`git archive`, never the work tree) or from a directory."""
+
+from __future__ import annotations
+
+import io
+import subprocess
+import tarfile
+from dataclasses import dataclass, field
+from pathlib import Path, PurePosixPath
+
+from dativo.runtime.plan import Plan
+
+from ..cli import UsageError
+from ..diagnostics import Diagnostic
+from ..pipeline import compile_project
+
+
+@dataclass
+class Side:
+    """One side compiled: its plan and artifacts, or (plan None) the errors that stopped it."""
+
+    plan: Plan | None
+    artifacts: dict[str, str] = field(default_factory=dict)
+    diagnostics: list[Diagnostic] = field(default_factory=list)
+    registry: str | None = None  # the project file of the connector registry, when the project has one
+    missing: str | None = None  # why there is no project to compile on this side
+    out: str | None = None  # the output folder (paths.out), which a compile never reads
+    recipes_dir: str = "connectors"
+
+    @property
+    def ok(self) -> bool:
+        return self.plan is not None
+
+
+def compile_side(root: Path, mode: str | None, cwd: Path | None = None) -> Side:
+    """The project at `root` compiled into memory: plan.json and every target's artifacts."""
+    if not root.is_dir():  # a project added by the change: nothing at the base
+        return Side(None, missing="the project directory does not exist at the base")
+    result = compile_project(root, mode=mode, cwd=cwd)
+    items = result.diags.sorted()
+    project = result.project
+    registry = project.registry.rel if project.registry is not None else None
+    if result.plan is None or not result.artifacts:
+        return Side(None, diagnostics=items, registry=registry)
+    paths = project.settings.paths
+    return Side(result.plan, dict(result.artifacts), items, registry, recipes_dir=paths.connectors, out=paths.out)
+
+
+def _git(cwd: Path, *args: str) -> bytes:
+    try:
+        done = subprocess.run(["git", *args], cwd=cwd, capture_output=True, check=False)
+    except OSError as e:
+        raise UsageError(f"cannot run git: {e}") from None
+    if done.returncode != 0:
+        message = done.stderr.decode("utf-8", "replace").strip().splitlines()
+        raise UsageError(f"git {' '.join(args[:2])} failed: {message[-1] if message else done.returncode}")
+    return done.stdout
+
+
+def checkout_base(root: Path, ref: str, into: Path, skip: str | None = None) -> Path:
+    """The project as it is at `ref`, extracted under `into` (the work tree is never read or touched);
+    returns the project root inside `into`, which may not exist when the project is new at `ref`.
+    `skip`: a project folder left out (the output folder: thousands of files a compile never reads)."""
+    if ref.startswith("-"):
+        raise UsageError(f"--base {ref!r} is not a git revision")
+    top = Path(_git(root, "rev-parse", "--show-toplevel").decode().strip())
+    prefix = _git(root, "rev-parse", "--show-prefix").decode().strip().rstrip("/")
+    try:
+        commit = _git(root, "rev-parse", "--verify", "--quiet", f"{ref}^{{commit}}").decode().strip()
+    except UsageError:
+        raise UsageError(f"--base {ref!r} is not a commit of the repository at {root}") from None
+    listed = _git(top, "ls-tree", "--name-only", commit, "--", prefix or ".").strip()
+    if listed:
+        paths = [prefix or "."]
+        if skip and not PurePosixPath(skip).is_absolute() and ".." not in PurePosixPath(skip).parts:
+            paths.append(f":(exclude){PurePosixPath(prefix or '.', skip).as_posix()}")
+        tar = _git(top, "archive", "--format=tar", commit, "--", *paths)
+        with tarfile.open(fileobj=io.BytesIO(tar)) as archive:
+            archive.extractall(into, filter="data")  # "data": no links out, no devices, no absolute paths
+    return into / prefix if prefix else into
+
+
+def base_dir(arg: str) -> Path:
+    path = Path(arg)
+    if not path.is_dir():
+        raise UsageError(f"--base-dir {arg!r} is not a directory")
+    return path
