@@ -84,8 +84,8 @@ ALIAS_BOMB = Code("DTV003", "anchors/aliases expand past the bound", FREE, SITE_
 UNSAFE_TAG = Code(
     "DTV004", "unsafe or unknown YAML tag", "tag {tag!r} is not allowed", "configs hold plain data only: remove the tag"
 )
-NOT_A_MAPPING = Code("DTV005", "document is not a mapping", FREE)
-NOT_TEXT = Code("DTV006", "file is binary or not UTF-8", FREE)
+NOT_A_MAPPING = Code("DTV005", "document is not a mapping", "expected a mapping at the top of the file, found {found}")
+NOT_TEXT = Code("DTV006", "file is binary or not UTF-8", "file is {what} ({byte} at offset {offset})")
 UNREADABLE = Code("DTV007", "file cannot be read", "cannot read {what}: {reason}", SITE_HINT)
 MULTI_DOCUMENT = Code(
     "DTV008", "more than one YAML document", "expected one YAML document, found more ('---' separates documents)"

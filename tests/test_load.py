@@ -149,8 +149,13 @@ def test_deep_nesting_is_refused_before_anything_composes_it(
     from dativo.compiler import load
 
     composed: list[str] = []
-    real = load._Loader.get_single_node
-    monkeypatch.setattr(load._Loader, "get_single_node", lambda self: composed.append("x") or real(self))
+
+    class Counting(load._make_composer):  # type: ignore[misc, name-defined]
+        def get_single_node(self) -> Any:
+            composed.append("x")
+            return super().get_single_node()
+
+    monkeypatch.setattr(load, "_make_composer", Counting)
     doc, diags = _load(text)
     assert doc is None and diags == [("DTV003", *where)] and composed == []
 
