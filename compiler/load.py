@@ -63,13 +63,16 @@ class _Loader(_BaseLoader):
 
 if _CParser is not None:
 
-    class _Composer(_CParser):  # type: ignore[misc, valid-type]
+    class _Composer(_CParser):
         """libyaml's parser and composer alone. ruamel's CSafeLoader also sets up a constructor and a
         resolver per file, and its composer asks the resolver to descend and ascend at every node (for
         path resolvers no config uses): five times the cost of a small job file's parse."""
 
         def resolve(self, kind: Any, value: Any, implicit: Any) -> Any:
-            return _resolve(kind, value, implicit)
+            try:  # the memo read inline: this runs for every node
+                return _RESOLVED[kind, value, implicit]
+            except KeyError:
+                return _resolve(kind, value, implicit)
 
         def descend_resolver(self, parent: Any, index: Any) -> None:
             return None
@@ -282,7 +285,7 @@ class NotText(ValueError):
     """Where bytes stop being UTF-8 text: the fields of DTV006's message."""
 
     def __init__(self, what: str, byte: str, offset: int):
-        self.fields = {"what": what, "byte": byte, "offset": offset}
+        self.fields: dict[str, Any] = {"what": what, "byte": byte, "offset": offset}
         super().__init__(codes.NOT_TEXT.render(**self.fields)[0])
 
 
