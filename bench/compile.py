@@ -38,23 +38,32 @@ HEAVY = ("jinja2", "pyiceberg", "pyarrow")
 ENV = dict(os.environ)  # main() points the dativo and bytecode caches at private folders
 
 
-def run(cmd: Sequence[str], cold: bool = False, first: bool = False) -> tuple[float, subprocess.CompletedProcess[str]]:
+def _one_core() -> None:
+    """Pins the child to one core (the first allowed): dativo then loads in one process, as on a 1-core machine."""
+    os.sched_setaffinity(0, {min(os.sched_getaffinity(0))})
+
+
+def run(
+    cmd: Sequence[str], cold: bool = False, first: bool = False, one_core: bool = False
+) -> tuple[float, subprocess.CompletedProcess[str]]:
     """Wall time of one fresh subprocess (emptying caches first is not timed). cold: dativo's result
-    cache is emptied, so the check compiles; first: every dativo cache is, compiled templates too."""
+    cache is emptied, so the check compiles; first: every dativo cache is, compiled templates too;
+    one_core: the process may run on one core only."""
     if first:
         shutil.rmtree(ENV["XDG_CACHE_HOME"], ignore_errors=True)
     elif cold:
         shutil.rmtree(Path(ENV["XDG_CACHE_HOME"]) / "dativo" / "checks", ignore_errors=True)
     start = time.perf_counter()
-    proc = subprocess.run(list(cmd), capture_output=True, text=True, cwd=REPO, env=ENV)
+    pin = _one_core if one_core and hasattr(os, "sched_setaffinity") else None
+    proc = subprocess.run(list(cmd), capture_output=True, text=True, cwd=REPO, env=ENV, preexec_fn=pin)
     return time.perf_counter() - start, proc
 
 
 def best(
-    cmd: Sequence[str], runs: int = RUNS, cold: bool = False, first: bool = False
+    cmd: Sequence[str], runs: int = RUNS, cold: bool = False, first: bool = False, one_core: bool = False
 ) -> tuple[float, subprocess.CompletedProcess[str]]:
     """Min wall time of `runs` fresh subprocesses, and the last result."""
-    results = [run(cmd, cold, first) for _ in range(runs)]
+    results = [run(cmd, cold, first, one_core) for _ in range(runs)]
     return min(t for t, _ in results), results[-1][1]
 
 
@@ -82,11 +91,14 @@ class Row:
     unchanged: float  # --check right after a --check, best of RUNS, seconds
     first: float  # --check with no dativo cache at all (compiled templates too), one run, seconds
     libyaml_all: float  # the inputs and the generated Kubernetes manifests, best of RUNS, seconds
+    ratio_1core: float  # cold --check / libyaml (inputs), both pinned to one core, best of RUNS each
 
 
-def timed(cmd: Sequence[str], what: str, runs: int = RUNS, cold: bool = False, first: bool = False) -> float:
+def timed(
+    cmd: Sequence[str], what: str, runs: int = RUNS, cold: bool = False, first: bool = False, one_core: bool = False
+) -> float:
     """best() of a command that must succeed."""
-    seconds, proc = best(cmd, runs, cold, first)
+    seconds, proc = best(cmd, runs, cold, first, one_core)
     if proc.returncode:
         fail(what, proc)
     return seconds
@@ -97,11 +109,20 @@ def measure(root: Path, n_jobs: int, job: Callable[[int, str], str] = job_yaml) 
     timed([DATIVO, "compile", str(root)], f"dativo compile ({n_jobs} jobs)", runs=1)
     check_cmd = [DATIVO, "compile", str(root), "--check"]
     first = timed(check_cmd, f"dativo compile --check, first run ({n_jobs} jobs)", runs=1, first=True)
-    check = timed(check_cmd, f"dativo compile --check ({n_jobs} jobs)", cold=True)
+    # the two sides of the ratio alternate, so a load that comes and goes on a shared machine weighs on both
+    libyaml_cmd = [sys.executable, "-c", LIBYAML, str(root), "inputs"]
+    checks, libyamls, libyamls_all, checks_1, libyamls_1 = [], [], [], [], []
+    for _ in range(RUNS):
+        checks.append(timed(check_cmd, f"dativo compile --check ({n_jobs} jobs)", runs=1, cold=True))
+        libyamls.append(timed(libyaml_cmd, "libyaml baseline", runs=1))
+        libyamls_all.append(
+            timed([sys.executable, "-c", LIBYAML, str(root), "all"], "libyaml baseline, with generated/", runs=1)
+        )
+        checks_1.append(timed(check_cmd, "dativo compile --check on one core", runs=1, cold=True, one_core=True))
+        libyamls_1.append(timed(libyaml_cmd, "libyaml baseline on one core", runs=1, one_core=True))
     unchanged = timed(check_cmd, f"dativo compile --check, unchanged inputs ({n_jobs} jobs)")
-    libyaml = timed([sys.executable, "-c", LIBYAML, str(root), "inputs"], "libyaml baseline")
-    libyaml_all = timed([sys.executable, "-c", LIBYAML, str(root), "all"], "libyaml baseline, with generated/")
-    return Row(n_jobs, n_tenants, check, libyaml, unchanged, first, libyaml_all)
+    ratio_1 = min(checks_1) / min(libyamls_1)
+    return Row(n_jobs, n_tenants, min(checks), min(libyamls), unchanged, first, min(libyamls_all), ratio_1)
 
 
 def budget_line(label: str, value: float, unit: str, budget: float, note: str = "") -> None:
@@ -155,7 +176,9 @@ def report(base: Path, sizes: Sequence[int], quick: bool) -> int:
         "check = --check with an empty result cache (a full compile); unchanged = --check again on the same "
         "inputs;\nfirst run = --check with no dativo cache at all (templates compiled too; one run)\n"
         "libyaml = PyYAML's CSafeLoader on the project's input YAML files (the budget's baseline); "
-        "libyaml+generated = the same plus\nthe generated Kubernetes manifests (the baseline of earlier figures)\n"
+        "libyaml+generated = the same plus\nthe generated Kubernetes manifests (the baseline of earlier figures); "
+        "1 core = check / libyaml with both pinned to one core\n(dativo then loads in one process); the check and "
+        "libyaml runs alternate\n"
     )
     print(HEADER + "\n" + "-" * len(HEADER))
     rows = [table_row(measure(_fresh(base / f"jobs-{n}"), n)) for n in sizes]
@@ -170,7 +193,7 @@ def report(base: Path, sizes: Sequence[int], quick: bool) -> int:
 
 HEADER = (
     f"{'jobs':>6} {'tenants':>7} {'check s':>8} {'libyaml s':>9} {'check/libyaml':>13} {'unchanged s':>11} "
-    f"{'first run s':>11} {'libyaml+generated s':>19}"
+    f"{'first run s':>11} {'libyaml+generated s':>19} {'1 core: check/libyaml':>21}"
 )
 
 
@@ -182,7 +205,7 @@ def _fresh(root: Path) -> Path:
 def table_row(r: Row) -> Row:
     print(
         f"{r.jobs:>6} {r.tenants:>7} {r.check:>8.3f} {r.libyaml:>9.3f} {r.check / r.libyaml:>12.1f}x "
-        f"{r.unchanged:>11.3f} {r.first:>11.3f} {r.libyaml_all:>19.3f}",
+        f"{r.unchanged:>11.3f} {r.first:>11.3f} {r.libyaml_all:>19.3f} {r.ratio_1core:>20.1f}x",
         flush=True,
     )
     return r

@@ -30,8 +30,8 @@ ALIAS_BOMB = Code("DTV003", "anchors/aliases expand past the bound", FREE, SITE_
 UNSAFE_TAG = Code(
     "DTV004", "unsafe or unknown YAML tag", "tag {tag!r} is not allowed", "configs hold plain data only: remove the tag"
 )
-NOT_A_MAPPING = Code("DTV005", "document is not a mapping", FREE)
-NOT_TEXT = Code("DTV006", "file is binary or not UTF-8", FREE)
+NOT_A_MAPPING = Code("DTV005", "document is not a mapping", "expected a mapping at the top of the file, found {found}")
+NOT_TEXT = Code("DTV006", "file is binary or not UTF-8", "file is {what} ({byte} at offset {offset})")
 UNREADABLE = Code("DTV007", "file cannot be read", "cannot read {what}: {reason}", SITE_HINT)
 MULTI_DOCUMENT = Code(
     "DTV008", "more than one YAML document", "expected one YAML document, found more ('---' separates documents)"
@@ -253,6 +253,12 @@ OUTSIDE_TENANT_NAMESPACE = Code(
     "job writes outside its tenant's namespace",
     "job of tenant {tenant!r} writes to namespace {namespace!r}, outside its own ({tenant!r} or {tenant}.*)",
     "list it under tenancy.shared_namespaces in dativo.yaml if it is shared on purpose",
+)
+NUMBER_TOO_LONG = Code(
+    "DTV238",
+    "integer too long to be a number",
+    "integer of {digits} digits is too long to be a number (at most {limit} digits)",
+    "quote it if it is text; no config number needs that many digits",
 )
 
 # 3xx schedule. A cron `detail` and its hint come from the scan of compiler/cron.py (which field and item

@@ -77,6 +77,7 @@ def _problem(code: codes.Code, expr: str, detail: str, hint: str | None = None) 
     return None, CronProblem(code, message, hint)
 
 
+@functools.lru_cache(maxsize=4096)  # projects repeat a few cron lines thousands of times
 def normalize_cron(expr: str) -> tuple[str | None, CronProblem | None]:
     """The 5-field form of `expr` (single spaces, names upper-cased, otherwise as written), or a problem."""
     text = expr.strip()
@@ -235,6 +236,7 @@ def _cron_range(values: list[int], step: int, low: int, high: int) -> str:
     return f"{values[0]}-{values[-1]}/{step}"
 
 
+@functools.lru_cache(maxsize=4096)  # as normalize_cron; callers copy the lines, never change them
 def interval_to_cron(seconds: int) -> tuple[list[str] | None, CronProblem | None]:
     """The fewest cron lines firing every `seconds` from local midnight, or DTV304."""
     valid = _valid_intervals()

@@ -8,10 +8,7 @@ and every key and value keeps file, line and column.
 
 from __future__ import annotations
 
-import contextlib
-import functools
 import sys
-from collections.abc import Iterator
 from dataclasses import dataclass, field
 from hashlib import sha256
 from pathlib import Path
@@ -22,30 +19,70 @@ from ruamel.yaml.error import MarkedYAMLError, YAMLError
 from ruamel.yaml.events import Event
 from ruamel.yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
-from . import codes
-from .diagnostics import Diagnostics, Problem, Span
+from . import codes, reuse
+from .diagnostics import Diagnostics, Span
 from .nesting import depth_bound, first_too_deep
 
 try:  # libyaml through ruamel.yaml.clib; the pure parser is the fallback
+    from ruamel.yaml.cyaml import CParser as _CParser
     from ruamel.yaml.cyaml import CSafeLoader as _BaseLoader
 except ImportError:  # pragma: no cover - exercised only without the C extension
     from ruamel.yaml.loader import SafeLoader as _BaseLoader  # type: ignore[assignment]
+
+    _CParser = None
 
 #: one Tag object per tag string, alive for the process, so a node's tag is found by identity
 #: (Tag.__str__ is slow, and would run for every node); explicit tags in a file never come from here
 _CANON: dict[str, Any] = {}
 _TAG_TEXT: dict[int, str] = {}
+#: implicit tags by (node kind, value, implicit): configs repeat the same few scalars (keys, booleans,
+#: small numbers) thousands of times, and ruamel runs its regexes for each
+_RESOLVED: dict[tuple[Any, Any, Any], Any] = {}
+_RESOLVED_MAX = 65536  # distinct short scalars remembered; past that, resolved each time
+_LONG = 64  # longer scalars are rarely repeated: resolved each time, not remembered
+
+
+def _resolve(kind: Any, value: Any, implicit: Any) -> Any:
+    key = (kind, value, implicit)
+    try:
+        return _RESOLVED[key]
+    except KeyError:
+        tag = _canonical(_BaseLoader.resolve(_RESOLVER, kind, value, implicit))
+        if len(_RESOLVED) < _RESOLVED_MAX and (value is None or len(value) <= _LONG):
+            _RESOLVED[key] = tag
+        return tag
 
 
 class _Loader(_BaseLoader):
-    """ruamel's loader with implicit tag resolution memoized: configs repeat the same few scalars
-    (keys, booleans, small numbers) thousands of times, and ruamel runs its regexes for each."""
+    """The fallback without libyaml (and the event walk of nesting.py): ruamel's loader with the
+    memoized resolution of _resolve."""
 
     def resolve(self, kind: Any, value: Any, implicit: Any) -> Any:
-        implicit = tuple(implicit) if isinstance(implicit, list) else implicit
-        if kind is ScalarNode and value is not None and len(value) > 64:
-            return _canonical(_BaseLoader.resolve(self, kind, value, implicit))  # long text: not worth a slot
-        return _resolve_cached(kind, value, implicit)
+        return _resolve(kind, value, tuple(implicit) if isinstance(implicit, list) else implicit)
+
+
+if _CParser is not None:
+
+    class _Composer(_CParser):
+        """libyaml's parser and composer alone. ruamel's CSafeLoader also sets up a constructor and a
+        resolver per file, and its composer asks the resolver to descend and ascend at every node (for
+        path resolvers no config uses): five times the cost of a small job file's parse."""
+
+        def resolve(self, kind: Any, value: Any, implicit: Any) -> Any:
+            try:  # the memo read inline: this runs for every node
+                return _RESOLVED[kind, value, implicit]
+            except KeyError:
+                return _resolve(kind, value, implicit)
+
+        def descend_resolver(self, parent: Any, index: Any) -> None:
+            return None
+
+        def ascend_resolver(self) -> None:
+            return None
+
+    _make_composer: Any = _Composer
+else:  # pragma: no cover - exercised only without the C extension
+    _make_composer = _Loader
 
 
 def _canonical(tag: Any) -> Any:
@@ -57,11 +94,6 @@ def _canonical(tag: Any) -> Any:
     return canon
 
 
-@functools.lru_cache(maxsize=16384)
-def _resolve_cached(kind: Any, value: Any, implicit: Any) -> Any:
-    return _canonical(_BaseLoader.resolve(_RESOLVER, kind, value, implicit))
-
-
 def _tag(node: Node) -> str:
     text = _TAG_TEXT.get(id(node.ctag))
     return text if text is not None else str(node.ctag)
@@ -70,7 +102,10 @@ def _tag(node: Node) -> str:
 MAX_FILE_BYTES = 8 * 1024 * 1024
 MAX_EXPANDED_NODES = 100_000
 MAX_DEPTH = 100
-_TOO_DEEP = f"document nests deeper than {MAX_DEPTH} levels"
+_TOO_DEEP = {
+    "problem": f"document nests deeper than {MAX_DEPTH} levels",
+    "hint": "flatten the structure; configs need only a few levels",
+}
 
 _T = "tag:yaml.org,2002:"
 _STR, _INT, _FLOAT, _BOOL, _NULL = _T + "str", _T + "int", _T + "float", _T + "bool", _T + "null"
@@ -109,10 +144,12 @@ class Document:
 
 
 class _LoadError(Exception):
-    # `node`: a node, or a parser event (both carry start_mark and end_mark)
-    def __init__(self, code: str, message: str, node: Node | Event | None = None, hint: str | None = None):
-        super().__init__(message)
-        self.code, self.message, self.node, self.hint = code, message, node, hint
+    """`code` at `node` (a node, or a parser event: both carry start_mark and end_mark), with the
+    fields of its message and hint templates."""
+
+    def __init__(self, code: codes.Code, node: Node | Event | None, **fields: Any):
+        super().__init__(code)
+        self.code, self.node, self.fields = code, node, fields
 
 
 def _span(file: str, node: Node | Event) -> Span:
@@ -140,7 +177,7 @@ def _expanded_size(root: Node) -> int:
         if nid in sizes:
             continue
         if nid in active:
-            raise _LoadError(codes.ALIAS_BOMB, "recursive alias: a node contains itself", node)
+            raise _LoadError(codes.ALIAS_BOMB, node, problem="recursive alias: a node contains itself", hint=None)
         active.add(nid)
         stack.append((node, True))
         stack.extend((c, False) for c in _children(node) if id(c) not in sizes)
@@ -163,15 +200,14 @@ class _Builder:
     def build(self, node: Node, path: PathT, depth: int = 0) -> Any:
         # the hottest loop of a compile: marks and tags are read inline rather than through _marks/_tag
         if depth > MAX_DEPTH:
-            raise _LoadError(codes.ALIAS_BOMB, _TOO_DEEP, node, "flatten the structure; configs need only a few levels")
+            raise _LoadError(codes.ALIAS_BOMB, node, **_TOO_DEEP)
         s, e = node.start_mark, node.end_mark
         self.spans[path] = (s.line + 1, s.column + 1, e.line + 1, e.column + 1)
         tag = _TAG_TEXT.get(id(node.ctag)) or str(node.ctag)
         if tag == _STR and isinstance(node, ScalarNode):
             return node.value
         if tag not in _ALLOWED_TAGS:
-            message, hint = codes.UNSAFE_TAG.render(tag=tag.replace(_T, "!!"))
-            raise _LoadError(codes.UNSAFE_TAG, message, node, hint)
+            raise _LoadError(codes.UNSAFE_TAG, node, tag=tag.replace(_T, "!!"))
         if isinstance(node, ScalarNode):
             return _scalar(node, tag)
         if isinstance(node, SequenceNode):
@@ -184,13 +220,13 @@ class _Builder:
         out: dict[str, Any] = {}
         first_seen: dict[str, Node] = {}
         merged: dict[str, Any] = {}
-        key_spans, build = self.key_spans, self.build
+        spans, key_spans, build = self.spans, self.key_spans, self.build
         for key_node, value_node in node.value:
             if key_node.value == "<<" and _tag(key_node) == _MERGE:
                 merged.update(self._merge_sources(value_node, path, depth))
                 continue
             if not isinstance(key_node, ScalarNode):
-                raise _LoadError(codes.YAML_SYNTAX, "mapping keys must be plain scalars", key_node)
+                raise _LoadError(codes.YAML_SYNTAX, key_node, problem="mapping keys must be plain scalars")
             key = str(key_node.value)
             if key in first_seen:
                 line = first_seen[key].start_mark.line + 1
@@ -200,7 +236,13 @@ class _Builder:
             key_path = path + (key,)
             s, e = key_node.start_mark, key_node.end_mark
             key_spans[key_path] = (s.line + 1, s.column + 1, e.line + 1, e.column + 1)
-            out[key] = build(value_node, key_path, depth + 1)
+            if value_node.__class__ is ScalarNode and _TAG_TEXT.get(id(value_node.ctag)) == _STR and depth < MAX_DEPTH:
+                # most values are plain text: built here, as build() would, without a call per value
+                s, e = value_node.start_mark, value_node.end_mark
+                spans[key_path] = (s.line + 1, s.column + 1, e.line + 1, e.column + 1)
+                out[key] = value_node.value
+            else:
+                out[key] = build(value_node, key_path, depth + 1)
         # YAML merge keys (<<): explicit keys win over merged ones
         for key, value in merged.items():
             out.setdefault(key, value)
@@ -211,7 +253,7 @@ class _Builder:
         merged: dict[str, Any] = {}
         for src in reversed(sources):  # earlier sources win, as in the YAML merge spec
             if not isinstance(src, MappingNode):
-                raise _LoadError(codes.YAML_SYNTAX, "merge key '<<' needs a mapping or a list of mappings", src)
+                raise _LoadError(codes.YAML_SYNTAX, src, problem="merge key '<<' needs a mapping or a list of mappings")
             merged.update(self._mapping(src, path, depth + 1))
         return merged
 
@@ -229,25 +271,27 @@ def _scalar(node: ScalarNode, tag: str) -> Any:
             return _constructor.construct_yaml_int(node)
         except ValueError:  # Python reads at most sys.get_int_max_str_digits() (4300) digits: slow parsing
             digits = sum(c.isdigit() for c in value)
-            raise _LoadError(
-                codes.INVALID_VALUE,
-                f"integer of {digits} digits is too long to be a number "
-                f"(at most {sys.get_int_max_str_digits()} digits)",
-                node,
-                "quote it if it is text; no config number needs that many digits",
-            ) from None
+            raise _LoadError(codes.NUMBER_TOO_LONG, node, digits=digits, limit=sys.get_int_max_str_digits()) from None
     return _constructor.construct_yaml_float(node)
 
 
+class NotText(ValueError):
+    """Where bytes stop being UTF-8 text: the fields of DTV006's message."""
+
+    def __init__(self, what: str, byte: str, offset: int):
+        self.fields: dict[str, Any] = {"what": what, "byte": byte, "offset": offset}
+        super().__init__(codes.NOT_TEXT.render(**self.fields)[0])
+
+
 def decode(raw: bytes) -> str:
-    """UTF-8 text or a ValueError that says where it stops being text."""
+    """UTF-8 text, or NotText saying where it stops being text."""
     nul = raw.find(b"\x00")
     if nul >= 0:
-        raise ValueError(f"file is binary, not YAML text (NUL byte at offset {nul})")
+        raise NotText("binary, not YAML text", "NUL byte", nul)
     try:
         text = raw.decode("utf-8")
     except UnicodeDecodeError as e:
-        raise ValueError(f"file is not UTF-8 text (invalid byte 0x{raw[e.start]:02x} at offset {e.start})") from None
+        raise NotText("not UTF-8 text", f"invalid byte 0x{raw[e.start]:02x}", e.start) from None
     return text[1:] if text.startswith("\ufeff") else text
 
 
@@ -255,32 +299,31 @@ def load_text(text: str, display: str, diags: Diagnostics, digest: str = "") -> 
     doc = Document(path=display, data=None, digest=digest)
     try:
         _refuse_deep_nesting(text)
-        loader = _Loader(text)
+        loader = _make_composer(text)
         try:
             root = loader.get_single_node()
         finally:
             loader.dispose()
         if root is None:
-            diags.report(codes.NOT_A_MAPPING, Span.of_file(display), problem="the file is empty; expected a mapping")
+            diags.report(codes.NOT_A_MAPPING, Span.of_file(display), found="an empty file")
             return None
         if not isinstance(root, MappingNode):
-            kind = "sequence" if isinstance(root, SequenceNode) else "scalar"
-            problem = f"expected a mapping at the top of the file, found a {kind}"
-            diags.report(codes.NOT_A_MAPPING, _span(display, root), problem=problem)
+            found = "a sequence" if isinstance(root, SequenceNode) else "a scalar"
+            diags.report(codes.NOT_A_MAPPING, _span(display, root), found=found)
             return None
         # only documents with anchors can expand: the guard's walk is skipped for the rest
         if "&" in text and _expanded_size(root) > MAX_EXPANDED_NODES:
             raise _LoadError(
                 codes.ALIAS_BOMB,
-                f"aliases expand to more than {MAX_EXPANDED_NODES} nodes",
                 root,
-                "expand fewer aliases, or write the values out",
+                problem=f"aliases expand to more than {MAX_EXPANDED_NODES} nodes",
+                hint="expand fewer aliases, or write the values out",
             )
         doc.data = _Builder(doc, diags).build(root, ())
         return doc
     except _LoadError as e:
         span = _span(display, e.node) if e.node is not None else Span.of_file(display)
-        diags.problem(Problem(e.code, e.message, e.hint), span)
+        diags.report(e.code, span, **e.fields)
     except MarkedYAMLError as e:
         mark = e.problem_mark or e.context_mark
         line, col = (mark.line + 1, mark.column + 1) if mark else (1, 1)
@@ -300,35 +343,13 @@ def _refuse_deep_nesting(text: str) -> None:
     """DTV003 at the first node deeper than MAX_DEPTH, found before composing (see nesting.py)."""
     if depth_bound(text) <= MAX_DEPTH:
         return
-    scan = _Loader(text)
+    scan = _make_composer(text)
     try:
         event = first_too_deep(scan, MAX_DEPTH)
     finally:
         scan.dispose()
     if event is not None:
-        raise _LoadError(codes.ALIAS_BOMB, _TOO_DEEP, event, "flatten the structure; configs need only a few levels")
-
-
-#: documents already parsed, by (how shown, content digest), while `reusing()` is active: `dativo plan`
-#: compiles two trees that share most files, and a file with the same name and bytes parses the same
-_SEEN: dict[tuple[str, str], Document] | None = None
-
-
-@contextlib.contextmanager
-def reusing() -> Iterator[None]:
-    """Within this block, a file loaded before (same shown path, same bytes) is not parsed again."""
-    global _SEEN
-    _SEEN = {}
-    try:
-        yield
-    finally:
-        _SEEN = None
-
-
-def remember(doc: Document) -> None:
-    """Offer a document accepted into a project for reuse (see `reusing`)."""
-    if _SEEN is not None:
-        _SEEN[(doc.path, doc.digest)] = doc
+        raise _LoadError(codes.ALIAS_BOMB, event, **_TOO_DEEP)
 
 
 def load_file(path: Path, display: str, diags: Diagnostics) -> Document | None:
@@ -346,11 +367,11 @@ def load_file(path: Path, display: str, diags: Diagnostics) -> Document | None:
         diags.report(codes.UNREADABLE, Span.of_file(display), what="file", reason=reason)
         return None
     digest = "sha256:" + sha256(raw).hexdigest()
-    if _SEEN is not None and (seen := _SEEN.get((display, digest))) is not None:
-        return seen
+    if (doc := reuse.seen(display, digest)) is not None:
+        return doc
     try:
         text = decode(raw)
-    except ValueError as e:
-        diags.report(codes.NOT_TEXT, Span.of_file(display), problem=str(e))
+    except NotText as e:
+        diags.report(codes.NOT_TEXT, Span.of_file(display), **e.fields)
         return None
     return load_text(text, display, diags, digest)

@@ -15,9 +15,10 @@ from . import codes
 from .diagnostics import Diagnostics, Problem, Span
 from .discover import SUFFIXES, find_configs, kind, unread_reference, unreadable
 from .emit import validate_settings
-from .load import Document, load_file, load_text, remember
+from .load import Document, load_file, load_text
 from .models import Dag, Job, LegacyAsset, OdcsAsset, ProjectFile, Recipe, Registry, RunnerConfig
 from .paths import PathProblem, PathResolver, display_prefix, join_display
+from .reuse import remember
 from .validate import validate
 
 M = TypeVar("M", bound=BaseModel)
@@ -259,7 +260,7 @@ def _read_many(reader: _Reader, items: list[tuple[str, type[BaseModel], str]]) -
             out[i] = reader.accept(rel, doc, items[i][1], items[i][2])
 
     rels = [rel for rel, _, _ in items]
-    if len(rels) < PARALLEL_MIN_FILES or (os.cpu_count() or 1) < 2 or "fork" not in mp.get_all_start_methods():
+    if len(rels) < PARALLEL_MIN_FILES or _cores() < 2 or "fork" not in mp.get_all_start_methods():
         accept(0, _load_chunk(reader.p, rels))
         return out
     split = _split(reader.p.root, rels)
@@ -277,6 +278,14 @@ def _read_many(reader: _Reader, items: list[tuple[str, type[BaseModel], str]]) -
     worker.join()
     accept(0, theirs)
     return out
+
+
+def _cores() -> int:
+    """The cores this process may run on: a cpuset (taskset, a container's CPU limit) can allow fewer
+    than the machine has, and a worker sharing the parent's only core costs more than it saves."""
+    if hasattr(os, "sched_getaffinity"):
+        return len(os.sched_getaffinity(0))
+    return os.cpu_count() or 1  # pragma: no cover - macOS and Windows have no affinity call
 
 
 def _split(root: Path, rels: list[str]) -> int:

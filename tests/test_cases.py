@@ -75,7 +75,7 @@ GENERATED: dict[str, dict[str, bytes]] = {
         "jobs/acme/deep.yaml": b"tenant_id: acme\nsource: " + b"[" * 28000 + b"\n"
     },
     # Python reads at most 4300 digits into an int: int() raised ValueError, an internal error
-    "DTV104_integer_of_5000_digits": {
+    "DTV238_integer_of_5000_digits": {
         "jobs/acme/stripe_customers.yaml": (BASE / "jobs/acme/stripe_customers.yaml")
         .read_bytes()
         .replace(b"lookback_days: 1", b"lookback_days: 1" + b"0" * 4999),

@@ -228,10 +228,11 @@ def test_same_inputs_same_bytes(base: Side, tmp_path: Path) -> None:
 
 
 def test_a_file_with_the_same_name_and_bytes_is_parsed_once(tmp_path: Path) -> None:
-    """`dativo plan` compiles both sides inside load.reusing(): an unchanged file is not parsed again,
+    """`dativo plan` compiles both sides inside reuse.reusing(): an unchanged file is not parsed again,
     a changed one is, and nothing is shared outside the block."""
     from dativo.compiler.diagnostics import Diagnostics
-    from dativo.compiler.load import load_file, remember, reusing
+    from dativo.compiler.load import load_file
+    from dativo.compiler.reuse import remember, reusing
 
     one, two = tmp_path / "one.yaml", tmp_path / "two.yaml"
     one.write_text("a: 1\n", "utf-8")

@@ -62,3 +62,17 @@ def test_split_gives_the_parent_the_last_share_of_the_bytes(tmp_path: Path) -> N
     parent = sum(sizes[split:])
     assert parent <= project_module.PARENT_SHARE * sum(sizes) < parent + sizes[split - 1]
     assert project_module._split(tmp_path, rels[-1:]) == 1  # the worker always has something to load
+
+
+def test_one_allowed_core_loads_in_one_process(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A cpuset of one core (taskset, a container's CPU limit) on a many-core machine: a worker would only
+    share the parent's core, so none is forked (os.cpu_count() counts the machine's cores, not ours)."""
+    root = _big_project(tmp_path, broken=False)
+    serial = _run(root, monkeypatch, 10**9)
+
+    def no_fork(method: str) -> None:
+        raise AssertionError(f"a {method} worker was started on one allowed core")
+
+    monkeypatch.setattr(project_module.os, "sched_getaffinity", lambda pid: {0}, raising=False)
+    monkeypatch.setattr(project_module.mp, "get_context", no_fork)
+    assert _run(root, monkeypatch, 1) == serial

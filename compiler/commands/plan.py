@@ -29,10 +29,10 @@ def at_instant(text: str | None) -> dt.datetime:
 
 
 def main(args: argparse.Namespace) -> int:
-    from ..load import reusing
     from ..plandiff import render_json, render_markdown, render_text
     from ..plandiff.report import build
     from ..plandiff.sides import base_dir, checkout_base, compile_side
+    from ..reuse import reusing
 
     at = at_instant(args.at)
     root = project_root(args.project)

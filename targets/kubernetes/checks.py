@@ -7,6 +7,7 @@ puts it at that value's position (compiler/emit.py).
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 from typing import Any
 
 from croniter import croniter
@@ -177,6 +178,7 @@ def _cron_lines_run(entry: ScheduleEntry, diags: Findings) -> bool:
     return False
 
 
+@lru_cache(maxsize=4096)  # a project repeats a few cron lines thousands of times; croniter parses slowly
 def _unreadable(line: str) -> bool:
     """Not five fields of numbers, names, ranges and steps (croniter's `L`, `#` and `?` are not Kubernetes')."""
     if len(line.split()) != 5:
