@@ -8,6 +8,7 @@ Keyed merge (merge.py) drops the matching rows and appends the new ones in one s
 
 from __future__ import annotations
 
+import fcntl
 import json
 from dataclasses import dataclass
 from pathlib import Path
@@ -36,13 +37,19 @@ class SchemaMismatch(SinkError):
 def load(spec: JobSpec, props: dict[str, str]) -> Any:
     from pyiceberg.catalog import load_catalog
 
-    uri = props.get("uri", "")
-    if uri.startswith("sqlite:///"):
-        Path(uri[len("sqlite:///") :]).parent.mkdir(parents=True, exist_ok=True)
     wh = props.get("warehouse", "")
     if wh.startswith("file://"):
         Path(wh[len("file://") :]).mkdir(parents=True, exist_ok=True)
-    return load_catalog(spec.target.catalog or "dativo", **props)
+    uri = props.get("uri", "")
+    if not uri.startswith("sqlite:///"):
+        return load_catalog(spec.target.catalog or "dativo", **props)
+    db = Path(uri[len("sqlite:///") :])
+    db.parent.mkdir(parents=True, exist_ok=True)
+    # pyiceberg creates a SQLite catalog's tables when it finds none: two runs opening a new catalog at
+    # once both create them and the later one fails ("table iceberg_tables already exists"); one at a time
+    with open(db.with_name(db.name + ".open-lock"), "a") as guard:
+        fcntl.flock(guard.fileno(), fcntl.LOCK_EX)
+        return load_catalog(spec.target.catalog or "dativo", **props)
 
 
 def open_table(catalog: Any, spec: JobSpec, ts: TableSchema) -> Any:
