@@ -172,20 +172,22 @@ KEY_NOT_HONOURED = Code(
     SITE_HINT,
     docs="configuration.md#keys-from-dativo-ingest",
 )
-# the assets helper's codes (issue 13): dativo-ingest's governance metadata, compiled as it means it
+# dativo-ingest's governance metadata, compiled as it means it (docs/dativo-ingest.md)
 METADATA_NOT_ENFORCED = Code(
     "DTV225",
     "asset metadata recorded but not acted on (warning)",
-    FREE,
-    SITE_HINT,
+    "recorded, not enforced (by dativo as by dativo-ingest): {what}",
+    "enforce these outside ingestion (table maintenance, quality checks, catalog and bucket settings), or remove them",
     severity="warning",
     docs="dativo-ingest.md#assets-and-table-properties",
 )
-METADATA_NOT_WRITABLE = Code(
+# (an override naming no column and a `${VAR}` in a table property were DTV226 too: DTV240, DTV241)
+COLUMN_TYPE_NOT_WRITABLE = Code(
     "DTV226",
-    "asset or governance value the runtime cannot write",
-    FREE,
-    SITE_HINT,
+    "column type the runtime cannot write",
+    "column {column!r} of type {type!r} has no exact Iceberg type: its element type is not declared "
+    "(dativo-ingest writes such a column as text)",
+    "declare it `string` and load the values as JSON text, or leave the column out of the asset",
     docs="dativo-ingest.md#assets-and-table-properties",
 )
 PLAINTEXT_SECRET_DEFAULT = Code(
@@ -259,6 +261,31 @@ NUMBER_TOO_LONG = Code(
     "integer too long to be a number",
     "integer of {digits} digits is too long to be a number (at most {limit} digits)",
     "quote it if it is text; no config number needs that many digits",
+)
+# DTV239-DTV241: problems that shared DTV225 or DTV226 until each had a code and a template
+ASSET_MODE_WARN = Code(
+    "DTV239",
+    "asset target.mode 'warn' is no write mode (warning)",
+    "target.mode 'warn' is no write mode (dativo-ingest never reads an asset's target.mode): rows are "
+    "appended as with 'strict'",
+    "remove it, or use 'strict' (append) or 'merge' (with key_columns); row validation follows the job's "
+    "schema_validation_mode",
+    severity="warning",
+    docs="dativo-ingest.md#assets-and-table-properties",
+)
+OVERRIDE_NOT_A_COLUMN = Code(
+    "DTV240",
+    "classification override names no column",
+    "classification_overrides names {key!r}, which is not a column of asset {asset!r}",
+    SITE_HINT,
+)
+PROPERTY_HOLDS_REFERENCE = Code(
+    "DTV241",
+    "environment reference in a value that becomes a table property",
+    "{where} holds an environment reference, and it becomes a table property: table properties are literal "
+    "text that anyone who can read the catalog sees, never expanded",
+    "write the value itself (a label, not a secret), or remove it",
+    docs="runtime.md#table-properties",
 )
 
 # 3xx schedule. A cron `detail` and its hint come from the scan of compiler/cron.py (which field and item

@@ -108,9 +108,10 @@ def _check_overrides(asset: AssetView, job: Loaded[Job], diags: Diagnostics) -> 
     for key in job.model.classification_overrides or {}:
         if key != DEFAULT_KEY and key not in names:
             diags.report(
-                codes.METADATA_NOT_WRITABLE,
+                codes.OVERRIDE_NOT_A_COLUMN,
                 job.doc.span(("classification_overrides", key), key=True),
-                problem=f"classification_overrides names {key!r}, which is not a column of asset {asset.name!r}",
+                key=key,
+                asset=asset.name,
                 hint=did_you_mean(key, [*names, DEFAULT_KEY])
                 or f"name a column of the asset, or {DEFAULT_KEY!r} for the table's classification",
             )
@@ -135,13 +136,7 @@ def report_references(
         if isinstance(col, dict) and _is_ref(col.get("classification")):
             found.append(("schema", i, "classification"))
     for path in found:
-        diags.report(
-            codes.METADATA_NOT_WRITABLE,
-            span(*path),
-            problem=f"{'.'.join(map(str, path))} holds an environment reference, and it becomes a table property: "
-            "table properties are literal text that anyone who can read the catalog sees, never expanded",
-            hint="write the value itself (a label, not a secret), or remove it",
-        )
+        diags.report(codes.PROPERTY_HOLDS_REFERENCE, span(*path), where=".".join(map(str, path)))
 
 
 def _references(data: Any, blocks: tuple[str, ...]) -> Iterator[tuple]:

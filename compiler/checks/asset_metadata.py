@@ -23,22 +23,9 @@ def run(asset: AssetView, diags: Diagnostics) -> None:
     body: AssetBody = m.asset if isinstance(m, LegacyAsset) else m
     recorded = _recorded(body)
     if recorded:  # one warning per asset, at the first such key: a project of many assets stays readable
-        diags.report(
-            codes.METADATA_NOT_ENFORCED,
-            asset.span(*recorded[0][0]),
-            problem="recorded, not enforced (by dativo as by dativo-ingest): " + "; ".join(w for _, w in recorded),
-            hint="enforce these outside ingestion (table maintenance, quality checks, catalog and bucket "
-            "settings), or remove them",
-        )
+        diags.report(codes.METADATA_NOT_ENFORCED, asset.span(*recorded[0][0]), what="; ".join(w for _, w in recorded))
     if body.target.mode == "warn":
-        diags.report(
-            codes.METADATA_NOT_ENFORCED,
-            asset.span("target", "mode"),
-            problem="target.mode 'warn' is no write mode (dativo-ingest never reads an asset's target.mode): "
-            "rows are appended as with 'strict'",
-            hint="remove it, or use 'strict' (append) or 'merge' (with key_columns); row validation follows "
-            "the job's schema_validation_mode",
-        )
+        diags.report(codes.ASSET_MODE_WARN, asset.span("target", "mode"))
     raw = asset.loaded.doc.data.get("asset", {}) if asset.form == "legacy" else asset.loaded.doc.data
     report_references(raw, ASSET_BLOCKS, asset.span, diags, columns=True)
 

@@ -51,13 +51,7 @@ def run(rj: ResolvedJob, diags: Diagnostics) -> None:
 
 def _unwritable(rj: ResolvedJob, i: int, name: str, typ: str, diags: Diagnostics) -> None:
     assert rj.asset is not None
-    diags.report(
-        codes.METADATA_NOT_WRITABLE,
-        rj.asset.span("schema", i, "type"),
-        problem=f"column {name!r} of type {typ!r} has no exact Iceberg type: its element type is not declared "
-        "(dativo-ingest writes such a column as text)",
-        hint="declare it `string` and load the values as JSON text, or leave the column out of the asset",
-    )
+    diags.report(codes.COLUMN_TYPE_NOT_WRITABLE, rj.asset.span("schema", i, "type"), column=name, type=typ)
 
 
 def destination(rj: ResolvedJob, target: TargetSpec, diags: Diagnostics) -> None:
