@@ -98,3 +98,24 @@ def test_keys_deciding_what_is_read_or_written_are_errors_on_a_source_this_runti
     refused = sorted((d.json_path, d.severity) for d in c.diags.items if d.span.file == "jobs/acme/full_load.yaml")
     assert refused == [("$.source.dsn", "error"), ("$.target.markdown_kv_storage", "error")]
     assert {d.code for d in c.diags.items if d.span.file == "jobs/acme/full_load.yaml"} == {"DTV224"}
+
+
+def test_with_markdown_kv_storage_the_cursor_is_a_source_column_not_an_asset_column(tmp_path: Path) -> None:
+    """dativo-ingest's markdown_kv smoke jobs read `modifieddate` from the source table while their asset
+    describes the Markdown-KV documents written: no DTV217 then; without the storage block it is one."""
+    proj = tmp_path / "p"
+    shutil.copytree(PROJECT, proj)
+    job = proj / "jobs" / "acme" / "postgres_markdown_kv.yaml"
+    text = job.read_text("utf-8").replace("cursor_field: updated_at", "cursor_field: modifieddate")
+    job.write_text(text, "utf-8")
+    codes = [
+        d.code
+        for d in pipeline.check_project(proj, cwd=proj).diags.items
+        if d.span.file == "jobs/acme/postgres_markdown_kv.yaml"
+    ]
+    assert "DTV217" not in codes
+    without = text.replace("  markdown_kv_storage:\n    mode: structured\n    structured_pattern: row_per_kv\n", "")
+    assert without != text
+    job.write_text(without, "utf-8")
+    cursor = [d for d in pipeline.check_project(proj, cwd=proj).diags.items if d.code == "DTV217"]
+    assert len(cursor) == 1 and "modifieddate" in cursor[0].message
