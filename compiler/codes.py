@@ -112,11 +112,14 @@ FILE_FORMAT_UNSUPPORTED = Code(
     "file_format {file_format!r} is not supported by {target!r} (file_formats: {supported})",
     SITE_HINT,
 )
+# dativo-ingest reads the recipe and the asset from the *_path keys and never compares the names, which are
+# labels there: a differing name is a warning (a likely copy-paste slip), and the file the path names is used
 RECIPE_MISMATCH = Code(
     "DTV216",
-    "recipe does not match the job's connector name",
-    "recipe {recipe} is named {recipe_name!r} but the job names {name!r}",
+    "recipe named differently than the job names it (warning)",
+    "recipe {recipe} is named {recipe_name!r} but the job names {name!r}; the recipe the path names is used",
     "set {field}: {recipe_name}, or fix the path",
+    severity="warning",
 )
 CURSOR_NOT_IN_ASSET = Code(
     "DTV217",
@@ -241,9 +244,10 @@ KEY_NOT_IN_ASSET = Code(
 )
 ASSET_NAME_MISMATCH = Code(
     "DTV235",
-    "asset file defines another asset than the job names",
-    "asset file {file} defines {defined!r} but the job names {named!r}",
+    "asset file defines another asset than the job names (warning)",
+    "asset file {file} defines {defined!r} but the job names {named!r}; the asset the path names is used",
     "set asset: {defined}, or fix asset_path",
+    severity="warning",
 )
 ASSET_OBJECT_NOT_READ = Code(
     "DTV236",
