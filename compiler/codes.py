@@ -251,8 +251,11 @@ ASSET_NAME_MISMATCH = Code(
 )
 ASSET_OBJECT_NOT_READ = Code(
     "DTV236",
-    "asset describes an object the job does not read",
-    "asset {asset!r} describes object {object!r}, which the job does not read (objects: {objects})",
+    "asset describes an object the job does not read (warning)",
+    "asset {asset!r} describes object {object!r}, which the job does not read (objects: {objects}); the job's "
+    "objects are read into the asset's table",
+    "read the asset's object, or use the asset of the object read (dativo-ingest never compares them)",
+    severity="warning",
 )
 OUTSIDE_TENANT_NAMESPACE = Code(
     "DTV237",
