@@ -1,6 +1,7 @@
 """The asset's columns as an Iceberg schema and an Arrow schema, mapped exactly.
 
-integer -> int (32-bit), bigint -> long, float -> float (32-bit), double -> double,
+integer and bigint -> long, float and double -> double (as dativo-ingest maps them: an `integer` column
+holds any 64-bit value, a `float` a double),
 timestamp/datetime -> timestamptz (microseconds, UTC), date -> date,
 decimal(p, s) -> decimal(p, s) (precision and scale are required: the compiler's DTV219).
 A partition field `ingest_date` that is not a column is added as a derived date column.
@@ -19,9 +20,7 @@ from pyiceberg.types import (
     DateType,
     DecimalType,
     DoubleType,
-    FloatType,
     IcebergType,
-    IntegerType,
     LongType,
     NestedField,
     StringType,
@@ -40,9 +39,9 @@ class UnmappableType(Exception):
 # every type of coltypes.COLUMN_TYPES but the parameterized ones: (Iceberg type, Arrow type), one row each
 SIMPLE_TYPES: dict[str, tuple[IcebergType, pa.DataType]] = {
     "string": (StringType(), pa.string()),
-    "integer": (IntegerType(), pa.int32()),
+    "integer": (LongType(), pa.int64()),
     "bigint": (LongType(), pa.int64()),
-    "float": (FloatType(), pa.float32()),
+    "float": (DoubleType(), pa.float64()),
     "double": (DoubleType(), pa.float64()),
     "boolean": (BooleanType(), pa.bool_()),
     "timestamp": (TimestamptzType(), pa.timestamp("us", tz="UTC")),

@@ -138,7 +138,7 @@ def test_validator_converts_exactly_and_names_reasons() -> None:
     )
     batch = pa.RecordBatch.from_pydict(
         {
-            "i": ["1", "x", "3000000000", None, " 7"],
+            "i": ["1", "x", "10000000000000000000", None, " 7"],  # past a 64-bit integer
             "d": ["1.25", "1.255", "1", "2", None],
             "t": ["2026-01-01T00:00:00Z", "2026-01-01 10:00:00", None, "nope", "2026-01-01T01:00:00+01:00"],
             "b": ["true", "0", None, "yes", "FALSE"],
@@ -155,6 +155,21 @@ def test_validator_converts_exactly_and_names_reasons() -> None:
         "column 'b' is not a valid boolean",
     ]
     assert out.batch.column("t").to_pylist()[1] == datetime(2026, 1, 1, 0, 0, tzinfo=UTC)
+
+
+def test_integer_and_float_columns_are_64_bit_as_in_dativo_ingest() -> None:
+    """dativo-ingest writes `integer` as long and `float` as double: an id past 2**31 loads, never refused."""
+    from pyiceberg.types import DoubleType, LongType
+
+    from dativo.runtime.validate import Validator
+
+    ts = _schema([ColumnSpec(name="i", type="integer"), ColumnSpec(name="f", type="float")])
+    assert [f.field_type for f in ts.iceberg.fields] == [LongType(), DoubleType()]
+    batch = pa.RecordBatch.from_pydict({"i": ["3000000000", "-9223372036854775808"], "f": ["0.1", "1e300"]})
+    out = Validator(ts, date(2026, 1, 1)).check(batch)
+    assert out.invalid_rows == [] or not dict(out.invalid_rows)
+    assert out.batch.column("i").to_pylist() == [3000000000, -9223372036854775808]
+    assert out.batch.column("f").to_pylist() == [0.1, 1e300]
 
 
 def test_decimal_without_precision_is_unmappable() -> None:
