@@ -106,7 +106,7 @@ def _execute(ctx: Context) -> Outcome:
     earlier = sink.committed(table, ctx.run_key, sink.branch_of(spec))
     if earlier is not None and not ctx.restart:
         return Outcome(ExitCode.OK, "already_committed", {"snapshot_run_id": earlier.get(sink.RUN_ID)})
-    incremental = spec.source.incremental is not None  # else a full load: no state read, applied or saved
+    incremental = spec.keeps_state
     saved = ctx.store.load_incremental(spec.tenant, spec.id) if incremental else Incremental({})
     # the branch exists before its head is read: the commit's head requirement is then the head the
     # state came from (a branch created later, inside the transaction, would look like a rival commit)

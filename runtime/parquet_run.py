@@ -38,7 +38,7 @@ def execute_parquet(ctx: Context) -> Outcome:
     earlier = next((c for c in commits if c.run == run), None)
     if earlier is not None and not ctx.restart:
         return Outcome(ExitCode.OK, "already_committed", {"committed_run_id": table.read(earlier).get("run_id")})
-    state = _state(ctx, table, commits[-1] if commits else None)
+    state = _state(ctx, table, commits[-1] if commits else None) if spec.keeps_state else {}
     source = open_source(spec, ctx.paths, state)
     ctx.log.event("source_opened", **source.describe())
     validator = Validator(ts, (ctx.nominal or datetime.now(UTC)).astimezone(UTC).date())
@@ -48,14 +48,15 @@ def execute_parquet(ctx: Context) -> Outcome:
     try:
         counts = _load(ctx, source, validator, cursor, writer)
         ctx.stop.check()  # a stop requested while reading: abandon the staged files, publish nothing
-        next_state = {**source.next_state(), **cursor.state()}
+        next_state = {**source.next_state(), **cursor.state()} if spec.keeps_state else {}
         meta = {"run_id": ctx.run_id, "run_key": ctx.run_key, "job": spec.id, "tenant": spec.tenant}
         written, marker = writer.commit(meta, next_state)
     except BaseException:
         writer.abort()
         raise
-    seq = int(marker.rsplit("/", 1)[1].split("--", 1)[0])
-    ctx.store.save_incremental(spec.tenant, spec.id, Incremental(next_state, seq))
+    if spec.keeps_state:
+        seq = int(marker.rsplit("/", 1)[1].split("--", 1)[0])
+        ctx.store.save_incremental(spec.tenant, spec.id, Incremental(next_state, seq))
     out = _metrics(counts, written, validator.reasons, time.monotonic() - started)
     out["location"] = f"s3://{table.location}/"
     out["commit_marker"] = f"s3://{marker}"

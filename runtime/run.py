@@ -160,7 +160,7 @@ def _locked(req: Request, opts: Options, env: dict[str, str], log: Logger, locks
             reason=state.data["reset_from_unreadable"],
             detail="--resume-policy restart: the unreadable job state is replaced",
         )
-    if spec.source.incremental is not None:  # a full load keeps no incremental state
+    if spec.keeps_state:
         store.load_incremental(spec.tenant, spec.id)  # unparsable: fail before anything is written
     gate = _gate(state, opts, log)
     if gate is not None:

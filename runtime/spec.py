@@ -154,3 +154,9 @@ class JobSpec(Spec):
     # runtime mounts the job reads (absolute paths outside the project: secrets, data volumes), sorted:
     # the deployer mounts them; the runtime checks them before it starts (runtime/paths.require_mounts)
     mounts: list[str] = Field(default_factory=list)
+
+    @property
+    def keeps_state(self) -> bool:
+        """Only a job whose source turns incremental on keeps incremental state; a full load (dativo-ingest's
+        default) reads, applies and saves none, whichever way it writes."""
+        return self.source.incremental is not None

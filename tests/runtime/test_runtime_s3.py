@@ -169,3 +169,23 @@ def test_a_state_file_behind_the_commit_markers_is_replaced_by_the_latest_marker
     assert res.code == 0 and res.events("state.from_table"), res.out
     assert res.events("metrics_complete")[0]["records_written"] == 0  # more.csv is not read again
     assert read(s3_server, f"{bucket}/{S3_WHERE}").num_rows == 50
+
+
+def test_a_full_load_to_s3_keeps_no_incremental_state(tmp_path: Path, s3_server: S3Server) -> None:
+    """The job has no incremental block: as on the Iceberg path, no state is read (an unreadable file left
+    by an earlier incremental version of the job is not read), applied or saved."""
+    from dativo.runtime.state import StateStore
+
+    bucket = s3_server.bucket("people-full")
+    p = make_s3_project(tmp_path / "p")
+    write_people(p, people(30))
+    stale = StateStore(p.state).incremental_path("t1", "jobs/t1/people_to_s3.yaml")
+    stale.parent.mkdir(parents=True)
+    stale.write_text("{not json", "utf-8")
+    env = env_for(s3_server, bucket)
+    for run_id in ("r1", "r2"):
+        res = run(p, S3_SCHEDULE, run_id, env)
+        assert res.code == 0, res.out + res.err
+        assert res.events("metrics_complete")[0]["records_extracted"] == 30  # the unchanged file is read again
+    assert stale.read_text("utf-8") == "{not json"
+    assert [f for f in p.state.glob("incremental/**/*.json") if f != stale] == []
