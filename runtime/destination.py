@@ -146,12 +146,8 @@ def _parquet_problems(target_type: str, connection: Mapping[str, Any], merge: bo
     try:
         s3settings.raw(connection)
     except s3settings.SettingsError as e:
-        setting, _, reason = str(e).partition(" is not read")
-        out.append(
-            Problem(f"connection.{e.key}", setting, f"is not read{reason}", e.hint)
-            if reason
-            else Problem(f"connection.{e.key}", f"target.connection.{e.key}", f"cannot be read: {e}", e.hint)
-        )
+        reason = e.reason or f"cannot be read: {e}"
+        out.append(Problem(f"connection.{e.key}", f"target.connection.{e.key}", reason, e.hint))
     if merge:
         out.append(
             Problem(

@@ -39,9 +39,14 @@ _TRUE, _FALSE = ("true", "yes", "1", "on"), ("false", "no", "0", "off")
 class SettingsError(Exception):
     """The connection cannot be read as written; `key` is the dotted key under `target.connection`."""
 
-    def __init__(self, key: str, message: str, hint: str):
+    def __init__(self, key: str, message: str, hint: str, reason: str | None = None):
         super().__init__(message)
         self.key, self.hint = key, hint
+        self.reason = reason  # set when the message is `target.connection.<key> <reason>` (of_key)
+
+    @classmethod
+    def of_key(cls, dotted: str, reason: str, hint: str) -> SettingsError:
+        return cls(dotted, f"target.connection.{dotted} {reason}", hint, reason)
 
 
 @dataclass(frozen=True)
@@ -72,16 +77,14 @@ def raw(connection: Mapping[str, Any]) -> dict[str, tuple[str, Any]]:
                 continue
             canon = canonical(key)
             if canon is None:
-                raise SettingsError(
+                raise SettingsError.of_key(
                     dotted,
-                    f"target.connection.{dotted} is not read by this runtime's Parquet writer",
+                    "is not read by this runtime's Parquet writer",
                     f"remove it; the S3/MinIO settings read are {', '.join(ALIASES)}",
                 )
             if canon in found and found[canon][1] != value:
-                raise SettingsError(
-                    dotted,
-                    f"target.connection.{dotted} and target.connection.{found[canon][0]} say two things",
-                    "keep one of them",
+                raise SettingsError.of_key(
+                    dotted, f"and target.connection.{found[canon][0]} say two things", "keep one of them"
                 )
             found.setdefault(canon, (dotted, value))
     return found

@@ -151,3 +151,13 @@ def test_an_unreadable_commit_marker_stops_the_run_never_a_fresh_start(s3_server
     with pytest.raises(RunError) as e:
         table.read(commit)
     assert e.value.event == "state.corrupt" and "0000000001--sched_run-1.json" in e.value.message
+
+
+def test_a_settings_problem_names_its_key_once() -> None:
+    """DTV220 and `dativo run` say what is wrong with the key, not the key twice."""
+    (two,) = destination.problems("s3", {"bucket": "a", "s3": {"bucket": "b"}})
+    assert two.message == (
+        "target.connection.s3.bucket and target.connection.bucket say two things; dativo run exits 2 on this job"
+    )
+    (unread,) = destination.problems("s3", {"bucket": "a", "acl": "private"})
+    assert unread.message.startswith("target.connection.acl is not read by this runtime's Parquet writer;")
