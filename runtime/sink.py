@@ -96,9 +96,12 @@ def sync_properties(table: Any, wanted: dict[str, str], attempts: int = 5) -> No
 def _property_updates(current: dict[str, str], wanted: dict[str, str]) -> tuple[dict[str, str], list[str]]:
     """(the properties to set, the names to remove): dativo's set of names is `wanted` now."""
     try:
-        previous = set(json.loads(current.get(OWNED, "[]")))
+        listed = json.loads(current.get(OWNED, "[]"))
     except (TypeError, ValueError):
-        previous = set()  # not ours to trust: remove nothing
+        listed = None
+    # anything but a list of names is not ours to trust (a string would read as its letters): remove nothing
+    ok = isinstance(listed, list) and all(isinstance(n, str) for n in listed)
+    previous = set(listed) if ok else set()
     want = {**wanted, OWNED: json.dumps(sorted(wanted))}
     changes = {k: v for k, v in want.items() if current.get(k) != v}
     return changes, sorted(k for k in previous - set(wanted) if k in current)

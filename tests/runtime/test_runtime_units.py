@@ -192,3 +192,16 @@ def test_env_references_expand_as_dativo_ingest_writes_them() -> None:
     assert (e.value.variable, e.value.key) == ("PG_PASSWORD", "target.connection.uri")
     assert "PG_PASSWORD" in str(e.value) and "target.connection.uri" in str(e.value)
     assert names({"a": ["${X}", {"b": "$Y ${Z:-1}"}], "c": 3}) == {"X", "Y", "Z"}
+
+
+def test_only_a_list_of_names_under_the_owned_property_is_trusted() -> None:
+    """dativo removes only the table properties it listed as its own; a hand-edited list that is not a JSON
+    list of names (a string reads as its letters) removes nothing."""
+    from dativo.runtime.sink import OWNED, _property_updates
+
+    wanted = {"dativo.tenant": "t1"}
+    current = {"a": "user", "old": "x", OWNED: '["old", "dativo.tenant"]'}
+    assert _property_updates(current, wanted)[1] == ["old"]
+    for broken in ('"abc"', "{not json", '{"a": 1}', "[1, 2]"):
+        changes, stale = _property_updates({"a": "user", "b": "user", OWNED: broken}, wanted)
+        assert stale == [] and changes[OWNED] == '["dativo.tenant"]', broken
