@@ -12,7 +12,10 @@ import os
 import sys
 import time
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any, TextIO
+
+from .events import append_line
 
 LEVELS = {"DEBUG": 10, "INFO": 20, "WARNING": 30, "WARN": 30, "ERROR": 40, "CRITICAL": 50}
 MASK = "***REDACTED***"
@@ -74,6 +77,8 @@ class Logger:
     redact: Redactor = field(default_factory=Redactor)
     level: str = "INFO"
     stream: TextIO | None = None
+    #: the events file (runtime/events.py) this logger also appends its lines to, if any
+    events: Path | None = None
 
     def event(self, event_type: str, level: str = "INFO", **fields: Any) -> None:
         if LEVELS.get(level.upper(), 20) < LEVELS.get(self.level.upper(), 20):
@@ -87,6 +92,8 @@ class Logger:
         }
         line = self.redact(json.dumps(self.redact.scrub(record), sort_keys=True, default=str, ensure_ascii=False))
         write_line(self.stream or sys.stdout, line)
+        if self.events is not None:
+            append_line(self.events, line)
 
     def child(self, **context: Any) -> Logger:
-        return Logger({**self.context, **context}, self.redact, self.level, self.stream)
+        return Logger({**self.context, **context}, self.redact, self.level, self.stream, self.events)
