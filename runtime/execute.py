@@ -122,11 +122,13 @@ def _execute(ctx: Context) -> Outcome:
             detail="the incremental state file is behind the table (a run committed after it was saved); "
             "starting from the state of the table's latest commit of this job",
         )
-    source = open_source(spec, ctx.paths, base.state)
+    source = open_source(spec, ctx.paths, base.state, ctx.env)
     ctx.log.event("source_opened", **source.describe())
     run_day = (ctx.nominal or datetime.now(UTC)).astimezone(UTC).date()
     validator = Validator(ts, run_day)
     cursor = _Cursor(spec, base.state)
+    if getattr(source, "own_cursor", False):  # the source applies its cursors itself (a query's WHERE)
+        cursor.field = None
     writer = sink.Writer(table, spec, ts, {sink.RUN_ID: ctx.run_id, sink.RUN_KEY: ctx.run_key, sink.JOB: spec.id})
     lineage.require_head(writer.txn, spec.target.branch, base.head)
     counts = _load(ctx, source, validator, cursor, writer)
