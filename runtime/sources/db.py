@@ -13,6 +13,7 @@ reads the same rows again and a committed run is never read twice. A full load k
 
 from __future__ import annotations
 
+import re
 import urllib.parse
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
@@ -247,6 +248,7 @@ def _reader(kind: str) -> Any:
 
 def _short(e: BaseException, password: str) -> str:
     text = next((line.strip() for line in str(e).splitlines() if line.strip()), type(e).__name__)
+    text = re.sub(r"Failed to execute query '.*?': ", "", text)  # libpq's errors quote the whole query first
     if password:
         text = text.replace(password, "***")
     return text[:300]

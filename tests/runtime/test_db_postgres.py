@@ -124,3 +124,12 @@ def test_refused_credentials_fail_clearly_without_the_password(tmp_path: Path, p
     assert "password authentication failed" in res.out, res.out
     assert "Wr0ng-s3cret-pw" not in res.out + res.err
     assert time.monotonic() - started < 30
+
+
+def test_a_missing_table_is_named_in_one_clear_line(tmp_path: Path, postgres_server: PgServer) -> None:
+    p = make_db_project(tmp_path / "p", postgres_server, "postgres", "public.no_such_table")
+    res = p.run("--job", "t1.items_hourly", "--run-id", "r1")
+    assert res.code == 2, res.out + res.err
+    error = res.events("job_error")[-1]["error"]
+    assert 'postgres table public.no_such_table: NOT_FOUND: [libpq] ERROR:  relation "public.no_such_table"' in error
+    assert "SELECT" not in error  # not the driver's own query
