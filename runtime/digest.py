@@ -1,8 +1,8 @@
-"""The plan's digest, and the check that a deployed artifact runs the plan it was generated for.
+"""The check that a deployed artifact runs the plan it was generated for.
 
-One function computes the digest on both sides: the targets stamp `plan_digest(plan)` into what they
-generate (a CronJob's env and annotation, a unit's Environment=), and `dativo run` compares the digest
-of the plan it loaded with `DATIVO_PLAN_DIGEST`. The digest is of the plan's canonical text,
+One function computes the digest on both sides (`plan_digest`, in the plan contract): the targets stamp it
+into what they generate (a CronJob's env and annotation, a unit's Environment=), and `dativo run` compares
+the digest of the plan it loaded with `DATIVO_PLAN_DIGEST`. The digest is of the plan's canonical text,
 `Plan.to_json()`: the exact bytes `dativo compile` writes to plan.json, and what a loaded plan gives
 back (byte-identical: `dativo compile --check` relies on the same round trip). A plan.json that only a
 checkout reformatted (CRLF line ends) keeps its digest; any change of content does not.
@@ -10,30 +10,15 @@ checkout reformatted (CRLF line ends) keeps its digest; any change of content do
 
 from __future__ import annotations
 
-import hashlib
 import os
 from collections.abc import Mapping
 from pathlib import Path
 
-from .plan import Plan, PlanError
+from .plan import PLAN_DIGEST_ENV as ENV
+from .plan import PLAN_IMAGE_ENV as IMAGE_ENV
+from .plan import Plan, PlanError, plan_digest
 
-#: set by the generated CronJobs and systemd units: the digest of the plan they were generated from
-ENV = "DATIVO_PLAN_DIGEST"
-#: set by the generated CronJobs: the image they run (named in the refusal, so skew is easy to trace)
-IMAGE_ENV = "DATIVO_IMAGE"
-PREFIX = "sha256:"
-
-_last: tuple[Plan, str] | None = None  # every target of one compile digests the same plan object
-
-
-def plan_digest(plan: Plan) -> str:
-    """`sha256:<hex>` of the plan's canonical text (plan.json as `dativo compile` writes it)."""
-    global _last
-    if _last is not None and _last[0] is plan:
-        return _last[1]
-    digest = PREFIX + hashlib.sha256(plan.to_json().encode("utf-8")).hexdigest()
-    _last = (plan, digest)
-    return digest
+__all__ = ["ENV", "IMAGE_ENV", "check_deployed", "plan_digest"]
 
 
 def check_deployed(plan: Plan, plan_file: Path, environ: Mapping[str, str] = os.environ) -> None:

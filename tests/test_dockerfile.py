@@ -55,7 +55,9 @@ def lint(text: str) -> list[str]:
             users[stage] = users.get(parent, "root")  # a stage built on another inherits its user
         elif cmd.cmd == "USER":
             users[str(stage)] = _expand(cmd.value[0], args)
-        elif cmd.cmd == "RUN" and re.search(r"\bpip3? install\b", cmd.original) and "--no-cache-dir" not in cmd.original:
+        elif (
+            cmd.cmd == "RUN" and re.search(r"\bpip3? install\b", cmd.original) and "--no-cache-dir" not in cmd.original
+        ):
             problems.append(f"line {cmd.start_line}: pip install without --no-cache-dir")
         elif cmd.cmd == "ADD":
             problems.append(f"line {cmd.start_line}: ADD (use COPY: ADD fetches URLs and unpacks archives)")

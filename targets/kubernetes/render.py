@@ -13,8 +13,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from dativo.runtime import digest
-from dativo.runtime.plan import Plan, ScheduleEntry
+from dativo.runtime.plan import PLAN_DIGEST_ENV, PLAN_IMAGE_ENV, Plan, ScheduleEntry, plan_digest
 from dativo.targets.common import run_argv
 from dativo.targets.templates import environment
 
@@ -165,8 +164,8 @@ def _env(plan: Plan, s: Settings) -> list[dict[str, Any]]:
     """The run id (from the Job's name), and the plan digest and image `dativo run` checks (runtime/digest.py)."""
     return [
         {"name": RUN_ID_ENV, "valueFrom": {"fieldRef": {"fieldPath": JOB_NAME_FIELD}}},
-        {"name": digest.ENV, "value": digest.plan_digest(plan)},
-        {"name": digest.IMAGE_ENV, "value": s.image},
+        {"name": PLAN_DIGEST_ENV, "value": plan_digest(plan)},
+        {"name": PLAN_IMAGE_ENV, "value": s.image},
     ]
 
 
@@ -180,7 +179,7 @@ def _command(plan: Plan, entry: ScheduleEntry) -> str:
 def schedule_contexts(plan: Plan, s: Settings, parts: _TenantParts, entry: ScheduleEntry) -> list[dict[str, Any]]:
     """The template's variables for each CronJob of `entry`, every value already YAML text."""
     labels = _labels(entry)
-    annotations = [f"{ID_ANNOTATION}: {string(entry.id)}", f"{PLAN_ANNOTATION}: {string(digest.plan_digest(plan))}"]
+    annotations = [f"{ID_ANNOTATION}: {string(entry.id)}", f"{PLAN_ANNOTATION}: {string(plan_digest(plan))}"]
     if entry.tags:
         # tags are free text (quotes, newlines, unicode): one JSON annotation, ASCII-escaped, holds them all
         tags = json.dumps(entry.tags, sort_keys=True, ensure_ascii=True, separators=(",", ":"))

@@ -9,8 +9,7 @@ runtime may need executable memory or /proc/meminfo), PrivateUsers (files keep t
 
 from __future__ import annotations
 
-from dativo.runtime import digest
-from dativo.runtime.plan import Deployment, Plan, ScheduleEntry
+from dativo.runtime.plan import PLAN_DIGEST_ENV, Deployment, Plan, ScheduleEntry, plan_digest
 
 from . import escape
 from .settings import DEFAULT_BIN_DIR, Settings
@@ -84,7 +83,7 @@ def service_lines(plan: Plan, s: Settings) -> list[str]:
         if value is None or not value.startswith("/"):
             raise ValueError(f"environment_file {s.environment_file!r} cannot be written to a unit")
         lines.append(f"EnvironmentFile={value}")
-    lines.append(f"Environment={digest.ENV}={digest.plan_digest(plan)}")
+    lines.append(f"Environment={PLAN_DIGEST_ENV}={plan_digest(plan)}")
     if s.memory_max is not None:
         lines.append(f"MemoryMax={s.memory_max}")
     lines.append("NoNewPrivileges=yes")

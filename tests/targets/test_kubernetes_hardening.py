@@ -18,7 +18,7 @@ from test_kubernetes import docs_of, edge_plan, entry, examples_plan, plan_with,
 from test_kubernetes_checks import check
 
 from dativo.compiler import codes
-from dativo.runtime.digest import plan_digest
+from dativo.runtime.plan import plan_digest
 from dativo.targets.kubernetes.hardening import floating
 from dativo.targets.kubernetes.settings import DEFAULT_IMAGE, DEFAULT_TIMEOUT_SECONDS, IMAGE_UID
 
@@ -52,7 +52,10 @@ def test_every_hardening_field_is_set_by_default() -> None:
         "capabilities": {"drop": ["ALL"]},
     }
     # read-only root, but the state volume and /tmp are writable
-    assert {m["mountPath"]: m["name"] for m in c["volumeMounts"]} == {"/app/state": "dativo-state", "/tmp": "dativo-tmp"}
+    assert {m["mountPath"]: m["name"] for m in c["volumeMounts"]} == {
+        "/app/state": "dativo-state",
+        "/tmp": "dativo-tmp",
+    }
     assert not any(m.get("readOnly") for m in c["volumeMounts"])
     assert {"name": "dativo-tmp", "emptyDir": {}} in pod["volumes"]
     assert d["spec"]["jobTemplate"]["spec"]["activeDeadlineSeconds"] == DEFAULT_TIMEOUT_SECONDS

@@ -23,8 +23,7 @@ from test_systemd import edge_plan
 
 from dativo.compiler.pipeline import compile_project
 from dativo.runtime.plan import Plan
-from dativo.targets.systemd import TARGET
-from dativo.targets.systemd import hardening
+from dativo.targets.systemd import TARGET, hardening
 from dativo.targets.systemd.escape import exec_word, unit_name_escape
 
 REPO = Path(__file__).resolve().parents[2]
@@ -200,9 +199,7 @@ def test_verify_units_of_an_installed_dativo_on_the_host(tmp_path: Path) -> None
 @needs_analyze
 def test_verify_rejects_a_bare_exec_start_on_the_host(tmp_path: Path) -> None:
     """What the issue saw, so the host harness can fail: `ExecStart=dativo ...` is not executable."""
-    files = {
-        "x.service": "[Service]\nType=oneshot\nExecStart=dativo run --plan /app/generated/plan.json --job a.b\n"
-    }
+    files = {"x.service": "[Service]\nType=oneshot\nExecStart=dativo run --plan /app/generated/plan.json --job a.b\n"}
     p = _verify_on_host(tmp_path, files)
     assert "Command dativo is not executable" in p.stderr, p.stderr
 
