@@ -75,7 +75,7 @@ def _under_home(paths: list[str]) -> bool:
 def service_lines(plan: Plan, s: Settings) -> list[str]:
     """The [Service] lines every unit shares, after WorkingDirectory= (values already checked)."""
     d = plan.deployment
-    lines = [f"User={s.user}"] if s.user else ["DynamicUser=yes"]
+    lines = ["DynamicUser=yes"] if s.dynamic_user else [f"User={s.user}"] if s.user else []
     if s.group:
         lines.append(f"Group={s.group}")
     if s.environment_file:

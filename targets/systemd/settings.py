@@ -38,7 +38,11 @@ class Settings(BaseModel):
         "dativo",
         pattern=_ACCOUNT,
         description="User= of every service (system units only): an account that owns the state dir. "
-        "null gives DynamicUser=yes (a transient user: only for a state dir any user may write).",
+        "null: no User= (root for system units; what a --user unit needs).",
+    )
+    dynamic_user: bool = Field(
+        False,
+        description="DynamicUser=yes instead of User= (a transient uid: only for a state dir any user may write).",
     )
     group: str | None = Field(None, pattern=_ACCOUNT, description="Group= of every service (system units only).")
     environment_file: str | None = Field(

@@ -18,11 +18,32 @@ from test_kubernetes import docs_of, edge_plan, entry, examples_plan, plan_with,
 from test_kubernetes_checks import check
 
 from dativo.compiler import codes
-from dativo.runtime.plan import plan_digest
+from dativo.runtime.plan import Plan, plan_digest
 from dativo.targets.kubernetes.hardening import floating
 from dativo.targets.kubernetes.settings import DEFAULT_IMAGE, DEFAULT_TIMEOUT_SECONDS, IMAGE_UID
 
 PINNED = "registry.example.com/dativo/acme:1.4.2@sha256:" + "b" * 64
+
+
+def overridden_plan() -> Plan:
+    """Every hardening setting away from its default (kubernetes-validate checks these manifests too)."""
+    base = examples_plan()
+    entries = [entry(base, "acme", "hourly", ["0 * * * *"]), entry(base, "acme", "daily", ["0 3 * * *"])]
+    targets = {
+        "image": PINNED,
+        "security_context": {
+            "run_as_non_root": False,
+            "run_as_user": None,
+            "fs_group": 2000,
+            "read_only_root_filesystem": False,
+            "drop_capabilities": [],
+            "seccomp_profile": "Unconfined",
+        },
+        "timeout_seconds": 60,
+        "schedule_timeouts": {"acme.daily": 86400},
+        "env_from_secrets_optional": False,
+    }
+    return plan_with(base, entries, targets)
 
 
 def _cronjob(targets: dict[str, Any] | None = None) -> dict[str, Any]:

@@ -428,6 +428,7 @@ def test_settings_defaults() -> None:
     assert Settings().model_dump() == {
         "persistent": True,
         "user": "dativo",
+        "dynamic_user": False,
         "group": None,
         "environment_file": None,
         "dativo_bin": None,
