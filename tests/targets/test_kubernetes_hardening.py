@@ -28,7 +28,7 @@ PINNED = "registry.example.com/dativo/acme:1.4.2@sha256:" + "b" * 64
 def overridden_plan() -> Plan:
     """Every hardening setting away from its default (kubernetes-validate checks these manifests too)."""
     base = examples_plan()
-    entries = [entry(base, "acme", "hourly", ["0 * * * *"]), entry(base, "acme", "daily", ["0 3 * * *"])]
+    entries = [entry(base, "acme", "loose_hourly", ["0 * * * *"]), entry(base, "acme", "loose_daily", ["0 3 * * *"])]
     targets = {
         "image": PINNED,
         "security_context": {
@@ -40,7 +40,7 @@ def overridden_plan() -> Plan:
             "seccomp_profile": "Unconfined",
         },
         "timeout_seconds": 60,
-        "schedule_timeouts": {"acme.daily": 86400},
+        "schedule_timeouts": {"acme.loose_daily": 86400},
         "env_from_secrets_optional": False,
     }
     return plan_with(base, entries, targets)
