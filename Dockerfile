@@ -12,7 +12,7 @@
 ARG PYTHON_IMAGE=python:3.11-slim-bookworm@sha256:b18992999dbe963a45a8a4da40ac2b1975be1a776d939d098c647482bcad5cba
 #: the image's user and group: targets.kubernetes.security_context.run_as_user's default (a number, so
 #: Kubernetes' runAsNonRoot can check it)
-ARG UID=10001
+ARG DATIVO_UID=10001
 
 # ---- wheels of dativo and its runtime dependencies (the source stays out of the final image)
 FROM ${PYTHON_IMAGE} AS build
@@ -26,17 +26,17 @@ RUN pip wheel --no-cache-dir --wheel-dir /wheels '.[runtime]'
 
 # ---- dativo alone: mount the project (with generated/plan.json) at /app and a writable volume at /app/state
 FROM ${PYTHON_IMAGE} AS runtime
-ARG UID
+ARG DATIVO_UID
 ENV PYTHONDONTWRITEBYTECODE=1 \
     PYTHONUNBUFFERED=1 \
     XDG_CACHE_HOME=/tmp/.cache
-RUN groupadd --system --gid "${UID}" dativo \
- && useradd --system --uid "${UID}" --gid "${UID}" --no-create-home --home-dir /nonexistent \
+RUN groupadd --system --gid "${DATIVO_UID}" dativo \
+ && useradd --system --uid "${DATIVO_UID}" --gid "${DATIVO_UID}" --no-create-home --home-dir /nonexistent \
       --shell /usr/sbin/nologin dativo
 RUN --mount=type=bind,from=build,source=/wheels,target=/wheels \
     pip install --no-cache-dir --no-index --find-links /wheels 'dativo[runtime]'
 WORKDIR /app
-USER ${UID}:${UID}
+USER ${DATIVO_UID}:${DATIVO_UID}
 ENTRYPOINT ["dativo"]
 CMD ["--help"]
 
@@ -54,12 +54,12 @@ RUN rm -rf /project/state /project/secrets /project/.git \
 
 # ---- the deployable image: dativo, the project, and a state dir the runtime user may write
 FROM runtime AS project-image
-ARG UID
+ARG DATIVO_UID
 #: extra arguments of the build's freshness check, e.g. "--env production"
 ARG CHECK_ARGS=""
 COPY --from=project-files /project/ /app/
 USER 0:0
-RUN install -d -o "${UID}" -g "${UID}" -m 0750 /app/state
-USER ${UID}:${UID}
+RUN install -d -o "${DATIVO_UID}" -g "${DATIVO_UID}" -m 0750 /app/state
+USER ${DATIVO_UID}:${DATIVO_UID}
 # a plan older than its project fails the build: the image never holds a plan that was not reviewed as built
 RUN dativo compile /app --check ${CHECK_ARGS}

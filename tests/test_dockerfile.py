@@ -98,9 +98,9 @@ def test_the_lint_can_fail(bad: str, problem: str) -> None:
 def test_the_final_image_runs_as_the_kubernetes_default_user_with_dativo_and_its_plan() -> None:
     text = _text()
     commands = dockerfile.parse_string(text)
-    uid = next(c.value[0] for c in commands if c.cmd == "ARG" and c.value[0].startswith("UID="))
-    assert uid == f"UID={IMAGE_UID}"
-    assert [c.value[0] for c in commands if c.cmd == "USER"][-1] == "${UID}:${UID}"
+    uid = next(c.value[0] for c in commands if c.cmd == "ARG" and c.value[0].startswith("DATIVO_UID="))
+    assert uid == f"DATIVO_UID={IMAGE_UID}"
+    assert [c.value[0] for c in commands if c.cmd == "USER"][-1] == "${DATIVO_UID}:${DATIVO_UID}"
     assert "'dativo[runtime]'" in text and "'.[runtime]'" in text
     assert "dativo compile /app --check" in text  # a stale plan fails the build
     assert "generated/plan.json" in text and "rm -rf /project/state /project/secrets" in text
