@@ -199,7 +199,8 @@ class SystemdTarget:
         d = plan.deployment
         common: dict[str, Any] = {
             "working_directory": escape.plain_value(d.project_dir),
-            "extra": hardening.service_lines(plan, settings),
+            # the lines every unit shares, joined once (2,000 units would loop over them 2,000 times)
+            "extra": "".join(line + "\n" for line in hardening.service_lines(plan, settings)),
             "persistent": "true" if settings.persistent else "false",
         }
         units = [_unit_vars(plan, settings, entry) for entry in plan.schedules.values()]
