@@ -1,0 +1,243 @@
+"""The built-in scheduler with a fake clock and fake runs (runtime/scheduler/): which runs fire, once.
+
+Fire times are compared with croniter's own iteration (the reference of runtime/cron.py), over a week
+with a daylight-saving change, in three zones; the ledger is raced by processes; restarts, takeovers,
+stops and tenant slots are driven through the real loop with a clock the test moves.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import io
+import json
+import multiprocessing
+import os
+import subprocess
+import sys
+import zoneinfo
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pytest
+from croniter import croniter
+
+from dativo.runtime.logs import Logger
+from dativo.runtime.plan import Plan, load_plan
+from dativo.runtime.scheduler.due import Fire
+from dativo.runtime.scheduler.launch import Settings
+from dativo.runtime.scheduler.ledger import Claim, Ledger
+from dativo.runtime.scheduler.loop import Scheduler
+from dativo.runtime.stop import Stop
+
+REPO = Path(__file__).resolve().parents[1]
+EXAMPLE_PLAN = REPO / "examples" / "generated" / "plan.json"
+UTC = dt.UTC
+
+#: (schedule id, cron lines, zone): a DST-sensitive daily line, a weekday line with two lines, an interval
+WEEK = {
+    "acme.orders_csv_morning": (["30 2 * * *"], "America/New_York"),  # 02:30 does not exist on 2026-03-08
+    "acme.postgres_orders_weekdays": (["*/45 9-17 * * 1-5", "10 12 * * 6"], "Europe/Berlin"),
+    "acme.hubspot_contacts_every_6h": (["0 */6 * * *"], "Asia/Kolkata"),
+}
+
+
+def week_plan(plan: Plan | None = None, schedules: dict[str, tuple[list[str], str]] = WEEK) -> Plan:
+    """The example plan with three schedules rewritten and every other schedule disabled."""
+    plan = plan or load_plan(EXAMPLE_PLAN)
+    out = {}
+    for sid, entry in plan.schedules.items():
+        if sid in schedules:
+            lines, zone = schedules[sid]
+            out[sid] = entry.model_copy(update={"cron": lines, "timezone": zone, "enabled": True})
+        else:
+            out[sid] = entry.model_copy(update={"enabled": False})
+    return plan.model_copy(update={"schedules": out})
+
+
+@dataclass
+class FakeProc:
+    pid: int
+    code: int | None = 0  # None: still running until `finish`
+    signals: list[int] = field(default_factory=list)
+
+    def poll(self) -> int | None:
+        return self.code
+
+    def send_signal(self, sig: int) -> None:
+        self.signals.append(sig)
+        self.code = 2
+
+
+@dataclass
+class Harness:
+    """A scheduler on `state` whose clock the test sets and whose runs are FakeProcs."""
+
+    plan: Plan
+    state: Path
+    now: dt.datetime
+    fired: list[tuple[str, dt.datetime, bool]] = field(default_factory=list)
+    procs: list[FakeProc] = field(default_factory=list)
+    finish_at_once: bool = True
+    out: io.StringIO = field(default_factory=io.StringIO)
+
+    def launch(self, settings: Settings, claim: Claim, resume: bool) -> FakeProc:
+        self.fired.append((claim.fire.schedule, claim.fire.nominal, resume))
+        proc = FakeProc(pid=900_000 + len(self.procs), code=0 if self.finish_at_once else None)
+        self.procs.append(proc)
+        return proc
+
+    def scheduler(self, **settings: object) -> Scheduler:
+        log = Logger({"component": "scheduler"}, stream=self.out)
+        s = Settings(plan_file=EXAMPLE_PLAN, state_dir=self.state, **settings)  # type: ignore[arg-type]
+        return Scheduler(self.plan, s, self.state, log, self.launch, clock=lambda: self.now)
+
+    def events(self, kind: str) -> list[dict]:
+        return [e for e in map(json.loads, self.out.getvalue().splitlines()) if e["event_type"] == kind]
+
+
+def croniter_fires(lines: list[str], zone: str, start: dt.datetime, end: dt.datetime) -> set[dt.datetime]:
+    """croniter's fire times in (start, end], and the latest one at or before start (the one a scheduler
+    started at `start` fires at once), in UTC."""
+    tz = zoneinfo.ZoneInfo(zone)
+    out: set[dt.datetime] = set()
+    latest: dt.datetime | None = None
+    for line in lines:
+        it = croniter(line, start.astimezone(tz))
+        while (t := it.get_next(dt.datetime).astimezone(UTC)) <= end:
+            out.add(t)
+        before = croniter(line, (start + dt.timedelta(seconds=1)).astimezone(tz)).get_prev(dt.datetime)
+        latest = max(latest or before.astimezone(UTC), before.astimezone(UTC))
+    assert latest is not None
+    return out | {latest}
+
+
+def serve_until(h: Harness, sched: Scheduler, end: dt.datetime, step: float | None = None) -> None:
+    """Run --serve while the fake clock moves by the scheduler's own sleeps (or `step` seconds)."""
+
+    def nap(seconds: float) -> bool:
+        h.now = h.now + dt.timedelta(seconds=step if step is not None else max(seconds, 1.0))
+        return h.now > end
+
+    sched.serve(Stop(), sleep=nap)
+
+
+@pytest.mark.parametrize("step", [None, 7 * 60 + 13], ids=["wakes-at-fire-times", "ticks-7m13s"])
+def test_fire_times_equal_croniters_over_a_week_in_three_zones(tmp_path: Path, step: float | None) -> None:
+    start = dt.datetime(2026, 3, 4, 22, 17, tzinfo=UTC)  # the week holds New York's spring-forward day
+    end = start + dt.timedelta(days=7)
+    h = Harness(week_plan(), tmp_path / "state", start)
+    serve_until(h, h.scheduler(tick=3600.0), end)
+    for sid, (lines, zone) in WEEK.items():
+        got = [t for s, t, _ in h.fired if s == sid]
+        assert len(got) == len(set(got)), f"{sid} fired a run twice"
+        want = croniter_fires(lines, zone, start, end)
+        # with a coarse tick the clock may stop short of `end` by less than a step: compare up to where it got
+        want = {t for t in want if t <= h.now}
+        assert set(got) == want, (sid, sorted(set(got) ^ want))
+    assert {s for s, _, _ in h.fired} == set(WEEK), "a disabled schedule fired"
+    assert not any(resume for *_, resume in h.fired)
+
+
+def test_a_restart_after_missed_fire_times_runs_only_the_latest_once(tmp_path: Path) -> None:
+    plan = week_plan(schedules={"acme.stripe_customers_hourly": (["0 * * * *"], "UTC")})
+    h = Harness(plan, tmp_path / "state", dt.datetime(2026, 3, 1, 9, 5, tzinfo=UTC))
+    h.scheduler().once(h.now, Stop())
+    h.now = dt.datetime(2026, 3, 1, 12, 10, tzinfo=UTC)  # down while 10:00, 11:00 and 12:00 passed
+    h.scheduler().once(h.now, Stop())
+    h.now = dt.datetime(2026, 3, 1, 12, 50, tzinfo=UTC)  # and a second restart within the hour
+    h.scheduler().once(h.now, Stop())
+    hours = [t.hour for _, t, _ in h.fired]
+    assert hours == [9, 12], hours
+    assert len(h.events("schedule_already_fired")) == 1
+
+
+def test_a_fire_abandoned_by_a_dead_scheduler_is_taken_over_with_resume(tmp_path: Path) -> None:
+    plan = week_plan(schedules={"acme.stripe_customers_hourly": (["0 * * * *"], "UTC")})
+    h = Harness(plan, tmp_path / "state", dt.datetime(2026, 3, 1, 9, 5, tzinfo=UTC))
+    fire = Fire(dt.datetime(2026, 3, 1, 9, tzinfo=UTC), "acme.stripe_customers_hourly")
+    dead = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"], capture_output=True, text=True)
+    marker = Ledger(h.state).marker(fire)
+    marker.parent.mkdir(parents=True)
+    record = {"status": "started", "pid": int(dead.stdout), "run_pid": int(dead.stdout), "host": os.uname().nodename}
+    marker.write_text(json.dumps(record))
+    h.scheduler().once(h.now, Stop())
+    assert h.fired == [("acme.stripe_customers_hourly", fire.nominal, True)]
+    assert h.events("schedule_enqueued")[0]["taken_over"]["pid"] == int(dead.stdout)
+    assert json.loads(marker.read_text())["status"] == "finished"
+    # a live owner's marker is never taken over
+    record["pid"] = record["run_pid"] = os.getpid()
+    marker.write_text(json.dumps({**record, "status": "started"}))
+    h.scheduler().once(h.now, Stop())
+    assert len(h.fired) == 1
+
+
+def test_tenant_concurrency_queues_the_second_run_until_the_first_finishes(tmp_path: Path) -> None:
+    plan = week_plan(
+        schedules={
+            "acme.stripe_customers_hourly": (["0 * * * *"], "UTC"),
+            "acme.postgres_orders_weekdays": (["0 * * * *"], "UTC"),
+        }
+    )
+    assert plan.tenants["acme"].concurrency == 1
+    h = Harness(plan, tmp_path / "state", dt.datetime(2026, 3, 2, 9, 5, tzinfo=UTC), finish_at_once=False)
+    sched = h.scheduler()
+    sched.enqueue_due(h.now)
+    sched.start_ready()
+    assert len(h.fired) == 1 and len(sched.queue) == 1
+    sched.start_ready()
+    sched.reap()
+    assert len(h.fired) == 1, "a second run of the tenant started while the first ran"
+    h.procs[0].code = 0
+    sched.reap()
+    sched.start_ready()
+    assert len(h.fired) == 2 and [e["exit_code"] for e in h.events("run_finished")] == [0]
+
+
+def test_a_stop_gives_queued_fires_back_and_waits_for_started_runs(tmp_path: Path) -> None:
+    plan = week_plan(
+        schedules={
+            "acme.stripe_customers_hourly": (["0 * * * *"], "UTC"),
+            "acme.postgres_orders_weekdays": (["0 * * * *"], "UTC"),
+        }
+    )
+    h = Harness(plan, tmp_path / "state", dt.datetime(2026, 3, 2, 9, 5, tzinfo=UTC), finish_at_once=False)
+    sched = h.scheduler()
+    stop = Stop()
+
+    def nap(seconds: float) -> bool:
+        stop.request("SIGTERM")
+        h.procs[0].code = 0  # the started run finishes on its own while the scheduler waits
+        return True
+
+    assert sched.serve(stop, sleep=nap) == 0
+    assert h.procs[0].signals == [], "the started run was signalled"
+    (stopping,) = h.events("scheduler_stopping")
+    assert stopping["signal"] == "SIGTERM" and len(stopping["released"]) == 1
+    assert len(h.events("run_finished")) == 1
+    # the given-back fire is fired by the next scheduler, the finished one is not
+    h.finish_at_once = True
+    h.scheduler().once(h.now, Stop())
+    assert len(h.fired) == 2 and h.fired[0][0] != h.fired[1][0]
+
+
+def _claim_many(state: str, n: int, go: object, queue: multiprocessing.Queue) -> None:
+    ledger = Ledger(Path(state))
+    go.wait()  # type: ignore[attr-defined]  # all start together: the claims overlap
+    base = dt.datetime(2026, 1, 1, tzinfo=UTC)
+    won = [i for i in range(n) if ledger.claim(Fire(base + dt.timedelta(hours=i), "t.s")) is not None]
+    queue.put(won)
+
+
+def test_processes_racing_on_one_ledger_claim_each_fire_once(tmp_path: Path) -> None:
+    ctx = multiprocessing.get_context("fork")
+    queue: multiprocessing.Queue = ctx.Queue()
+    go = ctx.Event()
+    procs = [ctx.Process(target=_claim_many, args=(str(tmp_path), 300, go, queue)) for _ in range(8)]
+    for p in procs:
+        p.start()
+    go.set()
+    won = [queue.get(timeout=60) for _ in procs]
+    for p in procs:
+        p.join(timeout=60)
+    claimed = sorted(i for w in won for i in w)
+    assert claimed == list(range(300)), "a fire was claimed twice or not at all"
