@@ -6,18 +6,23 @@ Thin: flags to runtime settings; a plan that cannot be used is one usage error (
 from __future__ import annotations
 
 import argparse
+from collections.abc import Callable
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from dativo.runtime.exitcodes import ExitCode
 
 from ..cli import UsageError
+
+if TYPE_CHECKING:
+    from dativo.runtime.scheduler.launch import Settings
 
 
 def _path(value: str | None) -> Path | None:
     return Path(value).resolve() if value else None
 
 
-def settings(args: argparse.Namespace, plan_file: Path):  # -> runtime Settings (imported lazily)
+def settings(args: argparse.Namespace, plan_file: Path) -> Settings:
     from dativo.runtime.scheduler.launch import Settings
 
     if args.max_parallel < 1:
@@ -55,7 +60,7 @@ def main(args: argparse.Namespace) -> int:
         return ExitCode.INTERRUPTED
 
 
-def add_parser(sub: argparse._SubParsersAction, call) -> None:
+def add_parser(sub: argparse._SubParsersAction, call: Callable[[argparse.Namespace], int]) -> None:
     p = sub.add_parser(
         "schedule",
         help="the built-in scheduler: fire the plan's schedules once (--once) or on time (--serve)",

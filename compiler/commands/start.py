@@ -18,6 +18,7 @@ import argparse
 import json
 import os
 import shutil
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -152,7 +153,9 @@ def _local(plan_file: Path, args: argparse.Namespace) -> int:
 
     args.state_dir = args.lock_dir = args.project_dir = None
     if args.dry_run:
-        print(json.dumps({"orchestrator": "local", "exec": ["dativo", "schedule", "--serve", "--plan", str(plan_file)]}))
+        print(
+            json.dumps({"orchestrator": "local", "exec": ["dativo", "schedule", "--serve", "--plan", str(plan_file)]})
+        )
         return ExitCode.OK
     try:
         return run_scheduler(settings(args, plan_file), once=False)
@@ -160,7 +163,7 @@ def _local(plan_file: Path, args: argparse.Namespace) -> int:
         raise UsageError(str(e)) from None
 
 
-def add_parser(sub: argparse._SubParsersAction, call) -> None:
+def add_parser(sub: argparse._SubParsersAction, call: Callable[[argparse.Namespace], int]) -> None:
     p = sub.add_parser(
         "start",
         help="start orchestrated mode: Dagster, Airflow DAG files, or the built-in scheduler (seeds 001/002)",

@@ -18,6 +18,7 @@ import signal
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 from ..exitcodes import ExitCode
@@ -30,6 +31,10 @@ from .launch import Proc, Settings
 from .ledger import Claim, Ledger
 
 POLL = 0.5  # seconds between checks on running runs
+
+
+def utcnow() -> dt.datetime:
+    return dt.datetime.now(dt.UTC)
 
 
 @dataclass
@@ -48,10 +53,10 @@ Clock = Callable[[], dt.datetime]
 class Scheduler:
     plan: Plan
     settings: Settings
-    state_dir: Any  # Path
+    state_dir: Path
     log: Logger
     launcher: Launcher
-    clock: Clock = field(default=lambda: dt.datetime.now(dt.UTC))
+    clock: Clock = field(default=lambda: utcnow())
     queue: list[Claim] = field(default_factory=list)
     running: list[Running] = field(default_factory=list)
     seen: set[Fire] = field(default_factory=set)
@@ -69,7 +74,11 @@ class Scheduler:
                 continue
             self.seen.add(fire)
             claim = self.ledger.claim(fire)
-            fields = {"schedule": fire.schedule, "nominal": fire.nominal.isoformat(), "run_id": fire.run_id}
+            fields: dict[str, Any] = {
+                "schedule": fire.schedule,
+                "nominal": fire.nominal.isoformat(),
+                "run_id": fire.run_id,
+            }
             if claim is None:
                 self.log.event("schedule_already_fired", **fields)
                 continue

@@ -17,7 +17,7 @@ from ..plan_run import locate
 from ..stop import Stop, handling
 from .due import check
 from .launch import Settings, start
-from .loop import Clock, Launcher, Scheduler
+from .loop import Clock, Launcher, Scheduler, utcnow
 
 
 def parse_at(text: str) -> dt.datetime:
@@ -38,8 +38,7 @@ def build(settings: Settings, launcher: Launcher = start, clock: Clock | None = 
     state_dir = settings.state_dir or default_state
     check(plan, dt.datetime.now(dt.UTC))
     log = Logger({"component": "scheduler", "pid": os.getpid()}, events=events_path(state_dir))
-    kw = {"clock": clock} if clock is not None else {}
-    return Scheduler(plan, settings, state_dir, log, launcher, **kw)
+    return Scheduler(plan, settings, state_dir, log, launcher, clock=clock or utcnow)
 
 
 def schedule(settings: Settings, *, once: bool, at: dt.datetime | None = None) -> int:
