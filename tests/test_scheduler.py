@@ -257,3 +257,35 @@ def test_processes_racing_on_one_ledger_claim_each_fire_once(tmp_path: Path) -> 
         p.join(timeout=60)
     claimed = sorted(i for w in won for i in w)
     assert claimed == list(range(300)), "a fire was claimed twice or not at all"
+
+
+def test_serve_follows_a_recompiled_plan_and_keeps_the_old_one_when_the_new_is_unusable(tmp_path: Path) -> None:
+    plan_file = tmp_path / "plan.json"
+    first = week_plan({"acme.stripe_customers_hourly": (["0 * * * *"], "UTC")})
+    plan_file.write_text(first.to_json())
+    h = Harness(first, tmp_path / "state", dt.datetime(2026, 3, 2, 9, 5, tzinfo=UTC))
+    sched = h.scheduler()
+    sched.settings = Settings(plan_file=plan_file, state_dir=h.state)
+    steps = iter(
+        [
+            lambda: plan_file.write_text("{not json"),
+            lambda: plan_file.write_text(week_plan({"acme.orders_csv_morning": (["0 * * * *"], "UTC")}).to_json()),
+        ]
+    )
+
+    def nap(seconds: float) -> bool:
+        h.now += dt.timedelta(hours=1)
+        change = next(steps, None)
+        if change is not None:
+            change()
+            os.utime(plan_file, ns=(h.procs[-1].pid, h.procs[-1].pid + len(h.fired)))  # a new stamp for sure
+        return h.now > dt.datetime(2026, 3, 2, 12, 0, tzinfo=UTC)
+
+    sched.serve(Stop(), sleep=nap)
+    assert [(s, t.hour) for s, t, _ in h.fired] == [
+        ("acme.stripe_customers_hourly", 9),
+        ("acme.stripe_customers_hourly", 10),  # the unusable plan changed nothing
+        ("acme.orders_csv_morning", 11),
+    ]
+    assert "is not JSON" in h.events("plan_unusable")[0]["error"]
+    assert h.events("plan_reloaded")[0]["schedules"] == ["acme.orders_csv_morning"]

@@ -24,9 +24,9 @@ from typing import Any
 from ..exitcodes import ExitCode
 from ..locks import LockManager, is_stale
 from ..logs import Logger
-from ..plan import Plan
+from ..plan import Plan, PlanError, load_plan
 from ..stop import Stop
-from .due import Fire, due, next_fire
+from .due import Fire, check, due, next_fire
 from .launch import Proc, Settings
 from .ledger import Claim, Ledger
 
@@ -62,6 +62,7 @@ class Scheduler:
     seen: set[Fire] = field(default_factory=set)
     worst: int = ExitCode.OK
     stopping: bool = False
+    plan_stamp: tuple[int, int, int] | None = None
 
     def __post_init__(self) -> None:
         self.ledger = Ledger(self.state_dir)
@@ -96,8 +97,8 @@ class Scheduler:
             self.queue.remove(claim)
             resume = claim.taken_over is not None
             proc = self.launcher(self.settings, claim, resume)
-            entry = self.plan.schedules[claim.fire.schedule]
-            self.running.append(Running(claim, proc, entry.tenant, time.monotonic()))
+            tenant = self.plan.schedules[claim.fire.schedule].tenant
+            self.running.append(Running(claim, proc, tenant, time.monotonic()))
             self.ledger.update(claim, "started", run_pid=proc.pid)
             self.log.event(
                 "run_started", schedule=claim.fire.schedule, run_id=claim.fire.run_id, pid=proc.pid, resume=resume
@@ -121,7 +122,7 @@ class Scheduler:
             )
 
     def _free(self, sid: str) -> bool:
-        s = self.plan.schedules[sid]
+        s = self.plan.schedules[sid]  # reload() drops queued fires of schedules a new plan lacks
         tenant = self.plan.tenants[s.tenant].concurrency if s.tenant in self.plan.tenants else 1
         mine = [r for r in self.running if r.tenant == s.tenant]
         if len(mine) + self._foreign(f"tenant:{s.tenant}", tenant) >= tenant:
@@ -134,6 +135,34 @@ class Scheduler:
         pids = {r.proc.pid for r in self.running}
         return sum(1 for h in self.locks.holders(key, slots) if not is_stale(h) and h.get("pid") not in pids)
 
+    def reload(self) -> None:
+        """--serve follows `dativo compile`: a changed plan file is read again; an unusable one is
+        reported and the plan in use kept. Queued fires of schedules the new plan lacks are given back."""
+        try:
+            st = self.settings.plan_file.stat()
+        except OSError as e:
+            self._unusable(str(e))
+            return
+        stamp = (st.st_mtime_ns, st.st_size, st.st_ino)
+        if self.plan_stamp is None or stamp == self.plan_stamp:
+            self.plan_stamp = stamp
+            return
+        self.plan_stamp = stamp
+        try:
+            plan = load_plan(self.settings.plan_file)
+            check(plan, self.clock())
+        except PlanError as e:
+            self._unusable(str(e))
+            return
+        self.plan = plan
+        for claim in [c for c in self.queue if c.fire.schedule not in plan.schedules]:
+            self.queue.remove(claim)
+            self.ledger.release(claim)
+        self.log.event("plan_reloaded", schedules=sorted(s for s, e in plan.schedules.items() if e.enabled))
+
+    def _unusable(self, why: str) -> None:
+        self.log.event("plan_unusable", level="ERROR", error=why, hint="the scheduler keeps the plan it read last")
+
     # ------------------------------------------------------------------ modes
     def once(self, at: dt.datetime, stop: Stop) -> int:
         """Fire what is due at `at` and wait for those runs."""
@@ -145,6 +174,7 @@ class Scheduler:
         nap = sleep or stop.sleep
         while not stop.requested:
             now = self.clock()
+            self.reload()
             self.enqueue_due(now)
             self.start_ready()
             self.reap()
