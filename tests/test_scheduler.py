@@ -289,3 +289,22 @@ def test_serve_follows_a_recompiled_plan_and_keeps_the_old_one_when_the_new_is_u
     ]
     assert "is not JSON" in h.events("plan_unusable")[0]["error"]
     assert h.events("plan_reloaded")[0]["schedules"] == ["acme.orders_csv_morning"]
+
+
+def test_a_damaged_marker_is_an_error_for_its_fire_only(tmp_path: Path) -> None:
+    plan = week_plan(
+        {
+            "acme.stripe_customers_hourly": (["0 * * * *"], "UTC"),
+            "acme.orders_csv_morning": (["0 * * * *"], "UTC"),
+        }
+    )
+    h = Harness(plan, tmp_path / "state", dt.datetime(2026, 3, 2, 9, 5, tzinfo=UTC))
+    nominal = dt.datetime(2026, 3, 2, 9, tzinfo=UTC)
+    marker = Ledger(h.state).marker(Fire(nominal, "acme.stripe_customers_hourly"))
+    marker.parent.mkdir(parents=True)
+    marker.write_text("{half a rec")
+    assert h.scheduler().once(h.now, Stop()) == 2
+    assert [s for s, _, _ in h.fired] == ["acme.orders_csv_morning"]
+    (err,) = h.events("scheduler.ledger_corrupt")
+    assert err["path"] == str(marker) and "is not valid JSON" in err["error"] and "delete it" in err["hint"]
+    assert marker.read_text() == "{half a rec", "a damaged marker was overwritten"

@@ -21,6 +21,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from ..errors import RunError
 from ..exitcodes import ExitCode
 from ..locks import LockManager, is_stale
 from ..logs import Logger
@@ -74,12 +75,17 @@ class Scheduler:
             if fire in self.seen:
                 continue
             self.seen.add(fire)
-            claim = self.ledger.claim(fire)
             fields: dict[str, Any] = {
                 "schedule": fire.schedule,
                 "nominal": fire.nominal.isoformat(),
                 "run_id": fire.run_id,
             }
+            try:
+                claim = self.ledger.claim(fire)
+            except RunError as e:  # a marker damaged from outside: this fire is not run, the others are
+                self.worst = ExitCode.FAIL
+                self.log.event(e.event, level="ERROR", **fields, **e.fields())
+                continue
             if claim is None:
                 self.log.event("schedule_already_fired", **fields)
                 continue
@@ -131,9 +137,14 @@ class Scheduler:
         return len(same) + self._foreign(f"schedule:{sid}", s.max_concurrent_runs) < s.max_concurrent_runs
 
     def _foreign(self, key: str, slots: int) -> int:
-        """Live holders of a lock key that are not runs of this scheduler."""
+        """Live holders of a lock key that are not runs of this scheduler. An unreadable lock file counts
+        as free: the run started then reports it (lock.corrupt, with the file and what to do) and fails."""
         pids = {r.proc.pid for r in self.running}
-        return sum(1 for h in self.locks.holders(key, slots) if not is_stale(h) and h.get("pid") not in pids)
+        try:
+            holders = self.locks.holders(key, slots)
+        except RunError:
+            return 0
+        return sum(1 for h in holders if not is_stale(h) and h.get("pid") not in pids)
 
     def reload(self) -> None:
         """--serve follows `dativo compile`: a changed plan file is read again; an unusable one is
