@@ -308,3 +308,22 @@ def test_a_damaged_marker_is_an_error_for_its_fire_only(tmp_path: Path) -> None:
     (err,) = h.events("scheduler.ledger_corrupt")
     assert err["path"] == str(marker) and "is not valid JSON" in err["error"] and "delete it" in err["hint"]
     assert marker.read_text() == "{half a rec", "a damaged marker was overwritten"
+
+
+def test_a_tenant_slot_held_by_another_process_keeps_the_fire_queued(tmp_path: Path) -> None:
+    """A manual `dativo run` (here: its lock file, owned by this live test process) holds acme's one slot."""
+    from dativo.runtime.locks import LockManager
+
+    plan = week_plan({"acme.stripe_customers_hourly": (["0 * * * *"], "UTC")})
+    h = Harness(plan, tmp_path / "state", dt.datetime(2026, 3, 2, 9, 5, tzinfo=UTC))
+    manual = LockManager(h.state / "locks", ttl=600)
+    assert manual.try_acquire("tenant:acme", 1, "manual__x") is not None
+    try:
+        sched = h.scheduler()
+        sched.enqueue_due(h.now)
+        sched.start_ready()
+        assert h.fired == [] and len(sched.queue) == 1
+    finally:
+        manual.release_all()
+    sched.start_ready()
+    assert [s for s, _, _ in h.fired] == ["acme.stripe_customers_hourly"]
