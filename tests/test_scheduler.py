@@ -327,3 +327,18 @@ def test_a_tenant_slot_held_by_another_process_keeps_the_fire_queued(tmp_path: P
         manual.release_all()
     sched.start_ready()
     assert [s for s, _, _ in h.fired] == ["acme.stripe_customers_hourly"]
+
+
+def test_finished_markers_older_than_a_week_are_pruned_when_a_new_fire_is_claimed(tmp_path: Path) -> None:
+    ledger = Ledger(tmp_path)
+    now = dt.datetime(2026, 3, 20, 9, tzinfo=UTC)
+    old = {d: Fire(now - dt.timedelta(days=d), "t.s") for d in (9, 8, 6)}
+    for fire in old.values():
+        claim = ledger.claim(fire)
+        assert claim is not None
+        ledger.update(claim, "finished", exit_code=0)
+    unfinished = Fire(now - dt.timedelta(days=10), "t.s")
+    assert ledger.claim(unfinished) is not None  # claimed, never finished
+    assert ledger.claim(Fire(now, "t.s")) is not None
+    left = sorted(p.name for p in ledger.marker(unfinished).parent.glob("*.json"))
+    assert left == sorted(ledger.marker(f).name for f in (unfinished, old[6], Fire(now, "t.s")))

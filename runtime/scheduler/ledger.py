@@ -15,6 +15,7 @@ Markers of other hosts are never taken over (their pids mean nothing here).
 from __future__ import annotations
 
 import contextlib
+import datetime as dt
 import fcntl
 import json
 import os
@@ -32,6 +33,10 @@ from .due import Fire
 
 LEDGER_DIR = "scheduler/fired"
 OPEN = ("enqueued", "started")
+#: finished markers this much older than a newly claimed fire of their schedule are removed: only a
+#: schedule's latest fire time is ever due, so older markers only matter to a clock set back this far
+KEEP = dt.timedelta(days=7)
+STAMP = "%Y%m%dT%H%M%SZ"
 
 
 @dataclass(frozen=True)
@@ -46,13 +51,14 @@ class Ledger:
         self.dir = state_dir / LEDGER_DIR
 
     def marker(self, fire: Fire) -> Path:
-        return self.dir / slug(fire.schedule) / f"{fire.nominal.strftime('%Y%m%dT%H%M%SZ')}.json"
+        return self.dir / slug(fire.schedule) / f"{fire.nominal.strftime(STAMP)}.json"
 
     def claim(self, fire: Fire) -> Claim | None:
         """The fire, now ours; None when another scheduler (or an earlier run of this one) has it."""
         path = self.marker(fire)
         record = self._record(fire, "enqueued")
         if self._create(path, record):
+            self._prune(fire)
             return Claim(fire, path)
         with self._guard():
             current = self.read(path)
@@ -83,6 +89,15 @@ class Ledger:
                 hint="markers are written atomically, so this one was changed from outside; "
                 "delete it to let the scheduler fire that run (dativo run's job state keeps it exactly-once)",
             ) from None
+
+    def _prune(self, fire: Fire) -> None:
+        cutoff = f"{(fire.nominal - KEEP).strftime(STAMP)}.json"
+        for old in sorted(self.marker(fire).parent.glob("*.json")):
+            if old.name >= cutoff:
+                break
+            with contextlib.suppress(RunError, OSError):
+                if (self.read(old) or {}).get("status") == "finished":
+                    old.unlink()
 
     def _record(self, fire: Fire, status: str) -> dict[str, Any]:
         return {

@@ -27,7 +27,7 @@ from ..locks import LockManager, is_stale
 from ..logs import Logger
 from ..plan import Plan, PlanError, load_plan
 from ..stop import Stop
-from .due import Fire, check, due, next_fire
+from .due import check, due, next_fire
 from .launch import Proc, Settings
 from .ledger import Claim, Ledger
 
@@ -60,7 +60,8 @@ class Scheduler:
     clock: Clock = field(default=lambda: utcnow())
     queue: list[Claim] = field(default_factory=list)
     running: list[Running] = field(default_factory=list)
-    seen: set[Fire] = field(default_factory=set)
+    #: the latest fire looked at per schedule: only the latest is ever due, so this is all a pass needs
+    seen: dict[str, dt.datetime] = field(default_factory=dict)
     worst: int = ExitCode.OK
     stopping: bool = False
     plan_stamp: tuple[int, int, int] | None = None
@@ -72,9 +73,9 @@ class Scheduler:
     # ------------------------------------------------------------------ one pass
     def enqueue_due(self, now: dt.datetime) -> None:
         for fire in due(self.plan, now):
-            if fire in self.seen:
+            if self.seen.get(fire.schedule) == fire.nominal:
                 continue
-            self.seen.add(fire)
+            self.seen[fire.schedule] = fire.nominal
             fields: dict[str, Any] = {
                 "schedule": fire.schedule,
                 "nominal": fire.nominal.isoformat(),
