@@ -1,7 +1,6 @@
-"""`dativo start orchestrated --runner-config FILE`, each branch: Dagster (exec'd: a stand-in `dagster`
-on PATH records its command line and environment, then exits; the real `dagster dev` is not started
-here, its definitions are proven by the Dagster target's tests), Dagster missing, Airflow DAG files,
-and the built-in scheduler."""
+"""`dativo start orchestrated --runner-config FILE`, each branch: Dagster exec'd (a stand-in `dagster` on
+PATH records its command line and environment; and, marked slow, the real `dagster dev` with its web
+server serving the project's schedule), Dagster missing, Airflow DAG files, and the built-in scheduler."""
 
 from __future__ import annotations
 
@@ -13,9 +12,11 @@ import sys
 import time
 from pathlib import Path
 
+import pytest
 from rt_project import Project, make_project, run_cli
 
 RUNNER = "configs/runner.yaml"
+TESTS = Path(__file__).resolve().parents[1]
 STUB = """#!{python}
 import json, os, sys
 with open({record!r}, "w") as f:
@@ -154,3 +155,80 @@ def test_orchestrator_local_and_dry_run_start_nothing_else(tmp_path: Path) -> No
     other.write_text((p.root / RUNNER).read_text())
     res = run_cli("start", "orchestrated", "--runner-config", str(other), cwd=p.root, env=e)
     assert res.code == 2 and "is not the runner file of the project" in res.err, res.err
+
+
+DAGSTER_DEV = ["dagster==1.13.28", "dagster-webserver==1.13.28"]  # the web server pins its Dagster
+SCHEDULES_QUERY = """{ repositoriesOrError { ... on RepositoryConnection { nodes {
+  schedules { name cronSchedule executionTimezone } } } } }"""
+
+
+def _free_port() -> int:
+    import socket
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def _graphql(port: int, query: str) -> dict:
+    import urllib.request
+
+    req = urllib.request.Request(
+        f"http://127.0.0.1:{port}/graphql",
+        data=json.dumps({"query": query}).encode(),
+        headers={"Content-Type": "application/json"},
+    )
+    with urllib.request.urlopen(req, timeout=30) as resp:
+        return json.loads(resp.read())
+
+
+@pytest.mark.slow
+def test_dagster_dev_really_starts_on_the_generated_definitions(tmp_path: Path) -> None:
+    """The exec'd `dagster dev` (real Dagster and web server) serves the project's schedule; SIGTERM stops it."""
+    import urllib.request
+
+    if str(TESTS) not in sys.path:  # toolenv lives in tests/, one level up
+        sys.path.insert(0, str(TESTS))
+    from toolenv import tool_venv
+
+    home = tool_venv("dagster-dev", DAGSTER_DEV)
+    p = make_project(tmp_path / "p", compile_=False)
+    port = _free_port()
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "dativo.compiler.cli", "start", "orchestrated", "--runner-config", RUNNER]
+        + ["--host", "127.0.0.1", "--port", str(port)],
+        cwd=p.root,
+        env=env(f"{home / 'bin'}:/usr/bin:/bin", DAGSTER_HOME=str(tmp_path / "dh")),
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        text=True,
+        start_new_session=True,
+    )
+    try:
+        deadline = time.monotonic() + 300
+        while True:  # readiness: the web server answers once the code location is loaded
+            assert proc.poll() is None, proc.stderr.read()  # type: ignore[union-attr]
+            try:
+                urllib.request.urlopen(f"http://127.0.0.1:{port}/server_info", timeout=5).close()
+                break
+            except OSError:
+                assert time.monotonic() < deadline, "dagster dev did not serve within 300 s"
+                time.sleep(1)
+        cmdline = Path(f"/proc/{proc.pid}/cmdline").read_bytes().split(b"\0")
+        assert b"dev" in cmdline and any(a.endswith(b"/dagster") for a in cmdline), cmdline  # exec'd, not a child
+        deadline = time.monotonic() + 120
+        while not (nodes := _graphql(port, SCHEDULES_QUERY)["data"]["repositoriesOrError"].get("nodes")):
+            assert time.monotonic() < deadline, "no repository loaded"
+            time.sleep(1)
+        schedules = [s for n in nodes for s in n["schedules"]]
+        assert [(s["cronSchedule"], s["executionTimezone"]) for s in schedules] == [("0 * * * *", "UTC")]
+        assert (tmp_path / "dh" / "dagster.yaml").read_text() == (
+            p.root / "generated" / "dagster" / "dagster.yaml"
+        ).read_text()
+    finally:
+        os.killpg(proc.pid, signal.SIGTERM)
+        try:
+            proc.wait(timeout=60)
+        except subprocess.TimeoutExpired:
+            os.killpg(proc.pid, signal.SIGKILL)
+            proc.wait()
