@@ -5,7 +5,8 @@ never fire one run twice.
 A marker is written whole to a temporary file and `os.link`ed to its name: link fails when the name
 exists, so exactly one claimant creates it, and nobody ever reads a half-written marker. It records the
 claiming scheduler (pid, host), the run's pid once started, and the status: `enqueued` -> `started` ->
-`finished` (with the exit code). A scheduler that stops before starting a claimed run removes its
+`finished` (with the exit code), or `interrupted` when the scheduler itself stopped the run (a second
+Ctrl+C), which the next scheduler fires again with `--resume-policy resume`. A scheduler that stops before starting a claimed run removes its
 marker (a later scheduler fires it). A marker left `enqueued`/`started` by a scheduler that died on this
 host, with its run gone too, is taken over (under an flock'ed guard, so one claimant wins): its run id is
 run again with `--resume-policy resume`, and `dativo run`'s own job state makes that exactly-once.
@@ -134,7 +135,10 @@ class Ledger:
 
 
 def abandoned(record: dict[str, Any]) -> bool:
-    """A marker whose scheduler and run are both gone from this host, before the run finished."""
+    """A marker whose scheduler and run are both gone from this host, before the run finished; or whose
+    run its scheduler stopped (a second Ctrl+C): the run id is resumable."""
+    if record.get("status") == "interrupted":
+        return True
     if record.get("status") not in OPEN or record.get("host") != HOST:
         return False
     pids = [p for p in (record.get("pid"), record.get("run_pid")) if isinstance(p, int) and p > 0]

@@ -64,6 +64,7 @@ class Scheduler:
     seen: dict[str, dt.datetime] = field(default_factory=dict)
     worst: int = ExitCode.OK
     stopping: bool = False
+    interrupting: bool = False
     plan_stamp: tuple[int, int, int] | None = None
 
     def __post_init__(self) -> None:
@@ -118,7 +119,9 @@ class Scheduler:
                 continue
             self.running.remove(r)
             self.worst = max(self.worst, code if code in (0, 1) else ExitCode.FAIL)
-            self.ledger.update(r.claim, "finished", run_pid=r.proc.pid, exit_code=code)
+            # a run this scheduler stopped is fired again (resumed) by the next one; any other ending is final
+            status = "interrupted" if self.interrupting and code not in (0, 1) else "finished"
+            self.ledger.update(r.claim, status, run_pid=r.proc.pid, exit_code=code)
             self.log.event(
                 "run_finished",
                 level="INFO" if code in (0, 1) else "ERROR",
@@ -235,6 +238,7 @@ class Scheduler:
         self.queue.clear()
 
     def _interrupt_runs(self) -> None:
+        self.interrupting = True
         self.log.event("scheduler_interrupting", level="WARNING", running=[r.claim.fire.run_id for r in self.running])
         for r in self.running:
             r.proc.send_signal(signal.SIGTERM)

@@ -118,3 +118,32 @@ def test_usage_errors_exit_2_with_one_line(tmp_path: Path) -> None:
     res = run_cli("schedule", "--once", cwd=tmp_path)
     assert res.code == 2 and "compile the project first" in res.err, res.err
     assert not (p.state / "scheduler").exists()
+
+
+def test_a_second_ctrl_c_interrupts_the_run_and_the_next_scheduler_resumes_it(tmp_path: Path) -> None:
+    p = make_project(tmp_path / "p")
+    p.write_csv(rows(400_000))
+    proc = schedule(p, "--serve", "--tick", "1")
+    seen: list[dict[str, Any]] = []
+    deadline = time.monotonic() + 120
+    while time.monotonic() < deadline and not any(e["event_type"] == "source_opened" for e in seen):
+        line = proc.stdout.readline()  # type: ignore[union-attr]
+        assert line, f"scheduler ended before the run loaded: {seen}"
+        seen += events(line)
+    proc.send_signal(signal.SIGINT)
+    time.sleep(0.5)
+    proc.send_signal(signal.SIGINT)  # the second one stops the run too
+    out, err = proc.communicate(timeout=300)
+    assert proc.returncode == 130, out + err
+    kinds = [e["event_type"] for e in events(out)]
+    assert "scheduler_interrupting" in kinds and "job_interrupted" in kinds, kinds
+    assert events(out, "run_finished")[0]["exit_code"] == 2
+    marker = next((p.state / "scheduler" / "fired").glob("*/*.json"))
+    assert json.loads(marker.read_text())["status"] == "interrupted"
+    nominal = next(e["nominal"] for e in seen if e["event_type"] == "schedule_enqueued")
+    res = run_cli("schedule", "--plan", str(p.plan), "--once", "--at", nominal, cwd=p.root)
+    assert res.code == 0, res.out + res.err
+    assert events(res.out, "schedule_enqueued")[0]["taken_over"]["status"] == "interrupted"
+    assert events(res.out, "run_started")[0]["resume"] is True
+    assert json.loads(marker.read_text())["status"] == "finished"
+    assert ids(p) == list(range(400_000))
