@@ -342,3 +342,22 @@ def test_finished_markers_older_than_a_week_are_pruned_when_a_new_fire_is_claime
     assert ledger.claim(Fire(now, "t.s")) is not None
     left = sorted(p.name for p in ledger.marker(unfinished).parent.glob("*.json"))
     assert left == sorted(ledger.marker(f).name for f in (unfinished, old[6], Fire(now, "t.s")))
+
+
+def test_max_concurrent_runs_queues_the_next_fire_of_a_schedule_still_running(tmp_path: Path) -> None:
+    plan = week_plan({"acme.stripe_customers_hourly": (["0 * * * *"], "UTC")})
+    tenants = {**plan.tenants, "acme": plan.tenants["acme"].model_copy(update={"concurrency": 3})}
+    plan = plan.model_copy(update={"tenants": tenants})
+    assert plan.schedules["acme.stripe_customers_hourly"].max_concurrent_runs == 1
+    h = Harness(plan, tmp_path / "state", dt.datetime(2026, 3, 2, 9, 5, tzinfo=UTC), finish_at_once=False)
+    sched = h.scheduler()
+    sched.enqueue_due(h.now)
+    sched.start_ready()
+    h.now += dt.timedelta(hours=1)  # the 09:00 run is still loading at 10:05
+    sched.enqueue_due(h.now)
+    sched.start_ready()
+    assert [t.hour for _, t, _ in h.fired] == [9] and len(sched.queue) == 1
+    h.procs[0].code = 0
+    sched.reap()
+    sched.start_ready()
+    assert [t.hour for _, t, _ in h.fired] == [9, 10]
