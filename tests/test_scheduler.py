@@ -361,3 +361,20 @@ def test_max_concurrent_runs_queues_the_next_fire_of_a_schedule_still_running(tm
     sched.reap()
     sched.start_ready()
     assert [t.hour for _, t, _ in h.fired] == [9, 10]
+
+
+def test_two_quick_ctrl_c_in_the_loop_interrupt_the_runs_and_leave_them_resumable(tmp_path: Path) -> None:
+    plan = week_plan({"acme.stripe_customers_hourly": (["0 * * * *"], "UTC")})
+    h = Harness(plan, tmp_path / "state", dt.datetime(2026, 3, 2, 9, 5, tzinfo=UTC), finish_at_once=False)
+    sched = h.scheduler()
+
+    def nap(seconds: float) -> bool:
+        raise KeyboardInterrupt  # the second SIGINT, raised by runtime/stop.py's handler
+
+    assert sched.serve(Stop(), sleep=nap) == 130
+    assert h.procs[0].signals == [15]
+    marker = Ledger(h.state).marker(Fire(dt.datetime(2026, 3, 2, 9, tzinfo=UTC), "acme.stripe_customers_hourly"))
+    assert json.loads(marker.read_text())["status"] == "interrupted"
+    h.finish_at_once = True
+    h.scheduler().once(h.now, Stop())
+    assert [resume for *_, resume in h.fired] == [False, True]

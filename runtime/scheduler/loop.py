@@ -187,14 +187,19 @@ class Scheduler:
     def serve(self, stop: Stop, sleep: Callable[[float], bool] | None = None) -> int:
         """Fire on time until a stop is requested; `sleep` returns True when a stop came (tests fake it)."""
         nap = sleep or stop.sleep
-        while not stop.requested:
-            now = self.clock()
-            self.reload()
-            self.enqueue_due(now)
-            self.start_ready()
-            self.reap()
-            if nap(self._wait(now)):
-                break
+        try:
+            while not stop.requested:
+                now = self.clock()
+                self.reload()
+                self.enqueue_due(now)
+                self.start_ready()
+                self.reap()
+                if nap(self._wait(now)):
+                    break
+        except KeyboardInterrupt:  # two Ctrl+C before the loop noticed the first
+            self._give_back(stop)
+            self._interrupt_runs()
+            return ExitCode.INTERRUPTED
         code = self._drain(stop, until_empty=False)
         return ExitCode.INTERRUPTED if code == ExitCode.INTERRUPTED else ExitCode.OK
 
