@@ -88,6 +88,17 @@ def main(args: argparse.Namespace) -> int:
     return _local(built.out_dir / "plan.json", args)
 
 
+def _generated(out_dir: Path, rel: str, target: str) -> Path:
+    """An artifact the compile must have written; its absence (the target not emitted) is a usage error."""
+    path = out_dir / rel
+    if not path.is_file():
+        raise UsageError(
+            f"the compile wrote no {rel} in {out_dir}, so the {target} target emitted nothing for this project; "
+            "run `dativo compile` and read its diagnostics"
+        )
+    return path
+
+
 def _dagster() -> str | None:
     """The `dagster` command, when Dagster and its web server (which `dagster dev` needs) are installed."""
     exe = shutil.which("dagster")
@@ -98,12 +109,13 @@ def _dagster_start(out_dir: Path, state_dir: Path, args: argparse.Namespace) -> 
     exe = _dagster()
     if exe is None:
         raise UsageError(
-            f"the runner file names orchestrator.type dagster, but Dagster is not installed (no `dagster` and "
-            f"`dagster-webserver` on PATH); install it with: {DAGSTER_INSTALL} "
+            f"orchestrator dagster: Dagster is not installed (no `dagster` and `dagster-webserver` on PATH); "
+            f"install it with: {DAGSTER_INSTALL} "
             "(or run the built-in scheduler: --orchestrator local)"
         )
     home = Path(os.environ.get("DAGSTER_HOME") or state_dir / "dagster").resolve()
-    instance = (out_dir / "dagster" / "dagster.yaml").read_text("utf-8")
+    _generated(out_dir, "dagster/definitions.py", "dagster")
+    instance = _generated(out_dir, "dagster/dagster.yaml", "dagster").read_text("utf-8")
     target = home / "dagster.yaml"
     if target.is_file() and target.read_text("utf-8") != instance:
         raise UsageError(
@@ -126,7 +138,7 @@ def _airflow(out_dir: Path, args: argparse.Namespace) -> int:
     )
     if not dag_dir:
         raise UsageError("orchestrator airflow: give --airflow-dag-dir DIR, or set AIRFLOW_HOME (its dags/ is used)")
-    sources = sorted(p for p in (out_dir / "airflow").glob("*.py"))
+    sources = sorted(p for p in (out_dir / "airflow").glob("*.py")) or [_generated(out_dir, "airflow/*.py", "airflow")]
     dest = Path(dag_dir).resolve()
     copies = [(s, dest / s.name) for s in sources]
     pools = out_dir / "airflow" / "pools.json"
