@@ -17,10 +17,9 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import shutil
 from collections.abc import Callable
-from dataclasses import dataclass
 from pathlib import Path
+from typing import NamedTuple
 
 from dativo.runtime.exitcodes import ExitCode
 
@@ -31,8 +30,7 @@ DAGSTER_INSTALL = "pip install dagster dagster-webserver"
 ORCHESTRATORS = ("dagster", "airflow", "local")
 
 
-@dataclass(frozen=True)
-class Built:
+class Built(NamedTuple):
     out_dir: Path
     state_dir: Path  # the plan's deploy.state_dir on this machine
     orchestrator: str  # orchestrator.type of the runner file
@@ -101,6 +99,8 @@ def _generated(out_dir: Path, rel: str, target: str) -> Path:
 
 def _dagster() -> str | None:
     """The `dagster` command, when Dagster and its web server (which `dagster dev` needs) are installed."""
+    import shutil
+
     exe = shutil.which("dagster")
     return exe if exe and shutil.which("dagster-webserver", path=str(Path(exe).parent)) else None
 
@@ -148,6 +148,8 @@ def _airflow(out_dir: Path, args: argparse.Namespace) -> int:
         "next": f"import the pools once: airflow pools import {pools}",
     }
     if not args.dry_run:
+        import shutil
+
         dest.mkdir(parents=True, exist_ok=True)
         for src, dst in copies:
             tmp = dst.with_name(f".{dst.name}.tmp")  # Airflow must never parse a half-written DAG file
