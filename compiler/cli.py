@@ -40,6 +40,10 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--out", default="schemas", help="directory (default: ./schemas)")
     p.add_argument("--check", action="store_true", help="write nothing; exit 1 if the schemas in --out are stale")
     p.set_defaults(func=_run("schema"))
+    from .commands import schedule, start  # argparse only: the scheduler itself is imported when it runs
+
+    schedule.add_parser(sub, _run("schedule"))
+    start.add_parser(sub, _run("start"))
     return parser
 
 
