@@ -24,18 +24,23 @@ def main(args: argparse.Namespace) -> int:
         # the cwd is part of the key: text reports name files relative to it
         cache = CheckCache(
             root,
-            [args.out or "", sorted(args.target or []), args.mode or "", args.strict, args.format, str(Path.cwd())],
+            [args.out or "", sorted(args.target or []), args.mode or "", args.strict, args.format, str(Path.cwd())]
+            + ([args.env] if args.env else []),  # (no --env: the key, and so the cache, of before)
         )
         cached = cache.hit()
         if cached is not None:
             sys.stdout.write(cached)
             return ExitCode.OK
     from .. import drift
+    from ..environments import UnknownEnvironment
     from ..outdir import UnsafeOutput, guard, project_inputs, with_marker
     from ..pipeline import compile_project
     from ..write import write_artifacts
 
-    result = compile_project(root, targets=args.target, mode=args.mode)
+    try:
+        result = compile_project(root, targets=args.target, mode=args.mode, env=args.env)
+    except UnknownEnvironment as e:
+        raise UsageError(str(e)) from None
     diags = result.diags
     if diags.has_errors(strict=args.strict):
         emit(diags, args.format)
@@ -49,7 +54,8 @@ def main(args: argparse.Namespace) -> int:
         except UnsafeOutput as e:
             raise UsageError(str(e)) from None
         # the marker is checked like an artifact: an output dir written before it existed is stale (DTV602)
-        report = drift.check(out_dir, display_prefix(out_dir.resolve()) or ".", with_marker(result.artifacts), diags)
+        shown = display_prefix(out_dir.resolve()) or "."
+        report = drift.check(out_dir, shown, with_marker(result.artifacts), diags, args.target)
         emit(diags, args.format)
         if report.stale:
             if args.format == "text" and report.diff:
@@ -59,7 +65,7 @@ def main(args: argparse.Namespace) -> int:
             _remember(cache, result, out_dir, with_marker(result.artifacts), render(diags, args.format), started_ns)
         return ExitCode.OK
     try:
-        written, removed = write_artifacts(out_dir, result.artifacts, root, inputs)
+        written, removed = write_artifacts(out_dir, result.artifacts, root, inputs, args.target)
     except UnsafeOutput as e:
         raise UsageError(str(e)) from None
     emit(diags, args.format)
