@@ -103,7 +103,10 @@ def check_outputs(doc: Document, settings: ProjectFile, resolver: PathResolver, 
             owner = f"environment {other!r}" if other else "the default compile (paths.out)"
             why = _clash(rel, orel, reserved, owner)
             if why:
-                span = doc.span(("environments", name, "output"))
+                span = doc.span(
+                    ("environments", name, "output") if settings.environments[name].output else ("environments", name),
+                    key=True,
+                )
                 diags.report(codes.ENVIRONMENT_OUTPUT_CLASH, span, name=name, output=rel, why=why)
                 break
 
