@@ -17,6 +17,7 @@ from dativo.targets import names, settings_model
 
 from ..cli import UsageError
 from ..models import SCHEMA_MODELS, ProjectFile
+from ..models.project import Environment, EnvironmentName
 
 DIALECT = "https://json-schema.org/draft/2020-12/schema"
 
@@ -34,7 +35,14 @@ def _project_model() -> type[BaseModel]:
         __doc__="`targets:` one block per target, each validated by that target's own settings model.",
         **blocks,
     )
-    return create_model("ProjectFile", __base__=ProjectFile, targets=(targets, Field(default_factory=targets)))
+    # an environment's blocks are overrides, merged over the project's: the same models (every key optional)
+    env = create_model("Environment", __base__=Environment, targets=(targets, Field(default_factory=targets)))
+    return create_model(
+        "ProjectFile",
+        __base__=ProjectFile,
+        targets=(targets, Field(default_factory=targets)),
+        environments=(dict[EnvironmentName, env], Field(default_factory=dict)),  # type: ignore[valid-type]
+    )
 
 
 def render() -> dict[str, str]:
