@@ -39,6 +39,12 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("schema", help="write the JSON Schemas of every config file")
     p.add_argument("--out", default="schemas", help="directory (default: ./schemas)")
     p.add_argument("--check", action="store_true", help="write nothing; exit 1 if the schemas in --out are stale")
+    p.add_argument(
+        "--into",
+        metavar="PROJECT",
+        help="write them into PROJECT/.dativo/schemas and point the project's schema links there "
+        "(see docs/configuration.md#editor-schemas)",
+    )
     p.set_defaults(func=_run("schema"))
     return parser
 

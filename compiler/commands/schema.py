@@ -55,8 +55,10 @@ def render() -> dict[str, str]:
 
 
 def main(args: argparse.Namespace) -> int:
-    out_dir = Path(args.out)
     files = render()
+    if getattr(args, "into", None):
+        return _into(Path(args.into), files, args.check)
+    out_dir = Path(args.out)
     if args.check:
         stale = [
             name
@@ -74,4 +76,26 @@ def main(args: argparse.Namespace) -> int:
     except OSError as e:  # --out naming a file, an unwritable folder: an environment error, not a traceback
         raise UsageError(f"cannot write the schemas into {str(out_dir)!r}: {e.strerror or e}") from None
     print(f"dativo: {len(files)} schemas in {out_dir} ({len(written)} written)", file=sys.stderr)
+    return ExitCode.OK
+
+
+def _into(root: Path, files: dict[str, str], check: bool) -> int:
+    """`--into PROJECT`: the schemas in the project and its files' schema links pointing at them."""
+    from .. import editorschemas
+
+    if not root.is_dir():
+        raise UsageError(f"project directory {str(root)!r} does not exist")
+    changes = editorschemas.plan_changes(root, files)
+    if check:
+        for path in changes:
+            print(f"{path}: stale; run `dativo schema --into {root}`")
+        return ExitCode.FINDINGS if changes else ExitCode.OK
+    try:
+        editorschemas.write(changes)
+    except OSError as e:
+        raise UsageError(f"cannot write the schemas into {str(root)!r}: {e.strerror or e}") from None
+    print(
+        f"dativo: {len(files)} schemas in {root / editorschemas.SCHEMA_DIR} ({len(changes)} files written)",
+        file=sys.stderr,
+    )
     return ExitCode.OK
