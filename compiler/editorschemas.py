@@ -31,10 +31,10 @@ def plan_changes(root: Path, files: dict[str, str]) -> dict[Path, str]:
         if _read(path) != text:
             out[path] = text
     for path in _yaml_files(root):
-        text = _read(path)
-        if text is None:
+        content = _read(path)
+        if content is None:
             continue
-        first, sep, rest = text.partition("\n")
+        first, sep, rest = content.partition("\n")
         m = _LINE.match(first)
         if m is None or m.group("name") not in files:
             continue

@@ -41,7 +41,7 @@ def _project_model() -> type[BaseModel]:
         "ProjectFile",
         __base__=ProjectFile,
         targets=(targets, Field(default_factory=targets)),
-        environments=(dict[EnvironmentName, env], Field(default_factory=dict)),  # type: ignore[valid-type]
+        environments=(dict[EnvironmentName, env], Field(default_factory=dict)),
     )
 
 
