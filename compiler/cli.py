@@ -43,7 +43,7 @@ def build_parser() -> argparse.ArgumentParser:
         "--into",
         metavar="PROJECT",
         help="write them into PROJECT/.dativo/schemas and point the project's schema links there "
-        "(see docs/configuration.md#editor-schemas)",
+        "(see docs/configuration.md#editors)",
     )
     p.set_defaults(func=_run("schema"))
     return parser

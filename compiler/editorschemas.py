@@ -1,5 +1,5 @@
 """`dativo schema --into PROJECT`: the JSON Schemas inside the project, where editors find them wherever
-the project is copied (docs/configuration.md#editor-schemas).
+the project is copied (docs/configuration.md#editors).
 
 A `# yaml-language-server: $schema=PATH` line is resolved relative to the file that holds it; pointing it
 outside the project (`../schemas/job.schema.json`, the repository's copy) breaks as soon as the project

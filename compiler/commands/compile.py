@@ -17,20 +17,10 @@ from .common import emit, failed, project_root, render
 def main(args: argparse.Namespace) -> int:
     started_ns = time.time_ns()
     root = project_root(args.project)
-    cache = None
-    if args.check and not args.no_cache:
-        from ..cache import CheckCache
-
-        # the cwd is part of the key: text reports name files relative to it
-        cache = CheckCache(
-            root,
-            [args.out or "", sorted(args.target or []), args.mode or "", args.strict, args.format, str(Path.cwd())]
-            + ([args.env] if args.env else []),  # (no --env: the key, and so the cache, of before)
-        )
-        cached = cache.hit()
-        if cached is not None:
-            sys.stdout.write(cached)
-            return ExitCode.OK
+    cache = _check_cache(args, root)
+    if cache is not None and (cached := cache.hit()) is not None:
+        sys.stdout.write(cached)
+        return ExitCode.OK
     from .. import drift
     from ..environments import UnknownEnvironment
     from ..outdir import UnsafeOutput, guard, project_inputs, with_marker
@@ -75,6 +65,16 @@ def main(args: argparse.Namespace) -> int:
         file=sys.stderr,
     )
     return ExitCode.OK
+
+
+def _check_cache(args: argparse.Namespace, root: Path):  # -> CheckCache | None (imported only for --check)
+    if not args.check or args.no_cache:
+        return None
+    from ..cache import CheckCache
+
+    # the cwd is part of the key: text reports name files relative to it
+    options = [args.out or "", sorted(args.target or []), args.mode or "", args.strict, args.format, str(Path.cwd())]
+    return CheckCache(root, options + ([args.env] if args.env else []))  # no --env: the key of before
 
 
 def _remember(cache, result, out_dir: Path, outputs: dict[str, str], report: str, started_ns: int) -> None:
