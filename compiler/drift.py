@@ -63,3 +63,10 @@ def check(
     for rel in extra:
         diags.report(codes.ARTIFACT_EXTRA, Span.of_file(f"{shown}/{rel}"), rel=rel)
     return Drift(changed, missing, extra, "".join(diff_parts))
+
+
+def strays(shown: str, folders: list[str], diags: Diagnostics) -> bool:
+    """Report output folders of no environment nested in the output dir (environments.stray_outputs)."""
+    for d in folders:
+        diags.report(codes.ARTIFACT_EXTRA, Span.of_file(f"{shown}/{d}/"), rel=f"{d}/ (an output of no environment)")
+    return bool(folders)

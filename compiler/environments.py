@@ -8,7 +8,9 @@ Every environment is checked on every compile, so a typo in `prod` fails the def
 
 from __future__ import annotations
 
+import os
 import posixpath
+from pathlib import Path
 from typing import Any
 
 from dativo.runtime.deploydefaults import PLAN_FILE
@@ -18,7 +20,7 @@ from . import codes
 from .diagnostics import Diagnostics, did_you_mean
 from .load import Document
 from .models.project import Deploy, ProjectFile
-from .outdir import MARKER
+from .outdir import MARKER, nested_outputs
 from .paths import PathResolver
 from .validate import validate_at
 
@@ -83,10 +85,11 @@ def select(settings: ProjectFile, name: str) -> ProjectFile:
     return settings.model_copy(update={"deploy": deploy, "paths": paths, "targets": targets})
 
 
-def check_outputs(doc: Document, settings: ProjectFile, resolver: PathResolver, diags: Diagnostics) -> None:
+def check_outputs(doc: Document, settings: ProjectFile, resolver: PathResolver, diags: Diagnostics) -> dict[str, str]:
     """Every environment writes into a folder of its own: not the default output's, not another's, and not
     a folder inside another output where that output writes its own artifacts (`generated/airflow`). A
-    folder nested elsewhere in another output is fine: a compile leaves a nested output folder alone."""
+    folder nested elsewhere in another output is fine: a compile leaves a nested output folder alone.
+    Returns every output folder in the project: "" (the default) or the environment -> its project path."""
     outputs: dict[str, str] = {}
     for label, raw in [("", settings.paths.out)] + [(n, output_of(settings, n)) for n in sorted(settings.environments)]:
         rel = resolver.to_rel(raw)[0]
@@ -109,6 +112,14 @@ def check_outputs(doc: Document, settings: ProjectFile, resolver: PathResolver, 
                 )
                 diags.report(codes.ENVIRONMENT_OUTPUT_CLASH, span, name=name, output=rel, why=why)
                 break
+    return outputs
+
+
+def stray_outputs(out_dir: Path, root: Path, outputs: dict[str, str]) -> list[str]:
+    """Output folders nested in out_dir (they hold a marker) that are no environment's: left by an
+    environment since renamed or removed. Stale like any file compile does not write (DTV603)."""
+    known = {os.path.realpath(root / rel) for rel in outputs.values()}
+    return [d for d in nested_outputs(out_dir) if os.path.realpath(out_dir / d) not in known]
 
 
 def _clash(rel: str, orel: str, reserved: set[str], owner: str) -> str | None:

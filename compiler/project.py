@@ -49,6 +49,7 @@ class Project:
     digests: dict[str, str] = field(default_factory=dict)  # rel path -> sha256 of every input read
     documents: dict[str, Document] = field(default_factory=dict)  # every loaded document, valid or not
     target_settings: dict[str, Any] = field(default_factory=dict)  # targets.<name> as each target's model
+    outputs: dict[str, str] = field(default_factory=dict)  # output folders: "" (default) or environment -> path
     reported: set[str] = field(
         default_factory=set
     )  # files and folders already diagnosed: references to them add no follow-on error
@@ -221,7 +222,8 @@ def _environments(project: Project, doc: Document, env: str | None, diags: Diagn
     """Check every environment of dativo.yaml; with `env`, compile for that one (its settings merged in)."""
     settings = project.settings
     per_env = environments.check_targets(doc, settings, project.target_settings, diags)
-    environments.check_outputs(doc, settings, PathResolver(project.root, settings.container_root), diags)
+    resolver = PathResolver(project.root, settings.container_root)
+    project.outputs = environments.check_outputs(doc, settings, resolver, diags)
     if env is not None:
         project.settings = environments.select(settings, env)
         project.target_settings = {**project.target_settings, **per_env[env]}

@@ -129,3 +129,16 @@ def test_compile_one_target_keeps_the_other_targets_artifacts(project: Path) -> 
     assert not stale.exists() and (project / "generated" / "airflow" / "pools.json").read_text() == "{}\n"
     r = dativo("compile", ".", "--check", cwd=project)  # every target: the edited Airflow file is stale
     assert r.code == 1 and "generated/airflow/pools.json:1:1: error DTV601:" in r.out
+
+
+def test_the_output_of_a_removed_environment_is_stale_and_removed(project: Path) -> None:
+    edit(project, "dativo.yaml", "  staging:\n", "  stage:\n")  # renamed: generated/staging is no one's now
+    r = dativo("compile", ".", "--check", cwd=project)
+    assert r.code == 1 and "generated/staging/:1:1: error DTV603:" in r.out, r.out
+    assert dativo("compile", ".", "--env", "stage", "--check", cwd=project).code == 1  # not written yet
+    r = dativo("compile", ".", cwd=project)
+    assert r.code == 0 and "1 removed" in r.err, r.err
+    assert not (project / "generated" / "staging").exists()
+    assert dativo("compile", ".", "--env", "stage", cwd=project).code == 0
+    assert dativo("compile", ".", "--check", cwd=project).code == 0
+    assert dativo("compile", ".", "--env", "stage", "--check", cwd=project).code == 0
