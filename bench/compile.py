@@ -228,7 +228,10 @@ def smoke(root: Path) -> None:
             and "warning DTV225" not in line
         ]
         if proc.returncode or others or proc.stderr.strip():
-            fail(f"dativo validate on the generated project ({job.__name__}): only DTV218, DTV225 and DTV320 may warn", proc)
+            fail(
+                f"dativo validate on the generated project ({job.__name__}): only DTV218, DTV225 and DTV320 may warn",
+                proc,
+            )
 
 
 def budgets(rows: list[Row], small: Row) -> None:

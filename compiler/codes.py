@@ -51,6 +51,14 @@ UNKNOWN_ASSET_FORM = Code(
     "or 'apiVersion' and 'kind: DataContract' (ODCS form)",
     "see docs/configuration.md#assets for both forms",
 )
+# an environment's output folder (compiler/environments.py): each deployment owns a folder of its own
+ENVIRONMENT_OUTPUT_CLASH = Code(
+    "DTV106",
+    "environment output folder clashes with another output",
+    "environment {name!r} writes into {output!r}, {why}",
+    "set environments.{name}.output to a folder of its own (default: <paths.out>/{name})",
+    docs="configuration.md#environments",
+)
 
 # 2xx resolve
 # a config file (recipe, asset, job, DAG, a paths.* setting) outside the project; a file the runtime reads
