@@ -1,6 +1,6 @@
 # syntax=docker/dockerfile:1
 # The dativo ingestion image (docs/deploy.md): dativo with its runtime extra, run as a non-root user, and one
-# project with its generated plan baked in at /app (deploy.project_dir), checked fresh at build time.
+# project with its generated plan baked in at deploy.project_dir (/app), checked fresh at build time.
 #
 #   make image                                   # dativo:<version> with examples/ baked in
 #   make image PROJECT=../my-project             # another project (a BuildKit named context)
@@ -55,11 +55,16 @@ RUN rm -rf /project/state /project/secrets /project/.git \
 # ---- the deployable image: dativo, the project, and a state dir the runtime user may write
 FROM runtime AS project-image
 ARG DATIVO_UID
-#: extra arguments of the build's freshness check, e.g. "--env production"
+#: deploy.project_dir and deploy.state_dir of the environment the image is for (an environment's own
+#: deployment values: --build-arg PROJECT_DIR=/srv/staging/app --build-arg CHECK_ARGS="--env staging")
+ARG PROJECT_DIR=/app
+ARG STATE_DIR=${PROJECT_DIR}/state
+#: extra arguments of the build's freshness check, e.g. "--env staging"
 ARG CHECK_ARGS=""
-COPY --from=project-files /project/ /app/
+COPY --from=project-files /project/ ${PROJECT_DIR}/
 USER 0:0
-RUN install -d -o "${DATIVO_UID}" -g "${DATIVO_UID}" -m 0750 /app/state
+RUN install -d -o "${DATIVO_UID}" -g "${DATIVO_UID}" -m 0750 "${STATE_DIR}"
 USER ${DATIVO_UID}:${DATIVO_UID}
+WORKDIR ${PROJECT_DIR}
 # a plan older than its project fails the build: the image never holds a plan that was not reviewed as built
-RUN dativo compile /app --check ${CHECK_ARGS}
+RUN dativo compile "${PROJECT_DIR}" --check ${CHECK_ARGS}

@@ -102,7 +102,7 @@ def test_the_final_image_runs_as_the_kubernetes_default_user_with_dativo_and_its
     assert uid == f"DATIVO_UID={IMAGE_UID}"
     assert [c.value[0] for c in commands if c.cmd == "USER"][-1] == "${DATIVO_UID}:${DATIVO_UID}"
     assert "'dativo[runtime]'" in text and "'.[runtime]'" in text
-    assert "dativo compile /app --check" in text  # a stale plan fails the build
+    assert 'dativo compile "${PROJECT_DIR}" --check' in text and "ARG PROJECT_DIR=/app" in text  # stale plan: no image
     assert "generated/plan.json" in text and "rm -rf /project/state /project/secrets" in text
     # `make image` tags what the Kubernetes target runs by default
     version = re.search(r'^version = "(.+)"$', (REPO / "pyproject.toml").read_text(), re.M)
