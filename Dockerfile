@@ -7,7 +7,9 @@
 #   docker build --target runtime -t dativo-runtime:<version> .   # no project: mount it at /app instead
 #
 # The base is pinned by the digest of its multi-arch index, so a rebuild gets the same Python and Debian.
-# Refresh it on purpose (then rebuild and review): the tag below, then its new digest from
+# That digest was copied from public Dockerfiles pinning the same tag, not pulled (no Docker daemon where this
+# file was written): verify it with the command below before the first build. Refresh it on purpose (then
+# rebuild and review): the tag below, then its new digest from
 #   docker buildx imagetools inspect python:3.11-slim-bookworm --format '{{json .Manifest.Digest}}'
 ARG PYTHON_IMAGE=python:3.11-slim-bookworm@sha256:b18992999dbe963a45a8a4da40ac2b1975be1a776d939d098c647482bcad5cba
 #: the image's user and group: targets.kubernetes.security_context.run_as_user's default (a number, so
