@@ -36,6 +36,14 @@ _PARQUET_TARGET_KEYS = ("s3.bucket", "s3.prefix")
 #: DTV220's message; compiler/codes.py holds the same template (a test compares the two renderings)
 MESSAGE = "{setting} {reason}; dativo run exits {exit} on this job"
 Writes = Literal["iceberg", "parquet"]
+#: DTV220 for dativo-ingest's Nessie target (`nessie.uri`, `catalog_type: nessie`): no Nessie server can be
+#: installed here (not on PyPI, Debian or npm), so no test proves a write to one
+NESSIE = "a Nessie/REST catalog target is not written by this runtime yet"
+NESSIE_FIX = (
+    "write the table to the embedded catalog (no catalog settings under target.connection) or Parquet files "
+    "(an 's3'/'minio' target), or run this job with dativo-ingest; Nessie's Iceberg REST API "
+    "(catalog_type: rest, uri: https://<nessie>/iceberg) is loaded through pyiceberg but untested"
+)
 
 
 class ConfigError(Exception):
@@ -105,30 +113,21 @@ def _catalog_problems(connection: Mapping[str, Any]) -> list[Problem]:
     out: list[Problem] = []
     kind = _kind(connection)
     if kind is not None and kind not in CATALOG_TYPES:
-        hint = (
-            "Nessie serves the Iceberg REST API: catalog_type: rest, uri: https://<nessie>/iceberg"
-            if kind == "nessie"
-            else f"use one of {', '.join(CATALOG_TYPES)}"
-        )
-        out.append(
-            Problem(
-                "connection.catalog_type",
-                f"catalog_type {kind!r}",
-                "is not a pyiceberg catalog this runtime loads",
-                hint,
+        if kind == "nessie":
+            out.append(Problem("connection.catalog_type", "catalog_type 'nessie':", NESSIE, NESSIE_FIX))
+        else:
+            out.append(
+                Problem(
+                    "connection.catalog_type",
+                    f"catalog_type {kind!r}",
+                    "is not a pyiceberg catalog this runtime loads",
+                    f"use one of {', '.join(CATALOG_TYPES)}",
+                )
             )
-        )
     flat = dict(flatten(connection))
     for key in sorted(flat):
         if key.startswith("nessie."):
-            out.append(
-                Problem(
-                    f"connection.{key}",
-                    f"target.connection.{key}",
-                    "is not read by this runtime",
-                    "Nessie serves the Iceberg REST API: catalog_type: rest, uri: https://<nessie>/iceberg",
-                )
-            )
+            out.append(Problem(f"connection.{key}", f"target.connection.{key}:", NESSIE, NESSIE_FIX))
         elif key in _PARQUET_TARGET_KEYS:
             out.append(
                 Problem(
