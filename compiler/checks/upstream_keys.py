@@ -1,5 +1,6 @@
 """dativo-ingest's job keys this runtime accepts but does not act on yet (DTV223, warning) or must refuse
-because they decide what is read or written (DTV224, error). The decision per key is listed in
+because they decide what is read or written (DTV224, error), and a source file path holding a `${VAR}`,
+which neither dativo-ingest nor this runtime expands (DTV244). The decision per key is listed in
 docs/configuration.md#keys-from-dativo-ingest; the keys themselves are typed in models/job.py.
 
 A key that decides what is read or written is an error only when this runtime would run the job (its
@@ -13,6 +14,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from dativo.runtime.envvars import has_reference
 from dativo.runtime.jsonpath import json_path
 from dativo.runtime.sources import runs
 
@@ -107,6 +109,9 @@ def _types(rj: ResolvedJob, diags: Diagnostics) -> None:
 
 def _files(rj: ResolvedJob, ran: bool, diags: Diagnostics) -> None:
     for i, f in enumerate(rj.job.model.source.files or []):
+        if f.path is not None and has_reference(f.path):  # DTV244: read as written, here as in dativo-ingest
+            at = ("source", "files", i, "path")
+            diags.report(codes.DATA_PATH_VARIABLE, rj.span(*at), path=json_path(at), ref=f.path)
         if f.id is None:
             continue
         _report(rj, ("source", "files", i, "id"), _file_rule(f), ran, diags)
