@@ -125,10 +125,12 @@ def _catalog_problems(connection: Mapping[str, Any]) -> list[Problem]:
                 )
             )
     flat = dict(flatten(connection))
+    # with Nessie, s3.bucket and s3.prefix are that target's storage: its one error says what to do
+    nessie = kind == "nessie" or any(key.startswith("nessie.") for key in flat)
     for key in sorted(flat):
         if key.startswith("nessie."):
             out.append(Problem(f"connection.{key}", f"target.connection.{key}:", NESSIE, NESSIE_FIX))
-        elif key in _PARQUET_TARGET_KEYS:
+        elif key in _PARQUET_TARGET_KEYS and not nessie:
             out.append(
                 Problem(
                     f"connection.{key}",
