@@ -17,8 +17,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from dativo.runtime import deploydefaults
-from dativo.runtime import envvars
+from dativo.runtime import deploydefaults, envvars
 from dativo.runtime.canonical import canonical_path, canonical_uri, file_uri_path
 from dativo.runtime.paths import is_mount
 
@@ -162,9 +161,7 @@ def compiled_path(raw: str) -> tuple[str, PathProblem | None]:
         return raw, None
     unset = sorted(envvars.required(raw))
     if unset:
-        return raw, PathProblem.of(
-            codes.PATH_VARIABLE_UNSET, ref=raw, variables=", ".join(unset), variable=unset[0]
-        )
+        return raw, PathProblem.of(codes.PATH_VARIABLE_UNSET, ref=raw, variables=", ".join(unset), variable=unset[0])
     return envvars.expand(raw, {}, "path"), None
 
 
