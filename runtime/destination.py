@@ -136,7 +136,9 @@ def _catalog_problems(connection: Mapping[str, Any]) -> list[Problem]:
                     f"connection.{key}",
                     f"target.connection.{key} (Parquet files on S3)",
                     "is not written by this runtime",
-                    "write an Iceberg table: set target.warehouse (e.g. s3://bucket/prefix/) and a catalog",
+                    "for Parquet files there (what dativo-ingest writes for an iceberg target without "
+                    "target.catalog) use an 's3' target with this connection; for an Iceberg table set "
+                    "target.warehouse (e.g. s3://bucket/prefix/) and a catalog instead",
                 )
             )
     return out
