@@ -321,6 +321,16 @@ DATA_PATH_VARIABLE = Code(
     "write the path itself; a glob (/data/acme/*.csv) reads several files",
     docs="dativo-ingest.md#paths-mounts-and-variables",
 )
+IGNORED_WITHOUT_CATALOG = Code(
+    "DTV245",
+    "target setting read only with target.catalog, on a Parquet target (warning)",
+    "{key} is ignored: dativo-ingest reads it only when target.catalog is set, and so does dativo; "
+    "the rows go to Parquet files in the bucket target.connection.{bucket} names",
+    "remove it: without target.catalog it changes nothing, here or in dativo-ingest (an Iceberg table "
+    "through a Nessie catalog, with target.catalog, is not written by this runtime yet)",
+    severity="warning",
+    docs="dativo-ingest.md#iceberg-targets-without-a-catalog",
+)
 
 # 3xx schedule, 4xx graph and tenancy; then 5xx target and emit, 6xx drift (the registry keeps the
 # catalogue's order)

@@ -4,11 +4,14 @@ properties it hands pyiceberg. Fails closed: no setting is silently dropped, no 
 Imported by the compiler (DTV220 and DTV229, same messages) and by `dativo run` before anything is
 written; light on purpose (no pyarrow, no pyiceberg).
 
-- An `iceberg` target is an Iceberg table; an `s3`/`minio` target without `target.catalog` is Parquet
-  files under `s3://<bucket>/<prefix>/<domain>/<dataProduct>/<table>/` (parquet_sink.py, settings in
-  s3settings.py). An `s3`/`minio` target with a catalog (dativo-ingest's Iceberg commit over those
-  files), keyed merge into Parquet files, `nessie.*`, and `s3.bucket`/`s3.prefix` on an
-  Iceberg target are not written here yet.
+- Without `target.catalog` dativo-ingest writes Parquet files under `s3://<bucket>/<domain>/<dataProduct>/
+  <table>` for any target type (its Iceberg committer exists only with a catalog), so do we: an `s3`/`minio`
+  target, and an `iceberg` target whose `s3:`/`minio:` block names a bucket, are Parquet files under
+  `s3://<bucket>/<prefix>/<domain>/<dataProduct>/<table>/` (parquet_sink.py, settings in s3settings.py).
+  An `iceberg` target with neither block is an Iceberg table (the embedded catalog: our extension).
+- An `s3`/`minio` target with a catalog (dativo-ingest's Iceberg commit over those files), keyed merge into
+  Parquet files, `nessie.*` with `target.catalog`, and `s3.bucket`/`s3.prefix` on an Iceberg table are not
+  written here yet.
 - `catalog_type` must be one pyiceberg 0.12 loads (Nessie serves the Iceberg REST API: `rest`).
 - The embedded SQLite catalog under the state dir is used only when the target names no catalog
   connection at all (no key but `catalog_type: sql`); a connection without its `uri` is an error.
@@ -70,9 +73,15 @@ class Problem:
         return self.fix
 
 
-def writes(target_type: str, catalog: str | None) -> Writes:
-    """What a target writes: dativo-ingest writes `s3`/`minio` targets as Parquet files unless a catalog is set."""
-    return "parquet" if target_type in s3settings.PARQUET_TARGETS and not catalog else "iceberg"
+def writes(target_type: str, catalog: str | None, connection: Mapping[str, Any] | None = None) -> Writes:
+    """What a target writes: without a catalog dativo-ingest writes Parquet files, for an `iceberg` target
+    too; ours writes an Iceberg table (the embedded catalog) unless its `s3:`/`minio:` block names a bucket."""
+    if catalog:
+        return "iceberg"
+    if target_type in s3settings.PARQUET_TARGETS:
+        return "parquet"
+    parquet = target_type == "iceberg" and s3settings.block_bucket(connection or {})
+    return "parquet" if parquet else "iceberg"
 
 
 def problems(
@@ -84,7 +93,7 @@ def problems(
 ) -> list[Problem]:
     """What in a target this runtime cannot write; the compiler reports the same list (a missing bucket
     is DTV229, see `missing_bucket`)."""
-    if writes(target_type, catalog) == "parquet":
+    if writes(target_type, catalog, connection) == "parquet":
         return _parquet_problems(target_type, connection, merge)
     out: list[Problem] = []
     if target_type in s3settings.PARQUET_TARGETS:
@@ -136,9 +145,9 @@ def _catalog_problems(connection: Mapping[str, Any]) -> list[Problem]:
                     f"connection.{key}",
                     f"target.connection.{key} (Parquet files on S3)",
                     "is not written by this runtime",
-                    "for Parquet files there (what dativo-ingest writes for an iceberg target without "
-                    "target.catalog) use an 's3' target with this connection; for an Iceberg table set "
-                    "target.warehouse (e.g. s3://bucket/prefix/) and a catalog instead",
+                    "for Parquet files there (what dativo-ingest writes without target.catalog) remove "
+                    "target.catalog and name the bucket in target.connection.s3.bucket; for an Iceberg table set "
+                    "target.warehouse (e.g. s3://bucket/prefix/) instead",
                 )
             )
     return out
@@ -157,7 +166,8 @@ def _parquet_problems(target_type: str, connection: Mapping[str, Any], merge: bo
                 "asset.mode",
                 f"asset target.mode 'merge' on target {target_type!r}",
                 "cannot be written: Parquet files are appended, never merged by key",
-                "use an 'iceberg' target for a keyed merge, or drop the asset's mode: merge",
+                "for a keyed merge write an Iceberg table (an 'iceberg' target without an s3/minio bucket), "
+                "or drop the asset's mode: merge",
             )
         )
     return out
@@ -165,7 +175,7 @@ def _parquet_problems(target_type: str, connection: Mapping[str, Any], merge: bo
 
 def missing_bucket(target_type: str, connection: Mapping[str, Any], catalog: str | None = None) -> bool:
     """A Parquet target whose connection names no bucket (DTV229; `dativo run` says the same, exit 2)."""
-    if writes(target_type, catalog) != "parquet":
+    if writes(target_type, catalog, connection) != "parquet":
         return False
     try:
         return not s3settings.has_bucket(connection)

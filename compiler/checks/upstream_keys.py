@@ -7,6 +7,10 @@ A key that decides what is read or written is an error only when this runtime wo
 source is one `dativo run` reads): running it would then read or write something else than the key says.
 For a job whose source is not run (DTV218, `dativo run` exits 2 before anything is written) it is a
 warning. `custom_reader` and `custom_writer` replace the reader or writer whole: always errors.
+
+Without `target.catalog` dativo-ingest writes Parquet files and never reads `connection.nessie`,
+`target.warehouse` or `target.branch`; on a target this runtime writes as Parquet files too
+(destination.writes) each is DTV245 (warning): ignored by both.
 """
 
 from __future__ import annotations
@@ -14,11 +18,13 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from dativo.runtime import s3settings
+from dativo.runtime.destination import writes
 from dativo.runtime.envvars import has_reference
 from dativo.runtime.jsonpath import json_path
 from dativo.runtime.sources import runs
 
-from .. import codes
+from .. import codes, precedence
 from ..diagnostics import Diagnostics, did_you_mean
 from ..models.job import FileRef, TableRef
 from ..resolve import ResolvedJob
@@ -66,6 +72,7 @@ def run(rj: ResolvedJob, diags: Diagnostics) -> None:
         if _present(data, rule.path):
             _report(rj, rule.path, rule, ran, diags)
     _types(rj, diags)
+    _ignored(rj, diags)
     _files(rj, ran, diags)
     _tables(rj, diags)
 
@@ -105,6 +112,29 @@ def _types(rj: ResolvedJob, diags: Diagnostics) -> None:
             always=True,
         )
         _report(rj, rule.path, rule, True, diags)
+
+
+def _ignored(rj: ResolvedJob, diags: Diagnostics) -> None:
+    """DTV245 for each setting of a Parquet target that only a catalog reads, in the job or its recipe."""
+    t, recipe = rj.job.model.target, rj.target.recipe if rj.target else None
+    if rj.target is None:
+        return
+    conn = precedence.connection(recipe.model if recipe else None, t.connection)
+    if writes(rj.target.type, t.catalog, conn) != "parquet":
+        return
+    bucket = next((f"{b}.bucket" for b in ("s3", "minio") if s3settings.block_bucket({b: conn.get(b)})), "bucket")
+    job = rj.job.doc.data.get("target") if isinstance(rj.job.doc.data, dict) else None
+    job = job if isinstance(job, dict) else {}
+    for at in [*(("connection", k) for k in s3settings.IGNORED), ("warehouse",), ("branch",)]:
+        if _present(job, at):
+            span = rj.span("target", *at, key=True)
+        elif (
+            recipe is not None and at[0] == "connection" and _present(recipe.doc.data, ("connection_template", *at[1:]))
+        ):
+            span = recipe.doc.span(("connection_template", *at[1:]), key=True)
+        else:
+            continue
+        diags.report(codes.IGNORED_WITHOUT_CATALOG, span, key="target." + ".".join(at), bucket=bucket)
 
 
 def _files(rj: ResolvedJob, ran: bool, diags: Diagnostics) -> None:
