@@ -6,7 +6,8 @@ written; light on purpose (no pyarrow, no pyiceberg).
 
 - Without `target.catalog` dativo-ingest writes Parquet files under `s3://<bucket>/<domain>/<dataProduct>/
   <table>` for any target type (its Iceberg committer exists only with a catalog), so do we: an `s3`/`minio`
-  target, and an `iceberg` target whose `s3:`/`minio:` block names a bucket, are Parquet files under
+  target, and an `iceberg` target whose `s3:`/`minio:` block names a bucket (and no `catalog_type`/`uri`:
+  those name a catalog of ours, so an Iceberg table is meant), are Parquet files under
   `s3://<bucket>/<prefix>/<domain>/<dataProduct>/<table>/` (parquet_sink.py, settings in s3settings.py).
   An `iceberg` target with neither block is an Iceberg table (the embedded catalog: our extension).
 - An `s3`/`minio` target with a catalog (dativo-ingest's Iceberg commit over those files), keyed merge into
@@ -75,13 +76,21 @@ class Problem:
 
 def writes(target_type: str, catalog: str | None, connection: Mapping[str, Any] | None = None) -> Writes:
     """What a target writes: without a catalog dativo-ingest writes Parquet files, for an `iceberg` target
-    too; ours writes an Iceberg table (the embedded catalog) unless its `s3:`/`minio:` block names a bucket."""
+    too; ours writes an Iceberg table unless its `s3:`/`minio:` block names a bucket and it names no catalog
+    connection of ours."""
     if catalog:
         return "iceberg"
     if target_type in s3settings.PARQUET_TARGETS:
         return "parquet"
-    parquet = target_type == "iceberg" and s3settings.block_bucket(connection or {})
+    conn = connection or {}
+    # a catalog connection (catalog_type, uri: our extension) says an Iceberg table is meant: not redirected
+    parquet = target_type == "iceberg" and s3settings.block_bucket(conn) and not names_catalog(conn)
     return "parquet" if parquet else "iceberg"
+
+
+def names_catalog(connection: Mapping[str, Any]) -> bool:
+    """The connection names an Iceberg catalog of ours (`catalog_type`/`type`, `uri`)."""
+    return any(connection.get(k) for k in (*_KIND_KEYS, "uri"))
 
 
 def problems(
