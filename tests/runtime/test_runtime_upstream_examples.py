@@ -1,11 +1,12 @@
 """dativo-ingest's eight documented jobs (its docs/examples/jobs/acme/), in a project of our own with the
 same shapes (tests/projects/upstream_examples: our recipes, assets, jobs and data).
 
-All eight compile. The five whose target is dativo-ingest's Nessie catalog are DTV220 and nothing else:
-no Nessie server can be installed here, so this runtime does not write one yet. The one whose source this
-runtime reads (csv) also runs: with its target pointed at the embedded Iceberg catalog (its propagated
-tags read back through pyiceberg), and with the target blocks of the s3 and minio examples, into Parquet
-files on the tests' S3 server."""
+All eight compile with 0 errors. The five "Nessie" jobs name no `target.catalog`, so dativo-ingest writes
+their rows as Parquet files to `s3://<s3.bucket>/<domain>/<dataProduct>/<table>` and never reads
+`nessie.*`, `warehouse` or `branch`; so does dativo (DTV245 warns of each ignored setting). The one whose
+source this runtime reads (csv) runs as written into Parquet files on the tests' S3 server; it also runs
+with its target pointed at the embedded Iceberg catalog (its propagated tags read back through pyiceberg),
+and with the target blocks of the s3 and minio examples."""
 
 from __future__ import annotations
 
@@ -56,22 +57,64 @@ def _errors(res: Result, *files: str) -> list[dict[str, Any]]:
     return [d for d in json.loads(res.out) if d["severity"] == "error" and (not files or d["file"] in files)]
 
 
-def test_the_eight_examples_compile_and_only_the_nessie_targets_are_refused(tmp_path: Path) -> None:
+def test_the_eight_examples_compile_and_the_nessie_settings_are_ignored_warnings(tmp_path: Path) -> None:
     assert sorted(p.stem for p in JOBS.glob("*.yaml")) == sorted(
         NESSIE | {"gsheets_vendors_to_minio", "mysql_customers_to_s3", "stripe_customers_to_s3"}
     )
     res = run_cli("validate", ".", "--format", "json", cwd=_copy(tmp_path))
-    errors = _errors(res)
-    # one DTV220 per Nessie job, at its nessie.uri, saying so; every other job compiles with 0 errors
-    assert sorted(Path(e["file"]).stem for e in errors) == sorted(NESSIE), errors
-    for e in errors:
-        line = (PROJECT / e["file"]).read_text("utf-8").splitlines()[e["line"] - 1]
-        assert e["code"] == "DTV220" and line.strip().startswith("uri: "), e  # at nessie.uri
-        assert e["message"] == (
-            "target.connection.nessie.uri: a Nessie/REST catalog target is not written by this runtime yet; "
-            "dativo run exits 2 on this job"
-        )
-        assert "embedded catalog" in e["hint"] and "'s3'/'minio' target" in e["hint"], e
+    assert _errors(res) == []
+    ignored = [d for d in json.loads(res.out) if d["code"] == "DTV245"]
+    # per Nessie job: its nessie block, warehouse and branch, each a warning at the job's key
+    assert sorted((Path(d["file"]).stem, d["message"].split(" ", 1)[0]) for d in ignored) == sorted(
+        (job, key) for job in NESSIE for key in ("target.branch", "target.connection.nessie", "target.warehouse")
+    )
+    for d in ignored:
+        line = (PROJECT / d["file"]).read_text("utf-8").splitlines()[d["line"] - 1]
+        assert d["severity"] == "warning" and line.strip().startswith(d["message"].split(" ", 1)[0].rsplit(".")[-1])
+        assert "dativo-ingest reads it only when target.catalog is set, and so does dativo" in d["message"]
+        assert d["message"].endswith("Parquet files in the bucket target.connection.s3.bucket names")
+
+
+def test_the_employee_example_as_written_writes_parquet_files_to_its_s3_bucket(
+    tmp_path: Path, s3_server: S3Server
+) -> None:
+    """dativo-ingest's meaning of the job as written (an iceberg target, nessie.uri, s3.bucket and s3.prefix,
+    no target.catalog): Parquet files under the bucket, not a table in a catalog."""
+    root = _copy(tmp_path)
+    bucket = s3_server.bucket("acme-lake")  # the job's s3.bucket
+    job = "jobs/acme/employee_with_overrides.yaml"
+    assert _errors(run_cli("validate", ".", "--format", "json", cwd=root), job) == []
+    assert run_cli("compile", ".", cwd=root).code == 0
+    plan = json.loads((root / "generated" / "plan.json").read_text("utf-8"))["jobs"][job]
+    assert (plan["target"]["writes"], plan["target"]["parquet_path"]) == ("parquet", "default/default/csv_employee")
+    env = {
+        "S3_ENDPOINT": f"http://{s3_server.endpoint}",
+        "AWS_ACCESS_KEY_ID": s3_server.access_key,
+        "AWS_SECRET_ACCESS_KEY": s3_server.secret_key,
+        "AWS_REGION": REGION,
+    }
+    res = run_cli("run", "--config", job, "--run-id", "r1", cwd=root, env=env)
+    assert res.code == 0, res.out + res.err
+    # s3.prefix, then dativo-ingest's <domain>/<dataProduct>/<table> (a legacy asset names neither: default)
+    where = f"{bucket}/landing/hr/employees/default/default/csv_employee"
+    files = [f for f in _listing(s3_server, f"{bucket}/") if f.endswith(".parquet")]
+    assert files and all(f.startswith(f"{where}/") for f in files), files
+    assert sum(_rows(s3_server, f) for f in files) == ROWS
+    # the commit marker records what an Iceberg table's properties would: the job's tag overrides, the tenant
+    (marker,) = [i for i in _all(s3_server, f"{where}/_dativo/commits/") if i.endswith(".json")]
+    body = json.loads(s3_server.filesystem().open_input_stream(marker).read())
+    assert (body["tenant"], body["rows"]) == ("acme", ROWS)
+    props = body["table_properties"]
+    assert (props["classification.fields.email"], props["classification.default"]) == ("high_pii", "confidential")
+    assert (props["finops.cost_center"], props["governance.owner"]) == ("HR-200", "hr-platform@acme.example")
+    assert not (root / "state" / "catalog").exists()  # no Iceberg catalog was written
+
+
+def _all(server: S3Server, where: str) -> list[str]:
+    import pyarrow.fs as pafs
+
+    infos = server.filesystem().get_file_info(pafs.FileSelector(where, recursive=True, allow_not_found=True))
+    return sorted(i.path for i in infos if i.type == pafs.FileType.File)
 
 
 def test_the_employee_example_runs_into_iceberg_with_its_propagated_tags(tmp_path: Path) -> None:
