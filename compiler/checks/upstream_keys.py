@@ -60,8 +60,9 @@ RULES: tuple[Rule, ...] = (
          "remove it to read the recipe's connector, or run this job with dativo-ingest",
          instead="read the source as the recipe's connector instead", always=True),
     Rule(("target", "custom_writer"), "dativo-ingest writes the data with this plugin class",
-         "remove it to write the Iceberg table, or run this job with dativo-ingest",
-         instead="write the Iceberg table instead", always=True),
+         "remove it to write the target as its connector does, or run this job with dativo-ingest",
+         instead="write the target as its connector does instead (an Iceberg table or Parquet files)",
+         always=True),
 )  # fmt: skip
 
 
