@@ -154,9 +154,10 @@ def _catalog_problems(connection: Mapping[str, Any]) -> list[Problem]:
                     f"connection.{key}",
                     f"target.connection.{key} (Parquet files on S3)",
                     "is not written by this runtime",
-                    "for Parquet files there (what dativo-ingest writes without target.catalog) remove "
-                    "target.catalog and name the bucket in target.connection.s3.bucket; for an Iceberg table set "
-                    "target.warehouse (e.g. s3://bucket/prefix/) instead",
+                    "for Parquet files there (what dativo-ingest writes without target.catalog) leave out "
+                    "target.catalog and the catalog connection (catalog_type, uri) and name the bucket in "
+                    "target.connection.s3.bucket; for an Iceberg table set target.warehouse (e.g. "
+                    "s3://bucket/prefix/) instead",
                 )
             )
     return out

@@ -76,6 +76,10 @@ def test_what_a_target_writes_and_what_is_refused() -> None:
     assert destination.writes("iceberg", None, {"s3": {"endpoint": "x"}, "bucket": "flat"}) == "iceberg"
     assert [p.key for p in destination.problems("iceberg", upstream, catalog="nessie")] == ["connection.nessie.uri"]
     assert [p.key for p in destination.problems("iceberg", upstream, merge=True)] == ["asset.mode"]
+    ours = {"catalog_type": "rest", "uri": "http://x", "s3": {"bucket": "lake", "prefix": "raw"}}
+    found = destination.problems("iceberg", ours)  # an Iceberg table meant: its bucket is not a Parquet target
+    assert [p.key for p in found] == ["connection.s3.bucket", "connection.s3.prefix"]
+    assert "leave out target.catalog and the catalog connection" in found[0].hint
     conn = {"bucket": "a"}
     assert destination.problems("minio", conn) == []
     assert [p.key for p in destination.problems("minio", conn, catalog="lake")] == ["catalog"]
