@@ -17,7 +17,7 @@ from .discover import SUFFIXES, find_configs, kind, unread_reference, unreadable
 from .emit import validate_settings
 from .load import Document, load_file, load_text
 from .models import Dag, Job, LegacyAsset, OdcsAsset, ProjectFile, Recipe, Registry, RunnerConfig
-from .paths import PathProblem, PathResolver, display_prefix, join_display
+from .paths import PathProblem, PathResolver, display_prefix, join_display, variable_note
 from .reuse import remember
 from .validate import validate
 
@@ -345,6 +345,8 @@ def _checked_paths(project: Project, diags: Diagnostics):
         if problem:
             diags.problem(problem, _setting_span(project, name))
             rel = _BLOCKED
+        elif note := variable_note(raw):  # ${VAR:-default}: the default is read (DTV242)
+            diags.problem(note, _setting_span(project, name))
         updates[name] = rel
     return paths.model_copy(update=updates)
 

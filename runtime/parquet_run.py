@@ -49,7 +49,9 @@ def execute_parquet(ctx: Context) -> Outcome:
         counts = _load(ctx, source, validator, cursor, writer)
         ctx.stop.check()  # a stop requested while reading: abandon the staged files, publish nothing
         next_state = {**source.next_state(), **cursor.state()} if spec.keeps_state else {}
-        meta = {"run_id": ctx.run_id, "run_key": ctx.run_key, "job": spec.id, "tenant": spec.tenant}
+        meta: dict[str, Any] = {"run_id": ctx.run_id, "run_key": ctx.run_key, "job": spec.id, "tenant": spec.tenant}
+        if spec.target.table_properties:  # the governance tags an Iceberg table would carry (never a secret)
+            meta["table_properties"] = spec.target.table_properties
         written, marker = writer.commit(meta, next_state)
     except BaseException:
         writer.abort()
