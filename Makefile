@@ -52,3 +52,22 @@ bench: $(STAMP)
 
 clean:
 	rm -rf $(VENV) .pytest_cache .hypothesis build/mypy .mypy_cache .ruff_cache .import_linter_cache
+
+# The ingestion image (Dockerfile, docs/deploy.md): dativo:<version> with a project and its plan baked in.
+# PROJECT=DIR bakes another project (compiled first); IMAGE names the tag; BUILD_ARGS passes more to docker
+# build (an environment: BUILD_ARGS='--build-arg PROJECT_DIR=/srv/staging/app --build-arg CHECK_ARGS="--env staging"').
+# Needs Docker with BuildKit.
+.PHONY: image
+DOCKER  ?= docker
+VERSION := $(shell sed -n 's/^version = "\(.*\)"$$/\1/p' pyproject.toml)
+IMAGE   ?= dativo:$(VERSION)
+PROJECT ?=
+BUILD_ARGS ?=
+image:
+	@if ! command -v $(DOCKER) >/dev/null 2>&1 || ! $(DOCKER) info >/dev/null 2>&1; then \
+	  echo "make image: Docker is not available here ('$(DOCKER)' is missing or its daemon is not running);" >&2; \
+	  echo "  build on a machine with Docker: make image [PROJECT=DIR] [IMAGE=registry/name:tag]" >&2; \
+	  exit 2; \
+	fi
+	DOCKER_BUILDKIT=1 $(DOCKER) build --tag $(IMAGE) $(if $(PROJECT),--build-context project=$(PROJECT)) $(BUILD_ARGS) .
+	@echo "built $(IMAGE); push it and set targets.kubernetes.image to the pushed name:tag@sha256:<digest>"

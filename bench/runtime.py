@@ -122,10 +122,7 @@ def main() -> None:
         sys.path.insert(0, str(Path(__file__).resolve().parent))
         import runtime_db
 
-        if not args.skip_memory:
-            runtime_db.memory(work, write_csv, project, [int(n) for n in args.memory_rows.split(",")])
-        if not args.skip_postgres:
-            runtime_db.postgres(work, args.pg_rows)
+        runtime_db.run(args, work, write_csv, project)
         # ---- 1. append
         csv_file = work / "items.csv"
         write_csv(csv_file, 0, args.rows, "a")

@@ -14,6 +14,7 @@ import sys
 import textwrap
 import time
 from pathlib import Path
+from typing import Any
 
 PY = sys.executable
 REPO = Path(__file__).resolve().parents[1]
@@ -24,6 +25,14 @@ MEASURE = (
     "print(p.returncode, resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss // 1024);"
     "sys.stderr.write(p.stdout[-2000:] + p.stderr[-2000:] if p.returncode else '')"
 )
+
+
+def run(args: Any, work: Path, write_csv: Any, project: Any) -> None:
+    """Parts 3 and 4, as bench/runtime.py's flags select them."""
+    if not args.skip_memory:
+        memory(work, write_csv, project, [int(n) for n in args.memory_rows.split(",")])
+    if not args.skip_postgres:
+        postgres(work, args.pg_rows)
 
 
 def peak_mb(cmd: list[str], cwd: Path, env: dict[str, str] | None = None) -> int:

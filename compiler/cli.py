@@ -39,7 +39,17 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("schema", help="write the JSON Schemas of every config file")
     p.add_argument("--out", default="schemas", help="directory (default: ./schemas)")
     p.add_argument("--check", action="store_true", help="write nothing; exit 1 if the schemas in --out are stale")
+    p.add_argument(
+        "--into",
+        metavar="PROJECT",
+        help="write them into PROJECT/.dativo/schemas and point the project's schema links there "
+        "(see docs/configuration.md#editors)",
+    )
     p.set_defaults(func=_run("schema"))
+    from .commands import schedule, start  # argparse only: the scheduler itself is imported when it runs
+
+    schedule.add_parser(sub, _run("schedule"))
+    start.add_parser(sub, _run("start"))
     return parser
 
 
@@ -57,6 +67,7 @@ def _compile_parser(sub: argparse._SubParsersAction) -> None:
         help=f"emit only this target (repeatable; default: all of {', '.join(names()) or 'none yet'})",
     )
     p.add_argument("--check", action="store_true", help="write nothing; exit 1 if the artifacts on disk are stale")
+    _env_argument(p)
     p.add_argument(
         "--no-cache",
         action="store_true",
@@ -79,7 +90,17 @@ def _plan_parser(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--at", metavar="ISO_INSTANT", help="count fire times from this instant (default: now)")
     p.add_argument("--out", metavar="FILE", help="write the report here instead of stdout")
     p.add_argument("--mode", choices=("self_hosted", "cloud"), help="deployment mode (default: from dativo.yaml)")
+    _env_argument(p)
     p.set_defaults(func=_run("plan"))
+
+
+def _env_argument(p: argparse.ArgumentParser) -> None:
+    p.add_argument(
+        "--env",
+        metavar="NAME",
+        help="an environment of dativo.yaml: its deploy and target settings, its output dir "
+        "(default: none, the project's own; see docs/configuration.md#environments)",
+    )
 
 
 def _run_parser(sub: argparse._SubParsersAction) -> None:

@@ -51,6 +51,14 @@ UNKNOWN_ASSET_FORM = Code(
     "or 'apiVersion' and 'kind: DataContract' (ODCS form)",
     "see docs/configuration.md#assets for both forms",
 )
+# an environment's output folder (compiler/environments.py): each deployment owns a folder of its own
+ENVIRONMENT_OUTPUT_CLASH = Code(
+    "DTV106",
+    "environment output folder clashes with another output",
+    "environment {name!r} writes into {output!r}, {why}",
+    "set environments.{name}.output to a folder of its own (default: <paths.out>/{name})",
+    docs="configuration.md#environments",
+)
 
 # 2xx resolve
 # a config file (recipe, asset, job, DAG, a paths.* setting) outside the project; a file the runtime reads
@@ -294,6 +302,42 @@ PROPERTY_HOLDS_REFERENCE = Code(
     "text that anyone who can read the catalog sees, never expanded",
     "write the value itself (a label, not a secret), or remove it",
     docs="runtime.md#table-properties",
+)
+# DTV242-DTV244: an environment reference in a path (docs/dativo-ingest.md#paths-mounts-and-variables)
+PATH_VARIABLE_DEFAULT = Code(
+    "DTV242",
+    "environment reference in a config path: its default is compiled (warning)",
+    "{ref!r} is read as {used!r}: the compiler reads this file and takes the default of {variables}, "
+    "never the environment, so the plan is the same on every machine",
+    "write the path itself ({used}): setting {variables} where the job runs changes nothing",
+    severity="warning",
+    docs="dativo-ingest.md#paths-mounts-and-variables",
+)
+PATH_VARIABLE_UNSET = Code(
+    "DTV243",
+    "environment reference without a default in a config path",
+    "{ref!r} depends on {variables}, which the compiler does not read: the file a config names is read at "
+    "compile time, the same on every machine",
+    "write the path itself, or give a default: ${{{variable}:-<path>}} (the default is read)",
+    docs="dativo-ingest.md#paths-mounts-and-variables",
+)
+DATA_PATH_VARIABLE = Code(
+    "DTV244",
+    "environment reference in a source file path",
+    "source file path {ref!r} holds an environment reference, which is not expanded: the runtime reads the "
+    "path as written, as dativo-ingest does, and would look for a file named so",
+    "write the path itself; a glob (/data/acme/*.csv) reads several files",
+    docs="dativo-ingest.md#paths-mounts-and-variables",
+)
+IGNORED_WITHOUT_CATALOG = Code(
+    "DTV245",
+    "target setting read only with target.catalog, on a Parquet target (warning)",
+    "{key} is ignored: dativo-ingest reads it only when target.catalog is set, and so does dativo; "
+    "the rows go to Parquet files in the bucket target.connection.{bucket} names",
+    "remove it: without target.catalog it changes nothing, here or in dativo-ingest (an Iceberg table "
+    "through a Nessie catalog, with target.catalog, is not written by this runtime yet)",
+    severity="warning",
+    docs="dativo-ingest.md#iceberg-targets-without-a-catalog",
 )
 
 # 3xx schedule, 4xx graph and tenancy; then 5xx target and emit, 6xx drift (the registry keeps the

@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import difflib
+from collections.abc import Collection
 from dataclasses import dataclass
 from pathlib import Path
 
 from . import codes
 from .diagnostics import Diagnostics, Span
+from .outdir import in_scope
 from .write import existing_files
 
 
@@ -23,8 +25,11 @@ class Drift:
         return bool(self.changed or self.missing or self.extra)
 
 
-def check(out_dir: Path, shown: str, artifacts: dict[str, str], diags: Diagnostics) -> Drift:
-    on_disk = existing_files(out_dir)
+def check(
+    out_dir: Path, shown: str, artifacts: dict[str, str], diags: Diagnostics, scope: Collection[str] | None = None
+) -> Drift:
+    """`scope`: the targets checked (`--target`; None: all): the other targets' files are not compared."""
+    on_disk = {rel: e for rel, e in existing_files(out_dir).items() if in_scope(rel, scope)}
     present = set(on_disk)
     changed: list[str] = []
     diff_parts: list[str] = []
@@ -58,3 +63,10 @@ def check(out_dir: Path, shown: str, artifacts: dict[str, str], diags: Diagnosti
     for rel in extra:
         diags.report(codes.ARTIFACT_EXTRA, Span.of_file(f"{shown}/{rel}"), rel=rel)
     return Drift(changed, missing, extra, "".join(diff_parts))
+
+
+def strays(shown: str, folders: list[str], diags: Diagnostics) -> bool:
+    """Report output folders of no environment nested in the output dir (environments.stray_outputs)."""
+    for d in folders:
+        diags.report(codes.ARTIFACT_EXTRA, Span.of_file(f"{shown}/{d}/"), rel=f"{d}/ (an output of no environment)")
+    return bool(folders)

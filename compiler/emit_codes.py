@@ -180,6 +180,36 @@ K8S_QUANTITY = Code(
     "write e.g. '500m' CPU or '512Mi' memory",
 )
 
+# 545-554 deployment hardening (issue 15): a pinned image, a non-root hardened pod, per-schedule timeouts
+K8S_FLOATING_IMAGE = Code(
+    "DTV545",
+    "Kubernetes image that floats",
+    "Kubernetes image {image!r} {why}: each run may pull another dativo and another project than the "
+    "reviewed artifacts were compiled for",
+    "pin it (registry/name:tag, best with @sha256:<digest>; docs/deploy.md), or set "
+    "targets.kubernetes.allow_floating_image: true",
+)
+K8S_ROOT = Code(
+    "DTV546",
+    "Kubernetes security context that contradicts itself",
+    "targets.kubernetes.security_context has run_as_non_root: true but run_as_user: 0 (root), so no pod would start",
+    "use the image's user (10001 for dativo's Dockerfile), or leave run_as_user out",
+)
+K8S_STATE_READ_ONLY = Code(
+    "DTV547",
+    "state dir not writable in a read-only Kubernetes pod",
+    "the pod's root filesystem is read-only (security_context.read_only_root_filesystem) and nothing is "
+    "mounted at the state dir {state_dir}: `dativo run` could not write state, logs or locks",
+    "set targets.kubernetes.state_volume_claim, mount a volume at {state_dir} (volume_mounts), or set "
+    "security_context.read_only_root_filesystem: false",
+)
+UNKNOWN_SCHEDULE_SETTING = Code(
+    "DTV548",
+    "target setting for a schedule the project does not have",
+    "targets.{target}.{setting} names {schedule!r}, which is not a schedule of the project",
+    "use a schedule id as <tenant>.<schedule name>, e.g. acme.orders_csv_morning",
+)
+
 # 6xx drift (compile --check)
 ARTIFACT_CHANGED = Code(
     "DTV601",

@@ -171,15 +171,15 @@ def _target_spec(rj: ResolvedJob, tgt: Endpoint, mg: Merged, project: Project, d
         partitioning=mg.partitioning,
         connection=_plain(conn),
         credentials=_credentials(tgt, mg.target_credentials_file, project, diags),
-        **_parquet(rj, tgt.type, mg.table),
+        **_parquet(rj, tgt.type, mg.table, conn),
         table_properties=tableprops.derive(rj.asset, rj.job, diags) if rj.asset is not None else {},
     )
 
 
-def _parquet(rj: ResolvedJob, target_type: str, table: str) -> dict[str, Any]:
+def _parquet(rj: ResolvedJob, target_type: str, table: str, conn: dict[str, Any]) -> dict[str, Any]:
     """The Parquet fields of a target dativo-ingest writes as files (none for an Iceberg table)."""
     t = rj.job.model.target
-    if writes(target_type, t.catalog) != "parquet":
+    if writes(target_type, t.catalog, conn) != "parquet":
         # an Iceberg table's data files roll over at the same size (runtime/datafiles.py)
         return {"parquet_target_size_mb": t.parquet_target_size_mb} if t.parquet_target_size_mb else {}
     model = rj.asset.loaded.model if rj.asset is not None else None

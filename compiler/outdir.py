@@ -11,7 +11,7 @@ from __future__ import annotations
 import contextlib
 import json
 import os
-from collections.abc import Iterable, Iterator
+from collections.abc import Collection, Iterable, Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -36,6 +36,30 @@ class UnsafeOutput(Exception):
 def with_marker(artifacts: dict[str, str]) -> dict[str, str]:
     """The files an owned output dir holds: the artifacts and the marker (written and checked like one)."""
     return {**artifacts, MARKER: MARKER_TEXT}
+
+
+def in_scope(rel: str, scope: Collection[str] | None) -> bool:
+    """Whether a file of the output dir belongs to the targets compiled (None: all). A target writes
+    only under its own folder (`airflow/...`); plan.json and the marker are every compile's."""
+    return scope is None or rel in (PLAN_FILE, MARKER) or rel.split("/", 1)[0] in scope
+
+
+def nested_outputs(out_dir: Path) -> list[str]:
+    """Folders inside out_dir that hold their own marker: other compiles' output dirs (an environment's,
+    `generated/staging`), which this dir's files leave out (write.existing_files). Not descended into."""
+    found: list[str] = []
+    for folder, dirs, _ in os.walk(out_dir):
+        inner = []
+        for d in sorted(dirs):
+            path = Path(folder, d)
+            if path.is_symlink():
+                continue
+            if is_marker(path / MARKER):
+                found.append(path.relative_to(out_dir).as_posix())
+            else:
+                inner.append(d)
+        dirs[:] = inner
+    return found
 
 
 def project_inputs(project: Project) -> list[str]:
@@ -92,7 +116,7 @@ def check_owned(out_dir: Path, present: set[str], artifacts: dict[str, str]) -> 
     """Refuse a non-empty dir dativo does not own. Owned: it holds the marker. A dir written before the
     marker existed is accepted (and gets the marker) when its plan.json is a dativo plan and every file
     in it is one compile writes now, so accepting it removes nothing."""
-    if not present or (MARKER in present and _is_marker(out_dir / MARKER)):
+    if not present or (MARKER in present and is_marker(out_dir / MARKER)):
         return
     if PLAN_FILE in present and _is_dativo_plan(out_dir / PLAN_FILE):
         foreign = sorted(present - set(artifacts) - {MARKER})
@@ -110,7 +134,7 @@ def check_owned(out_dir: Path, present: set[str], artifacts: dict[str, str]) -> 
     )
 
 
-def _is_marker(path: Path) -> bool:
+def is_marker(path: Path) -> bool:
     try:
         with open(path, encoding="utf-8", errors="replace") as fh:
             return not path.is_symlink() and fh.readline().rstrip("\n") == _MARKER_HEAD

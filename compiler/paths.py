@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from dativo.runtime import deploydefaults
+from dativo.runtime import deploydefaults, envvars
 from dativo.runtime.canonical import canonical_path, canonical_uri, file_uri_path
 from dativo.runtime.paths import is_mount
 
@@ -79,8 +79,12 @@ class PathResolver:
 
     @functools.lru_cache(maxsize=4096)  # noqa: B019 - resolvers are few and immutable; jobs share paths
     def to_rel(self, raw: str) -> tuple[str | None, PathProblem | None]:
-        """Project-relative POSIX path for a config path, or the reason it is not one."""
-        return self._locate(raw, mounts=False)
+        """Project-relative POSIX path for a config path, or the reason it is not one. A `${VAR:-default}`
+        in it is its default (`variable_note` says so), a `${VAR}` without one is DTV243."""
+        text, problem = compiled_path(raw)
+        if problem is not None:
+            return None, problem
+        return self._locate(text, mounts=False)
 
     @functools.lru_cache(maxsize=4096)  # noqa: B019 - see to_rel
     def to_data(self, raw: str) -> tuple[str | None, PathProblem | None]:
@@ -146,6 +150,29 @@ class PathResolver:
 
 
 _NOT_ON_WORKER = "is a URI, not a path on the worker"
+
+
+def compiled_path(raw: str) -> tuple[str, PathProblem | None]:
+    """The config path the compiler reads for `raw`: each `${VAR:-default}` is its default, never the
+    compiling machine's environment (dativo-ingest expands these paths from the environment when it reads
+    the file; here the file is read at compile time, and the plan must be the same on every machine). A
+    reference without a default cannot be read at all (DTV243)."""
+    if not envvars.has_reference(raw):
+        return raw, None
+    unset = sorted(envvars.required(raw))
+    if unset:
+        return raw, PathProblem.of(codes.PATH_VARIABLE_UNSET, ref=raw, variables=", ".join(unset), variable=unset[0])
+    return envvars.expand(raw, {}, "path"), None
+
+
+def variable_note(raw: str | None) -> PathProblem | None:
+    """DTV242 (a warning) for a config path whose `${VAR:-default}` the compiler read as its default."""
+    if not raw or not envvars.has_reference(raw) or envvars.required(raw):
+        return None
+    used, _ = compiled_path(raw)
+    return PathProblem.of(
+        codes.PATH_VARIABLE_DEFAULT, ref=raw, used=used, variables=", ".join(sorted(envvars.names(raw)))
+    )
 
 
 def _escapes(raw: str, how: str) -> PathProblem:

@@ -129,10 +129,12 @@ JOB_CHECKS: tuple[JobCheck, ...] = (_capabilities, _iceberg_types, _engines, _up
 PROJECT_CHECKS: tuple[ProjectCheck, ...] = (_tenancy, _secrets, _schedules, _overlap, _dags)
 
 
-def check_project(root: Path, *, mode: str | None = None, cwd: Path | None = None) -> Compilation:
-    """Load the project and run every check of both lists over it."""
+def check_project(
+    root: Path, *, mode: str | None = None, cwd: Path | None = None, env: str | None = None
+) -> Compilation:
+    """Load the project (for environment `env` of dativo.yaml, if given) and run every check of both lists."""
     diags = Diagnostics()
-    project = load_project(root, diags, cwd)
+    project = load_project(root, diags, cwd, env)
     c = Compilation(project, diags, mode or project.settings.mode, loaded=diags.mark())
     resolver = Resolver(project, diags)
     for rel, job in project.jobs.items():
@@ -202,9 +204,15 @@ def _planned(c: Compilation) -> CompileResult:
 
 
 def compile_project(
-    root: Path, *, targets: list[str] | None = None, mode: str | None = None, emit: bool = True, cwd: Path | None = None
+    root: Path,
+    *,
+    targets: list[str] | None = None,
+    mode: str | None = None,
+    emit: bool = True,
+    cwd: Path | None = None,
+    env: str | None = None,
 ) -> CompileResult:
-    c = check_project(root, mode=mode, cwd=cwd)
+    c = check_project(root, mode=mode, cwd=cwd, env=env)
     project, diags, scheds = c.project, c.diags, c.scheds
     result = _planned(c)
     if result.plan is None:

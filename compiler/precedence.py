@@ -11,6 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, TypeVar
 
+from dativo.runtime import s3settings
 from dativo.runtime.spec import NO_POLICY_MAX_RETRIES
 
 from .models import Job, Recipe
@@ -158,12 +159,46 @@ def table(ly: Layers) -> str:
 
 
 def connection(recipe: Recipe | None, job_connection: dict[str, Any] | None) -> dict[str, Any]:
-    """The job's connection over its recipe's `connection_template`, key by key (nested mappings merge)."""
+    """The job's connection over its recipe's `connection_template`, key by key (nested mappings merge).
+
+    A storage setting can be spelled flat (`bucket`) or in an `s3:`/`minio:` block (`s3.bucket`); the
+    job's spelling wins over the recipe's other one, as dativo-ingest's writer reads the job's
+    `connection.s3.bucket` whatever the recipe's flat `bucket: ${S3_BUCKET}` says."""
     template = (recipe.connection_template if recipe else None) or {}
     from .resolve import deep_merge  # resolve.py imports this module
 
-    merged: dict[str, Any] = deep_merge(template, job_connection or {})
+    job = job_connection or {}
+    merged: dict[str, Any] = deep_merge(_without(template, _overridden(template, job)), job)
     return merged
+
+
+def _storage_keys(conn: dict[str, Any]) -> dict[str, set[tuple[str, ...]]]:
+    """canonical storage key (s3settings) -> where `conn` spells it: (`bucket`,) or (`s3`, `bucket`)."""
+    out: dict[str, set[tuple[str, ...]]] = {}
+    for block in (None, *s3settings.NESTED):
+        values = conn if block is None else conn.get(block)
+        if not isinstance(values, dict):
+            continue
+        for key, value in values.items():
+            canon = s3settings.canonical(key)
+            if canon is not None and value is not None:
+                out.setdefault(canon, set()).add((key,) if block is None else (block, key))
+    return out
+
+
+def _overridden(template: dict[str, Any], job: dict[str, Any]) -> set[tuple[str, ...]]:
+    """The template's spellings of the storage keys the job sets in another spelling."""
+    mine = _storage_keys(job)
+    return {p for canon, paths in _storage_keys(template).items() if canon in mine for p in paths - mine[canon]}
+
+
+def _without(d: dict[str, Any], drop: set[tuple[str, ...]]) -> dict[str, Any]:
+    """`d` without the keys at `drop` (one or two levels), as a copy: the recipe model is shared."""
+    out = {k: v for k, v in d.items() if (k,) not in drop}
+    for k, v in out.items():
+        if isinstance(v, dict) and any(p[0] == k for p in drop if len(p) == 2):
+            out[k] = {kk: vv for kk, vv in v.items() if (k, kk) not in drop}
+    return out
 
 
 def retry(job: Job, runner_default: RetryConfig | None) -> RetryConfig:

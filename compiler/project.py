@@ -11,13 +11,13 @@ from typing import Any, Generic, Literal, TypeVar
 
 from pydantic import BaseModel
 
-from . import codes
+from . import codes, environments
 from .diagnostics import Diagnostics, Problem, Span
 from .discover import SUFFIXES, find_configs, kind, unread_reference, unreadable
 from .emit import validate_settings
 from .load import Document, load_file, load_text
 from .models import Dag, Job, LegacyAsset, OdcsAsset, ProjectFile, Recipe, Registry, RunnerConfig
-from .paths import PathProblem, PathResolver, display_prefix, join_display
+from .paths import PathProblem, PathResolver, display_prefix, join_display, variable_note
 from .reuse import remember
 from .validate import validate
 
@@ -49,6 +49,7 @@ class Project:
     digests: dict[str, str] = field(default_factory=dict)  # rel path -> sha256 of every input read
     documents: dict[str, Document] = field(default_factory=dict)  # every loaded document, valid or not
     target_settings: dict[str, Any] = field(default_factory=dict)  # targets.<name> as each target's model
+    outputs: dict[str, str] = field(default_factory=dict)  # output folders: "" (default) or environment -> path
     reported: set[str] = field(
         default_factory=set
     )  # files and folders already diagnosed: references to them add no follow-on error
@@ -173,8 +174,9 @@ def _asset_model(doc: Document, diags: Diagnostics) -> type[BaseModel] | None:
     return None
 
 
-def load_project(root: Path, diags: Diagnostics, cwd: Path | None = None) -> Project:
-    """Load and validate every file of the project; invalid files are reported and left out."""
+def load_project(root: Path, diags: Diagnostics, cwd: Path | None = None, env: str | None = None) -> Project:
+    """Load and validate every file of the project; invalid files are reported and left out. `env`: the
+    environment of dativo.yaml to compile for (UnknownEnvironment when it declares none of that name)."""
     root = root.resolve()
     display = display_prefix(root, cwd)
     settings = ProjectFile()
@@ -185,6 +187,9 @@ def load_project(root: Path, diags: Diagnostics, cwd: Path | None = None) -> Pro
         if loaded is not None:
             project.settings = settings = loaded.model
             project.target_settings = validate_settings(loaded.doc, settings.targets, diags)
+            _environments(project, loaded.doc, env, diags)
+    elif env is not None and not diags.has_errors():  # no dativo.yaml: no environments (else: it failed to load)
+        raise environments.UnknownEnvironment(env, [])
     project.resolver = PathResolver(root, settings.container_root)
     paths = _checked_paths(project, diags)
 
@@ -211,6 +216,17 @@ def load_project(root: Path, diags: Diagnostics, cwd: Path | None = None) -> Pro
             project.runner = lo
     _read_referenced(reader, project)
     return project
+
+
+def _environments(project: Project, doc: Document, env: str | None, diags: Diagnostics) -> None:
+    """Check every environment of dativo.yaml; with `env`, compile for that one (its settings merged in)."""
+    settings = project.settings
+    per_env = environments.check_targets(doc, settings, project.target_settings, diags)
+    resolver = PathResolver(project.root, settings.container_root)
+    project.outputs = environments.check_outputs(doc, settings, resolver, diags)
+    if env is not None:
+        project.settings = environments.select(settings, env)
+        project.target_settings = {**project.target_settings, **per_env[env]}
 
 
 def _read_referenced(reader: _Reader, project: Project) -> None:
@@ -329,6 +345,8 @@ def _checked_paths(project: Project, diags: Diagnostics):
         if problem:
             diags.problem(problem, _setting_span(project, name))
             rel = _BLOCKED
+        elif note := variable_note(raw):  # ${VAR:-default}: the default is read (DTV242)
+            diags.problem(note, _setting_span(project, name))
         updates[name] = rel
     return paths.model_copy(update=updates)
 

@@ -11,6 +11,7 @@ from typing import Any
 from . import codes
 from .diagnostics import Diagnostics, Span, did_you_mean
 from .discover import kind as _kind_of
+from .paths import variable_note
 from .project import Project
 
 #: kind -> (noun, plural, settings.paths attribute naming the folder it is read from)
@@ -37,6 +38,8 @@ def to_rel(project: Project, raw: str, span: Span, diags: Diagnostics) -> str | 
     rel, problem = project.resolver.to_rel(raw)
     if problem:
         diags.problem(problem, span)
+    elif note := variable_note(raw):
+        diags.problem(note, span)
     return rel
 
 

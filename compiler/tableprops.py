@@ -8,7 +8,7 @@ lower-cased, lists joined with `,`. dativo adds `dativo.tenant` (the job's tenan
 dativo-ingest's lowest layer, do not exist in dativo's runtime.
 
 Property values are literal text in the catalog, readable by anyone who can list the table: a
-`${VAR}` in a value that becomes a property is an error (DTV226), never expanded (it could carry a secret).
+`${VAR}` in a value that becomes a property is an error (DTV241), never expanded (it could carry a secret).
 """
 
 from __future__ import annotations

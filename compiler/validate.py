@@ -192,6 +192,9 @@ def _allowed_keys(model: type[BaseModel], parent: tuple) -> list[str]:
         if isinstance(part, int):
             current = _item_type(current)
             continue
+        if typing.get_origin(current) is dict:  # a name of a mapping of models (`environments.<name>`)
+            current = typing.get_args(current)[1]
+            continue
         cls = _model_of(current)
         if cls is None:
             return []

@@ -5,10 +5,10 @@ from __future__ import annotations
 import os
 import posixpath
 import tempfile
-from collections.abc import Iterable
+from collections.abc import Collection, Iterable
 from pathlib import Path
 
-from .outdir import UnsafeOutput, check_owned, guard, locked, with_marker
+from .outdir import MARKER, UnsafeOutput, check_owned, guard, in_scope, is_marker, locked, with_marker
 
 __all__ = ["UnsafeOutput", "existing_files", "safe_join", "write_artifacts"]
 
@@ -30,6 +30,8 @@ def safe_join(out_dir: Path, rel: str) -> Path:
 
 def existing_files(out_dir: Path) -> dict[str, os.DirEntry]:
     """Every file (and symlink) under out_dir: its POSIX path inside out_dir -> its directory entry.
+    A folder holding its own marker is another output dir (an environment's, `generated/staging`): not
+    listed, so this dir's compile neither removes nor reports it.
 
     os.scandir, not Path.rglob: outputs are thousands of files (a unit pair and a CronJob per
     schedule), and rglob spent more on them than the compare it feeds.
@@ -48,16 +50,23 @@ def existing_files(out_dir: Path) -> dict[str, os.DirEntry]:
             for entry in entries:
                 rel = prefix + entry.name
                 if entry.is_dir(follow_symlinks=False):
-                    stack.append((rel + "/", entry.path))
+                    if not is_marker(Path(entry.path, MARKER)):
+                        stack.append((rel + "/", entry.path))
                 else:
                     out[rel] = entry
     return out
 
 
 def write_artifacts(
-    out_dir: Path, artifacts: dict[str, str], root: Path, inputs: Iterable[str] = ()
+    out_dir: Path,
+    artifacts: dict[str, str],
+    root: Path,
+    inputs: Iterable[str] = (),
+    scope: Collection[str] | None = None,
 ) -> tuple[list[str], list[str]]:
     """Make out_dir hold exactly `artifacts` and the ownership marker; returns (written, removed).
+    `scope`: the targets compiled (`--target`): only files in their folders are removed, the other
+    targets' artifacts stay as they are.
 
     Refused (UnsafeOutput, nothing written) unless out_dir may be owned (see outdir.py). Unchanged
     files are not touched. Under an flock on out_dir, so concurrent compiles into it serialise.
@@ -68,7 +77,7 @@ def write_artifacts(
         with locked(real):
             present = set(existing_files(real))
             check_owned(real, present, artifacts)
-            return _sync(real, with_marker(artifacts), present)
+            return _sync(real, with_marker(artifacts), {rel for rel in present if in_scope(rel, scope)})
     except OSError as e:  # permissions, a full disk, a folder replaced meanwhile: an environment error
         raise UnsafeOutput(f"cannot write the output dir {str(out_dir)!r}: {e.strerror or e}") from None
 

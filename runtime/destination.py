@@ -4,11 +4,15 @@ properties it hands pyiceberg. Fails closed: no setting is silently dropped, no 
 Imported by the compiler (DTV220 and DTV229, same messages) and by `dativo run` before anything is
 written; light on purpose (no pyarrow, no pyiceberg).
 
-- An `iceberg` target is an Iceberg table; an `s3`/`minio` target without `target.catalog` is Parquet
-  files under `s3://<bucket>/<prefix>/<domain>/<dataProduct>/<table>/` (parquet_sink.py, settings in
-  s3settings.py). An `s3`/`minio` target with a catalog (dativo-ingest's Iceberg commit over those
-  files), keyed merge into Parquet files, `nessie.*`, and `s3.bucket`/`s3.prefix` on an
-  Iceberg target are not written here yet.
+- Without `target.catalog` dativo-ingest writes Parquet files under `s3://<bucket>/<domain>/<dataProduct>/
+  <table>` for any target type (its Iceberg committer exists only with a catalog), so do we: an `s3`/`minio`
+  target, and an `iceberg` target whose `s3:`/`minio:` block names a bucket (and no `catalog_type`/`uri`:
+  those name a catalog of ours, so an Iceberg table is meant), are Parquet files under
+  `s3://<bucket>/<prefix>/<domain>/<dataProduct>/<table>/` (parquet_sink.py, settings in s3settings.py).
+  An `iceberg` target with neither block is an Iceberg table (the embedded catalog: our extension).
+- An `s3`/`minio` target with a catalog (dativo-ingest's Iceberg commit over those files), keyed merge into
+  Parquet files, `nessie.*` with `target.catalog`, and `s3.bucket`/`s3.prefix` on an Iceberg table are not
+  written here yet.
 - `catalog_type` must be one pyiceberg 0.12 loads (Nessie serves the Iceberg REST API: `rest`).
 - The embedded SQLite catalog under the state dir is used only when the target names no catalog
   connection at all (no key but `catalog_type: sql`); a connection without its `uri` is an error.
@@ -36,6 +40,14 @@ _PARQUET_TARGET_KEYS = ("s3.bucket", "s3.prefix")
 #: DTV220's message; compiler/codes.py holds the same template (a test compares the two renderings)
 MESSAGE = "{setting} {reason}; dativo run exits {exit} on this job"
 Writes = Literal["iceberg", "parquet"]
+#: DTV220 for dativo-ingest's Nessie target (`nessie.uri`, `catalog_type: nessie`): no Nessie server can be
+#: installed here (not on PyPI, Debian or npm), so no test proves a write to one
+NESSIE = "a Nessie/REST catalog target is not written by this runtime yet"
+NESSIE_FIX = (
+    "write the table to the embedded catalog (no catalog settings under target.connection) or Parquet files "
+    "(an 's3'/'minio' target), or run this job with dativo-ingest; Nessie's Iceberg REST API "
+    "(catalog_type: rest, uri: https://<nessie>/iceberg) is loaded through pyiceberg but untested"
+)
 
 
 class ConfigError(Exception):
@@ -62,9 +74,23 @@ class Problem:
         return self.fix
 
 
-def writes(target_type: str, catalog: str | None) -> Writes:
-    """What a target writes: dativo-ingest writes `s3`/`minio` targets as Parquet files unless a catalog is set."""
-    return "parquet" if target_type in s3settings.PARQUET_TARGETS and not catalog else "iceberg"
+def writes(target_type: str, catalog: str | None, connection: Mapping[str, Any] | None = None) -> Writes:
+    """What a target writes: without a catalog dativo-ingest writes Parquet files, for an `iceberg` target
+    too; ours writes an Iceberg table unless its `s3:`/`minio:` block names a bucket and it names no catalog
+    connection of ours."""
+    if catalog:
+        return "iceberg"
+    if target_type in s3settings.PARQUET_TARGETS:
+        return "parquet"
+    conn = connection or {}
+    # a catalog connection (catalog_type, uri: our extension) says an Iceberg table is meant: not redirected
+    parquet = target_type == "iceberg" and s3settings.block_bucket(conn) and not names_catalog(conn)
+    return "parquet" if parquet else "iceberg"
+
+
+def names_catalog(connection: Mapping[str, Any]) -> bool:
+    """The connection names an Iceberg catalog of ours (`catalog_type`/`type`, `uri`)."""
+    return any(connection.get(k) for k in (*_KIND_KEYS, "uri"))
 
 
 def problems(
@@ -76,7 +102,7 @@ def problems(
 ) -> list[Problem]:
     """What in a target this runtime cannot write; the compiler reports the same list (a missing bucket
     is DTV229, see `missing_bucket`)."""
-    if writes(target_type, catalog) == "parquet":
+    if writes(target_type, catalog, connection) == "parquet":
         return _parquet_problems(target_type, connection, merge)
     out: list[Problem] = []
     if target_type in s3settings.PARQUET_TARGETS:
@@ -105,37 +131,33 @@ def _catalog_problems(connection: Mapping[str, Any]) -> list[Problem]:
     out: list[Problem] = []
     kind = _kind(connection)
     if kind is not None and kind not in CATALOG_TYPES:
-        hint = (
-            "Nessie serves the Iceberg REST API: catalog_type: rest, uri: https://<nessie>/iceberg"
-            if kind == "nessie"
-            else f"use one of {', '.join(CATALOG_TYPES)}"
-        )
-        out.append(
-            Problem(
-                "connection.catalog_type",
-                f"catalog_type {kind!r}",
-                "is not a pyiceberg catalog this runtime loads",
-                hint,
-            )
-        )
-    flat = dict(flatten(connection))
-    for key in sorted(flat):
-        if key.startswith("nessie."):
+        if kind == "nessie":
+            out.append(Problem("connection.catalog_type", "catalog_type 'nessie':", NESSIE, NESSIE_FIX))
+        else:
             out.append(
                 Problem(
-                    f"connection.{key}",
-                    f"target.connection.{key}",
-                    "is not read by this runtime",
-                    "Nessie serves the Iceberg REST API: catalog_type: rest, uri: https://<nessie>/iceberg",
+                    "connection.catalog_type",
+                    f"catalog_type {kind!r}",
+                    "is not a pyiceberg catalog this runtime loads",
+                    f"use one of {', '.join(CATALOG_TYPES)}",
                 )
             )
-        elif key in _PARQUET_TARGET_KEYS:
+    flat = dict(flatten(connection))
+    # with Nessie, s3.bucket and s3.prefix are that target's storage: its one error says what to do
+    nessie = kind == "nessie" or any(key.startswith("nessie.") for key in flat)
+    for key in sorted(flat):
+        if key.startswith("nessie."):
+            out.append(Problem(f"connection.{key}", f"target.connection.{key}:", NESSIE, NESSIE_FIX))
+        elif key in _PARQUET_TARGET_KEYS and not nessie:
             out.append(
                 Problem(
                     f"connection.{key}",
                     f"target.connection.{key} (Parquet files on S3)",
                     "is not written by this runtime",
-                    "write an Iceberg table: set target.warehouse (e.g. s3://bucket/prefix/) and a catalog",
+                    "for Parquet files there (what dativo-ingest writes without target.catalog) leave out "
+                    "target.catalog and the catalog connection (catalog_type, uri) and name the bucket in "
+                    "target.connection.s3.bucket; for an Iceberg table set target.warehouse (e.g. "
+                    "s3://bucket/prefix/) instead",
                 )
             )
     return out
@@ -154,7 +176,8 @@ def _parquet_problems(target_type: str, connection: Mapping[str, Any], merge: bo
                 "asset.mode",
                 f"asset target.mode 'merge' on target {target_type!r}",
                 "cannot be written: Parquet files are appended, never merged by key",
-                "use an 'iceberg' target for a keyed merge, or drop the asset's mode: merge",
+                "for a keyed merge write an Iceberg table (an 'iceberg' target without an s3/minio bucket), "
+                "or drop the asset's mode: merge",
             )
         )
     return out
@@ -162,7 +185,7 @@ def _parquet_problems(target_type: str, connection: Mapping[str, Any], merge: bo
 
 def missing_bucket(target_type: str, connection: Mapping[str, Any], catalog: str | None = None) -> bool:
     """A Parquet target whose connection names no bucket (DTV229; `dativo run` says the same, exit 2)."""
-    if writes(target_type, catalog) != "parquet":
+    if writes(target_type, catalog, connection) != "parquet":
         return False
     try:
         return not s3settings.has_bucket(connection)

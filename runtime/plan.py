@@ -10,6 +10,7 @@ an older reader would misread (a new required field, a field whose meaning chang
 
 from __future__ import annotations
 
+import hashlib
 import json
 import re
 from pathlib import Path
@@ -205,3 +206,23 @@ def dangling(plan: Plan) -> str | None:
             if t.job not in plan.jobs:
                 return f"{json_path(('dags', name, 'tasks', i, 'job'))}: {t.job!r} is not in its jobs"
     return None
+
+
+#: set by the generated CronJobs and systemd units to `plan_digest` of the plan they were generated from;
+#: `dativo run` refuses any other plan (runtime/digest.py)
+PLAN_DIGEST_ENV = "DATIVO_PLAN_DIGEST"
+#: set by the generated CronJobs: the image they run, named in that refusal
+PLAN_IMAGE_ENV = "DATIVO_IMAGE"
+_last_digest: tuple[Plan, str] | None = None  # every target of one compile digests the same plan object
+
+
+def plan_digest(plan: Plan) -> str:
+    """`sha256:<hex>` of the plan's canonical text, `Plan.to_json()`: the bytes `dativo compile` writes to
+    plan.json, and what a loaded plan gives back. The one digest function of the compiler, the targets and
+    the runtime."""
+    global _last_digest
+    if _last_digest is not None and _last_digest[0] is plan:
+        return _last_digest[1]
+    digest = "sha256:" + hashlib.sha256(plan.to_json().encode("utf-8")).hexdigest()
+    _last_digest = (plan, digest)
+    return digest

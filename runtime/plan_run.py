@@ -13,6 +13,7 @@ from typing import Any
 from zoneinfo import ZoneInfoNotFoundError
 
 from . import cron
+from .digest import check_deployed
 from .exitcodes import ExitCode
 from .logs import Logger
 from .paths import PathMap, root_from_plan
@@ -85,6 +86,7 @@ def run_from_plan(
     now: datetime | None = None,
 ) -> int:
     plan = load_plan(plan_file)
+    check_deployed(plan, plan_file)
     if run_id is not None:
         check_run_id(run_id)
     paths, default_state = locate(plan, plan_file, project_dir)

@@ -16,8 +16,12 @@ from typing import Any
 
 from .envvars import UnsetVariable, expand
 
-#: the target types dativo-ingest writes as Parquet files (Iceberg only when `target.catalog` is set)
+#: the target types dativo-ingest writes as Parquet files (Iceberg only when `target.catalog` is set); an
+#: `iceberg` target without it whose `s3:`/`minio:` block names a bucket too (destination.writes)
 PARQUET_TARGETS = ("s3", "minio")
+#: connection blocks dativo-ingest reads only with `target.catalog` set, so never for Parquet files: skipped
+#: here, and the compiler warns (DTV245)
+IGNORED = ("nessie",)
 #: dativo-ingest's file size when `parquet_target_size_mb` is not set
 DEFAULT_TARGET_SIZE_MB = 150
 #: key -> the keys that mean the same (the rust writer example spells the credentials `access_key`/`secret_key`)
@@ -32,7 +36,7 @@ ALIASES: dict[str, tuple[str, ...]] = {
     "secure": (),
     "path_style_access": (),
 }
-_NESTED = ("s3", "minio")
+NESTED = ("s3", "minio")  # the blocks a storage setting can be written in
 _TRUE, _FALSE = ("true", "yes", "1", "on"), ("false", "no", "0", "off")
 
 
@@ -66,14 +70,14 @@ def raw(connection: Mapping[str, Any]) -> dict[str, tuple[str, Any]]:
     """canonical key -> (the dotted key it was written as, its value): flat keys, then an `s3:`/`minio:` block.
     SettingsError for a key written twice with two values, or a key this writer does not read."""
     found: dict[str, tuple[str, Any]] = {}
-    for block in (None, *_NESTED):
+    for block in (None, *NESTED):
         values = connection if block is None else connection.get(block)
         if not isinstance(values, Mapping):
             continue
         for key in sorted(values):
             dotted = key if block is None else f"{block}.{key}"
             value = values[key]
-            if value is None or (block is None and key in _NESTED):
+            if value is None or (block is None and key in (*NESTED, *IGNORED)):
                 continue
             canon = canonical(key)
             if canon is None:
@@ -95,6 +99,16 @@ def canonical(key: str) -> str | None:
         if key == canon or key in aliases:
             return canon
     return None
+
+
+def block_bucket(connection: Mapping[str, Any]) -> bool:
+    """An `s3:` or `minio:` block names a bucket: where dativo-ingest's writer reads it
+    (`connection.s3.bucket`, else `connection.minio.bucket`), for an `iceberg` target too."""
+    for block in NESTED:
+        values = connection.get(block)
+        if isinstance(values, Mapping) and str(values.get("bucket") or "").strip():
+            return True
+    return False
 
 
 def has_bucket(connection: Mapping[str, Any]) -> bool:

@@ -106,6 +106,8 @@ def test_output_is_byte_identical_across_dirs_and_hash_seeds(tmp_path: Path) -> 
         shutil.rmtree(proj / "generated")
         r = dativo("compile", str(proj), env={"PYTHONHASHSEED": seed})
         assert r.code == 0, r.out
+        r = dativo("compile", str(proj), "--env", "staging", env={"PYTHONHASHSEED": seed})  # generated/staging
+        assert r.code == 0, r.out
         outputs.append(
             {
                 p.relative_to(proj).as_posix(): p.read_bytes()

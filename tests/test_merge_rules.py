@@ -183,3 +183,25 @@ def test_engine_job_block_merged_over_the_recipes_key_by_key() -> None:
     assert (eng.type, eng.options, eng.from_job) == ("airbyte", {"native": {"delimiter": ";"}}, True)
     assert precedence.engine(None, de, "singer").type == "native"
     assert precedence.engine(only_options, None, "singer") == precedence.Engine("singer", {"page_size": 100}, False)
+
+
+def test_connection_a_jobs_storage_setting_wins_over_the_recipes_other_spelling() -> None:
+    """dativo-ingest's writer reads the job's `connection.s3.bucket`, whatever the recipe's flat `bucket`
+    (its s3.yaml: `bucket: ${S3_BUCKET}`) says: the plugin examples write them so, and must not conflict."""
+    from dativo.runtime import s3settings
+
+    template = {"bucket": "${S3_BUCKET}", "endpoint": "s3.amazonaws.com", "s3": {"region": "eu-west-1"}}
+    r = recipe(connection_template=template)
+    merged = precedence.connection(r, {"s3": {"bucket": "my-data-lake", "access_key": "k", "secret_key": "s"}})
+    assert merged == {
+        "endpoint": "s3.amazonaws.com",  # not set by the job in either spelling: the recipe's
+        "s3": {"region": "eu-west-1", "bucket": "my-data-lake", "access_key": "k", "secret_key": "s"},
+    }
+    assert s3settings.resolve(merged, {}).bucket == "my-data-lake"  # no "say two things"
+    # the other way round: the job's flat key over the recipe's s3 block key
+    assert precedence.connection(r, {"region": "us-east-1"})["s3"] == {}
+    assert r.connection_template == template  # the recipe (shared by every job) is not changed
+    # one layer saying two things is still an error, fail closed
+    both = precedence.connection(None, {"bucket": "a", "s3": {"bucket": "b"}})
+    with pytest.raises(s3settings.SettingsError, match="say two things"):
+        s3settings.raw(both)

@@ -1,4 +1,4 @@
-"""The `dativo plan` comment shown in the README is the real output for the examples' pair, and the CI
+"""The `dativo plan` comment shown in docs/plan.md is the real output for the examples' pair, and the CI
 recipes run the commands docs/plan.md documents."""
 
 from __future__ import annotations
@@ -17,7 +17,7 @@ from dativo.compiler.plandiff.sides import compile_side
 START, END = "<!-- plan-example:start -->\n", "<!-- plan-example:end -->"
 
 
-def test_readme_shows_the_examples_pair(tmp_path: Path) -> None:
+def test_docs_show_the_examples_pair(tmp_path: Path) -> None:
     sides = []
     for name in ("base", "head"):
         root = tmp_path / name
@@ -26,9 +26,9 @@ def test_readme_shows_the_examples_pair(tmp_path: Path) -> None:
             edit(root, "configs/runner.yaml", 'cron: "0 9 * * 1-5"', 'cron: "0 7 * * 1-5"')
         sides.append(compile_side(root, None))
     report = build(sides[0], sides[1], "origin/main", dt.datetime(2026, 3, 27, 12, tzinfo=dt.UTC))
-    readme = (REPO / "README.md").read_text("utf-8")
+    readme = (REPO / "docs" / "plan.md").read_text("utf-8")
     shown = readme[readme.index(START) + len(START) : readme.index(END)]
-    assert shown == render_markdown.render(report), "paste the new output into README.md"
+    assert shown == render_markdown.render(report), "paste the new output into docs/plan.md"
 
 
 def test_ci_recipes_post_the_markdown_plan() -> None:

@@ -1,11 +1,16 @@
 """dativo-ingest's job keys this runtime accepts but does not act on yet (DTV223, warning) or must refuse
-because they decide what is read or written (DTV224, error). The decision per key is listed in
+because they decide what is read or written (DTV224, error), and a source file path holding a `${VAR}`,
+which neither dativo-ingest nor this runtime expands (DTV244). The decision per key is listed in
 docs/configuration.md#keys-from-dativo-ingest; the keys themselves are typed in models/job.py.
 
 A key that decides what is read or written is an error only when this runtime would run the job (its
 source is one `dativo run` reads): running it would then read or write something else than the key says.
 For a job whose source is not run (DTV218, `dativo run` exits 2 before anything is written) it is a
 warning. `custom_reader` and `custom_writer` replace the reader or writer whole: always errors.
+
+Without `target.catalog` dativo-ingest writes Parquet files and never reads `connection.nessie`,
+`target.warehouse` or `target.branch`; on a target this runtime writes as Parquet files too
+(destination.writes) each is DTV245 (warning): ignored by both.
 """
 
 from __future__ import annotations
@@ -13,10 +18,13 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from dativo.runtime import s3settings
+from dativo.runtime.destination import writes
+from dativo.runtime.envvars import has_reference
 from dativo.runtime.jsonpath import json_path
 from dativo.runtime.sources import runs
 
-from .. import codes
+from .. import codes, precedence
 from ..diagnostics import Diagnostics, did_you_mean
 from ..models.job import FileRef, TableRef
 from ..resolve import ResolvedJob
@@ -52,8 +60,9 @@ RULES: tuple[Rule, ...] = (
          "remove it to read the recipe's connector, or run this job with dativo-ingest",
          instead="read the source as the recipe's connector instead", always=True),
     Rule(("target", "custom_writer"), "dativo-ingest writes the data with this plugin class",
-         "remove it to write the Iceberg table, or run this job with dativo-ingest",
-         instead="write the Iceberg table instead", always=True),
+         "remove it to write the target as its connector does, or run this job with dativo-ingest",
+         instead="write the target as its connector does instead (an Iceberg table or Parquet files)",
+         always=True),
 )  # fmt: skip
 
 
@@ -64,6 +73,7 @@ def run(rj: ResolvedJob, diags: Diagnostics) -> None:
         if _present(data, rule.path):
             _report(rj, rule.path, rule, ran, diags)
     _types(rj, diags)
+    _ignored(rj, diags)
     _files(rj, ran, diags)
     _tables(rj, diags)
 
@@ -105,8 +115,34 @@ def _types(rj: ResolvedJob, diags: Diagnostics) -> None:
         _report(rj, rule.path, rule, True, diags)
 
 
+def _ignored(rj: ResolvedJob, diags: Diagnostics) -> None:
+    """DTV245 for each setting of a Parquet target that only a catalog reads, in the job or its recipe."""
+    t, recipe = rj.job.model.target, rj.target.recipe if rj.target else None
+    if rj.target is None:
+        return
+    conn = precedence.connection(recipe.model if recipe else None, t.connection)
+    if writes(rj.target.type, t.catalog, conn) != "parquet":
+        return
+    bucket = next((f"{b}.bucket" for b in ("s3", "minio") if s3settings.block_bucket({b: conn.get(b)})), "bucket")
+    job = rj.job.doc.data.get("target") if isinstance(rj.job.doc.data, dict) else None
+    job = job if isinstance(job, dict) else {}
+    for at in [*(("connection", k) for k in s3settings.IGNORED), ("warehouse",), ("branch",)]:
+        if _present(job, at):
+            span = rj.span("target", *at, key=True)
+        elif (
+            recipe is not None and at[0] == "connection" and _present(recipe.doc.data, ("connection_template", *at[1:]))
+        ):
+            span = recipe.doc.span(("connection_template", *at[1:]), key=True)
+        else:
+            continue
+        diags.report(codes.IGNORED_WITHOUT_CATALOG, span, key="target." + ".".join(at), bucket=bucket)
+
+
 def _files(rj: ResolvedJob, ran: bool, diags: Diagnostics) -> None:
     for i, f in enumerate(rj.job.model.source.files or []):
+        if f.path is not None and has_reference(f.path):  # DTV244: read as written, here as in dativo-ingest
+            at = ("source", "files", i, "path")
+            diags.report(codes.DATA_PATH_VARIABLE, rj.span(*at), path=json_path(at), ref=f.path)
         if f.id is None:
             continue
         _report(rj, ("source", "files", i, "id"), _file_rule(f), ran, diags)

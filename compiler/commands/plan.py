@@ -29,9 +29,10 @@ def at_instant(text: str | None) -> dt.datetime:
 
 
 def main(args: argparse.Namespace) -> int:
+    from ..environments import UnknownEnvironment
     from ..plandiff import render_json, render_markdown, render_text
     from ..plandiff.report import build
-    from ..plandiff.sides import base_dir, checkout_base, compile_side
+    from ..plandiff.sides import Side, base_dir, checkout_base, compile_side
     from ..reuse import reusing
 
     at = at_instant(args.at)
@@ -40,14 +41,20 @@ def main(args: argparse.Namespace) -> int:
     # Both sides are shown relative to their own root (the plan holds no displayed path), so a file with
     # the same path and bytes on both sides is parsed once.
     with reusing(), tempfile.TemporaryDirectory(prefix="dativo-plan-") as tmp:
-        head = compile_side(root, args.mode, cwd=root)
+        try:
+            head = compile_side(root, args.mode, cwd=root, env=args.env)
+        except UnknownEnvironment as e:
+            raise UsageError(str(e)) from None
         if not head.ok:
-            return _head_failed(compile_side(root, args.mode).diagnostics, args.format)
+            return _head_failed(compile_side(root, args.mode, env=args.env).diagnostics, args.format)
         if args.base_dir is not None:
             ref, base_root = args.base_dir, base_dir(args.base_dir)
         else:
             ref, base_root = args.base, checkout_base(root, args.base, Path(tmp), skip=head.out)
-        base = compile_side(base_root, args.mode, cwd=base_root)
+        try:
+            base = compile_side(base_root, args.mode, cwd=base_root, env=args.env)
+        except UnknownEnvironment:  # an environment the change adds: nothing of it at the base
+            base = Side(None, missing=f"environment {args.env!r} does not exist at the base")
     out = renderer.render(build(base, head, ref, at))
     if args.out:
         try:

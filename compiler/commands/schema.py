@@ -17,6 +17,7 @@ from dativo.targets import names, settings_model
 
 from ..cli import UsageError
 from ..models import SCHEMA_MODELS, ProjectFile
+from ..models.project import Environment, EnvironmentName
 
 DIALECT = "https://json-schema.org/draft/2020-12/schema"
 
@@ -34,7 +35,14 @@ def _project_model() -> type[BaseModel]:
         __doc__="`targets:` one block per target, each validated by that target's own settings model.",
         **blocks,
     )
-    return create_model("ProjectFile", __base__=ProjectFile, targets=(targets, Field(default_factory=targets)))
+    # an environment's blocks are overrides, merged over the project's: the same models (every key optional)
+    env = create_model("Environment", __base__=Environment, targets=(targets, Field(default_factory=targets)))
+    return create_model(
+        "ProjectFile",
+        __base__=ProjectFile,
+        targets=(targets, Field(default_factory=targets)),
+        environments=(dict[EnvironmentName, env], Field(default_factory=dict)),
+    )
 
 
 def render() -> dict[str, str]:
@@ -47,8 +55,10 @@ def render() -> dict[str, str]:
 
 
 def main(args: argparse.Namespace) -> int:
-    out_dir = Path(args.out)
     files = render()
+    if getattr(args, "into", None):
+        return _into(Path(args.into), files, args.check)
+    out_dir = Path(args.out)
     if args.check:
         stale = [
             name
@@ -66,4 +76,26 @@ def main(args: argparse.Namespace) -> int:
     except OSError as e:  # --out naming a file, an unwritable folder: an environment error, not a traceback
         raise UsageError(f"cannot write the schemas into {str(out_dir)!r}: {e.strerror or e}") from None
     print(f"dativo: {len(files)} schemas in {out_dir} ({len(written)} written)", file=sys.stderr)
+    return ExitCode.OK
+
+
+def _into(root: Path, files: dict[str, str], check: bool) -> int:
+    """`--into PROJECT`: the schemas in the project and its files' schema links pointing at them."""
+    from .. import editorschemas
+
+    if not root.is_dir():
+        raise UsageError(f"project directory {str(root)!r} does not exist")
+    changes = editorschemas.plan_changes(root, files)
+    if check:
+        for path in changes:
+            print(f"{path}: stale; run `dativo schema --into {root}`")
+        return ExitCode.FINDINGS if changes else ExitCode.OK
+    try:
+        editorschemas.write(changes)
+    except OSError as e:
+        raise UsageError(f"cannot write the schemas into {str(root)!r}: {e.strerror or e}") from None
+    print(
+        f"dativo: {len(files)} schemas in {root / editorschemas.SCHEMA_DIR} ({len(changes)} files written)",
+        file=sys.stderr,
+    )
     return ExitCode.OK

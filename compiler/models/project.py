@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Annotated, Literal
 
-from pydantic import Field
+from pydantic import Field, StringConstraints
 
 from dativo.runtime import deploydefaults
 from dativo.targets import REGISTRY
@@ -38,6 +38,20 @@ class Tenancy(Model):
     shared_namespaces: list[str] = Field(default_factory=list)
 
 
+#: an environment's name: it names its output folder (`<paths.out>/<name>`) and `--env NAME`
+EnvironmentName = Annotated[str, StringConstraints(pattern=r"^[a-z][a-z0-9_-]{0,62}$")]
+
+
+class Environment(Model):
+    """`environments.<name>`: one deployment of the same reviewed config (as dbt profiles name targets).
+    `deploy` and `targets.<name>` are deep-merged over the project's own, then validated as usual;
+    `compile --env NAME` writes the result into `output` (default `<paths.out>/<name>`)."""
+
+    output: str | None = None
+    deploy: Deploy = Field(default_factory=Deploy)
+    targets: dict[TargetName, dict[str, Free]] = Field(default_factory=dict)  # type: ignore[valid-type]
+
+
 class ProjectFile(Model):
     version: Literal[1] = 1
     container_root: str = Field(deploydefaults.CONTAINER_ROOT, pattern=r"^/.*")
@@ -48,3 +62,5 @@ class ProjectFile(Model):
     #: one block per target, as written; the compiler validates each once with the target's own settings
     #: model (dativo.targets.settings_model, compiler/emit.py), which the target then receives typed
     targets: dict[TargetName, dict[str, Free]] = Field(default_factory=dict)  # type: ignore[valid-type]
+    #: named deployments of this project (docs/configuration.md#environments); none: one, the default
+    environments: dict[EnvironmentName, Environment] = Field(default_factory=dict)

@@ -7,7 +7,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from dativo.runtime.plan import Plan, ScheduleEntry
+from dativo.runtime.plan import Plan, ScheduleEntry, plan_digest
 
 from . import prereqs
 from .fields import changed, dump
@@ -27,7 +27,7 @@ def build(base: Side, head: Side, ref: str, at: dt.datetime) -> dict[str, Any]:
     old, new = base.plan, head.plan
     schedules = _schedules(base, head, at)
     tenants = _tenants(base, head)
-    artifacts = _artifacts(base.artifacts, head.artifacts)
+    artifacts = _artifacts(_undigested(base), _undigested(head))
     project = changed(_project(old), _project(new)) if old is not None else {}
     files = _files(base, head, sorted({*(old.inputs if old else {}), *new.inputs}))
     counts = {k: sum(1 for s in schedules if s["change"] == k) for k in ("added", "removed", "changed")}
@@ -156,6 +156,15 @@ def _tenant_fields(entry: Any) -> dict[str, Any] | None:
 
 def _targets(artifacts: dict[str, str]) -> set[str]:
     return {path.split("/", 1)[0] for path in artifacts if "/" in path}
+
+
+def _undigested(side: Side) -> dict[str, str]:
+    """The side's artifacts with its plan's digest (stamped into CronJobs and units) masked: an artifact whose
+    only change is that digest is not listed as changed (plan.json is, and every run checks the digest)."""
+    if side.plan is None:
+        return side.artifacts
+    digest = plan_digest(side.plan)
+    return {p: text.replace(digest, "sha256:<plan>") for p, text in side.artifacts.items()}
 
 
 def _artifacts(before: dict[str, str], after: dict[str, str]) -> dict[str, list[str]]:

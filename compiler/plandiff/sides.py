@@ -33,11 +33,12 @@ class Side:
         return self.plan is not None
 
 
-def compile_side(root: Path, mode: str | None, cwd: Path | None = None) -> Side:
-    """The project at `root` compiled into memory: plan.json and every target's artifacts."""
+def compile_side(root: Path, mode: str | None, cwd: Path | None = None, env: str | None = None) -> Side:
+    """The project at `root` compiled into memory (for environment `env`): plan.json and every target's
+    artifacts. An environment the project does not declare raises UnknownEnvironment."""
     if not root.is_dir():  # a project added by the change: nothing at the base
         return Side(None, missing="the project directory does not exist at the base")
-    result = compile_project(root, mode=mode, cwd=cwd)
+    result = compile_project(root, mode=mode, cwd=cwd, env=env)
     items = result.diags.sorted()
     project = result.project
     registry = project.registry.rel if project.registry is not None else None

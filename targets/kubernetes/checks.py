@@ -1,4 +1,5 @@
-"""What the Kubernetes target cannot express, as diagnostics (DTV520-DTV524, DTV532, DTV533, DTV537-DTV539).
+"""What the Kubernetes target cannot express, as diagnostics (DTV520-DTV524, DTV532, DTV533, DTV537-DTV539;
+DTV545-DTV548 in hardening.py).
 
 Each finding names what it concerns (a setting, a schedule, a deployment value); the compiler
 puts it at that value's position (compiler/emit.py).
@@ -17,6 +18,7 @@ from dativo.compiler.diagnostics import json_path
 from dativo.runtime.plan import Plan, ScheduleEntry
 from dativo.targets.base import Findings, at_deploy, at_schedule, at_settings
 
+from . import hardening
 from .cronlines import kubernetes_cron, shared_fire_time
 from .names import CRONJOB_NAME_MAX, cronjob_names, for_tenant, label_problem, label_value_problem, subdomain_problem
 from .render import STATE_VOLUME
@@ -38,6 +40,7 @@ def _bad_char(text: str) -> str | None:
 
 def check(plan: Plan, settings: Settings, diags: Findings) -> None:
     _check_settings(plan, settings, diags)
+    hardening.check(plan, settings, diags)
     _check_deployment(plan, diags)
     _check_schedules(plan, settings, diags)
 
@@ -100,19 +103,22 @@ def _check_volumes(plan: Plan, s: Settings, bad: Any) -> None:
                 bad([field, i], f"{field} {i} holds a {found}; write dates and other values as quoted strings")
                 return
     volumes: set[str] = {STATE_VOLUME} if s.state_volume_claim is not None else set()
+    paths: set[str] = {plan.deployment.worker_state_dir} if s.state_volume_claim is not None else set()
+    if hardening.tmp_volume(s) is not None:
+        volumes.add(hardening.TMP_VOLUME)
+        paths.add(hardening.TMP_PATH)
     for i, vol in enumerate(s.volumes):
         name = vol.get("name")
         if not isinstance(name, str) or label_problem(name):
             bad(["volumes", i, "name"], f"volume {i} needs a 'name' that is a DNS-1123 label, got {name!r}")
         elif name in volumes:
+            ours = {STATE_VOLUME: "the state volume", hardening.TMP_VOLUME: "the read-only pod's /tmp"}
             bad(
                 ["volumes", i, "name"],
-                f"volume name {name!r} is used twice"
-                + (f" ({STATE_VOLUME!r} is the state volume)" if name == STATE_VOLUME else ""),
+                f"volume name {name!r} is used twice" + (f" ({name!r} is {ours[name]})" if name in ours else ""),
             )
         else:
             volumes.add(name)
-    paths: set[str] = {plan.deployment.worker_state_dir} if s.state_volume_claim is not None else set()
     for i, mount in enumerate(s.volume_mounts):
         name, path = mount.get("name"), mount.get("mountPath")
         if name not in volumes:

@@ -13,10 +13,11 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from dativo.runtime.plan import Plan, ScheduleEntry
+from dativo.runtime.plan import PLAN_DIGEST_ENV, PLAN_IMAGE_ENV, Plan, ScheduleEntry, plan_digest
 from dativo.targets.common import run_argv
 from dativo.targets.templates import environment
 
+from . import hardening
 from .cronlines import kubernetes_cron
 from .names import cronjob_names, for_tenant
 from .settings import Settings
@@ -36,6 +37,7 @@ _SCHEDULE_FIELDS = (
     "successful_jobs_history_limit",
     "failed_jobs_history_limit",
     "suspend",
+    "active_deadline_seconds",
     "labels_8",
     "labels_12",
     "pod_head",
@@ -75,6 +77,8 @@ TENANT_LABEL = "dativo.io/tenant"
 SCHEDULE_LABEL = "dativo.io/schedule"
 ID_ANNOTATION = "dativo.io/schedule-id"
 TAGS_ANNOTATION = "dativo.io/tags"
+#: the plan the CronJob was generated from (sha256:...; too long for a label value); also DATIVO_PLAN_DIGEST
+PLAN_ANNOTATION = "dativo.io/plan-digest"
 #: the runtime mounts the schedule's jobs read (a JSON list): the deployer mounts them into the pod; dativo
 #: invents no volumes (it cannot know where secrets and data live), and `dativo run` fails closed without them
 MOUNTS_ANNOTATION = "dativo.io/mounts"
@@ -119,13 +123,16 @@ def _tenant_parts(plan: Plan, s: Settings, tenant: str) -> _TenantParts:
         pod["imagePullSecrets"] = [{"name": for_tenant(n, tenant)} for n in s.image_pull_secrets]
     if s.node_selector:
         pod["nodeSelector"] = dict(sorted(s.node_selector.items()))
+    pod["securityContext"] = hardening.pod_security(s.security_context)
     head: dict[str, Any] = {"image": s.image}
     if s.image_pull_policy is not None:
         head["imagePullPolicy"] = s.image_pull_policy
     head["workingDir"] = d.project_dir
-    tail: dict[str, Any] = {"env": [{"name": RUN_ID_ENV, "valueFrom": {"fieldRef": {"fieldPath": JOB_NAME_FIELD}}}]}
+    head["securityContext"] = hardening.container_security(s.security_context)
+    tail: dict[str, Any] = {"env": _env(plan, s)}
     if s.env_from_secrets:
-        tail["envFrom"] = [{"secretRef": {"name": for_tenant(n, tenant)}} for n in s.env_from_secrets]
+        optional = {"optional": True} if s.env_from_secrets_optional else {}
+        tail["envFrom"] = [{"secretRef": {"name": for_tenant(n, tenant)} | optional} for n in s.env_from_secrets]
     wanted = (("limits", s.resources.limits), ("requests", s.resources.requests))
     resources = {k: dict(sorted(v.items())) for k, v in wanted if v}
     if resources:
@@ -136,6 +143,10 @@ def _tenant_parts(plan: Plan, s: Settings, tenant: str) -> _TenantParts:
         mounts.append({"name": STATE_VOLUME, "mountPath": d.worker_state_dir})
         claim = for_tenant(s.state_volume_claim, tenant)
         volumes.append({"name": STATE_VOLUME, "persistentVolumeClaim": {"claimName": claim}})
+    tmp = hardening.tmp_volume(s)
+    if tmp is not None:
+        mounts.append(tmp[0])
+        volumes.append(tmp[1])
     mounts += s.volume_mounts
     volumes += s.volumes
     if mounts:
@@ -149,6 +160,15 @@ def _tenant_parts(plan: Plan, s: Settings, tenant: str) -> _TenantParts:
     )
 
 
+def _env(plan: Plan, s: Settings) -> list[dict[str, Any]]:
+    """The run id (from the Job's name), and the plan digest and image `dativo run` checks (runtime/digest.py)."""
+    return [
+        {"name": RUN_ID_ENV, "valueFrom": {"fieldRef": {"fieldPath": JOB_NAME_FIELD}}},
+        {"name": PLAN_DIGEST_ENV, "value": plan_digest(plan)},
+        {"name": PLAN_IMAGE_ENV, "value": s.image},
+    ]
+
+
 def _command(plan: Plan, entry: ScheduleEntry) -> str:
     # Kubernetes expands $(VAR) in a command and reads $$ as a literal $: every word but the
     # run-id reference (this very object, so a path spelled like it is still escaped) is escaped.
@@ -159,7 +179,7 @@ def _command(plan: Plan, entry: ScheduleEntry) -> str:
 def schedule_contexts(plan: Plan, s: Settings, parts: _TenantParts, entry: ScheduleEntry) -> list[dict[str, Any]]:
     """The template's variables for each CronJob of `entry`, every value already YAML text."""
     labels = _labels(entry)
-    annotations = [f"{ID_ANNOTATION}: {string(entry.id)}"]
+    annotations = [f"{ID_ANNOTATION}: {string(entry.id)}", f"{PLAN_ANNOTATION}: {string(plan_digest(plan))}"]
     if entry.tags:
         # tags are free text (quotes, newlines, unicode): one JSON annotation, ASCII-escaped, holds them all
         tags = json.dumps(entry.tags, sort_keys=True, ensure_ascii=True, separators=(",", ":"))
@@ -179,6 +199,7 @@ def schedule_contexts(plan: Plan, s: Settings, parts: _TenantParts, entry: Sched
         "successful_jobs_history_limit": s.successful_jobs_history_limit,
         "failed_jobs_history_limit": s.failed_jobs_history_limit,
         "suspend": "false" if entry.enabled else "true",
+        "active_deadline_seconds": str(hardening.deadline(s, entry)),
         "pod_head": parts.pod_head,
         "container_head": parts.container_head,
         "command": _command(plan, entry),

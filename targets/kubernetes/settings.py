@@ -7,6 +7,7 @@ Every field has a default, so an empty block (or none) gives working manifests.
 from __future__ import annotations
 
 import math
+from importlib import metadata
 from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field
@@ -28,6 +29,13 @@ Quantity = Annotated[str, BeforeValidator(_number_as_quantity)]
 
 #: the only placeholder in names; str.replace, never str.format (no attribute or index lookups)
 TENANT = "{tenant}"
+#: the user and group of the Dockerfile's image (a fixed number: runAsNonRoot can check only a numeric user)
+IMAGE_UID = 10001
+#: what `make image` tags (Dockerfile): this dativo's version, never a floating `:latest`; a deployment
+#: pushes it to its registry and sets `image` to the pushed reference (docs/deploy.md)
+DEFAULT_IMAGE = f"dativo:{metadata.version('dativo')}"
+#: activeDeadlineSeconds of a run: long enough for retries and a backfill, short of blocking a Forbid schedule
+DEFAULT_TIMEOUT_SECONDS = 6 * 3600
 
 
 class Resources(BaseModel):
@@ -41,11 +49,31 @@ class Resources(BaseModel):
     limits: dict[str, Quantity] = Field(default_factory=lambda: {"memory": "2Gi"})
 
 
+class SecurityContext(BaseModel):
+    """The pod's and container's securityContext, hardened by default (docs/deploy.md#kubernetes)."""
+
+    model_config = ConfigDict(extra="forbid", strict=True)
+
+    run_as_non_root: bool = True
+    #: None leaves the image's USER (runAsNonRoot then needs a numeric one in the image)
+    run_as_user: int | None = Field(default=IMAGE_UID, ge=0)
+    run_as_group: int | None = Field(default=IMAGE_UID, ge=0)
+    #: the group volumes are made writable for (the state volume)
+    fs_group: int | None = Field(default=IMAGE_UID, ge=0)
+    #: the state volume and an emptyDir at /tmp stay writable
+    read_only_root_filesystem: bool = True
+    allow_privilege_escalation: bool = False
+    drop_capabilities: list[str] = Field(default_factory=lambda: ["ALL"])
+    seccomp_profile: Literal["RuntimeDefault", "Unconfined"] | None = "RuntimeDefault"
+
+
 class Settings(BaseModel):
     model_config = ConfigDict(extra="forbid", strict=True)
 
     #: the ingestion image: `dativo` on PATH and the project (with generated/plan.json) at deploy.project_dir
-    image: str = "ghcr.io/dativo/dativo-ingest:latest"
+    image: str = DEFAULT_IMAGE
+    #: accept an image without a tag or digest, or tagged `:latest` (refused by default: DTV545)
+    allow_floating_image: bool = False
     #: None leaves Kubernetes' default: Always for `:latest`, IfNotPresent for a pinned tag
     image_pull_policy: Literal["Always", "IfNotPresent", "Never"] | None = None
     image_pull_secrets: list[str] = Field(default_factory=list)
@@ -58,6 +86,12 @@ class Settings(BaseModel):
     resources: Resources = Field(default_factory=Resources)
     #: Secrets whose keys become environment variables (the `${ENV_VAR}` references of the configs)
     env_from_secrets: list[str] = Field(default_factory=lambda: ["dativo-{tenant}-secrets"])
+    #: a pod starts without those Secrets (a job that needs one of their variables fails, naming it)
+    env_from_secrets_optional: bool = True
+    security_context: SecurityContext = Field(default_factory=SecurityContext)
+    #: activeDeadlineSeconds of every run, and per schedule id (`acme.orders_csv_morning: 600`)
+    timeout_seconds: int = Field(default=DEFAULT_TIMEOUT_SECONDS, ge=1)
+    schedule_timeouts: dict[str, Annotated[int, Field(ge=1)]] = Field(default_factory=dict)
     #: a PersistentVolumeClaim mounted at the state dir `dativo run` resolves in the pod (deploy.state_dir, under
     #: project_dir when it is under container_root) so state and locks outlive the pod; None: no mount
     state_volume_claim: str | None = "dativo-{tenant}-state"

@@ -16,11 +16,12 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from dativo.compiler import codes
+from dativo.compiler.diagnostics import json_path
 from dativo.runtime.plan import Plan, ScheduleEntry
 from dativo.targets.base import Findings, at_deploy, at_schedule, at_settings
 from dativo.targets.common import run_argv
 
-from . import escape
+from . import escape, hardening
 from .oncalendar import Inexpressible, to_oncalendar
 from .settings import Settings
 
@@ -43,11 +44,12 @@ def unit_base(entry: ScheduleEntry) -> str:
     return f"dativo-{escape.unit_name_escape(entry.tenant)}-{escape.unit_name_escape(entry.name)}"
 
 
-def service_argv(plan: Plan, entry: ScheduleEntry) -> list[str]:
-    """run_argv without `--run-id`: the runtime derives it from the nominal fire time (see module doc)."""
+def service_argv(plan: Plan, entry: ScheduleEntry, settings: Settings | None = None) -> list[str]:
+    """run_argv without `--run-id` (the runtime derives it from the nominal fire time: see module doc), run by
+    its absolute path (hardening.exec_bin): ExecStart= does not search PATH the way a shell does."""
     argv = run_argv(plan, entry, "")
     assert argv[-2] == "--run-id"
-    return argv[:-2]
+    return [hardening.exec_bin(plan.deployment, settings or Settings()), *argv[1:-2]]
 
 
 def _bin_problem(dativo_bin: str) -> str | None:
@@ -64,6 +66,15 @@ def _deployment_problems(plan: Plan) -> list[tuple[str, str, str, str | None]]:
     """(setting, value, problem, hint) for deployment values a unit cannot carry exactly."""
     d = plan.deployment
     out: list[tuple[str, str, str, str | None]] = []
+    if escape.mount_path(d.worker_state_dir) is None:
+        out.append(
+            (
+                "deploy.state_dir",
+                d.worker_state_dir,
+                "holds a control character or a backslash, which ReadWritePaths= cannot carry",
+                "use a plain absolute path such as /var/lib/dativo",
+            )
+        )
     problem = _bin_problem(d.dativo_bin)
     if problem:
         out.append(
@@ -127,6 +138,16 @@ class SystemdTarget:
                 problem=problem,
                 hint=hint,
             )
+        for sid in sorted(settings.schedule_timeouts):
+            if sid not in plan.schedules:
+                found.report(
+                    codes.UNKNOWN_SCHEDULE_SETTING,
+                    at_settings(self.name, "schedule_timeouts", sid),
+                    path=json_path(["targets", self.name, "schedule_timeouts", sid]),
+                    target=self.name,
+                    setting="schedule_timeouts",
+                    schedule=sid,
+                )
         seen: dict[str, str] = {}
         for entry in plan.schedules.values():
             self._check_entry(entry, found)
@@ -178,10 +199,11 @@ class SystemdTarget:
         d = plan.deployment
         common: dict[str, Any] = {
             "working_directory": escape.plain_value(d.project_dir),
-            "extra": _extra_lines(settings),
+            # the lines every unit shares, joined once (2,000 units would loop over them 2,000 times)
+            "extra": "".join(line + "\n" for line in hardening.service_lines(plan, settings)),
             "persistent": "true" if settings.persistent else "false",
         }
-        units = [_unit_vars(plan, entry) for entry in plan.schedules.values()]
+        units = [_unit_vars(plan, settings, entry) for entry in plan.schedules.values()]
         out: dict[str, str] = {}
         for template in (service_t, timer_t):
             for chunk in template.render(common, units=units, RS=_RS).split(_RS)[1:]:
@@ -205,13 +227,14 @@ class _Unit:
     tags: str
     description: str
     exec_start: str
+    timeout: int
     cron: str
     calendar: list[str]
     enabled: bool
     mounts: list[str]  # RequiresMountsFor= values: the unit waits for (and needs) each runtime mount
 
 
-def _unit_vars(plan: Plan, entry: ScheduleEntry) -> _Unit:
+def _unit_vars(plan: Plan, settings: Settings, entry: ScheduleEntry) -> _Unit:
     base = unit_base(entry)
     return _Unit(
         path=f"systemd/{base}",
@@ -221,26 +244,13 @@ def _unit_vars(plan: Plan, entry: ScheduleEntry) -> _Unit:
         service=f"{base}.service",
         tags=escape.comment(json.dumps(entry.tags, sort_keys=True, ensure_ascii=True)),
         description=escape.plain_value(escape.comment(f"dativo {entry.id}")) or "dativo schedule",
-        exec_start=escape.exec_line(service_argv(plan, entry)),
+        exec_start=escape.exec_line(service_argv(plan, entry, settings)),
+        timeout=hardening.timeout(settings, entry),
         cron=escape.comment(" | ".join(entry.cron)),
         calendar=to_oncalendar(entry.cron, entry.timezone),
         enabled=entry.enabled,
         mounts=[m for m in map(escape.mount_path, entry.mounts) if m is not None],
     )
-
-
-def _extra_lines(settings: Settings) -> list[str]:
-    lines = []
-    if settings.user:
-        lines.append(f"User={settings.user}")
-    if settings.group:
-        lines.append(f"Group={settings.group}")
-    if settings.environment_file:
-        value = escape.plain_value(settings.environment_file)
-        if value is None or not value.startswith("/"):
-            raise ValueError(f"environment_file {settings.environment_file!r} cannot be written to a unit")
-        lines.append(f"EnvironmentFile={value}")
-    return lines
 
 
 TARGET = SystemdTarget()

@@ -65,6 +65,21 @@ def test_endpoint_scheme_defaults_to_https_and_secure_false_is_http() -> None:
 def test_what_a_target_writes_and_what_is_refused() -> None:
     assert destination.writes("s3", None) == destination.writes("minio", None) == "parquet"
     assert destination.writes("minio", "lake") == destination.writes("iceberg", None) == "iceberg"
+    # dativo-ingest's iceberg target without target.catalog: Parquet files in its s3/minio block's bucket
+    upstream = {"nessie": {"uri": "http://nessie:19120/api/v1"}, "s3": {"bucket": "lake", "prefix": "raw"}}
+    assert destination.writes("iceberg", None, upstream) == "parquet"
+    assert destination.writes("iceberg", None, {"minio": {"bucket": "${BUCKET}"}}) == "parquet"
+    assert destination.problems("iceberg", upstream) == []  # nessie.* is not read (the compiler warns, DTV245)
+    # with target.catalog, or a catalog connection of ours, or no bucket in the block: an Iceberg table
+    assert destination.writes("iceberg", "nessie", upstream) == "iceberg"
+    assert destination.writes("iceberg", None, {**upstream, "catalog_type": "rest", "uri": "http://x"}) == "iceberg"
+    assert destination.writes("iceberg", None, {"s3": {"endpoint": "x"}, "bucket": "flat"}) == "iceberg"
+    assert [p.key for p in destination.problems("iceberg", upstream, catalog="nessie")] == ["connection.nessie.uri"]
+    assert [p.key for p in destination.problems("iceberg", upstream, merge=True)] == ["asset.mode"]
+    ours = {"catalog_type": "rest", "uri": "http://x", "s3": {"bucket": "lake", "prefix": "raw"}}
+    found = destination.problems("iceberg", ours)  # an Iceberg table meant: its bucket is not a Parquet target
+    assert [p.key for p in found] == ["connection.s3.bucket", "connection.s3.prefix"]
+    assert "leave out target.catalog and the catalog connection" in found[0].hint
     conn = {"bucket": "a"}
     assert destination.problems("minio", conn) == []
     assert [p.key for p in destination.problems("minio", conn, catalog="lake")] == ["catalog"]

@@ -118,7 +118,13 @@ def minimal_plan() -> Plan:
     return plan_with(
         base,
         [entry(base, "acme", "hourly", ["0 * * * *"])],
-        targets={"state_volume_claim": None, "env_from_secrets": [], "resources": {"requests": {}, "limits": {}}},
+        targets={
+            "state_volume_claim": None,
+            "env_from_secrets": [],
+            "resources": {"requests": {}, "limits": {}},
+            # no state volume: a read-only root filesystem would leave the state dir unwritable (DTV547)
+            "security_context": {"read_only_root_filesystem": False},
+        },
     )
 
 
@@ -229,7 +235,7 @@ def test_run_id_is_the_job_name_and_the_command_is_run_argv() -> None:
         for d in docs:
             e = plan.schedules[d["metadata"]["annotations"]["dativo.io/schedule-id"]]
             c = d["spec"]["jobTemplate"]["spec"]["template"]["spec"]["containers"][0]
-            assert c["env"] == [{"name": RUN_ID_ENV, "valueFrom": {"fieldRef": {"fieldPath": JOB_NAME_FIELD}}}]
+            assert c["env"][0] == {"name": RUN_ID_ENV, "valueFrom": {"fieldRef": {"fieldPath": JOB_NAME_FIELD}}}
             job_name = d["metadata"]["name"] + "-29000000"  # what the CronJob controller names a Job
             env = {RUN_ID_ENV: job_name, "HOME": "/root"}
             assert [k8s_expand(w, env) for w in c["command"]] == run_argv(plan, e, job_name)
@@ -257,9 +263,11 @@ def test_default_settings_per_tenant_namespace_secret_and_state_volume() -> None
     assert d["metadata"]["namespace"] == "dativo-globex"
     pod = d["spec"]["jobTemplate"]["spec"]["template"]["spec"]
     c = pod["containers"][0]
-    assert c["envFrom"] == [{"secretRef": {"name": "dativo-globex-secrets"}}]
-    assert c["volumeMounts"] == [{"name": "dativo-state", "mountPath": plan.deployment.state_dir}]
-    assert pod["volumes"] == [{"name": "dativo-state", "persistentVolumeClaim": {"claimName": "dativo-globex-state"}}]
+    assert c["envFrom"] == [{"secretRef": {"name": "dativo-globex-secrets", "optional": True}}]
+    state = {"name": "dativo-state", "mountPath": plan.deployment.state_dir}
+    assert c["volumeMounts"] == [state, {"name": "dativo-tmp", "mountPath": "/tmp"}]
+    claim = {"name": "dativo-state", "persistentVolumeClaim": {"claimName": "dativo-globex-state"}}
+    assert pod["volumes"] == [claim, {"name": "dativo-tmp", "emptyDir": {}}]
     assert pod["automountServiceAccountToken"] is False and "serviceAccountName" not in pod
     assert c["resources"] == {"requests": {"cpu": "250m", "memory": "512Mi"}, "limits": {"memory": "2Gi"}}
     assert d["spec"]["concurrencyPolicy"] == "Allow"  # max_concurrent_runs: 2 in the example

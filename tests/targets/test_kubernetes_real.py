@@ -20,6 +20,7 @@ from croniter import croniter
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # tests/: toolenv
 
 from test_kubernetes import edge_plan, examples_plan, minimal_plan, render
+from test_kubernetes_hardening import overridden_plan
 from toolenv import tool_bin, tool_venv
 
 pytestmark = pytest.mark.slow
@@ -51,7 +52,8 @@ def kubernetes_validate() -> str:
 def manifests(tmp_path_factory: pytest.TempPathFactory) -> list[Path]:
     out = tmp_path_factory.mktemp("k8s")
     files: list[Path] = []
-    for name, plan in (("examples", examples_plan()), ("edge", edge_plan()), ("minimal", minimal_plan())):
+    plans = (("examples", examples_plan()), ("edge", edge_plan()), ("minimal", minimal_plan()))
+    for name, plan in (*plans, ("overridden", overridden_plan())):
         for path, content in render(plan).items():
             if path.endswith("kustomization.yaml"):
                 continue

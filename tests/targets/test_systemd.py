@@ -18,6 +18,7 @@ from dativo.compiler.pipeline import compile_project
 from dativo.runtime.plan import Plan
 from dativo.targets.systemd import TARGET
 from dativo.targets.systemd.escape import comment, exec_word, plain_value, unit_name_escape
+from dativo.targets.systemd.hardening import SANDBOX
 from dativo.targets.systemd.oncalendar import Inexpressible, to_oncalendar, translate_line
 from dativo.targets.systemd.settings import Settings
 
@@ -140,7 +141,9 @@ def test_render_is_deterministic_and_named_per_schedule(examples_plan: Plan) -> 
 
 ALLOWED = {
     "Unit": {"Description", "After", "Wants"},
-    "Service": {"Type", "WorkingDirectory", "ExecStart", "User", "Group", "EnvironmentFile"},
+    "Service": {"Type", "WorkingDirectory", "ExecStart", "User", "Group", "EnvironmentFile", "TimeoutStartSec"}
+    | {"DynamicUser", "Environment", "MemoryMax", "NoNewPrivileges", "ReadWritePaths", "ProtectHome"}
+    | {line.partition("=")[0] for line in SANDBOX},
     "Timer": {"OnCalendar", "AccuracySec", "Persistent", "Unit"},
     "Install": {"WantedBy"},
 }
@@ -215,8 +218,10 @@ def test_hostile_tags_and_plan_path_never_add_settings(
             "deployment": examples_plan.deployment.model_copy(update={"plan_path": plan_path}),
         }
     )
-    for content in render_plan(TARGET, plan).values():
-        assert len([k for _s, k, _v in _parse(content)]) in (6, 7, 8)
+    plain = examples_plan.model_copy(update={"schedules": {entry.id: entry.model_copy(update={"tags": {}})}})
+    counts = {path.rpartition(".")[2]: len(_parse(content)) for path, content in render_plan(TARGET, plain).items()}
+    for path, content in render_plan(TARGET, plan).items():
+        assert len(_parse(content)) == counts[path.rpartition(".")[2]]
 
 
 @settings(max_examples=150, deadline=None)
@@ -228,7 +233,8 @@ def test_hostile_names_stay_inside_systemd_dir_and_comments(examples_plan: Plan,
     out = render_plan(TARGET, examples_plan.model_copy(update={"schedules": {entry.id: entry}}))
     for path, content in out.items():
         assert path.startswith("systemd/dativo-") and path.count("/") == 1 and "\n" not in path
-        assert len([k for _s, k, _v in _parse(content)]) == 6
+        # a timer has 6 settings; a service 13 (its user, digest, memory limit, state dir, timeout) and the sandbox
+        assert len([k for _s, k, _v in _parse(content)]) == (6 if path.endswith(".timer") else 13 + len(SANDBOX))
 
 
 # ------------------------------------------------------------------------------ translator
@@ -419,7 +425,20 @@ def test_check_rejects_bad_settings(examples_plan: Plan, raw: dict, where: str) 
 
 
 def test_settings_defaults() -> None:
-    assert Settings().model_dump() == {"persistent": True, "user": None, "group": None, "environment_file": None}
+    assert Settings().model_dump() == {
+        "persistent": True,
+        "user": "dativo",
+        "dynamic_user": False,
+        "group": None,
+        "environment_file": None,
+        "dativo_bin": None,
+        "bin_dir": "/usr/local/bin",
+        "timeout_seconds": 6 * 3600,
+        "schedule_timeouts": {},
+        "memory_max": "2G",
+        "read_write_paths": [],
+        "sandbox": True,
+    }
 
 
 def test_importing_the_target_does_not_import_jinja2() -> None:
