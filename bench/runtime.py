@@ -5,8 +5,11 @@
    budget: at most 1.5x.
 2. a keyed merge of 200k rows (100k updates, 100k new) into a 1M-row table: `dativo run`
    (delete-by-filter + append in one transaction) vs pyiceberg `Table.upsert`; budget: at least 5x faster.
+3. and 4. (bench/runtime_db.py): peak memory at 1M and 8M rows (within 20 %); 1M rows from PostgreSQL
+   against a bare ADBC read plus pyiceberg append (at most 1.3x).
 
-    python bench/runtime.py [--rows 1000000] [--merge-rows 200000]
+    python bench/runtime.py [--rows 1000000] [--merge-rows 200000] [--memory-rows 1000000,8000000]
+                            [--pg-rows 1000000] [--skip-memory] [--skip-postgres]
 """
 
 from __future__ import annotations
@@ -109,9 +112,17 @@ def main() -> None:
     ap.add_argument("--rows", type=int, default=1_000_000)
     ap.add_argument("--merge-rows", type=int, default=200_000)
     ap.add_argument("--skip-upsert", action="store_true", help="skip pyiceberg upsert (slow)")
+    ap.add_argument("--memory-rows", default="1000000,8000000", help="CSV sizes whose peak memory is compared")
+    ap.add_argument("--pg-rows", type=int, default=1_000_000)
+    ap.add_argument("--skip-memory", action="store_true")
+    ap.add_argument("--skip-postgres", action="store_true", help="needs Debian's postgresql (installed if root)")
     args = ap.parse_args()
     work = Path(tempfile.mkdtemp(prefix="dativo-bench-runtime-"))
     try:
+        sys.path.insert(0, str(Path(__file__).resolve().parent))
+        import runtime_db
+
+        runtime_db.run(args, work, write_csv, project)
         # ---- 1. append
         csv_file = work / "items.csv"
         write_csv(csv_file, 0, args.rows, "a")

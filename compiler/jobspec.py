@@ -180,7 +180,8 @@ def _parquet(rj: ResolvedJob, target_type: str, table: str, conn: dict[str, Any]
     """The Parquet fields of a target dativo-ingest writes as files (none for an Iceberg table)."""
     t = rj.job.model.target
     if writes(target_type, t.catalog, conn) != "parquet":
-        return {}
+        # an Iceberg table's data files roll over at the same size (runtime/datafiles.py)
+        return {"parquet_target_size_mb": t.parquet_target_size_mb} if t.parquet_target_size_mb else {}
     model = rj.asset.loaded.model if rj.asset is not None else None
     return {
         "writes": "parquet",

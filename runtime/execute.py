@@ -122,11 +122,11 @@ def _execute(ctx: Context) -> Outcome:
             detail="the incremental state file is behind the table (a run committed after it was saved); "
             "starting from the state of the table's latest commit of this job",
         )
-    source = open_source(spec, ctx.paths, base.state)
+    source = open_source(spec, ctx.paths, base.state, ctx.env)
     ctx.log.event("source_opened", **source.describe())
     run_day = (ctx.nominal or datetime.now(UTC)).astimezone(UTC).date()
     validator = Validator(ts, run_day)
-    cursor = _Cursor(spec, base.state)
+    cursor = _Cursor(spec, base.state, applied=getattr(source, "own_cursor", False))
     writer = sink.Writer(table, spec, ts, {sink.RUN_ID: ctx.run_id, sink.RUN_KEY: ctx.run_key, sink.JOB: spec.id})
     lineage.require_head(writer.txn, spec.target.branch, base.head)
     counts = _load(ctx, source, validator, cursor, writer)
@@ -208,9 +208,10 @@ def _commit(writer: Any, next_state: dict[str, Any] | None) -> Any:
 class _Cursor:
     """Incremental by a cursor column: keep rows after the saved cursor (minus lookback)."""
 
-    def __init__(self, spec: JobSpec, state: dict[str, Any]):
+    def __init__(self, spec: JobSpec, state: dict[str, Any], applied: bool = False):
+        """`applied`: the source applies its cursors itself (a database query's WHERE): nothing to do here."""
         inc = spec.source.incremental
-        self.field = inc.cursor_field if inc and inc.strategy != "file_modified_time" else None
+        self.field = inc.cursor_field if inc and inc.strategy != "file_modified_time" and not applied else None
         self.lookback = inc.lookback_days if inc else 0
         self.saved = state.get("cursor")
         self.max: Any = None

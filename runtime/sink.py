@@ -23,7 +23,6 @@ from .spec import JobSpec
 RUN_ID, RUN_KEY, JOB, INCREMENTAL = "dativo.run-id", "dativo.run-key", "dativo.job", "dativo.incremental"
 MAIN = "main"
 OWNED = "dativo.table-properties"  # the table property names dativo set, a JSON list (sync_properties)
-CHUNK_ROWS = 1_000_000  # rows per append inside the transaction: bounds memory on huge files
 
 
 class SinkError(Exception):
@@ -147,9 +146,9 @@ class Writer:
         self.branch = branch_of(spec)
         self.merge = spec.asset.mode == "merge" and bool(spec.asset.key_columns)
         self._txn: Any = None
-        self.pending: list[pa.RecordBatch] = []
-        self.pending_rows = 0
+        self.pending: list[pa.RecordBatch] = []  # a keyed merge's rows: it dedupes over the whole input
         self.rows = 0
+        self._files: Any = None  # datafiles.DataFiles, opened with the first batch
 
     @property
     def txn(self) -> Any:
@@ -160,20 +159,28 @@ class Writer:
         return self._txn
 
     def add(self, batch: pa.RecordBatch) -> None:
+        """Stage `batch`: an append streams it into the run's data files now (memory: one batch)."""
         if batch.num_rows == 0:
             return
-        self.pending.append(batch)
-        self.pending_rows += batch.num_rows
-        if not self.merge and self.pending_rows >= CHUNK_ROWS:
-            self._flush()
+        if self.merge:
+            self.pending.append(batch)
+            return
+        if self._files is None:
+            from .datafiles import DataFiles
+
+            self._files = DataFiles(self.table, self.spec.target.parquet_target_size_mb)
+        self._files.add(batch)
 
     def _flush(self) -> None:
-        if not self.pending:
+        """Close the data files and add them all in one snapshot of the run's transaction."""
+        if self._files is None:
             return
-        data = pa.Table.from_batches(self.pending, schema=self.ts.arrow)
-        self.pending, self.pending_rows = [], 0
-        self.txn.append(data, snapshot_properties=self.props, branch=self.branch)
-        self.rows += data.num_rows
+        written, self.rows = self._files.close(), self._files.rows
+        if not written:
+            return
+        with self.txn.update_snapshot(snapshot_properties=self.props, branch=self.branch).fast_append() as append:
+            for data_file in written:
+                append.append_data_file(data_file)
 
     def commit(self, incremental: dict[str, Any] | None) -> Written:
         """`incremental`: the state the commit leaves, in its snapshot summary; None for a full load."""

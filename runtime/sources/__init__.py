@@ -5,7 +5,7 @@ parquet files; other engines are refused with a clear message."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any, Protocol
 
@@ -16,11 +16,13 @@ NATIVE_ENGINES = frozenset({"native"})
 #: the source types the native engine reads: files. A connector the registry lets run on `native` (stripe,
 #: hubspot) has no native reader here; reading it as files would find none and commit nothing.
 NATIVE_SOURCE_TYPES = frozenset({"csv", "jsonl", "parquet"})
+#: database tables the native engine reads (db.py): PostgreSQL and MySQL/MariaDB
+NATIVE_DB_TYPES = frozenset({"postgres", "mysql"})
 
 
 def runs(engine: str, source_type: str) -> bool:
     """Whether this runtime runs a source of `source_type` on `engine`: the one rule, for DTV218 and `run`."""
-    return engine in NATIVE_ENGINES and source_type in NATIVE_SOURCE_TYPES
+    return engine in NATIVE_ENGINES and (source_type in NATIVE_SOURCE_TYPES or source_type in NATIVE_DB_TYPES)
 
 
 class UnsupportedEngine(Exception):
@@ -50,17 +52,22 @@ def unsupported_engine_message(engine: str, connector: str, source_type: str) ->
     if engine in NATIVE_ENGINES:
         return (
             f"source {source_type!r} (connector {connector!r}) is not read by this runtime's native engine yet; "
-            f"it reads csv, jsonl and parquet files"
+            f"it reads csv, jsonl and parquet files and postgres and mysql tables"
         )
     return (
         f"engine {engine!r} (connector {connector!r}) is not run by this runtime yet; "
-        f"it runs engine 'native' (csv, jsonl and parquet files)"
+        f"it runs engine 'native' (csv, jsonl and parquet files; postgres and mysql tables)"
     )
 
 
-def open_source(spec: JobSpec, paths: PathMap, state: dict[str, Any]) -> Source:
+def open_source(spec: JobSpec, paths: PathMap, state: dict[str, Any], env: Mapping[str, str] | None = None) -> Source:
+    """`env`: the job's environment (its credentials file included) a connection's `${VAR}`s expand from."""
     if not runs(spec.source.engine, spec.source.type):
         raise UnsupportedEngine(unsupported_engine_message(spec.source.engine, spec.source.connector, spec.source.type))
+    if spec.source.type in NATIVE_DB_TYPES:
+        from .db import DbSource
+
+        return DbSource(spec, state, env if env is not None else {})
     from .files import FileSource
 
     return FileSource(spec, paths, state)

@@ -105,3 +105,9 @@ def s3_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[S3Server]:
         except subprocess.TimeoutExpired:
             proc.kill()
             proc.wait()
+
+
+# The real database servers (tests/services/): one per session, shared by every module here.
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # tests/: services
+from services.mysql import mysql_server  # noqa: E402, F401
+from services.postgres import postgres_server  # noqa: E402, F401
