@@ -116,6 +116,16 @@ def _run_parser(sub: argparse._SubParsersAction) -> None:
         default=0.0,
         help="wait this long for a busy tenant/schedule lock before blocking (default 0)",
     )
+    p.add_argument(
+        "--task",
+        metavar="TASK_ID",
+        help="with --job naming a DAG schedule: run only this task (its upstream tasks committed in this run id)",
+    )
+    p.add_argument(
+        "--partial",
+        choices=("fail", "succeed"),
+        help="exit code of a partial run: fail keeps 1, succeed makes it 0 (default: the schedule's `partial`)",
+    )
     p.set_defaults(func=_run("run"))
 
 
