@@ -137,6 +137,28 @@ def _nominal(schedule: ScheduleEntry, now: datetime | None) -> datetime | None:
         raise PlanError(f"schedule {schedule.id!r} of the plan has no fire time: {e}; compile it again") from None
 
 
+def run_dag_in_project(
+    plan: Plan,
+    schedule: ScheduleEntry,
+    root: Path,
+    *,
+    run_id: str | None,
+    state_dir: Path | None,
+    resume_policy: str,
+    partial: str | None,
+) -> int:
+    """`dativo dag run`: a DAG of a plan compiled in memory from the project at `root`, run by hand."""
+    if run_id is not None:
+        check_run_id(run_id)
+    paths, default_state = locate(plan, root, root)  # the plan is in memory: its root is the project
+    sdir = state_dir or default_state
+    opts = Options(paths, sdir, sdir / "locks", resume_policy=resume_policy)
+    slots = plan.tenants[schedule.tenant].concurrency if schedule.tenant in plan.tenants else 1
+    common: dict[str, Any] = dict(tenant_slots=slots, context={"schedule": schedule.id})
+    run = DagRun(plan, schedule, run_id or manual_run_id(), common, opts, partial=partial or schedule.partial)
+    return run_dag(run)
+
+
 def run_spec(
     spec: JobSpec,
     root: Path,
