@@ -23,7 +23,7 @@ from hypothesis import strategies as st
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # tests/: helpers
 
 from helpers import EXAMPLES, REPO, dativo
-from target_plans import HOSTILE_NAME, check_into, entry, examples_plan, render_plan
+from target_plans import EDGE_DAG, HOSTILE_NAME, check_into, edge_dags, entry, examples_plan, render_plan
 
 from dativo.compiler import codes
 from dativo.compiler.diagnostics import Diagnostics
@@ -91,7 +91,7 @@ def edge_plan() -> Plan:
             tags=HOSTILE_TAGS,
             kind="dag",
             job=None,
-            dag="dags/it's {{ x }}.yaml",
+            dag=EDGE_DAG,
         ),
     ]
     deployment = base.deployment.model_copy(
@@ -106,6 +106,7 @@ def edge_plan() -> Plan:
         entries,
         concurrency={"acme": 2},
         deployment=deployment,
+        dags=edge_dags(base),
         targets={"dagster": {"max_concurrent_runs": 25, "dequeue_interval_seconds": 5}},
     )
 
