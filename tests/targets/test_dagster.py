@@ -27,7 +27,7 @@ from target_plans import EDGE_DAG, HOSTILE_NAME, check_into, edge_dags, entry, e
 
 from dativo.compiler import codes
 from dativo.compiler.diagnostics import Diagnostics
-from dativo.runtime.plan import Plan, ScheduleEntry, TenantEntry
+from dativo.runtime.plan import DagEntry, DagTaskEntry, Plan, ScheduleEntry, TenantEntry
 from dativo.targets.dagster import TARGET
 from dativo.targets.dagster.check import cron_problem
 from dativo.targets.dagster.render import DEFINITIONS, INSTANCE, py_literal
@@ -206,9 +206,20 @@ def test_every_schedule_becomes_one_entry_with_the_plan_values(examples: Plan, e
             "resume",
             "--run-id",
             None,
+            "--partial",
+            "fail",
         )
         assert s["metadata"]["tenant_id"] == e.tenant and s["metadata"]["job_name"] == e.name
         assert s["asset_key"] == (e.tenant, e.name)
+        assert s["pool"] == f"dativo_tenant_{e.tenant}" and s["partial"] == e.partial
+        if e.kind == "dag":  # one asset per task, after its upstream tasks' assets
+            dag = examples.dags[str(e.dag)]
+            assert [(t["id"], t["asset_key"], t["deps"], t["argv"][-2:]) for t in s["tasks"]] == [
+                (t.id, (e.tenant, e.name, t.id), tuple((e.tenant, e.name, d) for d in t.depends_on), ("--task", t.id))
+                for t in dag.tasks
+            ]
+        else:
+            assert s["tasks"] == ()
     disabled = [s["id"] for s in table if not s["running"]]
     assert disabled == ["globex.globex_stripe_customers_nightly"]
     by_id = {s["id"]: s for s in table}
@@ -411,6 +422,16 @@ def test_names_that_collide_in_dagster_are_dtv512() -> None:
     found = diagnose(plan)
     assert {c for c, _, _ in found} == {codes.DAGSTER_NAME_CLASH}
     assert "schedules acme.a-b and acme.a_b both become Dagster definition 'acme__a_b'" in found[0][2]
+
+
+def test_dag_tasks_that_collide_in_dagster_are_dtv560() -> None:
+    base = examples_plan()
+    job = sorted(base.jobs)[0]
+    dag = DagEntry(name="d", tenant="acme", tasks=[DagTaskEntry(id="a-b", job=job), DagTaskEntry(id="a_b", job=job)])
+    sched = entry(base, "acme", "daily", ["0 1 * * *"], kind="dag", job=None, dag="dags/d.yaml")
+    found = diagnose(with_schedules(base, [sched], dags={"dags/d.yaml": dag}))
+    assert {c for c, _, _ in found} == {codes.DAGSTER_TASK_NAME_CLASH}
+    assert "task 'a_b' of schedule acme.daily becomes Dagster op 'acme__daily__a_b'" in found[0][2]
 
 
 def test_reserved_and_invalid_tag_keys() -> None:
