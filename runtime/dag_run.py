@@ -93,14 +93,20 @@ def run_task(run: DagRun, task: DagTaskEntry, log: Logger) -> int:
 
 
 def finish_task(run: DagRun, task: DagTaskEntry, code: int, log: Logger, was_committed: bool = False) -> int:
-    failed = code == ExitCode.FAIL or (code == ExitCode.PARTIAL and run.partial == "fail")
-    if failed:
+    """task_ok or task_fail. A partial task committed its valid rows: its payload is saved either way (a
+    downstream task started on its own after it, under `partial: succeed` there, finds it)."""
+    if code == ExitCode.FAIL:
         log.event("task_fail", level="ERROR", task=task.id, job=task.job, exit_code=code)
         return code
     req = task_request(run, task)
     data = dag_payload.payload(req.spec, StateStore(run.opts.state_dir), req.key, run.run_id)
     run.payloads[task.id] = data
     dag_payload.save(run.results, task.id, data)
+    if code == ExitCode.PARTIAL and run.partial == "fail":
+        log.event(
+            "task_fail", level="ERROR", task=task.id, job=task.job, status="partial", exit_code=code, payload=data
+        )
+        return code
     state = (_job_state(run, req).get("result") or {}).get("status")
     done = was_committed or state == "already_committed"
     status = "partial" if code == ExitCode.PARTIAL else ("already_committed" if done else "success")

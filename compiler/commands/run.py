@@ -56,7 +56,9 @@ def main(args: argparse.Namespace) -> int:
             )
         except PlanError as e:
             raise UsageError(str(e)) from None
-    return _from_config(args, common)
+    from dativo.runtime.plan_run import partial_exit
+
+    return partial_exit(_from_config(args, common), args.partial or "fail")
 
 
 def _path(value: str | None) -> Path | None:

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import jsonschema
 from dag_project import BAD, GOOD, make_dag_project, table_ids
-from rt_project import REPO
+from rt_project import REPO, make_project, run_cli
 
 from dativo.runtime.dag_events import DAG_EVENTS
 
@@ -129,3 +129,27 @@ def test_partial_fails_the_task_by_default_and_succeeds_when_told(tmp_path: Path
     assert ok.code == 0, ok.out + ok.err
     assert dag_events(ok.out)[-1]["skipped"] == []
     assert [e["status"] for e in dag_events(ok.out) if e["event_type"] == "task_ok" and e["task"] == "a"] == ["partial"]
+
+
+def test_partial_succeed_in_the_runner_makes_a_partial_job_run_exit_0(tmp_path: Path) -> None:
+    """`partial: succeed` on a schedule (or in dativo.yaml) reaches the plan; `dativo run` of that schedule, as
+    Airflow, Kubernetes and systemd run it, exits 0 on a partial run; --partial on the command line wins."""
+    p = make_project(tmp_path / "p", validation="warn", compile_=False)
+    runner = p.root / "configs/runner.yaml"
+    runner.write_text(runner.read_text("utf-8") + "        partial: succeed\n", "utf-8")
+    assert run_cli("compile", ".", cwd=p.root).code == 0
+    assert json.loads(p.plan.read_text())["schedules"]["t1.items_hourly"]["partial"] == "succeed"
+    p.write_csv([*GOOD, (99, "", "2.00", 1, "2026-01-01T00:00:00Z")])
+    res = p.run("--job", "t1.items_hourly", "--run-id", "r1")
+    assert res.code == 0 and res.events("metrics_complete")[0]["status"] == "partial", res.out + res.err
+    p.write_csv([*GOOD, (98, "", "2.00", 1, "2026-01-01T00:00:00Z")])
+    assert p.run("--job", "t1.items_hourly", "--run-id", "r2", "--partial", "fail").code == 1
+    # the project default, when the schedule says nothing
+    runner.write_text(runner.read_text("utf-8").replace("        partial: succeed\n", ""), "utf-8")
+    dativo = p.root / "dativo.yaml"
+    dativo.write_text(dativo.read_text("utf-8") + "partial: succeed\n", "utf-8")
+    assert run_cli("compile", ".", cwd=p.root).code == 0
+    assert json.loads(p.plan.read_text())["schedules"]["t1.items_hourly"]["partial"] == "succeed"
+    dativo.write_text(dativo.read_text("utf-8").replace("partial: succeed\n", ""), "utf-8")
+    assert run_cli("compile", ".", cwd=p.root).code == 0
+    assert json.loads(p.plan.read_text())["schedules"]["t1.items_hourly"]["partial"] == "fail"

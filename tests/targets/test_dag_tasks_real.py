@@ -70,9 +70,9 @@ open(out_file, "w").write(json.dumps(out, default=str))
 """
 
 
-def deployed(root: Path, target: str) -> Project:
+def deployed(root: Path, target: str, **kw: Any) -> Project:
     """The DAG project compiled for `target` with the deployment on this machine."""
-    p = make_dag_project(root)
+    p = make_dag_project(root, **kw)
     (p.root / "dativo.yaml").write_text(
         f"version: 1\ncontainer_root: /app\ndeploy:\n  project_dir: {p.root}\n"
         f"  dativo_bin: {DATIVO}\n  state_dir: {p.state}\n"
@@ -145,3 +145,27 @@ def test_dagster_failed_chain_skips_only_its_downstream_and_reexecution_complete
     assert second["success"] and second["root_run_id"] == first["run_id"], second
     assert sorted(second["materialized"]) == ["a", "b"]  # from failure: only the failed task and its downstream
     assert tables(p) == dict.fromkeys("abcd", ALL)
+
+
+@pytest.mark.parametrize("partial", ["fail", "succeed"])
+def test_dagster_renders_partial_as_the_schedule_says(partial: str, tmp_path: Path) -> None:
+    """Issue 15: a warn-mode partial task fails the asset (its downstream does not start) under `partial: fail`,
+    and is a success with status partial under `partial: succeed`, as Airflow's task is (exit 1 or 0)."""
+    venv = tool_venv("dagster", ["dagster==1.13.29"])
+    p = deployed(tmp_path / "p", "dagster", validation="warn", partial=partial)
+    home = p.root / "generated" / "dagster"
+    p.write_csv(BAD, "a.csv")
+    got = _tool(
+        tool_bin(venv, "python"),
+        DAGSTER_PROBE,
+        [str(home / "definitions.py"), "t1__chains_daily_job", ""],
+        {"DAGSTER_HOME": str(home)},
+        tmp_path,
+    )
+    steps = {k.rsplit("__", 1)[-1]: v for k, v in got["steps"].items()}
+    if partial == "fail":
+        assert not got["success"] and "STEP_FAILURE" in steps["a"] and "STEP_START" not in steps.get("b", [])
+    else:
+        assert got["success"], got
+        assert got["materialized"]["a"]["status"] == "partial" and got["materialized"]["b"]["status"] == "success"
+    assert table_ids(p, "a") == ALL  # committed either way: the valid rows
