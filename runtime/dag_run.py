@@ -147,15 +147,32 @@ def _ready(run: DagRun, pending: list[DagTaskEntry]) -> list[DagTaskEntry]:
     return [t for t in pending if all(run.status.get(d) in ("ok", "partial") for d in t.depends_on)]
 
 
+def _stopped(run: DagRun, pending: list[DagTaskEntry], log: Logger) -> list[DagTaskEntry]:
+    """After SIGTERM or Ctrl+C no task starts: the pending ones are skipped (`stopped`), the DAG fails."""
+    for task in pending:
+        run.status[task.id] = "skipped"
+        log.event("task_skipped", level="WARNING", task=task.id, job=task.job, reason="stopped")
+        run.worst = max(run.worst, ExitCode.FAIL)
+    return []
+
+
+def _interrupted(run: DagRun, task: DagTaskEntry) -> bool:
+    """The task's job stopped on a signal (run_job handled it while the task ran in this thread)."""
+    return _job_state(run, task_request(run, task)).get("status") == "interrupted"
+
+
 def _sequential(run: DagRun, log: Logger) -> None:
     pending = list(run.dag.tasks)
-    while pending:
-        pending = _skip_blocked(run, pending, log)
-        if not pending:
-            break
-        task = _ready(run, pending)[0]  # topological order: the first pending task is always ready
-        pending.remove(task)
-        _record(run, task, run_task(run, task, log))
+    with handling(Stop()) as stop:  # a signal between two tasks; one during a task stops that task's job
+        while pending:
+            pending = _skip_blocked(run, pending, log)
+            if not pending:
+                break
+            task = _ready(run, pending)[0]  # topological order: the first pending task is always ready
+            pending.remove(task)
+            _record(run, task, run_task(run, task, log))
+            if stop.requested or _interrupted(run, task):
+                pending = _stopped(run, _skip_blocked(run, pending, log), log)
 
 
 def _parallel(run: DagRun, log: Logger, workers: int) -> None:
@@ -165,11 +182,7 @@ def _parallel(run: DagRun, log: Logger, workers: int) -> None:
         while pending or running:
             pending = _skip_blocked(run, pending, log)
             if stop.requested:
-                for task in pending:
-                    run.status[task.id] = "skipped"
-                    log.event("task_skipped", level="WARNING", task=task.id, job=task.job, reason="stopped")
-                    run.worst = max(run.worst, ExitCode.FAIL)
-                pending = []
+                pending = _stopped(run, pending, log)
             for task in _ready(run, pending)[: workers - len(running)]:
                 pending.remove(task)
                 running[pool.submit(run_task, run, task, log)] = task

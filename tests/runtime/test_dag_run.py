@@ -5,6 +5,7 @@ file validated line by line against schemas/events.schema.json."""
 from __future__ import annotations
 
 import json
+import signal
 from pathlib import Path
 
 import jsonschema
@@ -153,3 +154,26 @@ def test_partial_succeed_in_the_runner_makes_a_partial_job_run_exit_0(tmp_path: 
     dativo.write_text(dativo.read_text("utf-8").replace("partial: succeed\n", ""), "utf-8")
     assert run_cli("compile", ".", cwd=p.root).code == 0
     assert json.loads(p.plan.read_text())["schedules"]["t1.items_hourly"]["partial"] == "fail"
+
+
+def test_sigterm_during_a_task_stops_it_and_starts_no_other(tmp_path: Path) -> None:
+    """The task under way stops as a job does (interrupted, nothing committed); no later task starts, the
+    independent ones are skipped as `stopped`, and the DAG exits 2."""
+    p = make_dag_project(tmp_path / "p")
+    p.write_csv([(i, f"item-{i}", "1.25", 1, "2026-01-01T00:00:00Z") for i in range(400_000)], "a.csv")
+    proc = p.popen("--job", "t1.chains_daily", "--run-id", "r1")
+    assert proc.stdout is not None
+    while (line := proc.stdout.readline()) and '"source_opened"' not in line:
+        pass
+    proc.send_signal(signal.SIGTERM)
+    out, err = proc.communicate(timeout=300)
+    assert proc.returncode == 2, out + err
+    ev = dag_events(out)
+    assert [(e["event_type"], e.get("task"), e.get("reason")) for e in ev] == [
+        ("task_fail", "a", None),
+        ("task_skipped", "b", "upstream_failed"),
+        ("task_skipped", "c", "stopped"),
+        ("task_skipped", "d", "stopped"),
+        ("dag_done", None, None),
+    ]
+    assert {t: table_ids(p, t) for t in "abcd"} == dict.fromkeys("abcd", [])

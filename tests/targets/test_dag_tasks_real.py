@@ -42,7 +42,13 @@ when = datetime.datetime.fromisoformat(logical)
 run = dag.test(run_after=when, logical_date=when)
 tis = {ti.task_id: str(ti.state) for ti in run.get_task_instances()}
 edges = {t.task_id: sorted(t.upstream_task_ids) for t in dag.tasks}
-Path(out_file).write_text(json.dumps({"run_id": run.run_id, "state": str(run.state), "tasks": tis, "edges": edges}))
+from airflow.models.xcom import XComModel
+from airflow.utils.session import create_session
+with create_session() as session:
+    query = XComModel.get_many(run_id=run.run_id, key="return_value", dag_ids=dag_id)
+    xcom = {x.task_id: XComModel.deserialize_value(x) for x in session.scalars(query)}
+Path(out_file).write_text(json.dumps({"run_id": run.run_id, "state": str(run.state), "tasks": tis, "edges": edges,
+                                      "xcom": xcom}, default=str))
 """
 
 DAGSTER_PROBE = r"""
@@ -118,6 +124,9 @@ def test_airflow_failed_chain_skips_only_its_downstream_and_a_clear_completes_on
     assert first["edges"] == {"a": [], "b": ["a"], "c": [], "d": ["c"]}
     assert first["tasks"] == {"a": "failed", "b": "upstream_failed", "c": "success", "d": "success"}, first
     assert tables(p) == {"a": [], "b": [], "c": ALL, "d": ALL}
+    # a task's XCom is its last log line: the task_ok event with its payload
+    ok_c = json.loads(first["xcom"]["c"])
+    assert (ok_c["event_type"], ok_c["payload"]["table"], ok_c["payload"]["rows_written"]) == ("task_ok", "t1.c", 5)
     p.write_csv(GOOD, "a.csv")
     second = _tool(python, AIRFLOW_PROBE, probe, env, tmp_path)
     assert second["run_id"] == first["run_id"]
