@@ -232,23 +232,27 @@ def test_instance_limits_one_tenant_rule_when_tenants_agree(examples: Plan) -> N
     rc = inst["run_coordinator"]
     assert (rc["module"], rc["class"]) == ("dagster.core.run_coordinator", "QueuedRunCoordinator")
     assert inst["run_retries"] == {"enabled": False}
-    limits = rc["config"]["tag_concurrency_limits"]
+    runs = inst["concurrency"]["runs"]
+    limits = runs["tag_concurrency_limits"]
     assert limits[0] == {"key": "dativo/tenant", "limit": 1, "value": {"applyLimitPerUniqueValue": True}}
     assert {(x["value"], x["limit"]) for x in limits[1:] if x["key"] == "dativo/schedule"} == {
         (e.id, e.max_concurrent_runs) for e in examples.schedules.values()
     }
-    assert rc["config"]["max_concurrent_runs"] == -1 and "dequeue_interval_seconds" not in rc["config"]
+    assert runs["max_concurrent_runs"] == -1 and "config" not in rc
+    assert inst["concurrency"]["pools"] == {"default_limit": 1}  # every asset's tenant pool
 
 
 def test_instance_limits_each_tenant_when_they_differ() -> None:
     plan = edge_plan()
-    rc = read_instance(render_plan(TARGET, plan)[INSTANCE])["run_coordinator"]["config"]
-    tenant_limits = [x for x in rc["tag_concurrency_limits"] if x["key"] == "dativo/tenant"]
+    inst = read_instance(render_plan(TARGET, plan)[INSTANCE])
+    runs = inst["concurrency"]["runs"]
+    tenant_limits = [x for x in runs["tag_concurrency_limits"] if x["key"] == "dativo/tenant"]
     assert tenant_limits == [
         {"key": "dativo/tenant", "value": "acme", "limit": 2},
         {"key": "dativo/tenant", "value": "beta-co", "limit": 1},
     ]
-    assert (rc["max_concurrent_runs"], rc["dequeue_interval_seconds"]) == (25, 5)
+    assert (runs["max_concurrent_runs"], inst["run_coordinator"]["config"]["dequeue_interval_seconds"]) == (25, 5)
+    assert inst["concurrency"]["pools"] == {"default_limit": 1}  # the smallest tenant concurrency
 
 
 def test_several_cron_lines_and_zones_are_kept(examples_code: str) -> None:
@@ -286,7 +290,7 @@ def test_hostile_names_are_refused_and_still_inert(examples_code: str) -> None:
     out = render_plan(TARGET, plan)
     project, table, code = split_definitions(out[DEFINITIONS])
     assert code == examples_code
-    limits = read_instance(out[INSTANCE])["run_coordinator"]["config"]["tag_concurrency_limits"]
+    limits = read_instance(out[INSTANCE])["concurrency"]["runs"]["tag_concurrency_limits"]
     assert f"acme.{HOSTILE_NAME}" in [x["value"] for x in limits]
     names = {s["metadata"]["job_name"] for s in table}
     assert HOSTILE_NAME in names
