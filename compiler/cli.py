@@ -36,6 +36,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(func=_run("validate"))
     _run_parser(sub)
     _plan_parser(sub)
+    _dag_parser(sub)
     p = sub.add_parser("schema", help="write the JSON Schemas of every config file")
     p.add_argument("--out", default="schemas", help="directory (default: ./schemas)")
     p.add_argument("--check", action="store_true", help="write nothing; exit 1 if the schemas in --out are stale")
@@ -137,7 +138,35 @@ def _run_parser(sub: argparse._SubParsersAction) -> None:
         default=0.0,
         help="wait this long for a busy tenant/schedule lock before blocking (default 0)",
     )
+    p.add_argument(
+        "--task",
+        metavar="TASK_ID",
+        help="with --job naming a DAG schedule: run only this task (its upstream tasks committed in this run id)",
+    )
+    p.add_argument(
+        "--partial",
+        choices=("fail", "succeed"),
+        help="exit code of a partial run: fail keeps 1, succeed makes it 0 (default: the schedule's `partial`)",
+    )
     p.set_defaults(func=_run("run"))
+
+
+def _dag_parser(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser("dag", help="run a DAG of jobs, or print its execution plan (--dry-run)")
+    dag_sub = p.add_subparsers(dest="dag_command", metavar="DAG_COMMAND", required=True)
+    r = dag_sub.add_parser(
+        "run",
+        help="run a DAG's tasks in dependency order (exit 0 ok, 1 partial, 2 a task failed)",
+        description="Run a DAG (dags/*.yaml) of the project. See docs/targets.md#dags.",
+    )
+    r.add_argument("dag", metavar="DAG.yaml", help="the DAG file")
+    r.add_argument("--dry-run", action="store_true", help="print the execution plan in topological order; run nothing")
+    r.add_argument("--project", help="project directory (default: found from the DAG file)")
+    r.add_argument("--run-id", help="run identity (default: manual__<UTC now>)")
+    r.add_argument("--state-dir", help="job state and events (default: deploy.state_dir mapped locally)")
+    r.add_argument("--resume-policy", choices=("fail", "resume", "restart"), default="fail", help="as for `run`")
+    r.add_argument("--partial", choices=("fail", "succeed"), help="a partial task: fail (default) or succeed")
+    r.set_defaults(func=_run("dag"))
 
 
 #: short batch commands: they run with the cyclic garbage collector paused (see _run), and the

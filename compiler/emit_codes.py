@@ -29,6 +29,12 @@ DAGSTER_NAME_CLASH = Code(
     "schedules {first} and {second} both become Dagster definition {name!r}",
     "Dagster names allow only letters, digits and '_': rename one schedule",
 )
+DAGSTER_TASK_NAME_CLASH = Code(
+    "DTV560",
+    "a DAG task maps to a Dagster name already taken",
+    "task {task!r} of schedule {schedule} becomes Dagster op {name!r}, which {other} is already",
+    "Dagster names allow only letters, digits and '_' ('-' becomes '_'): rename one of the two",
+)
 DAGSTER_RESERVED_TAG = Code(
     "DTV513",
     "tag key reserved by Dagster or dativo",

@@ -105,3 +105,10 @@ DAG_MIXED_TENANTS = Code(
     "task {task!r} runs a job of tenant {job_tenant!r} in DAG {dag!r} of tenant {tenant!r}",
     "a DAG runs the jobs of one tenant; give the other tenant a DAG of its own",
 )
+DAG_TASK_NAME = Code(
+    "DTV411",
+    "DAG task id is not a safe name",
+    "task id {task!r} of DAG {dag!r} is not a safe name",
+    "a letter or digit, then letters, digits, '_' or '-', at most 63 in all: every orchestrator names its own "
+    "task after it (an Airflow task, a Dagster asset) and the runtime keeps its state under it",
+)

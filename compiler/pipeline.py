@@ -259,6 +259,7 @@ def build_plan(
             inputs=_inputs(project, rs, dag_entries, resolved),
             runner=runner_rel,
             mounts=_mounts(rs, specs, dag_entries),
+            partial=s.partial or project.settings.partial,
         )
     by_tenant: dict[str, list[str]] = {s.tenant: [] for s in specs.values()}
     for i, e in entries.items():  # grouped once (a scan of every schedule per tenant was tenants x schedules)

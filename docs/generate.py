@@ -56,6 +56,8 @@ EXAMPLES: dict[str, str] = {
     "DTV511": "Dagster cannot run cron '*/90 6 * * *' of schedule acme.x exactly: step 90 in '*/90' exceeds the "
     "field's range",
     "DTV512": "schedules acme.a-b and acme.a_b both become Dagster definition 'acme__a_b'",
+    "DTV560": "task 'a_b' of schedule acme.daily becomes Dagster op 'acme__daily__a_b', which task 'a-b' of "
+    "acme.daily is already",
     "DTV513": "tag 'dagster/priority' of schedule acme.x uses a reserved prefix ('dagster/' is Dagster's, "
     "'dativo/' is set by dativo)",
     "DTV514": "tag key 'cost center' of schedule acme.x is not a valid Dagster tag key; Dagster accepts it with "

@@ -59,6 +59,9 @@ class ScheduleEntry(PlanModel):
     inputs: list[str]  # project files this schedule depends on (keys of Plan.inputs)
     runner: str  # the runner file that declares this schedule (project-relative): where targets point findings
     mounts: list[str] = Field(default_factory=list)  # runtime mounts its job(s) need, sorted (JobSpec.mounts)
+    #: what a partial run (exit 1: warn mode skipped invalid records) is to the orchestrator: a failure (the
+    #: default) or a success; every target renders it the same way (docs/targets.md#partial-runs)
+    partial: Literal["fail", "succeed"] = "fail"
 
 
 class DagTaskEntry(PlanModel):

@@ -13,9 +13,9 @@ from typing import Any
 from zoneinfo import ZoneInfoNotFoundError
 
 from . import cron
+from .dag_run import DagRun, run_dag, run_one_task
 from .digest import check_deployed
 from .exitcodes import ExitCode
-from .logs import Logger
 from .paths import PathMap, root_from_plan
 from .plan import Plan, PlanError, ScheduleEntry, load_plan
 from .run import Options, Request, run_job
@@ -84,6 +84,8 @@ def run_from_plan(
     lock_wait: float,
     resume_policy: str,
     now: datetime | None = None,
+    task: str | None = None,
+    partial: str | None = None,
 ) -> int:
     plan = load_plan(plan_file)
     check_deployed(plan, plan_file)
@@ -93,6 +95,8 @@ def run_from_plan(
     sdir = state_dir or default_state
     opts = Options(paths, sdir, lock_dir or sdir / "locks", lock_ttl, lock_wait, resume_policy)
     schedule = plan.schedules.get(job)
+    if task is not None and (schedule is None or schedule.kind != "dag"):
+        raise PlanError(f"--task needs --job naming a DAG schedule of the plan; {job!r} is not one")
     if schedule is None:
         key = _job_key(plan, job)
         if key is None:
@@ -102,7 +106,8 @@ def run_from_plan(
             )
         spec = plan.jobs[key]
         slots = plan.tenants[spec.tenant].concurrency if spec.tenant in plan.tenants else 1
-        return run_job(Request(spec, key, run_id or manual_run_id(now), tenant_slots=slots), opts)
+        code = run_job(Request(spec, key, run_id or manual_run_id(now), tenant_slots=slots), opts)
+        return partial_exit(code, partial or "fail")
     nominal = _nominal(schedule, now)
     rid = run_id or (scheduled_run_id(nominal) if nominal else manual_run_id(now))
     common: dict[str, Any] = dict(
@@ -113,9 +118,16 @@ def run_from_plan(
         nominal=nominal,
         context={"schedule": schedule.id},
     )
+    how = partial or schedule.partial
     if schedule.kind == "job":
-        return run_job(Request(plan.jobs[str(schedule.job)], schedule.id, rid, **common), opts)
-    return _run_dag(plan, schedule, rid, common, opts)
+        return partial_exit(run_job(Request(plan.jobs[str(schedule.job)], schedule.id, rid, **common), opts), how)
+    run = DagRun(plan, schedule, rid, common, opts, partial=how)
+    return run_one_task(run, task) if task is not None else run_dag(run)
+
+
+def partial_exit(code: int, partial: str) -> int:
+    """`partial: succeed`: a partial run (exit 1) is a success to whatever started it (exit 0)."""
+    return ExitCode.OK if code == ExitCode.PARTIAL and partial == "succeed" else code
 
 
 def _nominal(schedule: ScheduleEntry, now: datetime | None) -> datetime | None:
@@ -127,33 +139,26 @@ def _nominal(schedule: ScheduleEntry, now: datetime | None) -> datetime | None:
         raise PlanError(f"schedule {schedule.id!r} of the plan has no fire time: {e}; compile it again") from None
 
 
-def _run_dag(plan: Plan, schedule: ScheduleEntry, run_id: str, common: dict[str, Any], opts: Options) -> int:
-    dag = plan.dags[str(schedule.dag)]
-    specs = {t.id: plan.jobs[t.job] for t in dag.tasks}
-    log = Logger(
-        {"job_name": schedule.id, "tenant_id": schedule.tenant, "run_id": run_id, "dag": dag.name}, stream=opts.stream
-    )
-    worst: int = ExitCode.OK
-    failed = None
-    for task in dag.tasks:
-        if failed is not None:
-            log.event("task_skipped", task=task.id, reason=f"task {failed!r} failed")
-            continue
-        spec = specs[task.id]
-        ctx = {**common["context"], "task": task.id}
-        req = Request(
-            spec,
-            f"{schedule.id}/{task.id}",
-            run_id,
-            extra_retries=task.retries,
-            **{**common, "context": ctx, "retry": spec.retry},
-        )
-        code = run_job(req, opts)
-        worst = max(worst, code)
-        if code == ExitCode.FAIL:
-            failed = task.id
-    log.event("dag_finished", exit_code=worst, failed_task=failed)
-    return worst
+def run_dag_in_project(
+    plan: Plan,
+    schedule: ScheduleEntry,
+    root: Path,
+    *,
+    run_id: str | None,
+    state_dir: Path | None,
+    resume_policy: str,
+    partial: str | None,
+) -> int:
+    """`dativo dag run`: a DAG of a plan compiled in memory from the project at `root`, run by hand."""
+    if run_id is not None:
+        check_run_id(run_id)
+    paths, default_state = locate(plan, root, root)  # the plan is in memory: its root is the project
+    sdir = state_dir or default_state
+    opts = Options(paths, sdir, sdir / "locks", resume_policy=resume_policy)
+    slots = plan.tenants[schedule.tenant].concurrency if schedule.tenant in plan.tenants else 1
+    common: dict[str, Any] = dict(tenant_slots=slots, context={"schedule": schedule.id})
+    run = DagRun(plan, schedule, run_id or manual_run_id(), common, opts, partial=partial or schedule.partial)
+    return run_dag(run)
 
 
 def run_spec(

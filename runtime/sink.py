@@ -51,9 +51,19 @@ def load(spec: JobSpec, props: dict[str, str]) -> Any:
         return load_catalog(spec.target.catalog or "dativo", **props)
 
 
+def _create_namespace(catalog: Any, namespace: str) -> None:
+    """Two runs of one tenant (the parallel tasks of a DAG) may create its namespace at once: pyiceberg checks,
+    then inserts, and the later insert fails (a SQLite UNIQUE constraint); the namespace is there all the same."""
+    try:
+        catalog.create_namespace_if_not_exists(namespace)
+    except Exception:
+        if not catalog.namespace_exists(namespace):
+            raise
+
+
 def open_table(catalog: Any, spec: JobSpec, ts: TableSchema) -> Any:
     ident = (spec.target.namespace, spec.target.table)
-    catalog.create_namespace_if_not_exists(spec.target.namespace)
+    _create_namespace(catalog, spec.target.namespace)
     table = catalog.create_table_if_not_exists(ident, schema=ts.iceberg, partition_spec=ts.partition)
     have = {(f.name, str(f.field_type), f.required) for f in table.schema().fields}
     want = {(f.name, str(f.field_type), f.required) for f in ts.iceberg.fields}

@@ -1,4 +1,4 @@
-"""DAGs of jobs (DTV203, DTV407-410): every task runs a known job of the DAG's tenant, ids are unique,
+"""DAGs of jobs (DTV203, DTV407-411): every task runs a known job of the DAG's tenant, ids are unique and safe names,
 dependencies name real tasks and form no cycle. Valid DAGs become plan entries with their tasks in a
 stable topological order, so the runtime runs them top to bottom.
 
@@ -12,7 +12,7 @@ from __future__ import annotations
 import graphlib
 import heapq
 
-from dativo.runtime.plan import DagEntry, DagTaskEntry
+from dativo.runtime.plan import SAFE_NAME, DagEntry, DagTaskEntry
 
 from .. import codes, refs
 from ..diagnostics import Diagnostics, did_you_mean
@@ -66,6 +66,9 @@ def _tasks(project: Project, loaded: Loaded[Dag], diags: Diagnostics) -> tuple[d
             ok = False
             continue
         first[task.id] = i
+        if not SAFE_NAME.fullmatch(task.id):
+            diags.report(codes.DAG_TASK_NAME, doc.span(("tasks", i, "id")), task=task.id, dag=dag.name)
+            ok = False
         rel, job = refs.lookup(project, "job", task.job, doc.span(("tasks", i, "job")), diags, "job config")
         if job is None or rel is None:
             ok = False

@@ -24,6 +24,8 @@ if TYPE_CHECKING:
 def main(args: argparse.Namespace) -> int:
     if bool(args.plan) == bool(args.config):
         raise UsageError("give exactly one of --config JOB.yaml or --plan plan.json --job ID")
+    if args.task and not args.plan:
+        raise UsageError("--task needs --plan plan.json --job <DAG schedule id>")
     if args.plan and not args.job:
         raise UsageError("--plan needs --job (a schedule id such as acme.orders_csv_morning, or a job file)")
     if args.lock_ttl_seconds <= 0:
@@ -44,10 +46,19 @@ def main(args: argparse.Namespace) -> int:
         from dativo.runtime.plan_run import PlanError, run_from_plan
 
         try:
-            return run_from_plan(Path(args.plan), args.job, project_dir=_path(args.project_dir), **common)
+            return run_from_plan(
+                Path(args.plan),
+                args.job,
+                project_dir=_path(args.project_dir),
+                task=args.task,
+                partial=args.partial,
+                **common,
+            )
         except PlanError as e:
             raise UsageError(str(e)) from None
-    return _from_config(args, common)
+    from dativo.runtime.plan_run import partial_exit
+
+    return partial_exit(_from_config(args, common), args.partial or "fail")
 
 
 def _path(value: str | None) -> Path | None:

@@ -11,6 +11,7 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, create_model
 
+from dativo.runtime.dag_events import DagEvent
 from dativo.runtime.exitcodes import ExitCode
 from dativo.runtime.plan import Plan
 from dativo.targets import names, settings_model
@@ -47,7 +48,12 @@ def _project_model() -> type[BaseModel]:
 
 def render() -> dict[str, str]:
     out = {}
-    models: dict[str, Any] = {**SCHEMA_MODELS, "project": _project_model(), "plan": Plan}  # pydantic models
+    models: dict[str, Any] = {
+        **SCHEMA_MODELS,
+        "project": _project_model(),
+        "plan": Plan,
+        "events": DagEvent,
+    }  # pydantic models
     for stem, model in sorted(models.items()):
         schema = {"$schema": DIALECT, **model.model_json_schema(by_alias=True)}
         out[f"{stem}.schema.json"] = json.dumps(schema, indent=2, sort_keys=True, ensure_ascii=False) + "\n"

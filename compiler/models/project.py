@@ -59,6 +59,8 @@ class ProjectFile(Model):
     paths: Paths = Field(default_factory=Paths)
     deploy: Deploy = Field(default_factory=Deploy)
     tenancy: Tenancy = Field(default_factory=Tenancy)
+    #: what a partial run is to every target unless a schedule says otherwise (docs/targets.md#partial-runs)
+    partial: Literal["fail", "succeed"] = "fail"
     #: one block per target, as written; the compiler validates each once with the target's own settings
     #: model (dativo.targets.settings_model, compiler/emit.py), which the target then receives typed
     targets: dict[TargetName, dict[str, Free]] = Field(default_factory=dict)  # type: ignore[valid-type]

@@ -25,6 +25,9 @@ class Schedule(Model):
     timezone: str = "UTC"
     max_concurrent_runs: int = Field(1, ge=1, le=1000)
     tags: dict[str, str] = Field(default_factory=dict)
+    #: a partial run (warn mode skipped invalid records, exit 1) fails the orchestrator's task, or succeeds;
+    #: unset: the project's `partial` (dativo.yaml), whose default is fail (docs/targets.md#partial-runs)
+    partial: Literal["fail", "succeed"] | None = None
 
     @field_validator("cron", mode="before")
     @classmethod

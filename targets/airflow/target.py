@@ -49,7 +49,8 @@ class _Dag:
     max_active_runs: str
     tags: str
     pool: str
-    bash_command: str
+    helper: str  # _dativo_dag (a job) or _dativo_task_dag (a DAG)
+    work: str  # the last keyword lines: `bash_command=...,` or `tasks=...,` and `edges=...,`
 
 
 @lru_cache(maxsize=1)
@@ -73,10 +74,21 @@ def dag_tags(entry: ScheduleEntry) -> list[str]:
     return sorted({"dativo", f"dativo/tenant:{entry.tenant}", *(f"{k}:{v}" for k, v in entry.tags.items())})
 
 
-def bash_command(plan: Plan, entry: ScheduleEntry) -> str:
-    """`cd <project_dir> && exec dativo run ... --run-id "$DATIVO_RUN_ID"`: constant text, inert for Jinja."""
-    words = [f'"${RUN_ID_ENV}"' if w == _RUN_ID_MARK else bash_word(w) for w in run_argv(plan, entry, _RUN_ID_MARK)]
+def bash_command(plan: Plan, entry: ScheduleEntry, task: str | None = None) -> str:
+    """`cd <project_dir> && exec dativo run ... --run-id "$DATIVO_RUN_ID" [--task ID]`: constant text, inert
+    for Jinja."""
+    argv = run_argv(plan, entry, _RUN_ID_MARK) + (["--task", task] if task is not None else [])
+    words = [f'"${RUN_ID_ENV}"' if w == _RUN_ID_MARK else bash_word(w) for w in argv]
     return f"cd -- {bash_word(plan.deployment.project_dir)} && exec -- " + " ".join(words)
+
+
+def dag_tasks(plan: Plan, entry: ScheduleEntry) -> tuple[list[tuple[str, str]], list[tuple[str, str]]]:
+    """A DAG schedule's tasks as (task id, command), in the plan's topological order, and its edges as
+    (upstream, downstream) pairs in that order."""
+    dag = plan.dags[entry.dag or ""]
+    tasks = [(t.id, bash_command(plan, entry, t.id)) for t in dag.tasks]
+    edges = [(up, t.id) for t in dag.tasks for up in t.depends_on]
+    return tasks, edges
 
 
 def _tenant_at(plan: Plan, tenant: str) -> At:
@@ -156,8 +168,18 @@ def _dag(plan: Plan, settings: Settings, entry: ScheduleEntry) -> _Dag:
         max_active_runs=repr(entry.max_concurrent_runs),
         tags=repr(dag_tags(entry)),
         pool=repr(pool_name(settings, entry.tenant)),
-        bash_command=repr(bash_command(plan, entry)),
+        helper="_dativo_dag" if entry.kind == "job" else "_dativo_task_dag",
+        work=_work(plan, entry),
     )
+
+
+def _work(plan: Plan, entry: ScheduleEntry) -> str:
+    if entry.kind == "job":
+        return f"    bash_command={bash_command(plan, entry)!r},"
+    tasks, edges = dag_tasks(plan, entry)
+    # one task and one edge per line, for review diffs
+    lines = ["    tasks=(", *(f"        {t!r}," for t in tasks), "    ),", "    edges=("]
+    return "\n".join([*lines, *(f"        {e!r}," for e in edges), "    ),"])
 
 
 TARGET = AirflowTarget()

@@ -33,6 +33,7 @@ def check(plan: Plan, settings: Settings, diags: Findings) -> None:
     for sid in sorted(plan.schedules):
         entry = plan.schedules[sid]
         _check_names(entry, owners, diags)
+        _check_tasks(plan, entry, owners, diags)
         _check_timing(entry, diags)
         _check_tags(entry, diags)
 
@@ -53,6 +54,23 @@ def _check_names(entry: ScheduleEntry, owners: dict[str, str], diags: Findings) 
         if other != entry.id:
             diags.report(
                 codes.DAGSTER_NAME_CLASH, at_schedule(entry.id, "name"), first=other, second=entry.id, name=name
+            )
+
+
+def _check_tasks(plan: Plan, entry: ScheduleEntry, owners: dict[str, str], diags: Findings) -> None:
+    """A DAG schedule's tasks become assets [tenant, schedule, task]: their op names must be Dagster's own."""
+    dag = plan.dags.get(entry.dag or "") if entry.kind == "dag" else None
+    for task in dag.tasks if dag else []:
+        name = names.task_op_name(entry.tenant, entry.name, task.id)
+        other = owners.setdefault(name, f"task {task.id!r} of {entry.id}")
+        if other != f"task {task.id!r} of {entry.id}":
+            diags.report(
+                codes.DAGSTER_TASK_NAME_CLASH,
+                at_schedule(entry.id, "dag"),
+                task=task.id,
+                schedule=entry.id,
+                name=name,
+                other=other,
             )
 
 

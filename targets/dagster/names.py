@@ -48,3 +48,13 @@ def definition_names(tenant: str, name: str) -> tuple[str, str, str]:
 
 def reserved_tag_key(key: str) -> bool:
     return key.startswith(RESERVED_TAG_PREFIXES)
+
+
+def task_op_name(tenant: str, name: str, task: str) -> str:
+    """What Dagster names the op of a DAG task's asset key [tenant, schedule name, task id]."""
+    return f"{op_name(tenant, name)}__{identifier(task)}"
+
+
+def pool(tenant: str) -> str:
+    """The concurrency pool of every asset of a tenant (dagster.yaml limits each pool)."""
+    return f"dativo_tenant_{tenant}"

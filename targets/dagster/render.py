@@ -85,7 +85,7 @@ def render(plan: Plan, settings: Settings) -> dict[str, str]:
     limits = "".join(_limit_block(x) for x in tag_limits(plan))
     return {
         DEFINITIONS: _DEFINITIONS.render(project_dir=plan.deployment.project_dir, schedules_block=table),
-        INSTANCE: _INSTANCE.render(settings=settings, limits_block=limits),
+        INSTANCE: _INSTANCE.render(settings=settings, limits_block=limits, pool_limit=pool_limit(plan)),
     }
 
 
@@ -98,7 +98,11 @@ def _entry_block(entry: dict[str, Any]) -> str:
     lit = py_literal
     lines = ["    {\n"]
     for key, value in entry.items():
-        if type(value) is dict:
+        if key == "tasks" and value:  # a DAG schedule's tasks: one per line
+            lines.append(f"        {lit(key)}: (\n")
+            lines.extend(f"            {lit(task)},\n" for task in value)
+            lines.append("        ),\n")
+        elif type(value) is dict:
             lines.append(f"        {lit(key)}: {{\n")
             lines.extend(
                 [
@@ -134,7 +138,8 @@ def run_tags(entry: ScheduleEntry) -> dict[str, str]:
 
 
 def _schedule(plan: Plan, entry: ScheduleEntry) -> dict[str, Any]:
-    argv = run_argv(plan, entry, _RUN_ID)  # replaced below
+    # `--partial fail`: the asset sees a partial run as exit 1 and renders the schedule's `partial` itself
+    argv = [*run_argv(plan, entry, _RUN_ID), "--partial", "fail"]  # _RUN_ID replaced below
     assert argv.count(_RUN_ID) == 1
     source_types, tables = _sources_and_tables(plan, entry)
     what = f"job {entry.job}" if entry.kind == "job" else f"DAG {entry.dag}"
@@ -146,6 +151,9 @@ def _schedule(plan: Plan, entry: ScheduleEntry) -> dict[str, Any]:
         "group": names.identifier(entry.tenant),
         "description": f"dativo schedule {entry.id}: {what}{mounts_note(entry)}",
         "argv": tuple(None if a is _RUN_ID else a for a in argv),
+        "pool": names.pool(entry.tenant),
+        "partial": entry.partial,
+        "tasks": _tasks(plan, entry, argv),
         "cron": tuple(entry.cron),
         "timezone": entry.timezone,
         "running": entry.enabled,
@@ -161,6 +169,37 @@ def _schedule(plan: Plan, entry: ScheduleEntry) -> dict[str, Any]:
     }
 
 
+def _tasks(plan: Plan, entry: ScheduleEntry, argv: list[Any]) -> tuple[dict[str, Any], ...]:
+    """A DAG schedule's tasks, each an asset [tenant, schedule name, task id] depending on its upstream tasks'
+    assets and running `dativo run ... --task <id>` (empty for a job schedule)."""
+    dag = plan.dags.get(entry.dag or "") if entry.kind == "dag" else None
+    if dag is None:
+        return ()
+    key = (entry.tenant, entry.name)
+    return tuple(
+        {
+            "id": t.id,
+            "asset_key": (*key, t.id),
+            "deps": tuple((*key, d) for d in t.depends_on),
+            "argv": tuple(None if a is _RUN_ID else a for a in [*argv, "--task", t.id]),
+            "description": f"task {t.id} of dativo schedule {entry.id}: job {t.job}",
+            "metadata": {
+                "tenant_id": entry.tenant,
+                "schedule_id": entry.id,
+                "task": t.id,
+                "config": t.job,
+                "table": _table(plan, t.job),
+            },
+        }
+        for t in dag.tasks
+    )
+
+
+def _table(plan: Plan, job: str) -> str:
+    spec = plan.jobs.get(job)
+    return f"{spec.target.namespace}.{spec.target.table}" if spec else ""
+
+
 def _sources_and_tables(plan: Plan, entry: ScheduleEntry) -> tuple[list[str], list[str]]:
     """Source connector types and Iceberg tables of a job schedule, or of every task of a DAG schedule."""
     if entry.kind == "job":
@@ -170,6 +209,12 @@ def _sources_and_tables(plan: Plan, entry: ScheduleEntry) -> tuple[list[str], li
         job_ids = [t.job for t in dag.tasks] if dag else []
     specs = [plan.jobs[j] for j in job_ids if j in plan.jobs]
     return (sorted({s.source.type for s in specs}), sorted({f"{s.target.namespace}.{s.target.table}" for s in specs}))
+
+
+def pool_limit(plan: Plan) -> int:
+    """Each tenant pool's limit: dagster.yaml sets one for every pool, so the smallest tenant concurrency (a
+    compiled plan gives every tenant the same, concurrency_per_tenant); never more than any tenant allows."""
+    return min((t.concurrency for t in plan.tenants.values()), default=1)
 
 
 def tag_limits(plan: Plan) -> list[dict[str, Any]]:

@@ -19,7 +19,7 @@ from dativo.compiler.emit import Locator, validate_settings
 from dativo.compiler.emit import check as check_target
 from dativo.compiler.load import load_text
 from dativo.compiler.pipeline import compile_project
-from dativo.runtime.plan import Plan, ScheduleEntry
+from dativo.runtime.plan import DagEntry, DagTaskEntry, Plan, ScheduleEntry
 from dativo.targets import settings_model
 from dativo.targets.base import Target
 
@@ -91,3 +91,18 @@ def settings_diagnostics(target: str, raw: Any) -> list[Diagnostic]:
     assert doc is not None
     validate_settings(doc, {target: raw}, diags)
     return diags.sorted()
+
+
+EDGE_DAG = "dags/it's {{ x }}.yaml"
+
+
+def edge_dags(base: Plan) -> dict[str, DagEntry]:
+    """The DAG of the edge plans' DAG schedule: a '-' in a task id (Dagster maps it), a fan-out and a fan-in."""
+    jobs = sorted(base.jobs)
+    tasks = [
+        DagTaskEntry(id="first-load", job=jobs[0]),
+        DagTaskEntry(id="second", job=jobs[1], depends_on=["first-load"]),
+        DagTaskEntry(id="other_root", job=jobs[2], retries=2),
+        DagTaskEntry(id="last", job=jobs[3], depends_on=["first-load", "other_root", "second"]),
+    ]
+    return {EDGE_DAG: DagEntry(name="hostile", tenant="beta-co", tasks=tasks)}

@@ -24,7 +24,7 @@ from hypothesis import strategies as st
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # tests/: helpers
 
 from helpers import EXAMPLES, REPO, dativo
-from target_plans import HOSTILE_NAME, check_into, entry, examples_plan, render_plan
+from target_plans import EDGE_DAG, HOSTILE_NAME, check_into, edge_dags, entry, examples_plan, render_plan
 
 from dativo.compiler import codes
 from dativo.compiler.diagnostics import Diagnostics
@@ -89,7 +89,7 @@ def edge_plan() -> Plan:
             tags=HOSTILE_TAGS,
             kind="dag",
             job=None,
-            dag="dags/it's {{ x }}.yaml",
+            dag=EDGE_DAG,
         ),
     ]
     deployment = base.deployment.model_copy(
@@ -104,6 +104,7 @@ def edge_plan() -> Plan:
         entries,
         concurrency={"acme": 2},
         deployment=deployment,
+        dags=edge_dags(base),
         targets={"airflow": {"dag_id_prefix": "dtv__", "pool_prefix": "pool-", "start_date": "2025-03-01"}},
     )
 
@@ -141,12 +142,12 @@ def dag_calls(source: str) -> list[dict[str, Any]]:
             if isinstance(stmt, ast.Assign):
                 assert [t.id for t in stmt.targets if isinstance(t, ast.Name)] == ["START_DATE"]
             if isinstance(stmt, ast.FunctionDef):
-                assert stmt.name == "_dativo_dag"
-                seen_def = True
+                assert stmt.name in ("_dativo_task", "_dag", "_dativo_dag", "_dativo_task_dag")
+                seen_def = stmt.name == "_dativo_task_dag"  # the last helper
             continue
         assert isinstance(stmt, ast.Expr) and isinstance(stmt.value, ast.Call), ast.dump(stmt)
         call = stmt.value
-        assert isinstance(call.func, ast.Name) and call.func.id == "_dativo_dag"
+        assert isinstance(call.func, ast.Name) and call.func.id in ("_dativo_dag", "_dativo_task_dag")
         (dag_id,) = call.args
         out: dict[str, Any] = {"dag_id": ast.literal_eval(dag_id)}
         for kw in call.keywords:
@@ -175,11 +176,22 @@ def expected_calls(plan: Plan, prefix: str = "dativo.", pool_prefix: str = "dati
                 "max_active_runs": e.max_concurrent_runs,
                 "tags": dag_tags(e),
                 "pool": pool_prefix + e.tenant,
-                "bash_command": bash_command(plan, e),
+                **_work(plan, e),
                 "description": f"dativo schedule {sid}: " + (f"job {e.job}" if e.kind == "job" else f"DAG {e.dag}"),
             }
         )
     return out
+
+
+def _work(plan: Plan, e: ScheduleEntry) -> dict[str, Any]:
+    """A job schedule's one command, or a DAG schedule's tasks (one `--task` command each) and edges."""
+    if e.kind == "job":
+        return {"bash_command": bash_command(plan, e)}
+    dag = plan.dags[str(e.dag)]
+    return {
+        "tasks": tuple((t.id, bash_command(plan, e, t.id)) for t in dag.tasks),
+        "edges": tuple((up, t.id) for t in dag.tasks for up in t.depends_on),
+    }
 
 
 # ---------------------------------------------------------------- golden artifacts

@@ -22,11 +22,13 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 import pytest
+import yaml
 from croniter import croniter
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # tests/: toolenv
 
-from target_plans import render_plan
+from helpers import EXAMPLES
+from target_plans import EDGE_DAG, render_plan
 from test_airflow import edge_plan, entry, examples_plan, hostile_runnable_plan, with_schedules
 from toolenv import tool_bin, tool_venv
 
@@ -82,6 +84,7 @@ for dag_id, dag in sorted(bag.dags.items()):
         "start_date": dag.start_date.isoformat(), "tags": sorted(dag.tags),
         "tasks": [
             {"task_id": t.task_id, "pool": t.pool, "retries": t.retries, "append_env": t.append_env,
+             "upstream": sorted(t.upstream_task_ids),
              "bash_command": t.render_template(t.bash_command, ctx, jinja_env=env),
              "env": t.render_template(t.env, ctx, jinja_env=env)}
             for t in dag.tasks
@@ -155,11 +158,13 @@ def expected(plan: Plan) -> dict[str, Any]:
 def read_back(got: dict[str, Any]) -> dict[str, Any]:
     out = {}
     for dag_id, d in got["dags"].items():
-        (task,) = d["tasks"]
-        assert task["task_id"] == TASK_ID and task["retries"] == 0 and task["append_env"] is True
+        # a job schedule has one task; a DAG schedule one per task of its DAG (test_dag_schedule_...)
+        assert d["tasks"] and all(t["retries"] == 0 and t["append_env"] is True for t in d["tasks"])
+        assert len(d["tasks"]) > 1 or d["tasks"][0]["task_id"] == TASK_ID
+        (pool,) = {t["pool"] for t in d["tasks"]}  # the tenant pool on every task
         out[dag_id] = {
             k: d[k] for k in ("timetable", "encoded", "paused", "max_active_runs", "catchup", "start_date", "tags")
-        } | {"pool": task["pool"]}
+        } | {"pool": pool}
     return out
 
 
@@ -213,8 +218,12 @@ def test_edge_plan_loads_reads_back_and_fires_like_croniter(airflow_venv: Path, 
     assert "jinja:{{ run_id }}{% if 1 %}{# c #}" in hostile["tags"]
     # Airflow's own rendering leaves the command untouched and puts the run id, verbatim, in the env
     for d in got["dags"].values():
-        (task,) = d["tasks"]
-        assert task["env"] == {"DATIVO_RUN_ID": HOSTILE_RUN_ID}
+        for task in d["tasks"]:
+            assert task["env"] == {"DATIVO_RUN_ID": HOSTILE_RUN_ID}
+    # the edge DAG's fan-out and fan-in, and its task ids, as the plan has them
+    assert {t["task_id"]: t["upstream"] for t in hostile["tasks"]} == {
+        t.id: t.depends_on for t in plan.dags[EDGE_DAG].tasks
+    }
 
 
 def test_dst_zones_fire_like_croniter_outside_transition_days(airflow_venv: Path, tmp_path: Path) -> None:
@@ -238,6 +247,22 @@ def test_dst_zones_fire_like_croniter_outside_transition_days(airflow_venv: Path
         < assert_fire_times_equal(plan, got)
         < len(plan.schedules) * len(STARTS) * FIRES
     )
+
+
+def test_dag_schedule_has_the_dags_tasks_and_edges_exactly(airflow_venv: Path, tmp_path: Path) -> None:
+    """Issue 17: each task of dags/acme_daily.yaml is its own Airflow task (retried and cleared on its own),
+    with the DAG's depends_on as its upstream tasks, the tenant pool, and `dativo run ... --task <id>`."""
+    plan = examples_plan()
+    got = load(airflow_venv, plan, tmp_path, run_id="manual__1")
+    assert got["import_errors"] == {}
+    dag = got["dags"]["dativo.acme.acme_daily_batch"]
+    written = yaml.safe_load((EXAMPLES / "dags/acme_daily.yaml").read_text("utf-8"))
+    assert {t["task_id"]: t["upstream"] for t in dag["tasks"]} == {
+        t["id"]: sorted(t["depends_on"]) for t in written["tasks"]
+    }
+    for t in dag["tasks"]:
+        assert t["pool"] == "dativo_tenant_acme"
+        assert t["bash_command"].endswith(f'--run-id "$DATIVO_RUN_ID" --task {t["task_id"]}')
 
 
 def test_rendered_command_runs_dativo_with_exact_argv(airflow_venv: Path, tmp_path: Path) -> None:

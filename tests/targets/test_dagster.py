@@ -23,11 +23,11 @@ from hypothesis import strategies as st
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # tests/: helpers
 
 from helpers import EXAMPLES, REPO, dativo
-from target_plans import HOSTILE_NAME, check_into, entry, examples_plan, render_plan
+from target_plans import EDGE_DAG, HOSTILE_NAME, check_into, edge_dags, entry, examples_plan, render_plan
 
 from dativo.compiler import codes
 from dativo.compiler.diagnostics import Diagnostics
-from dativo.runtime.plan import Plan, ScheduleEntry, TenantEntry
+from dativo.runtime.plan import DagEntry, DagTaskEntry, Plan, ScheduleEntry, TenantEntry
 from dativo.targets.dagster import TARGET
 from dativo.targets.dagster.check import cron_problem
 from dativo.targets.dagster.render import DEFINITIONS, INSTANCE, py_literal
@@ -91,7 +91,7 @@ def edge_plan() -> Plan:
             tags=HOSTILE_TAGS,
             kind="dag",
             job=None,
-            dag="dags/it's {{ x }}.yaml",
+            dag=EDGE_DAG,
         ),
     ]
     deployment = base.deployment.model_copy(
@@ -106,6 +106,7 @@ def edge_plan() -> Plan:
         entries,
         concurrency={"acme": 2},
         deployment=deployment,
+        dags=edge_dags(base),
         targets={"dagster": {"max_concurrent_runs": 25, "dequeue_interval_seconds": 5}},
     )
 
@@ -205,9 +206,20 @@ def test_every_schedule_becomes_one_entry_with_the_plan_values(examples: Plan, e
             "resume",
             "--run-id",
             None,
+            "--partial",
+            "fail",
         )
         assert s["metadata"]["tenant_id"] == e.tenant and s["metadata"]["job_name"] == e.name
         assert s["asset_key"] == (e.tenant, e.name)
+        assert s["pool"] == f"dativo_tenant_{e.tenant}" and s["partial"] == e.partial
+        if e.kind == "dag":  # one asset per task, after its upstream tasks' assets
+            dag = examples.dags[str(e.dag)]
+            assert [(t["id"], t["asset_key"], t["deps"], t["argv"][-2:]) for t in s["tasks"]] == [
+                (t.id, (e.tenant, e.name, t.id), tuple((e.tenant, e.name, d) for d in t.depends_on), ("--task", t.id))
+                for t in dag.tasks
+            ]
+        else:
+            assert s["tasks"] == ()
     disabled = [s["id"] for s in table if not s["running"]]
     assert disabled == ["globex.globex_stripe_customers_nightly"]
     by_id = {s["id"]: s for s in table}
@@ -220,23 +232,27 @@ def test_instance_limits_one_tenant_rule_when_tenants_agree(examples: Plan) -> N
     rc = inst["run_coordinator"]
     assert (rc["module"], rc["class"]) == ("dagster.core.run_coordinator", "QueuedRunCoordinator")
     assert inst["run_retries"] == {"enabled": False}
-    limits = rc["config"]["tag_concurrency_limits"]
+    runs = inst["concurrency"]["runs"]
+    limits = runs["tag_concurrency_limits"]
     assert limits[0] == {"key": "dativo/tenant", "limit": 1, "value": {"applyLimitPerUniqueValue": True}}
     assert {(x["value"], x["limit"]) for x in limits[1:] if x["key"] == "dativo/schedule"} == {
         (e.id, e.max_concurrent_runs) for e in examples.schedules.values()
     }
-    assert rc["config"]["max_concurrent_runs"] == -1 and "dequeue_interval_seconds" not in rc["config"]
+    assert runs["max_concurrent_runs"] == -1 and "config" not in rc
+    assert inst["concurrency"]["pools"] == {"default_limit": 1}  # every asset's tenant pool
 
 
 def test_instance_limits_each_tenant_when_they_differ() -> None:
     plan = edge_plan()
-    rc = read_instance(render_plan(TARGET, plan)[INSTANCE])["run_coordinator"]["config"]
-    tenant_limits = [x for x in rc["tag_concurrency_limits"] if x["key"] == "dativo/tenant"]
+    inst = read_instance(render_plan(TARGET, plan)[INSTANCE])
+    runs = inst["concurrency"]["runs"]
+    tenant_limits = [x for x in runs["tag_concurrency_limits"] if x["key"] == "dativo/tenant"]
     assert tenant_limits == [
         {"key": "dativo/tenant", "value": "acme", "limit": 2},
         {"key": "dativo/tenant", "value": "beta-co", "limit": 1},
     ]
-    assert (rc["max_concurrent_runs"], rc["dequeue_interval_seconds"]) == (25, 5)
+    assert (runs["max_concurrent_runs"], inst["run_coordinator"]["config"]["dequeue_interval_seconds"]) == (25, 5)
+    assert inst["concurrency"]["pools"] == {"default_limit": 1}  # the smallest tenant concurrency
 
 
 def test_several_cron_lines_and_zones_are_kept(examples_code: str) -> None:
@@ -274,7 +290,7 @@ def test_hostile_names_are_refused_and_still_inert(examples_code: str) -> None:
     out = render_plan(TARGET, plan)
     project, table, code = split_definitions(out[DEFINITIONS])
     assert code == examples_code
-    limits = read_instance(out[INSTANCE])["run_coordinator"]["config"]["tag_concurrency_limits"]
+    limits = read_instance(out[INSTANCE])["concurrency"]["runs"]["tag_concurrency_limits"]
     assert f"acme.{HOSTILE_NAME}" in [x["value"] for x in limits]
     names = {s["metadata"]["job_name"] for s in table}
     assert HOSTILE_NAME in names
@@ -410,6 +426,16 @@ def test_names_that_collide_in_dagster_are_dtv512() -> None:
     found = diagnose(plan)
     assert {c for c, _, _ in found} == {codes.DAGSTER_NAME_CLASH}
     assert "schedules acme.a-b and acme.a_b both become Dagster definition 'acme__a_b'" in found[0][2]
+
+
+def test_dag_tasks_that_collide_in_dagster_are_dtv560() -> None:
+    base = examples_plan()
+    job = sorted(base.jobs)[0]
+    dag = DagEntry(name="d", tenant="acme", tasks=[DagTaskEntry(id="a-b", job=job), DagTaskEntry(id="a_b", job=job)])
+    sched = entry(base, "acme", "daily", ["0 1 * * *"], kind="dag", job=None, dag="dags/d.yaml")
+    found = diagnose(with_schedules(base, [sched], dags={"dags/d.yaml": dag}))
+    assert {c for c, _, _ in found} == {codes.DAGSTER_TASK_NAME_CLASH}
+    assert "task 'a_b' of schedule acme.daily becomes Dagster op 'acme__daily__a_b'" in found[0][2]
 
 
 def test_reserved_and_invalid_tag_keys() -> None:

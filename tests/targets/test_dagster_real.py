@@ -80,7 +80,14 @@ if args["mode"] == "inspect":
         }
     for key, meta in repo.assets_defs_by_key.items():
         out["assets"]["/".join(key.path)] = {k: raw(v) for k, v in meta.metadata_by_key[key].items()}
+    graph = repo.asset_graph
+    out["deps"] = {"/".join(k.path): sorted("/".join(p.path) for p in graph.get(k).parent_keys)
+                   for k in graph.get_all_asset_keys()}
+    out["pools"] = {"/".join(k.path): a.op.pool for k, a in repo.assets_defs_by_key.items()}
+    out["job_assets"] = {j.name: sorted("/".join(k.path) for k in j.asset_layer.executable_asset_keys)
+                         for j in repo.get_all_jobs() if not j.name.startswith("__")}
     instance = dg.DagsterInstance.get()
+    out["pool_limit"] = instance.get_concurrency_config().pool_config.default_pool_limit
     rq = instance.get_concurrency_config().run_queue_config
     out["instance"] = {"coordinator": type(instance.run_coordinator).__name__, "max_concurrent_runs": rq.max_concurrent_runs,
                        "tag_concurrency_limits": rq.tag_concurrency_limits, "run_retries": instance.run_retries_enabled}
@@ -163,8 +170,19 @@ def assert_reads_back(plan: Plan, seen: dict[str, Any]) -> None:
         assert s["tags"] == s["job_tags"] == s["run_tags"] == run_tags(e)
         assert {k: s["tags"][k] for k in e.tags} == e.tags
         assert s["tags"]["dativo/tenant"] == e.tenant and s["tags"]["dagster/max_retries"] == "0"
-        meta = seen["assets"][f"{e.tenant}/{e.name}"]
-        assert (meta["tenant_id"], meta["job_name"], meta["schedule_id"]) == (e.tenant, e.name, e.id)
+        if e.kind == "dag":  # one asset per task, its depends_on as asset deps (lineage), all in the job
+            keys = {t.id: f"{e.tenant}/{e.name}/{t.id}" for t in plan.dags[str(e.dag)].tasks}
+            for t in plan.dags[str(e.dag)].tasks:
+                meta = seen["assets"][keys[t.id]]
+                assert (meta["tenant_id"], meta["schedule_id"], meta["task"]) == (e.tenant, e.id, t.id)
+                assert seen["deps"][keys[t.id]] == sorted(keys[d] for d in t.depends_on)
+            assert seen["job_assets"][job_of(plan, e.id)] == sorted(keys.values())
+        else:
+            meta = seen["assets"][f"{e.tenant}/{e.name}"]
+            assert (meta["tenant_id"], meta["job_name"], meta["schedule_id"]) == (e.tenant, e.name, e.id)
+    # every asset in its tenant's pool: ad-hoc materializations too are limited per tenant
+    assert all(pool == "dativo_tenant_" + key.split("/")[0] for key, pool in seen["pools"].items())
+    assert seen["pool_limit"] == min(t.concurrency for t in plan.tenants.values())
     inst = seen["instance"]
     assert (inst["coordinator"], inst["run_retries"]) == ("QueuedRunCoordinator", False)
     expected = [
