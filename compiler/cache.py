@@ -13,49 +13,84 @@ import hashlib
 import json
 import os
 import sys
-from importlib import metadata
 from pathlib import Path
 
 from dativo.targets.cachedir import cache_home
 
+from .readfile import open_fd, read_fd
 from .write import existing_files
 
-_DEPS = ("pydantic", "pydantic-core", "ruamel.yaml", "croniter", "networkx", "jinja2", "tzdata")
 _PACKAGE_DIRS = ("compiler", "targets", "runtime", "registry")
 
 
-def _digest(path: Path) -> str:
-    return hashlib.sha256(path.read_bytes()).hexdigest()
+def _digest(path: str | Path) -> str:
+    fd = open_fd(path)
+    try:
+        return hashlib.sha256(read_fd(fd, sys.maxsize)).hexdigest()
+    finally:
+        os.close(fd)
 
 
 def _tool_fingerprint() -> str:
-    """dativo's own code (every source and template file) and its dependencies' versions."""
+    """dativo's own code (every source and template file) and the installed distributions' versions."""
     h = hashlib.sha256(sys.version.encode())
-    pkg_root = Path(__file__).resolve().parent.parent
-    for name in _PACKAGE_DIRS:
-        base = pkg_root / name if (pkg_root / name).is_dir() else None
-        if base is None:
-            continue
-        for f in sorted(base.rglob("*")):
-            if f.is_file() and "__pycache__" not in f.parts:
-                st = f.stat()
-                h.update(f"{f.relative_to(pkg_root)}:{st.st_size}:{st.st_mtime_ns}".encode())
-    for dep in _DEPS:
-        try:
-            h.update(f"{dep}={metadata.version(dep)}".encode())
-        except metadata.PackageNotFoundError:
-            h.update(f"{dep}=-".encode())
+    pkg_root = os.path.dirname(os.path.dirname(os.path.realpath(__file__)))
+    for line in sorted(_code_files(pkg_root)):
+        h.update(line.encode())
+    for name in _distributions():
+        h.update(name.encode())
     return h.hexdigest()
 
 
+def _code_files(pkg_root: str) -> list[str]:
+    """`<path>:<size>:<mtime>` of every file in dativo's package folders (bytecode caches left out).
+
+    os.scandir, not Path.rglob: the fingerprint is taken on every `--check`, a hit too, and Path
+    objects for some 150 files cost more than their stats."""
+    out: list[str] = []
+    stack = [name for name in _PACKAGE_DIRS if os.path.isdir(os.path.join(pkg_root, name))]
+    while stack:
+        rel = stack.pop()
+        with os.scandir(os.path.join(pkg_root, rel)) as entries:
+            for entry in entries:
+                if entry.is_dir():
+                    if entry.name != "__pycache__":
+                        stack.append(f"{rel}/{entry.name}")
+                elif entry.is_file():
+                    st = entry.stat()
+                    out.append(f"{rel}/{entry.name}:{st.st_size}:{st.st_mtime_ns}")
+    return out
+
+
+def _distributions() -> list[str]:
+    """Every `<name>-<version>.dist-info` folder on sys.path, sorted: what is installed, at which version.
+
+    Read from the folder names, not with importlib.metadata: that imports the email package and parses
+    each METADATA file, which cost a cold `--check` more than the rest of the cache (docs/performance.md).
+    Every distribution counts, not only dativo's dependencies: any install or upgrade is a cache miss.
+    """
+    names: list[str] = []
+    for entry in sys.path:
+        try:
+            names += [f"{entry}:{n}" for n in os.listdir(entry or ".") if n.endswith((".dist-info", ".egg-info"))]
+        except OSError:  # a zip file or a missing folder on the path holds no distribution folders
+            continue
+    return sorted(names)
+
+
 def _files(root: Path, folders: list[str], singles: list[str]) -> dict[str, str]:
+    """rel path -> digest of every YAML file under `folders` (symlinked folders not entered, as
+    Path.rglob does) and of each of `singles` that is a file. os.scandir: thousands of job files."""
     out: dict[str, str] = {}
-    for folder in folders:
-        base = root / folder
-        if base.is_dir():
-            for f in base.rglob("*"):
-                if f.suffix in (".yaml", ".yml") and f.is_file():
-                    out[f.relative_to(root).as_posix()] = _digest(f)
+    stack = [Path(folder).as_posix() for folder in folders if (root / folder).is_dir()]
+    while stack:
+        rel = stack.pop()
+        with os.scandir(root / rel) as entries:
+            for entry in entries:
+                if entry.is_dir(follow_symlinks=False):
+                    stack.append(f"{rel}/{entry.name}")
+                elif os.path.splitext(entry.name)[1] in (".yaml", ".yml") and entry.is_file():
+                    out[f"{rel}/{entry.name}"] = _digest(entry.path)
     for rel in singles:
         if (root / rel).is_file():
             out[rel] = _digest(root / rel)

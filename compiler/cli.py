@@ -188,6 +188,10 @@ def _run(name: str):
         # the cyclic collector kept rescanning the growing heap of loaded documents, which cost a
         # quarter of a 2,000-job compile for about 10 % less peak memory. `dativo run` keeps it.
         gc.disable()
+        # pydantic looks for plugins in every installed distribution's entry points when it builds its
+        # first validator (importlib.metadata and a scan of site-packages); a compile's output depends on
+        # its inputs only, so a plugin (a tracer) installed alongside has no business in it
+        os.environ.setdefault("PYDANTIC_DISABLE_PLUGINS", "__all__")
         try:
             return importlib.import_module(f"dativo.compiler.commands.{name}").main(args)
         finally:

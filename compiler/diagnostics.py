@@ -6,7 +6,6 @@ sorts and deduplicates (as mypy's errors.py does) before any report renders it.
 
 from __future__ import annotations
 
-import difflib
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
@@ -164,6 +163,8 @@ class Diagnostics:
 
 def did_you_mean(word: str, candidates: Sequence[str] | Iterable[str], *, prefix: str = "did you mean") -> str | None:
     """A did-you-mean hint from the closest candidates (difflib; no hand-rolled distance)."""
+    import difflib  # only for a typo: a clean compile imports no difflib (docs/performance.md)
+
     pool = sorted(set(candidates))
     matches = difflib.get_close_matches(word, pool, n=3, cutoff=0.6)
     if not matches:

@@ -8,6 +8,7 @@ and every key and value keeps file, line and column.
 
 from __future__ import annotations
 
+import os
 import sys
 from dataclasses import dataclass, field
 from hashlib import sha256
@@ -22,6 +23,7 @@ from ruamel.yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 from . import codes, reuse
 from .diagnostics import Diagnostics, Span
 from .nesting import depth_bound, first_too_deep
+from .readfile import open_fd, read_fd
 
 try:  # libyaml through ruamel.yaml.clib; the pure parser is the fallback
     from ruamel.yaml.cyaml import CParser as _CParser
@@ -355,10 +357,13 @@ def _refuse_deep_nesting(text: str) -> None:
 def load_file(path: Path, display: str, diags: Diagnostics) -> Document | None:
     """Read, decode and load one file; every failure is a diagnostic."""
     try:
-        # one bounded read, no stat first: a syscall less per file (thousands of small jobs), and a file
+        # bounded reads, no stat first: a syscall less per file (thousands of small jobs), and a file
         # whose size stat cannot tell (a pipe, /dev/zero) is bounded too
-        with open(path, "rb") as f:
-            raw = f.read(MAX_FILE_BYTES + 1)
+        fd = open_fd(path)
+        try:
+            raw = read_fd(fd, MAX_FILE_BYTES + 1)
+        finally:
+            os.close(fd)
     except OSError as e:
         diags.report(codes.UNREADABLE, Span.of_file(display), what="file", reason=e.strerror or e)
         return None
