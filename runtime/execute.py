@@ -122,7 +122,7 @@ def _execute(ctx: Context) -> Outcome:
             detail="the incremental state file is behind the table (a run committed after it was saved); "
             "starting from the state of the table's latest commit of this job",
         )
-    source = open_source(spec, ctx.paths, base.state)
+    source = open_source(spec, ctx.paths, base.state, ctx.env)
     ctx.log.event("source_opened", **source.describe())
     run_day = (ctx.nominal or datetime.now(UTC)).astimezone(UTC).date()
     validator = Validator(ts, run_day)

@@ -39,7 +39,7 @@ def execute_parquet(ctx: Context) -> Outcome:
     if earlier is not None and not ctx.restart:
         return Outcome(ExitCode.OK, "already_committed", {"committed_run_id": table.read(earlier).get("run_id")})
     state = _state(ctx, table, commits[-1] if commits else None) if spec.keeps_state else {}
-    source = open_source(spec, ctx.paths, state)
+    source = open_source(spec, ctx.paths, state, ctx.env)
     ctx.log.event("source_opened", **source.describe())
     validator = Validator(ts, (ctx.nominal or datetime.now(UTC)).astimezone(UTC).date())
     cursor = _Cursor(spec, state)

@@ -5,7 +5,8 @@ parquet files; other engines are refused with a clear message."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+import os
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any, Protocol
 
@@ -16,10 +17,14 @@ NATIVE_ENGINES = frozenset({"native"})
 #: the source types the native engine reads: files. A connector the registry lets run on `native` (stripe,
 #: hubspot) has no native reader here; reading it as files would find none and commit nothing.
 NATIVE_SOURCE_TYPES = frozenset({"csv", "jsonl", "parquet"})
+#: engines that run a connector package from its own venv, whatever the source type (runtime/sources/airbyte.py)
+CONNECTOR_ENGINES = frozenset({"airbyte"})
 
 
 def runs(engine: str, source_type: str) -> bool:
     """Whether this runtime runs a source of `source_type` on `engine`: the one rule, for DTV218 and `run`."""
+    if engine in CONNECTOR_ENGINES:
+        return True
     return engine in NATIVE_ENGINES and source_type in NATIVE_SOURCE_TYPES
 
 
@@ -58,9 +63,14 @@ def unsupported_engine_message(engine: str, connector: str, source_type: str) ->
     )
 
 
-def open_source(spec: JobSpec, paths: PathMap, state: dict[str, Any]) -> Source:
+def open_source(spec: JobSpec, paths: PathMap, state: dict[str, Any], env: Mapping[str, str] | None = None) -> Source:
+    """`env`: the job's environment (credentials, `${VAR}` values) for the engines that pass it to a connector."""
     if not runs(spec.source.engine, spec.source.type):
         raise UnsupportedEngine(unsupported_engine_message(spec.source.engine, spec.source.connector, spec.source.type))
+    if spec.source.engine == "airbyte":
+        from .airbyte import AirbyteSource
+
+        return AirbyteSource(spec, paths, state, os.environ if env is None else env)
     from .files import FileSource
 
     return FileSource(spec, paths, state)
