@@ -132,7 +132,8 @@ ENGINE_NOT_RUN = Code(
     "DTV218",
     "engine not run by this runtime (warning)",
     "engine {engine!r} of source {source!r} is not run by this runtime yet; dativo run exits {exit} on this job",
-    "use engine 'native' for csv, jsonl or parquet files, or run this engine elsewhere",
+    "run it on an engine this runtime runs (docs/runtime.md#engines): 'native' for csv, jsonl or parquet "
+    "files, 'airbyte' for an Airbyte source's Python package; or run this engine elsewhere",
     severity="warning",
     docs="runtime.md#fails-closed",
 )

@@ -82,7 +82,7 @@ def _logger(req: Request, opts: Options) -> tuple[Logger, Redactor]:
 def run_job(req: Request, opts: Options) -> int:
     spec = req.spec
     log, redactor = _logger(req, opts)
-    from .sources import runs, unsupported_engine_message
+    from .sources import check_source, runs, unsupported_engine_message
 
     if not runs(spec.source.engine, spec.source.type):
         log.event(
@@ -95,6 +95,7 @@ def run_job(req: Request, opts: Options) -> int:
     try:  # config that cannot run as written: exit 2 before any state, lock or table is written
         require_mounts(spec.mounts)
         env = job_environment(spec, opts.paths, redactor)
+        check_source(spec, env)
         check(spec, opts.paths, opts.state_dir, env)
     except ConfigError as e:
         log.event("job_error", level="ERROR", error=str(e), hint=e.hint, exit_code=ExitCode.FAIL)

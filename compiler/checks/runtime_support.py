@@ -2,8 +2,9 @@
 
 DTV219 (error, `run`): an asset column has no exact Iceberg type (a decimal needs precision
 and scale, scale <= precision); a silent fallback to string would corrupt the table.
-DTV218 (warning, `engines`): the job's source engine is not run by this runtime yet (it runs
-`native` csv, jsonl and parquet files); the job compiles and is scheduled, `dativo run` exits 2 on it.
+DTV218 (warning, `engines`): the job's source is not run by this runtime (dativo.runtime.sources.runs:
+`native` reads csv, jsonl and parquet files; `airbyte` runs any source from its Python package); the job
+compiles and is scheduled, `dativo run` exits 2 on it.
 DTV220 (error, `destination`): the target is one this runtime does not write (an `s3`/`minio` target
 with a catalog, keyed merge into Parquet files, a connection key the Parquet writer does not read,
 `nessie.*` or `s3.bucket`/`s3.prefix` settings of an Iceberg target, a catalog_type pyiceberg does not
@@ -18,7 +19,7 @@ from typing import Any
 from dativo.runtime.coltypes import UNWRITABLE
 from dativo.runtime.destination import missing_bucket, problems
 from dativo.runtime.exitcodes import ExitCode
-from dativo.runtime.sources import NATIVE_ENGINES
+from dativo.runtime.sources import runs
 from dativo.runtime.spec import TargetSpec
 
 from .. import codes
@@ -28,7 +29,7 @@ from ..resolve import ResolvedJob
 
 def engines(rj: ResolvedJob, diags: Diagnostics) -> None:
     src = rj.source
-    if src is not None and src.engine not in NATIVE_ENGINES:
+    if src is not None and not runs(src.engine, src.type):  # the runtime's own rule: compile and run agree
         diags.report(codes.ENGINE_NOT_RUN, src.engine_span, engine=src.engine, source=src.type, exit=int(ExitCode.FAIL))
 
 

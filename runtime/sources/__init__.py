@@ -63,6 +63,25 @@ def unsupported_engine_message(engine: str, connector: str, source_type: str) ->
     )
 
 
+def check_source(spec: JobSpec, env: Mapping[str, str]) -> None:
+    """`dativo run`'s check of a connector engine's source before anything is written: its credential
+    variable is set and its connection's `${VAR}` references resolve; ConfigError (exit 2) when not."""
+    if spec.source.engine not in CONNECTOR_ENGINES:
+        return
+    from ..destination import ConfigError
+    from .records import expanded, require_credential
+
+    creds = spec.source.credentials
+    try:
+        if creds is not None and creds.from_env:
+            require_credential(spec, env)
+        expanded(dict(spec.source.connection), env, "source.connection")
+    except SourceError as e:
+        raise ConfigError(
+            str(e), "set the variable where the job runs (the secret manager injects it per tenant)"
+        ) from None
+
+
 def open_source(spec: JobSpec, paths: PathMap, state: dict[str, Any], env: Mapping[str, str] | None = None) -> Source:
     """`env`: the job's environment (credentials, `${VAR}` values) for the engines that pass it to a connector."""
     if not runs(spec.source.engine, spec.source.type):
