@@ -297,6 +297,31 @@ PROPERTY_HOLDS_REFERENCE = Code(
     docs="runtime.md#table-properties",
 )
 
+# DTV255-DTV259: connector engines and Python plugins (docs/runtime.md#engines)
+PLUGIN_FORM = Code(
+    "DTV255",
+    "plugin reference of the wrong form",
+    "{key} {value!r} is not a plugin reference: dativo-ingest's form is 'path/to/module.py:ClassName' "
+    "(or 'path/to/lib.so:function' for a Rust plugin)",
+    "name the Python file and the class in it, separated by ':'",
+    docs="runtime.md#python-plugins",
+)
+PLUGIN_MISSING = Code(
+    "DTV256",
+    "plugin module not found",
+    "{key}: the module {module!r} does not exist in the project",
+    "add the file, or fix the path (a project path, or /app/... as the workers see it)",
+    docs="runtime.md#python-plugins",
+)
+PLUGIN_NOT_RUN = Code(
+    "DTV257",
+    "plugin not run by this runtime (warning)",
+    "{key}: {what} is not run by this runtime; dativo run exits {exit} on this job",
+    "use a Python plugin (module.py:ClassName), or run this job with dativo-ingest",
+    severity="warning",
+    docs="runtime.md#python-plugins",
+)
+
 # 3xx schedule, 4xx graph and tenancy; then 5xx target and emit, 6xx drift (the registry keeps the
 # catalogue's order)
 from .graph_codes import *  # noqa: E402, F403, I001

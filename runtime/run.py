@@ -84,12 +84,13 @@ def run_job(req: Request, opts: Options) -> int:
     log, redactor = _logger(req, opts)
     from .sources import check_source, runs, unsupported_engine_message
 
-    if not runs(spec.source.engine, spec.source.type):
+    src = spec.source
+    if not runs(src.engine, src.type, src.custom_reader):
         log.event(
             "job_error",
             level="ERROR",
             exit_code=ExitCode.FAIL,
-            error=unsupported_engine_message(spec.source.engine, spec.source.connector, spec.source.type),
+            error=unsupported_engine_message(src.engine, src.connector, src.type, src.custom_reader),
         )
         return ExitCode.FAIL
     try:  # config that cannot run as written: exit 2 before any state, lock or table is written

@@ -19,18 +19,48 @@ from typing import Any
 from dativo.runtime.coltypes import UNWRITABLE
 from dativo.runtime.destination import missing_bucket, problems
 from dativo.runtime.exitcodes import ExitCode
+from dativo.runtime.paths import is_mount
 from dativo.runtime.sources import runs
+from dativo.runtime.sources.plugin import kind as plugin_kind
 from dativo.runtime.spec import TargetSpec
 
-from .. import codes
+from .. import codes, refs
 from ..diagnostics import Diagnostics, Span
+from ..project import Project
 from ..resolve import ResolvedJob
 
 
 def engines(rj: ResolvedJob, diags: Diagnostics) -> None:
     src = rj.source
+    if rj.job.model.source.custom_reader is not None:
+        return  # read by the plugin, not the engine: plugin_reference() reports what is not run
     if src is not None and not runs(src.engine, src.type):  # the runtime's own rule: compile and run agree
         diags.report(codes.ENGINE_NOT_RUN, src.engine_span, engine=src.engine, source=src.type, exit=int(ExitCode.FAIL))
+
+
+def plugin_reference(rj: ResolvedJob, project: Project, diags: Diagnostics) -> str | None:
+    """The job's `source.custom_reader` for the JobSpec, its module mapped to a project path (or a mount):
+    DTV255 when it is not `module.py:ClassName`, DTV256 when the module is missing, DTV257 (warning) for a
+    Rust plugin, which is not run (the JobSpec carries it, so `dativo run` refuses the job)."""
+    raw = rj.job.model.source.custom_reader
+    if raw is None:
+        return None
+    span, key = rj.span("source", "custom_reader"), "source.custom_reader"
+    form = plugin_kind(raw)
+    if form is None:
+        diags.report(codes.PLUGIN_FORM, span, key=key, value=raw)
+        return None
+    if form == "rust":
+        diags.report(codes.PLUGIN_NOT_RUN, span, key=key, what="a Rust plugin", exit=int(ExitCode.FAIL))
+        return raw
+    module, _, name = raw.rpartition(":")
+    rel = refs.to_data(project, module, span, diags)
+    if rel is None:
+        return None
+    if not is_mount(rel) and not project.resolver.abs(rel).is_file():
+        diags.report(codes.PLUGIN_MISSING, span, key=key, module=module)
+        return None
+    return f"{rel}:{name}"
 
 
 def run(rj: ResolvedJob, diags: Diagnostics) -> None:

@@ -5,7 +5,8 @@ docs/configuration.md#keys-from-dativo-ingest; the keys themselves are typed in 
 A key that decides what is read or written is an error only when this runtime would run the job (its
 source is one `dativo run` reads): running it would then read or write something else than the key says.
 For a job whose source is not run (DTV218, `dativo run` exits 2 before anything is written) it is a
-warning. `custom_reader` and `custom_writer` replace the reader or writer whole: always errors.
+warning. `custom_writer` replaces the writer whole: always an error. A Python `custom_reader` is run
+(runtime/sources/plugin.py; checks/runtime_support.plugin_reference).
 """
 
 from __future__ import annotations
@@ -35,7 +36,7 @@ RULES: tuple[Rule, ...] = (
     Rule(("catalog",), "dativo-ingest pushes lineage and metadata to this data catalog after each run",
          "remove it, or push lineage and metadata from the orchestrator"),
     Rule(("plugins",), "the sandbox dativo-ingest runs custom readers and writers in",
-         "remove it: this runtime runs no custom plugins"),
+         "remove it: this runtime runs a Python custom_reader in its own process, unsandboxed"),
     Rule(("source", "credentials"), "dativo-ingest merges these over the source recipe's credentials",
          "name the credentials in the recipe (credentials: type, from_env, file_template)"),
     Rule(("source", "sheets"), "the sheets a google_sheets source reads"),
@@ -48,9 +49,6 @@ RULES: tuple[Rule, ...] = (
          instead="read the job's files instead"),
     Rule(("target", "markdown_kv_storage"), "how dativo-ingest stores Markdown-KV documents", None,
          instead="write the rows as they are read instead"),
-    Rule(("source", "custom_reader"), "dativo-ingest reads the source with this plugin class",
-         "remove it to read the recipe's connector, or run this job with dativo-ingest",
-         instead="read the source as the recipe's connector instead", always=True),
     Rule(("target", "custom_writer"), "dativo-ingest writes the data with this plugin class",
          "remove it to write the Iceberg table, or run this job with dativo-ingest",
          instead="write the Iceberg table instead", always=True),
@@ -59,7 +57,7 @@ RULES: tuple[Rule, ...] = (
 
 def run(rj: ResolvedJob, diags: Diagnostics) -> None:
     data = rj.job.doc.data if isinstance(rj.job.doc.data, dict) else {}
-    ran = rj.source is not None and runs(rj.source.engine, rj.source.type)
+    ran = rj.source is not None and runs(rj.source.engine, rj.source.type, rj.job.model.source.custom_reader)
     for rule in RULES:
         if _present(data, rule.path):
             _report(rj, rule.path, rule, ran, diags)

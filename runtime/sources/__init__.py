@@ -21,8 +21,13 @@ NATIVE_SOURCE_TYPES = frozenset({"csv", "jsonl", "parquet"})
 CONNECTOR_ENGINES = frozenset({"airbyte"})
 
 
-def runs(engine: str, source_type: str) -> bool:
-    """Whether this runtime runs a source of `source_type` on `engine`: the one rule, for DTV218 and `run`."""
+def runs(engine: str, source_type: str, custom_reader: str | None = None) -> bool:
+    """Whether this runtime runs a source of `source_type` on `engine` (read by `custom_reader` when the job
+    names one): the one rule, for DTV218 and `run`. A Python plugin runs; a Rust one does not."""
+    if custom_reader is not None:
+        from .plugin import kind
+
+        return kind(custom_reader) == "python"
     if engine in CONNECTOR_ENGINES:
         return True
     return engine in NATIVE_ENGINES and source_type in NATIVE_SOURCE_TYPES
@@ -51,7 +56,9 @@ class Source(Protocol):
     def describe(self) -> dict[str, Any]: ...
 
 
-def unsupported_engine_message(engine: str, connector: str, source_type: str) -> str:
+def unsupported_engine_message(engine: str, connector: str, source_type: str, custom_reader: str | None = None) -> str:
+    if custom_reader is not None:
+        return f"custom_reader {custom_reader!r} is not a Python plugin (module.py:ClassName); Rust plugins are not run"
     if engine in NATIVE_ENGINES:
         return (
             f"source {source_type!r} (connector {connector!r}) is not read by this runtime's native engine yet; "
@@ -66,7 +73,7 @@ def unsupported_engine_message(engine: str, connector: str, source_type: str) ->
 def check_source(spec: JobSpec, env: Mapping[str, str]) -> None:
     """`dativo run`'s check of a connector engine's source before anything is written: its credential
     variable is set and its connection's `${VAR}` references resolve; ConfigError (exit 2) when not."""
-    if spec.source.engine not in CONNECTOR_ENGINES:
+    if spec.source.engine not in CONNECTOR_ENGINES or spec.source.custom_reader is not None:
         return
     from ..destination import ConfigError
     from .records import expanded, require_credential
@@ -84,8 +91,13 @@ def check_source(spec: JobSpec, env: Mapping[str, str]) -> None:
 
 def open_source(spec: JobSpec, paths: PathMap, state: dict[str, Any], env: Mapping[str, str] | None = None) -> Source:
     """`env`: the job's environment (credentials, `${VAR}` values) for the engines that pass it to a connector."""
-    if not runs(spec.source.engine, spec.source.type):
-        raise UnsupportedEngine(unsupported_engine_message(spec.source.engine, spec.source.connector, spec.source.type))
+    if not runs(spec.source.engine, spec.source.type, spec.source.custom_reader):
+        src = spec.source
+        raise UnsupportedEngine(unsupported_engine_message(src.engine, src.connector, src.type, src.custom_reader))
+    if spec.source.custom_reader is not None:
+        from .plugin import PluginSource
+
+        return PluginSource(spec, paths, state, os.environ if env is None else env)
     if spec.source.engine == "airbyte":
         from .airbyte import AirbyteSource
 
