@@ -17,8 +17,8 @@ NATIVE_ENGINES = frozenset({"native"})
 #: the source types the native engine reads: files. A connector the registry lets run on `native` (stripe,
 #: hubspot) has no native reader here; reading it as files would find none and commit nothing.
 NATIVE_SOURCE_TYPES = frozenset({"csv", "jsonl", "parquet"})
-#: engines that run a connector package from its own venv, whatever the source type (runtime/sources/airbyte.py)
-CONNECTOR_ENGINES = frozenset({"airbyte"})
+#: engines that run a connector package from its own venv, whatever the source type (airbyte.py, singer.py)
+CONNECTOR_ENGINES = frozenset({"airbyte", "singer", "meltano"})
 
 
 def runs(engine: str, source_type: str, custom_reader: str | None = None) -> bool:
@@ -102,6 +102,10 @@ def open_source(spec: JobSpec, paths: PathMap, state: dict[str, Any], env: Mappi
         from .airbyte import AirbyteSource
 
         return AirbyteSource(spec, paths, state, os.environ if env is None else env)
+    if spec.source.engine in ("singer", "meltano"):
+        from .singer import SingerSource
+
+        return SingerSource(spec, paths, state, os.environ if env is None else env)
     from .files import FileSource
 
     return FileSource(spec, paths, state)

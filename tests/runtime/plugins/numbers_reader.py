@@ -7,7 +7,6 @@ from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-
 T0 = datetime(2026, 1, 1, tzinfo=UTC)
 
 
