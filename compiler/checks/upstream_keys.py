@@ -46,7 +46,7 @@ RULES: tuple[Rule, ...] = (
     Rule(("retry_config", "retryable_errors"), "a deprecated key that dativo-ingest does not read either",
          "use retryable_error_patterns"),
     Rule(("source", "dsn"), "the database dativo-ingest's reader connects to", None,
-         instead="read the job's files instead"),
+         instead="connect as source.connection says instead"),
     Rule(("target", "markdown_kv_storage"), "how dativo-ingest stores Markdown-KV documents", None,
          instead="write the rows as they are read instead"),
     Rule(("target", "custom_writer"), "dativo-ingest writes the data with this plugin class",

@@ -1,7 +1,9 @@
 """Sources behind one small interface: `open_source(spec, ...)` -> an object with
 `batches()` (Arrow record batches, bounded in size) and `next_state()` (the file part of
 the incremental state, to save after the commit). Engine `native` reads csv, jsonl and
-parquet files; other engines are refused with a clear message."""
+parquet files (files.py); `airbyte` runs an Airbyte source package (airbyte.py), `singer` and `meltano`
+a Singer tap (singer.py), each from its own venv (venvs.py); a Python `custom_reader` replaces the
+connector (plugin.py). Anything else is refused with a clear message."""
 
 from __future__ import annotations
 
@@ -66,7 +68,7 @@ def unsupported_engine_message(engine: str, connector: str, source_type: str, cu
         )
     return (
         f"engine {engine!r} (connector {connector!r}) is not run by this runtime yet; "
-        f"it runs engine 'native' (csv, jsonl and parquet files)"
+        f"it runs engines 'native' (csv, jsonl and parquet files), 'airbyte', 'singer' and 'meltano'"
     )
 
 
