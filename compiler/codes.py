@@ -133,7 +133,7 @@ ENGINE_NOT_RUN = Code(
     "engine not run by this runtime (warning)",
     "engine {engine!r} of source {source!r} is not run by this runtime yet; dativo run exits {exit} on this job",
     "run it on an engine this runtime runs (docs/runtime.md#engines): 'native' for csv, jsonl or parquet "
-    "files, 'airbyte' for an Airbyte source's Python package; or run this engine elsewhere",
+    "files, 'airbyte' for an Airbyte source package, 'singer' or 'meltano' for a Singer tap",
     severity="warning",
     docs="runtime.md#fails-closed",
 )
