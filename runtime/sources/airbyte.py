@@ -2,9 +2,12 @@
 (venvs.py) and spoken to over the Airbyte protocol on its stdin/stdout: `discover` (the stream's schema
 and sync modes), then `read` with a configured catalog and the saved STATE.
 
-The protocol directly, not PyAirbyte: PyAirbyte writes every record into its own local cache (DuckDB)
-before handing it on and brings that database and SQLAlchemy into the runtime, where this runtime only
-needs a line reader; records go straight into the Arrow batches the Iceberg sink takes.
+The protocol directly, not PyAirbyte: PyAirbyte 0.71 cannot share dativo's environment (it pins
+pyarrow<22 and sqlalchemy==2.0.43; the runtime has pyarrow 26 and SQLAlchemy 2.1) and brings DuckDB,
+Snowflake, BigQuery and MCP clients along; it also writes every record into its own local cache (DuckDB)
+before handing it on. This runtime needs a line reader: records go straight into the Arrow batches the
+Iceberg sink takes. The messages are read as JSON in the `airbyte-protocol-models` shapes (RECORD,
+STATE, CATALOG, TRACE, LOG): a handful of fields, not worth a model package per message on the hot path.
 
 Exactly once: the state kept is the connector's last STATE message; it is returned by next_state()
 and committed in the same Iceberg snapshot as the rows read before it (execute.py), never earlier.
