@@ -313,6 +313,14 @@ PLUGIN_MISSING = Code(
     "add the file, or fix the path (a project path, or /app/... as the workers see it)",
     docs="runtime.md#python-plugins",
 )
+ENGINE_WITHOUT_PACKAGE = Code(
+    "DTV258",
+    "connector engine names no package",
+    "engine {engine!r} of source {source!r} names no connector to install: {reason}",
+    "set default_engine.options.package to the connector's pip requirement, pinned "
+    "(e.g. airbyte-source-faker==7.2.1, meltanolabs-tap-postgres==0.10.0)",
+    docs="runtime.md#engines",
+)
 PLUGIN_NOT_RUN = Code(
     "DTV257",
     "plugin not run by this runtime (warning)",

@@ -20,7 +20,7 @@ from dativo.runtime.coltypes import UNWRITABLE
 from dativo.runtime.destination import missing_bucket, problems
 from dativo.runtime.exitcodes import ExitCode
 from dativo.runtime.paths import is_mount
-from dativo.runtime.sources import runs
+from dativo.runtime.sources import CONNECTOR_ENGINES, package_problem, runs
 from dativo.runtime.sources.plugin import kind as plugin_kind
 from dativo.runtime.spec import TargetSpec
 
@@ -36,6 +36,12 @@ def engines(rj: ResolvedJob, diags: Diagnostics) -> None:
         return  # read by the plugin, not the engine: plugin_reference() reports what is not run
     if src is not None and not runs(src.engine, src.type):  # the runtime's own rule: compile and run agree
         diags.report(codes.ENGINE_NOT_RUN, src.engine_span, engine=src.engine, source=src.type, exit=int(ExitCode.FAIL))
+    elif src is not None and src.engine in CONNECTOR_ENGINES:
+        reason = package_problem(src.engine, src.engine_options)
+        if reason is not None:
+            diags.report(
+                codes.ENGINE_WITHOUT_PACKAGE, src.engine_span, engine=src.engine, source=src.type, reason=reason
+            )
 
 
 def plugin_reference(rj: ResolvedJob, project: Project, diags: Diagnostics) -> str | None:

@@ -72,6 +72,23 @@ def unsupported_engine_message(engine: str, connector: str, source_type: str, cu
     )
 
 
+def package_problem(engine: str, options: Mapping[str, Any]) -> str | None:
+    """Why the engine options of a connector engine name no package to install (None when they do): the
+    runtime's own rule, for DTV258 at compile time."""
+    from .records import merged_options
+
+    opts = merged_options(engine, options)
+    if engine == "airbyte":
+        from .airbyte import package_of
+    else:
+        from .singer import package_of  # type: ignore[assignment]
+    try:
+        package_of(opts)
+    except SourceError as e:
+        return str(e)
+    return None
+
+
 def check_source(spec: JobSpec, env: Mapping[str, str]) -> None:
     """`dativo run`'s check of a connector engine's source before anything is written: its credential
     variable is set and its connection's `${VAR}` references resolve; ConfigError (exit 2) when not."""

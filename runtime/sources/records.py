@@ -29,10 +29,14 @@ F_SETPIPE_SZ = 1031  # fcntl.F_SETPIPE_SZ (Linux), named in the fcntl module onl
 
 
 def engine_options(spec: JobSpec) -> dict[str, Any]:
+    return merged_options(spec.source.engine, spec.source.engine_options)
+
+
+def merged_options(engine: str, options: Mapping[str, Any]) -> dict[str, Any]:
     """The recipe's `default_engine.options`, with the block named for the engine (dativo-ingest's
     `options: {airbyte: {...}, singer: {...}}` form) merged over the flat keys."""
-    opts = dict(spec.source.engine_options)
-    nested = opts.get(spec.source.engine)
+    opts = dict(options)
+    nested = opts.get(engine)
     if isinstance(nested, dict):
         opts.update(nested)
     return opts
