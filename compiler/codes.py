@@ -315,10 +315,12 @@ PLUGIN_MISSING = Code(
 )
 ENGINE_WITHOUT_PACKAGE = Code(
     "DTV258",
-    "connector engine names no package",
-    "engine {engine!r} of source {source!r} names no connector to install: {reason}",
+    "connector engine names no package (warning)",
+    "engine {engine!r} of source {source!r} names no connector to install ({reason}); dativo run exits {exit} "
+    "on this job",
     "set default_engine.options.package to the connector's pip requirement, pinned "
     "(e.g. airbyte-source-faker==7.2.1, meltanolabs-tap-postgres==0.10.0)",
+    severity="warning",
     docs="runtime.md#engines",
 )
 PLUGIN_NOT_RUN = Code(

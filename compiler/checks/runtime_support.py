@@ -40,7 +40,12 @@ def engines(rj: ResolvedJob, diags: Diagnostics) -> None:
         reason = package_problem(src.engine, src.engine_options)
         if reason is not None:
             diags.report(
-                codes.ENGINE_WITHOUT_PACKAGE, src.engine_span, engine=src.engine, source=src.type, reason=reason
+                codes.ENGINE_WITHOUT_PACKAGE,
+                src.engine_span,
+                engine=src.engine,
+                source=src.type,
+                reason=reason,
+                exit=int(ExitCode.FAIL),
             )
 
 

@@ -97,6 +97,9 @@ def check_source(spec: JobSpec, env: Mapping[str, str]) -> None:
     from ..destination import ConfigError
     from .records import expanded, require_credential
 
+    problem = package_problem(spec.source.engine, spec.source.engine_options)
+    if problem is not None:
+        raise ConfigError(problem, "set default_engine.options.package to the connector's pip requirement")
     creds = spec.source.credentials
     try:
         if creds is not None and creds.from_env:

@@ -15,7 +15,7 @@ import pytest
 
 from dativo.runtime.sources import SourceError
 from dativo.runtime.sources.airbyte import package_of
-from tests.runtime.engine_project import engine_env, faker_recipe, faker_venv, make_engine_project
+from tests.runtime.engine_project import FAKER, engine_env, faker_recipe, faker_venv, make_engine_project
 from tests.runtime.rt_project import Project, _env
 
 JOB = "jobs/t1/items.yaml"
@@ -105,3 +105,12 @@ def test_a_run_killed_while_reading_is_read_again_then_a_rerun_reads_nothing(tmp
     same = p.run("--job", JOB, "--run-id", "after", "--resume-policy", "resume", env=engine_env())
     assert same.code == 0 and same.events("job_state.already_committed"), same.out
     assert p.rows().num_rows == 20000
+
+
+def test_a_recipe_naming_no_package_warns_and_is_refused_before_any_work(tmp_path: Path) -> None:
+    recipe = faker_recipe(10).replace(f"package: {FAKER}", "image: faker-exporter:1")
+    p = make_engine_project(tmp_path, recipe)
+    res = p.run("--job", JOB, env=engine_env())
+    assert res.code == 2 and not res.events("job_started"), res.out
+    assert "names no Airbyte source" in res.events("job_error")[0]["error"]
+    assert not p.state.exists()
