@@ -81,7 +81,7 @@ def package_problem(engine: str, options: Mapping[str, Any]) -> str | None:
     if engine == "airbyte":
         from .airbyte import package_of
     else:
-        from .singer import package_of  # type: ignore[assignment]
+        from .singer import package_of
     try:
         package_of(opts)
     except SourceError as e:
