@@ -17,7 +17,10 @@ same records again: nothing is skipped, nothing is committed twice.
 
 from __future__ import annotations
 
+import contextlib
+import hashlib
 import json
+import os
 import re
 import tempfile
 from collections.abc import Iterator, Mapping
@@ -78,13 +81,33 @@ class AirbyteSource:
         with tempfile.TemporaryDirectory(prefix="dativo-airbyte-") as tmp:
             work = Path(tmp)
             _write(work / "config.json", self.config)
-            stream = self._discover(exe, work, home)
+            stream = self._stream(exe, work, home)
             _write(work / "catalog.json", {"streams": [self._configured(stream)]})
             argv = [exe, "read", "--config", "config.json", "--catalog", "catalog.json"]
             if self.saved:
                 _write(work / "state.json", list(self.saved.values()))
                 argv += ["--state", "state.json"]
             yield from self._read(argv, work, home)
+
+    def _stream(self, exe: str, work: Path, home: Path) -> dict[str, Any]:
+        """The stream as `discover` describes it, kept in the venv per config digest: a Python Airbyte source's
+        streams are fixed by its version (the venv) and its config, and a second `discover` per run costs a
+        connector start-up (seconds). Engine option `discover: always` asks the connector every run (a source
+        whose streams follow the data, e.g. a spreadsheet's columns)."""
+        secret = self.opts.get("credentials_field")  # never hashed into a file name: only the settings
+        settings = {k: v for k, v in self.config.items() if k != secret}
+        digest = hashlib.sha256(json.dumps([self.stream, settings], sort_keys=True).encode()).hexdigest()[:16]
+        cached = home / "discovered" / f"{digest}.json"
+        if self.opts.get("discover") != "always" and cached.is_file():
+            with contextlib.suppress(OSError, ValueError):
+                return dict(json.loads(cached.read_text("utf-8")))
+        stream = self._discover(exe, work, home)
+        with contextlib.suppress(OSError):  # a cache that cannot be written only costs the next run a discover
+            cached.parent.mkdir(exist_ok=True)
+            tmp = cached.with_suffix(f".{os.getpid()}.tmp")
+            tmp.write_text(json.dumps(stream, sort_keys=True), "utf-8")
+            os.replace(tmp, cached)
+        return stream
 
     def _discover(self, exe: str, work: Path, home: Path) -> dict[str, Any]:
         with Process([exe, "discover", "--config", "config.json"], work, child_env(self.env, home)) as proc:

@@ -84,12 +84,12 @@ def test_a_run_killed_while_reading_is_read_again_then_a_rerun_reads_nothing(tmp
     (nothing skipped, nothing twice) and commits the connector's STATE with them; a run after it resumes
     from that STATE and reads nothing; the same run id again is a no-op."""
     faker_venv()
-    p = make_engine_project(tmp_path, faker_recipe(20000, records_per_slice=500))
+    p = make_engine_project(tmp_path, faker_recipe(60000, records_per_slice=500))
     proc = _popen(p)
     deadline = time.monotonic() + 120
     while not _reading(proc.pid) and time.monotonic() < deadline and proc.poll() is None:
         time.sleep(0.2)
-    time.sleep(4)  # well into the read: records and STATE messages have flowed
+    time.sleep(3)  # into the read: records and STATE messages have flowed (the read takes 10 s and more)
     assert proc.poll() is None, "the run ended before it could be killed"
     os.killpg(proc.pid, signal.SIGKILL)
     proc.wait()
@@ -98,13 +98,13 @@ def test_a_run_killed_while_reading_is_read_again_then_a_rerun_reads_nothing(tmp
     res = p.run("--job", JOB, "--run-id", "after", env=engine_env())
     assert res.code == 0, res.out + res.err
     ids = p.rows().column("id").to_pylist()
-    assert len(ids) == 20000 and len(set(ids)) == 20000
+    assert len(ids) == 60000 and len(set(ids)) == 60000
     again = p.run("--job", JOB, "--run-id", "next", env=engine_env())
     assert again.code == 0 and again.events("source_opened")[0]["resumed"] is True
     assert again.events("metrics_complete")[0]["records_extracted"] == 0
     same = p.run("--job", JOB, "--run-id", "after", "--resume-policy", "resume", env=engine_env())
     assert same.code == 0 and same.events("job_state.already_committed"), same.out
-    assert p.rows().num_rows == 20000
+    assert p.rows().num_rows == 60000
 
 
 def test_a_recipe_naming_no_package_warns_and_is_refused_before_any_work(tmp_path: Path) -> None:
