@@ -96,8 +96,10 @@ class Rows:
         self.count = 0
 
     def add(self, record: Mapping[str, Any]) -> pa.RecordBatch | None:
-        for c in self.columns:
-            self.data[c].append(text(record.get(c)))
+        get, data = record.get, self.data
+        for c in self.columns:  # the common case (text or null) without a call: this loop runs per value
+            v = get(c)
+            data[c].append(v if v is None or type(v) is str else text(v))
         self.count += 1
         return self.flush() if self.count >= self.size else None
 
