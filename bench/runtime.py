@@ -8,8 +8,13 @@
 3. and 4. (bench/runtime_db.py): peak memory at 1M and 8M rows (within 20 %); 1M rows from PostgreSQL
    against a bare ADBC read plus pyiceberg append (at most 1.3x).
 
+5. engine overhead (bench_engine): 100k records of Airbyte's faker source through `dativo run` (engine airbyte:
+   discover, read, validation, Iceberg commit) vs the connector's own `read` written to /dev/null;
+   budget: at most 1.3x.
+
     python bench/runtime.py [--rows 1000000] [--merge-rows 200000] [--memory-rows 1000000,8000000]
                             [--pg-rows 1000000] [--skip-memory] [--skip-postgres]
+    python bench/runtime.py --engine-only [--engine-records 100000]
 """
 
 from __future__ import annotations
@@ -107,8 +112,67 @@ print(time.perf_counter() - started)
 """
 
 
+BARE_CATALOG = """
+import json, subprocess, sys
+out = subprocess.run([sys.argv[1], "discover", "--config", sys.argv[2]], capture_output=True, check=True).stdout
+for line in out.splitlines():
+    if line.startswith(b"{") and json.loads(line).get("type") == "CATALOG":
+        streams = json.loads(line)["catalog"]["streams"]
+stream = next(s for s in streams if s["name"] == "users")
+print(json.dumps({"streams": [{"stream": stream, "sync_mode": "full_refresh", "destination_sync_mode": "append"}]}))
+"""
+
+
+def bench_engine(records: int) -> None:
+    """Engine overhead: `dativo run` of the faker source vs the connector's own `read` to /dev/null."""
+    sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+    from tests.runtime.engine_project import engine_env, faker_recipe, faker_venv, make_engine_project
+
+    os.environ.update(engine_env())
+    exe = str(faker_venv() / "bin" / "source-faker")
+    work = Path(tempfile.mkdtemp(prefix="dativo-bench-engine-"))
+    try:
+        config = work / "config.json"
+        config.write_text(f'{{"count": {records}, "seed": 7, "parallelism": 1, "records_per_slice": 1000}}')
+        catalog = work / "catalog.json"
+        catalog.write_text(
+            subprocess.run(
+                [PY, "-c", BARE_CATALOG, exe, str(config)], capture_output=True, text=True, check=True
+            ).stdout
+        )
+        started = time.perf_counter()
+        with open(os.devnull, "wb") as null:
+            subprocess.run([exe, "read", "--config", str(config), "--catalog", str(catalog)], stdout=null, check=True)
+        bare = time.perf_counter() - started
+        proj = work / "proj"
+        make_engine_project(proj, faker_recipe(records), incremental=False)
+        ours = timed(
+            [
+                PY,
+                "-m",
+                "dativo.compiler.cli",
+                "run",
+                "--plan",
+                "generated/plan.json",
+                "--job",
+                "jobs/t1/items.yaml",
+                "--run-id",
+                "e1",
+            ],
+            proj,
+        )
+        print(
+            f"engine airbyte, {records:,} faker records: dativo run {ours:.2f} s, connector read > /dev/null "
+            f"{bare:.2f} s, ratio {ours / bare:.2f}x (budget <= 1.3x)"
+        )
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+
+
 def main() -> None:
     ap = argparse.ArgumentParser()
+    ap.add_argument("--engine-records", type=int, default=100_000)
+    ap.add_argument("--engine-only", action="store_true", help="only the engine overhead (bench_engine)")
     ap.add_argument("--rows", type=int, default=1_000_000)
     ap.add_argument("--merge-rows", type=int, default=200_000)
     ap.add_argument("--skip-upsert", action="store_true", help="skip pyiceberg upsert (slow)")
@@ -117,6 +181,8 @@ def main() -> None:
     ap.add_argument("--skip-memory", action="store_true")
     ap.add_argument("--skip-postgres", action="store_true", help="needs Debian's postgresql (installed if root)")
     args = ap.parse_args()
+    if args.engine_only:
+        return bench_engine(args.engine_records)
     work = Path(tempfile.mkdtemp(prefix="dativo-bench-runtime-"))
     try:
         sys.path.insert(0, str(Path(__file__).resolve().parent))

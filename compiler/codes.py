@@ -140,7 +140,8 @@ ENGINE_NOT_RUN = Code(
     "DTV218",
     "engine not run by this runtime (warning)",
     "engine {engine!r} of source {source!r} is not run by this runtime yet; dativo run exits {exit} on this job",
-    "use engine 'native' for csv, jsonl or parquet files, or run this engine elsewhere",
+    "run it on an engine this runtime runs (docs/runtime.md#engines): 'native' for csv, jsonl or parquet "
+    "files, 'airbyte' for an Airbyte source package, 'singer' or 'meltano' for a Singer tap",
     severity="warning",
     docs="runtime.md#fails-closed",
 )
@@ -338,6 +339,41 @@ IGNORED_WITHOUT_CATALOG = Code(
     "through a Nessie catalog, with target.catalog, is not written by this runtime yet)",
     severity="warning",
     docs="dativo-ingest.md#iceberg-targets-without-a-catalog",
+)
+
+# DTV255-DTV259: connector engines and Python plugins (docs/runtime.md#engines)
+PLUGIN_FORM = Code(
+    "DTV255",
+    "plugin reference of the wrong form",
+    "{key} {value!r} is not a plugin reference: dativo-ingest's form is 'path/to/module.py:ClassName' "
+    "(or 'path/to/lib.so:function' for a Rust plugin)",
+    "name the Python file and the class in it, separated by ':'",
+    docs="runtime.md#python-plugins",
+)
+PLUGIN_MISSING = Code(
+    "DTV256",
+    "plugin module not found",
+    "{key}: the module {module!r} does not exist in the project",
+    "add the file, or fix the path (a project path, or /app/... as the workers see it)",
+    docs="runtime.md#python-plugins",
+)
+ENGINE_WITHOUT_PACKAGE = Code(
+    "DTV258",
+    "connector engine names no package (warning)",
+    "engine {engine!r} of source {source!r} names no connector to install ({reason}); dativo run exits {exit} "
+    "on this job",
+    "set default_engine.options.package to the connector's pip requirement, pinned "
+    "(e.g. airbyte-source-faker==7.2.1, meltanolabs-tap-postgres==0.10.0)",
+    severity="warning",
+    docs="runtime.md#engines",
+)
+PLUGIN_NOT_RUN = Code(
+    "DTV257",
+    "plugin not run by this runtime (warning)",
+    "{key}: {what} is not run by this runtime; dativo run exits {exit} on this job",
+    "use a Python plugin (module.py:ClassName), or run this job with dativo-ingest",
+    severity="warning",
+    docs="runtime.md#python-plugins",
 )
 
 # 3xx schedule, 4xx graph and tenancy; then 5xx target and emit, 6xx drift (the registry keeps the

@@ -24,6 +24,7 @@ from dativo.runtime.spec import (
 )
 
 from . import precedence, refs, tableprops
+from .checks import runtime_support
 from .diagnostics import Diagnostics
 from .models.common import RetryConfig
 from .project import Project
@@ -141,6 +142,7 @@ def _source_spec(rj: ResolvedJob, src: Endpoint, mg: Merged, project: Project, d
         files=_files(rj, project, diags),
         connection=_plain(conn),
         credentials=_credentials(src, mg.credentials_file, project, diags),
+        custom_reader=runtime_support.plugin_reference(rj, project, diags),
         tables=[
             TableSpec(name=t.name, object=t.object, cursor_field=t.cursor_field or mg.cursor_field)
             for t in m.source.tables or []

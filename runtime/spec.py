@@ -79,6 +79,9 @@ class SourceSpec(Spec):
     connection: dict[str, Any] = Field(default_factory=dict)
     incremental: IncrementalSpec | None = None
     credentials: CredentialsSpec | None = None
+    # dativo-ingest's Python plugin `path/to/module.py:ClassName` (project path or mount) that reads the source
+    # instead of the connector (runtime/sources/plugin.py)
+    custom_reader: str | None = None
 
 
 class TargetSpec(Spec):

@@ -32,16 +32,16 @@ def test_every_key_compiles_and_only_the_ones_not_acted_on_warn(compiled: pipeli
         ("catalog_and_plugins.yaml", "$.plugins", "DTV223"),
         ("catalog_and_plugins.yaml", "$.source.credentials", "DTV223"),
         ("catalog_and_plugins.yaml", "$.source.rate_limits", "DTV223"),
-        ("connectors/postgres.yaml", "$", "DTV218"),  # the postgres job's engine: not run here
         ("incremental_on.yaml", "$.source.files[0].id", "DTV223"),
         ("incremental_on.yaml", "$.source.incremental.state_path", "DTV223"),
-        # a database source this runtime does not run: what it would read or write is a warning, not DTV224
-        ("postgres_markdown_kv.yaml", "$.source.dsn", "DTV223"),
+        # a database source this runtime runs (postgres on meltano: a Singer tap): what would make it read or
+        # write something else than the key says is DTV224
+        ("postgres_markdown_kv.yaml", "$.source.dsn", "DTV224"),
         ("postgres_markdown_kv.yaml", "$.source.tables[0].primary_key", "DTV223"),
-        ("postgres_markdown_kv.yaml", "$.target.markdown_kv_storage", "DTV223"),
+        ("postgres_markdown_kv.yaml", "$.target.markdown_kv_storage", "DTV224"),
         ("retry_older_keys.yaml", "$.retry_config.retryable_errors", "DTV223"),
     ]
-    assert all(d.severity == "warning" for d in compiled.diags.items)
+    assert all(d.severity == "warning" for d in compiled.diags.items if d.code != "DTV224")
     assert len(compiled.specs) == 7
 
 

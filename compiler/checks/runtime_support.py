@@ -2,8 +2,9 @@
 
 DTV219 (error, `run`): an asset column has no exact Iceberg type (a decimal needs precision
 and scale, scale <= precision); a silent fallback to string would corrupt the table.
-DTV218 (warning, `engines`): the job's source engine is not run by this runtime yet (it runs
-`native` csv, jsonl and parquet files); the job compiles and is scheduled, `dativo run` exits 2 on it.
+DTV218 (warning, `engines`): the job's source is not run by this runtime (dativo.runtime.sources.runs:
+`native` reads csv, jsonl and parquet files; `airbyte` runs any source from its Python package); the job
+compiles and is scheduled, `dativo run` exits 2 on it.
 DTV220 (error, `destination`): the target is one this runtime does not write (an `s3`/`minio` target
 with a catalog, keyed merge into Parquet files, a connection key the Parquet writer does not read,
 `nessie.*` or `s3.bucket`/`s3.prefix` settings of an Iceberg target, a catalog_type pyiceberg does not
@@ -18,18 +19,59 @@ from typing import Any
 from dativo.runtime.coltypes import UNWRITABLE
 from dativo.runtime.destination import missing_bucket, problems
 from dativo.runtime.exitcodes import ExitCode
-from dativo.runtime.sources import NATIVE_ENGINES
+from dativo.runtime.paths import is_mount
+from dativo.runtime.sources import CONNECTOR_ENGINES, package_problem, runs
+from dativo.runtime.sources.plugin import kind as plugin_kind
 from dativo.runtime.spec import TargetSpec
 
-from .. import codes
+from .. import codes, refs
 from ..diagnostics import Diagnostics, Span
+from ..project import Project
 from ..resolve import ResolvedJob
 
 
 def engines(rj: ResolvedJob, diags: Diagnostics) -> None:
     src = rj.source
-    if src is not None and src.engine not in NATIVE_ENGINES:
+    if rj.job.model.source.custom_reader is not None:
+        return  # read by the plugin, not the engine: plugin_reference() reports what is not run
+    if src is not None and not runs(src.engine, src.type):  # the runtime's own rule: compile and run agree
         diags.report(codes.ENGINE_NOT_RUN, src.engine_span, engine=src.engine, source=src.type, exit=int(ExitCode.FAIL))
+    elif src is not None and src.engine in CONNECTOR_ENGINES:
+        reason = package_problem(src.engine, src.engine_options)
+        if reason is not None:
+            diags.report(
+                codes.ENGINE_WITHOUT_PACKAGE,
+                src.engine_span,
+                engine=src.engine,
+                source=src.type,
+                reason=reason,
+                exit=int(ExitCode.FAIL),
+            )
+
+
+def plugin_reference(rj: ResolvedJob, project: Project, diags: Diagnostics) -> str | None:
+    """The job's `source.custom_reader` for the JobSpec, its module mapped to a project path (or a mount):
+    DTV255 when it is not `module.py:ClassName`, DTV256 when the module is missing, DTV257 (warning) for a
+    Rust plugin, which is not run (the JobSpec carries it, so `dativo run` refuses the job)."""
+    raw = rj.job.model.source.custom_reader
+    if raw is None:
+        return None
+    span, key = rj.span("source", "custom_reader"), "source.custom_reader"
+    form = plugin_kind(raw)
+    if form is None:
+        diags.report(codes.PLUGIN_FORM, span, key=key, value=raw)
+        return None
+    if form == "rust":
+        diags.report(codes.PLUGIN_NOT_RUN, span, key=key, what="a Rust plugin", exit=int(ExitCode.FAIL))
+        return raw
+    module, _, name = raw.rpartition(":")
+    rel = refs.to_data(project, module, span, diags)
+    if rel is None:
+        return None
+    if not is_mount(rel) and not project.resolver.abs(rel).is_file():
+        diags.report(codes.PLUGIN_MISSING, span, key=key, module=module)
+        return None
+    return f"{rel}:{name}"
 
 
 def run(rj: ResolvedJob, diags: Diagnostics) -> None:

@@ -6,7 +6,8 @@ docs/configuration.md#keys-from-dativo-ingest; the keys themselves are typed in 
 A key that decides what is read or written is an error only when this runtime would run the job (its
 source is one `dativo run` reads): running it would then read or write something else than the key says.
 For a job whose source is not run (DTV218, `dativo run` exits 2 before anything is written) it is a
-warning. `custom_reader` and `custom_writer` replace the reader or writer whole: always errors.
+warning. `custom_writer` replaces the writer whole: always an error. A Python `custom_reader` is run
+(runtime/sources/plugin.py; checks/runtime_support.plugin_reference).
 
 Without `target.catalog` dativo-ingest writes Parquet files and never reads `connection.nessie`,
 `target.warehouse` or `target.branch`; on a target this runtime writes as Parquet files too
@@ -43,7 +44,7 @@ RULES: tuple[Rule, ...] = (
     Rule(("catalog",), "dativo-ingest pushes lineage and metadata to this data catalog after each run",
          "remove it, or push lineage and metadata from the orchestrator"),
     Rule(("plugins",), "the sandbox dativo-ingest runs custom readers and writers in",
-         "remove it: this runtime runs no custom plugins"),
+         "remove it: this runtime runs a Python custom_reader in its own process, unsandboxed"),
     Rule(("source", "credentials"), "dativo-ingest merges these over the source recipe's credentials",
          "name the credentials in the recipe (credentials: type, from_env, file_template)"),
     Rule(("source", "sheets"), "the sheets a google_sheets source reads"),
@@ -53,12 +54,9 @@ RULES: tuple[Rule, ...] = (
     Rule(("retry_config", "retryable_errors"), "a deprecated key that dativo-ingest does not read either",
          "use retryable_error_patterns"),
     Rule(("source", "dsn"), "the database dativo-ingest's reader connects to", None,
-         instead="read the job's files instead"),
+         instead="connect as source.connection says instead"),
     Rule(("target", "markdown_kv_storage"), "how dativo-ingest stores Markdown-KV documents", None,
          instead="write the rows as they are read instead"),
-    Rule(("source", "custom_reader"), "dativo-ingest reads the source with this plugin class",
-         "remove it to read the recipe's connector, or run this job with dativo-ingest",
-         instead="read the source as the recipe's connector instead", always=True),
     Rule(("target", "custom_writer"), "dativo-ingest writes the data with this plugin class",
          "remove it to write the target as its connector does, or run this job with dativo-ingest",
          instead="write the target as its connector does instead (an Iceberg table or Parquet files)",
@@ -68,7 +66,7 @@ RULES: tuple[Rule, ...] = (
 
 def run(rj: ResolvedJob, diags: Diagnostics) -> None:
     data = rj.job.doc.data if isinstance(rj.job.doc.data, dict) else {}
-    ran = rj.source is not None and runs(rj.source.engine, rj.source.type)
+    ran = rj.source is not None and runs(rj.source.engine, rj.source.type, rj.job.model.source.custom_reader)
     for rule in RULES:
         if _present(data, rule.path):
             _report(rj, rule.path, rule, ran, diags)

@@ -175,26 +175,33 @@ def test_parquet_source_with_partitioning(tmp_path: Path) -> None:
     assert p.table().spec().fields[0].name == "ingest_date"
 
 
-def test_engine_not_run_exits_2_with_a_clear_message(tmp_path: Path) -> None:
+def test_stripe_and_hubspot_on_airbyte_stop_only_for_their_missing_api_credentials(tmp_path: Path) -> None:
+    """The examples' Stripe and HubSpot jobs run on engine airbyte (runtime/sources/airbyte.py): they compile
+    without DTV218 and `dativo run` stops, exit 2, before any work, on the one thing missing here: the API key."""
     state = tmp_path / "state"
+    env = {"STRIPE_API_KEY": "", "HUBSPOT_ACCESS_TOKEN": ""}
+    for job, variable in (
+        ("acme.stripe_customers_hourly", "STRIPE_API_KEY"),
+        ("acme.hubspot_contacts_every_6h", "HUBSPOT_ACCESS_TOKEN"),
+    ):
+        res = run_cli(
+            "run", "--plan", "examples/generated/plan.json", "--job", job, "--state-dir", str(state), cwd=REPO, env=env
+        )
+        assert res.code == 2, res.out + res.err
+        err = res.events("job_error")[0]["error"]
+        assert f"needs its API credentials in the environment variable {variable}, which is not set" in err
+        assert not res.events("job_started") and not state.exists()  # refused before any state, lock or table
     res = run_cli(
         "run",
-        "--plan",
-        "examples/generated/plan.json",
-        "--job",
-        "acme.stripe_customers_hourly",
+        "--config",
+        "examples/jobs/acme/stripe_customers_to_iceberg.yaml",
         "--state-dir",
         str(state),
         cwd=REPO,
+        env=env,
     )
-    assert res.code == 2
-    err = res.events("job_error")[0]["error"]
-    assert "engine 'airbyte'" in err and "not run by this runtime" in err
-    res = run_cli(
-        "run", "--config", "examples/jobs/acme/stripe_customers_to_iceberg.yaml", "--state-dir", str(state), cwd=REPO
-    )
-    assert res.code == 2 and "engine 'airbyte'" in res.out
-    assert "warning DTV218: engine 'airbyte' of source 'stripe' is not run by this runtime yet" in res.err
+    assert res.code == 2 and "STRIPE_API_KEY" in res.out
+    assert "DTV218" not in res.err
 
 
 def test_a_source_the_native_engine_cannot_read_exits_2_and_commits_nothing(tmp_path: Path) -> None:
