@@ -169,7 +169,7 @@ def bench_engine(records: int) -> None:
         shutil.rmtree(work, ignore_errors=True)
 
 
-def main() -> None:
+def _args() -> argparse.Namespace:
     ap = argparse.ArgumentParser()
     ap.add_argument("--engine-records", type=int, default=100_000)
     ap.add_argument("--engine-only", action="store_true", help="only the engine overhead (bench_engine)")
@@ -180,7 +180,11 @@ def main() -> None:
     ap.add_argument("--pg-rows", type=int, default=1_000_000)
     ap.add_argument("--skip-memory", action="store_true")
     ap.add_argument("--skip-postgres", action="store_true", help="needs Debian's postgresql (installed if root)")
-    args = ap.parse_args()
+    return ap.parse_args()
+
+
+def main() -> None:
+    args = _args()
     if args.engine_only:
         return bench_engine(args.engine_records)
     work = Path(tempfile.mkdtemp(prefix="dativo-bench-runtime-"))

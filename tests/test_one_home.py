@@ -220,10 +220,11 @@ def test_the_engines_the_runtime_runs_have_one_home() -> None:
     from dativo.compiler.models.common import ENGINES
     from dativo.runtime import sources
 
-    assert runtime_support.NATIVE_ENGINES is sources.NATIVE_ENGINES
+    assert runtime_support.runs is sources.runs  # DTV218 asks the runtime's own rule
     assert sources.NATIVE_ENGINES <= set(ENGINES)
     homes = [h.split(":")[0] for h in _grep(r"ENGINES(: [^=]*)? *= ")]
-    assert homes == ["compiler/models/common.py", "runtime/sources/__init__.py"]
+    assert homes == ["compiler/models/common.py", "runtime/sources/__init__.py", "runtime/sources/__init__.py"]
+    assert sources.CONNECTOR_ENGINES <= set(ENGINES)
 
 
 def test_deploy_defaults_have_one_home(tmp_path: Path) -> None:

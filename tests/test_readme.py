@@ -151,12 +151,12 @@ def tour(tmp_path: Path) -> Path:
 
 def test_tour_validate(tour: Path) -> None:
     clean = dativo("validate", "examples", cwd=tour)
-    assert clean.code == 0 and clean.out.endswith("0 errors, 13 warnings\n"), clean.out
+    assert clean.code == 0 and clean.out.endswith("0 errors, 10 warnings\n"), clean.out
     runner, job = tour / "examples/configs/runner.yaml", tour / "examples/jobs/acme/orders_csv_to_iceberg.yaml"
     runner.write_text(runner.read_text().replace('cron: "0 * * * *"', 'cron: "61 * * * *"', 1))
     job.write_text(job.read_text().replace("schema_validation_mode:", "schema_validaton_mode:", 1))
     broken = dativo("validate", "examples", cwd=tour)
-    assert broken.code == 1 and "2 errors, 13 warnings" in broken.out, broken.out
+    assert broken.code == 1 and "2 errors, 10 warnings" in broken.out, broken.out
     shown = _block_after("**Validate.**")
     assert len(shown) == 3
     for line in shown:

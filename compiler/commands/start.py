@@ -21,6 +21,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import NamedTuple
 
+from dativo.runtime.deploydefaults import PLAN_FILE
 from dativo.runtime.exitcodes import ExitCode
 
 from ..cli import UsageError
@@ -65,7 +66,7 @@ def compile_for_start(runner_file: Path, mode: str | None) -> Built | None:
     except UnsafeOutput as e:
         raise UsageError(str(e)) from None
     orch = result.project.runner.model.runner.orchestrator
-    _, state_dir = locate(load_plan(out_dir / "plan.json"), out_dir / "plan.json")
+    _, state_dir = locate(load_plan(out_dir / PLAN_FILE), out_dir / PLAN_FILE)
     return Built(out_dir, state_dir, orch.type, "type" in orch.model_fields_set)
 
 
@@ -83,7 +84,7 @@ def main(args: argparse.Namespace) -> int:
         return _dagster_start(built.out_dir, built.state_dir, args)
     if kind == "airflow":
         return _airflow(built.out_dir, args)
-    return _local(built.out_dir / "plan.json", args)
+    return _local(built.out_dir / PLAN_FILE, args)
 
 
 def _generated(out_dir: Path, rel: str, target: str) -> Path:

@@ -10,6 +10,7 @@ import datetime as dt
 import os
 from pathlib import Path
 
+from ..deploydefaults import OUT_DIR, PLAN_FILE
 from ..events import events_path
 from ..logs import Logger
 from ..plan import PlanError, load_plan
@@ -62,7 +63,7 @@ def schedule(settings: Settings, *, once: bool, at: dt.datetime | None = None) -
 
 def plan_path(value: str | None) -> Path:
     """--plan, or generated/plan.json in the current directory (`dativo compile`'s default output)."""
-    path = Path(value) if value else Path("generated") / "plan.json"
+    path = Path(value) if value else Path(OUT_DIR) / PLAN_FILE
     if not path.is_file():
         raise PlanError(f"plan {path} not found; compile the project first (`dativo compile`) or pass --plan")
     return path.resolve()
