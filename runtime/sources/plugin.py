@@ -25,8 +25,6 @@ from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-import pyarrow as pa
-
 from ..paths import PathMap
 from ..spec import JobSpec
 from . import Batch, SourceError
@@ -123,6 +121,8 @@ class PluginSource:
             reader = self.cls(self.config)
         except Exception as e:
             raise SourceError(f"custom_reader {self.reference} failed to start: {type(e).__name__}: {e}") from None
+        import pyarrow as pa  # the runtime extra's, imported on use: the compiler imports `kind` from here
+
         rows, offset = Rows(self.columns), 0
         origin = f"plugin:{self.reference.rpartition(':')[2]}"
         for chunk in self._chunks(reader):

@@ -12,9 +12,10 @@ import subprocess
 import threading
 from collections.abc import Iterator, Mapping
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import pyarrow as pa
+if TYPE_CHECKING:  # pyarrow is the runtime extra's: the compiler imports this module's option rules
+    import pyarrow as pa
 
 from ..envvars import UnsetVariable, expand
 from ..spec import JobSpec
@@ -91,6 +92,8 @@ class Rows:
 
     def __init__(self, columns: list[str], size: int = BATCH_ROWS):
         self.columns, self.size = columns, size
+        import pyarrow as pa
+
         self.schema = pa.schema([(c, pa.string()) for c in columns])
         self.data: dict[str, list[str | None]] = {c: [] for c in columns}
         self.count = 0
@@ -106,6 +109,8 @@ class Rows:
     def flush(self) -> pa.RecordBatch | None:
         if not self.count:
             return None
+        import pyarrow as pa
+
         out = pa.RecordBatch.from_pydict(self.data, schema=self.schema)
         self.data, self.count = {c: [] for c in self.columns}, 0
         return out

@@ -64,7 +64,7 @@ def test_what_cannot_connect_is_a_config_error(kind: str, conn: dict, env: dict,
 
 def test_native_runs_database_sources_and_not_unknown_ones() -> None:
     assert runs("native", "postgres") and runs("native", "mysql") and runs("native", "csv")
-    assert not runs("native", "stripe") and not runs("meltano", "postgres")
+    assert not runs("native", "stripe") and not runs("native", "salesforce")
 
 
 def test_cursor_literals_are_escaped() -> None:
