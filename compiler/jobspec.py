@@ -173,6 +173,7 @@ def _target_spec(rj: ResolvedJob, tgt: Endpoint, mg: Merged, project: Project, d
         partitioning=mg.partitioning,
         connection=_plain(conn),
         credentials=_credentials(tgt, mg.target_credentials_file, project, diags),
+        custom_writer=runtime_support.plugin_reference(rj, project, diags, "target"),
         **_parquet(rj, tgt.type, mg.table, conn),
         table_properties=tableprops.derive(rj.asset, rj.job, diags) if rj.asset is not None else {},
     )

@@ -106,6 +106,9 @@ class TargetSpec(Spec):
     # the governance metadata set on the table on commit (compiler/tableprops.py; docs/runtime.md#table-properties):
     # sorted by name, never a secret (no `${VAR}` is expanded into them)
     table_properties: dict[str, str] = Field(default_factory=dict)
+    # dativo-ingest's Python plugin `path/to/module.py:ClassName` (project path or mount) that writes the rows
+    # instead of the target's connector (runtime/plugin_writer.py)
+    custom_writer: str | None = None
 
 
 # A `retry_config` block's defaults, key by key: dativo-ingest's RetryConfig (the one home of these values;
