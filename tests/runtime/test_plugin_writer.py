@@ -15,8 +15,10 @@ WRITER = Path(__file__).parent / "plugins" / "jsonl_writer.py"
 CLASS = "/app/plugins/jsonl_writer.py:JsonlWriter"
 
 
-def _writer_project(root: Path, writer: str = CLASS, count: int = 25000, **connection: object) -> tuple[Project, Path]:
-    p = _project(root, count=count)
+def _writer_project(
+    root: Path, writer: str = CLASS, count: int = 25000, bad_at: int | None = None, **connection: object
+) -> tuple[Project, Path]:
+    p = _project(root, count=count, **({"bad_at": bad_at} if bad_at else {}))
     shutil.copy(WRITER, root / "plugins" / "jsonl_writer.py")
     out = root / "out"
     conn = "".join(f"    {k}: {v}\n" for k, v in {"out_dir": out, **connection}.items())
@@ -77,6 +79,24 @@ def test_a_failing_writer_fails_the_run_and_records_nothing(tmp_path: Path) -> N
     assert not list((p.state / "incremental").rglob("*.json")), "no incremental state saved"
     rerun = p.run("--job", JOB, "--run-id", "r1")  # the failed run is not recorded as committed
     assert rerun.code == 2 and rerun.events("job_state.resume_required")
+
+
+def test_only_valid_rows_reach_the_writer(tmp_path: Path) -> None:
+    """warn: the invalid row is logged and skipped, the rest written (exit 1); strict: the run fails before
+    commit_files and nothing is published."""
+    p, out = _writer_project(tmp_path / "warn", bad_at=12345)
+    job = tmp_path / "warn" / JOB
+    job.write_text(job.read_text().replace("schema_validation_mode: strict", "schema_validation_mode: warn"))
+    assert run_cli("compile", ".", cwd=tmp_path / "warn").code == 0
+    warn = p.run("--job", JOB, "--run-id", "r1")
+    assert warn.code == 1, warn.out + warn.err
+    assert warn.events("record_invalid")[0]["row"] == 12345
+    ids = sorted(int(str(r["id"])) for r in _rows(out))
+    assert len(ids) == 24999 and 12345 not in ids
+    p, out = _writer_project(tmp_path / "strict", bad_at=12345)
+    assert run_cli("compile", ".", cwd=tmp_path / "strict").code == 0
+    strict = p.run("--job", JOB, "--run-id", "r1")
+    assert strict.code == 2 and not strict.events("custom_writer_committed") and _rows(out) == []
 
 
 def test_writer_references_are_checked_at_compile_time(tmp_path: Path) -> None:
