@@ -94,6 +94,7 @@ class PluginWriter:
     def __init__(self, ctx: Context):
         spec = ctx.spec
         self.reference = str(spec.target.custom_writer)
+        self.log = ctx.log
         cls = load_class(self.reference, ctx.paths, "custom_writer", "write_batch", SinkError)
         self.config = _target_config(spec, ctx)
         self.output_base = _output_base(spec, self.config.connection)
@@ -105,7 +106,10 @@ class PluginWriter:
     def _call(self, what: str, fn: Any, *args: Any) -> Any:
         try:
             return fn(*args)
-        except Exception as e:  # the plugin's own failure: named, never a traceback
+        except Exception as e:  # the plugin's own failure: named; its traceback only under DATIVO_DEBUG
+            from .failures import _debug
+
+            _debug(e, self.log)
             raise SinkError(f"custom_writer {self.reference} {what}: {type(e).__name__}: {e}") from None
 
     def add(self, batch: Any) -> None:

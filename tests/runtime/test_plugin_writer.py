@@ -81,6 +81,15 @@ def test_a_failing_writer_fails_the_run_and_records_nothing(tmp_path: Path) -> N
     assert rerun.code == 2 and rerun.events("job_state.resume_required")
 
 
+def test_dativo_debug_prints_the_plugin_s_traceback(tmp_path: Path) -> None:
+    p, _ = _writer_project(tmp_path, fail_at_batch=0)
+    assert run_cli("compile", ".", cwd=tmp_path).code == 0
+    proc = p.popen("--job", JOB, env={"DATIVO_DEBUG": "1"})
+    _, err = proc.communicate(timeout=300)
+    assert proc.returncode == 2
+    assert "Traceback" in err and "in write_batch" in err and "the writer broke at batch 0" in err, err
+
+
 def test_only_valid_rows_reach_the_writer(tmp_path: Path) -> None:
     """warn: the invalid row is logged and skipped, the rest written (exit 1); strict: the run fails before
     commit_files and nothing is published."""
