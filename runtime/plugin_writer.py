@@ -29,7 +29,7 @@ from typing import Any
 
 from .execute import Context, Outcome, _Cursor, _load, _metrics
 from .exitcodes import ExitCode
-from .s3settings import SettingsError, data_path, resolve
+from .s3settings import data_path
 from .sink import SinkError
 from .sources.plugin import kind, load_class
 from .sources.records import expanded
@@ -192,14 +192,15 @@ def _target_config(spec: JobSpec, ctx: Context) -> TargetConfig:
 
 
 def _output_base(spec: JobSpec, connection: dict[str, Any]) -> str:
-    """dativo-ingest's `s3://<bucket>/<domain>/<dataProduct>/<table>` when the target names a bucket (under
-    its prefix); else the table below the warehouse; else `<namespace>/<table>`."""
-    try:
-        s3 = resolve(connection, {})
-    except SettingsError:
-        s3 = None
-    if s3 is not None:
+    """dativo-ingest's `s3://<bucket>/<domain>/<dataProduct>/<table>` when the target names a bucket (as its
+    writer reads it: the `s3:` block, else the `minio:` block; here a flat `bucket` too), under its `prefix`;
+    else the table below the warehouse; else `<namespace>/<table>`. `connection` is expanded already."""
+    block = connection.get("s3") or connection.get("minio") or connection
+    block = block if isinstance(block, dict) else {}
+    bucket = str(block.get("bucket") or "").strip("/")
+    if bucket:
+        prefix = str(block.get("prefix") or "").strip("/")
         path = spec.target.parquet_path or data_path(None, None, spec.target.table)
-        return "s3://" + "/".join(p for p in (s3.bucket, s3.prefix, path) if p)
+        return "s3://" + "/".join(p for p in (bucket, prefix, path) if p)
     table = f"{spec.target.namespace}/{spec.target.table}"
     return f"{spec.target.warehouse.rstrip('/')}/{table}" if spec.target.warehouse else table

@@ -81,6 +81,22 @@ def test_a_failing_writer_fails_the_run_and_records_nothing(tmp_path: Path) -> N
     assert rerun.code == 2 and rerun.events("job_state.resume_required")
 
 
+def test_output_base_is_dativo_ingest_s_layout(tmp_path: Path) -> None:
+    """`s3://<bucket>/<prefix>/<domain>/<dataProduct>/<table>` for a target naming a bucket, else the table
+    below the warehouse; and the writer is given the run's key to dedupe by."""
+    p, _ = _writer_project(tmp_path / "s3", count=10, s3="{bucket: lake, prefix: raw/}")
+    asset = tmp_path / "s3" / "assets/files/v1.0/items.yaml"
+    asset.write_text(asset.read_text().replace("asset:\n", "asset:\n  domain: sales\n  dataProduct: crm\n", 1))
+    assert run_cli("compile", ".", cwd=tmp_path / "s3").code == 0
+    res = p.run("--job", JOB, "--run-id", "r1")
+    assert res.code == 0, res.out + res.err
+    assert res.events("custom_writer_initialized")[0]["output_base"] == "s3://lake/raw/sales/crm/items"
+    p, _ = _writer_project(tmp_path / "wh", count=10)
+    assert run_cli("compile", ".", cwd=tmp_path / "wh").code == 0
+    res = p.run("--job", JOB, "--run-id", "r1")
+    assert res.events("custom_writer_initialized")[0]["output_base"] == "file:///app/state/warehouse/t1/t1/items"
+
+
 def test_dativo_debug_prints_the_plugin_s_traceback(tmp_path: Path) -> None:
     p, _ = _writer_project(tmp_path, fail_at_batch=0)
     assert run_cli("compile", ".", cwd=tmp_path).code == 0
