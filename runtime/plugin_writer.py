@@ -123,7 +123,8 @@ class PluginWriter:
     def commit(self) -> Any:
         """`commit_files` with every batch's metadata when the class has it; its result (or None)."""
         self.written.files = len(self.metadata)
-        self.written.bytes = sum(int(m.get("size_bytes") or 0) for m in self.metadata)
+        sizes = (m.get("size_bytes") for m in self.metadata)
+        self.written.bytes = sum(v for v in sizes if isinstance(v, int))
         commit = getattr(self.instance, "commit_files", None)
         return self._call("failed to commit", commit, self.metadata) if callable(commit) else None
 
@@ -147,11 +148,12 @@ def execute_plugin(ctx: Context) -> Outcome:
     ctx.stop.check()  # a stop requested while reading: commit_files is not called
     next_state = {**source.next_state(), **cursor.state()}
     result = writer.commit()
+    reported = result if isinstance(result, dict) else {}  # its status and count only: the rest is the plugin's
     ctx.log.event(
         "custom_writer_committed",
         custom_writer=writer.reference,
-        files_added=len(writer.metadata),
-        result=result if isinstance(result, dict) else None,
+        files_added=n if isinstance(n := reported.get("files_added"), int) else len(writer.metadata),
+        status=str(reported.get("status", "success")),
     )
     if spec.keeps_state and next_state:  # after commit_files: a crash before this rereads (at least once)
         ctx.store.save_incremental(spec.tenant, spec.id, Incremental(next_state))
