@@ -26,6 +26,7 @@ from dativo.runtime.spec import (
 from . import precedence, refs, tableprops
 from .checks import runtime_support
 from .diagnostics import Diagnostics
+from .models.asset import LegacyAsset
 from .models.common import RetryConfig
 from .project import Project
 from .resolve import AssetView, Endpoint, ResolvedJob
@@ -160,6 +161,7 @@ def _source_spec(rj: ResolvedJob, src: Endpoint, mg: Merged, project: Project, d
 def _target_spec(rj: ResolvedJob, tgt: Endpoint, mg: Merged, project: Project, diags: Diagnostics) -> TargetSpec:
     t = rj.job.model.target
     conn = precedence.connection(tgt.recipe.model if tgt.recipe else None, t.connection)
+    writer = runtime_support.plugin_reference(rj, project, diags, "target")
     return TargetSpec(
         connector=tgt.name,
         type=tgt.type,
@@ -173,23 +175,24 @@ def _target_spec(rj: ResolvedJob, tgt: Endpoint, mg: Merged, project: Project, d
         partitioning=mg.partitioning,
         connection=_plain(conn),
         credentials=_credentials(tgt, mg.target_credentials_file, project, diags),
-        **_parquet(rj, tgt.type, mg.table, conn),
+        custom_writer=writer,
+        **_parquet(rj, tgt.type, mg.table, conn, writer is not None),
         table_properties=tableprops.derive(rj.asset, rj.job, diags) if rj.asset is not None else {},
     )
 
 
-def _parquet(rj: ResolvedJob, target_type: str, table: str, conn: dict[str, Any]) -> dict[str, Any]:
-    """The Parquet fields of a target dativo-ingest writes as files (none for an Iceberg table)."""
+def _parquet(rj: ResolvedJob, target_type: str, table: str, conn: dict[str, Any], plugin: bool) -> dict[str, Any]:
+    """The Parquet fields of a target dativo-ingest writes as files (none for an Iceberg table); a writer
+    plugin's target gets the data path too (its output_base, as dativo-ingest builds it)."""
     t = rj.job.model.target
+    model = rj.asset.loaded.model if rj.asset is not None else None
+    model = model.asset if isinstance(model, LegacyAsset) else model  # a legacy asset's keys are under `asset:`
+    path = data_path(getattr(model, "domain", None), getattr(model, "dataProduct", None), table)
     if writes(target_type, t.catalog, conn) != "parquet":
         # an Iceberg table's data files roll over at the same size (runtime/datafiles.py)
-        return {"parquet_target_size_mb": t.parquet_target_size_mb} if t.parquet_target_size_mb else {}
-    model = rj.asset.loaded.model if rj.asset is not None else None
-    return {
-        "writes": "parquet",
-        "parquet_target_size_mb": t.parquet_target_size_mb,
-        "parquet_path": data_path(getattr(model, "domain", None), getattr(model, "dataProduct", None), table),
-    }
+        size = {"parquet_target_size_mb": t.parquet_target_size_mb} if t.parquet_target_size_mb else {}
+        return {**size, "parquet_path": path} if plugin else size
+    return {"writes": "parquet", "parquet_target_size_mb": t.parquet_target_size_mb, "parquet_path": path}
 
 
 def _files(rj: ResolvedJob, project: Project, diags: Diagnostics) -> list[FileSpec]:

@@ -57,10 +57,15 @@ class Context:
 
 def execute(ctx: Context) -> Outcome:
     """One attempt; a commit that lost the race for the branch head plans again from the new head. A Parquet
-    target (an `s3`/`minio` target without a catalog) is written by parquet_run.py."""
+    target (an `s3`/`minio` target without a catalog) is written by parquet_run.py, a `custom_writer` by
+    plugin_writer.py."""
     from .errors import RunError
     from .lineage import Conflict
 
+    if ctx.spec.target.custom_writer is not None:  # the rows go to the job's writer plugin
+        from .plugin_writer import execute_plugin
+
+        return execute_plugin(ctx)
     if ctx.spec.target.writes == "parquet":
         from .parquet_run import execute_parquet
 

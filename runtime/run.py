@@ -82,22 +82,24 @@ def _logger(req: Request, opts: Options) -> tuple[Logger, Redactor]:
 def run_job(req: Request, opts: Options) -> int:
     spec = req.spec
     log, redactor = _logger(req, opts)
+    from .plugin_writer import refusal
     from .sources import check_source, runs, unsupported_engine_message
 
     src = spec.source
-    if not runs(src.engine, src.type, src.custom_reader):
+    if not runs(src.engine, src.type, src.custom_reader) or refusal(spec) is not None:
         log.event(
             "job_error",
             level="ERROR",
             exit_code=ExitCode.FAIL,
-            error=unsupported_engine_message(src.engine, src.connector, src.type, src.custom_reader),
+            error=refusal(spec) or unsupported_engine_message(src.engine, src.connector, src.type, src.custom_reader),
         )
         return ExitCode.FAIL
     try:  # config that cannot run as written: exit 2 before any state, lock or table is written
         require_mounts(spec.mounts)
         env = job_environment(spec, opts.paths, redactor)
         check_source(spec, env)
-        check(spec, opts.paths, opts.state_dir, env)
+        if spec.target.custom_writer is None:  # a writer plugin writes the target: its settings are its own
+            check(spec, opts.paths, opts.state_dir, env)
     except ConfigError as e:
         log.event("job_error", level="ERROR", error=str(e), hint=e.hint, exit_code=ExitCode.FAIL)
         return ExitCode.FAIL

@@ -101,11 +101,15 @@ class TargetSpec(Spec):
     writes: Literal["iceberg", "parquet"] = "iceberg"
     parquet_target_size_mb: int | None = None  # the Parquet files' size; None: dativo-ingest's 150
     # where a Parquet target's files go below s3://<bucket>/<prefix>/: dativo-ingest's
-    # `<domain>/<dataProduct>/<table>` from the asset (s3settings.data_path); None for Iceberg
+    # `<domain>/<dataProduct>/<table>` from the asset (s3settings.data_path); None for Iceberg (set for a
+    # custom_writer's target: its output_base below the bucket, runtime/plugin_writer.py)
     parquet_path: str | None = None
     # the governance metadata set on the table on commit (compiler/tableprops.py; docs/runtime.md#table-properties):
     # sorted by name, never a secret (no `${VAR}` is expanded into them)
     table_properties: dict[str, str] = Field(default_factory=dict)
+    # dativo-ingest's Python plugin `path/to/module.py:ClassName` (project path or mount) that writes the rows
+    # instead of the target's connector (runtime/plugin_writer.py)
+    custom_writer: str | None = None
 
 
 # A `retry_config` block's defaults, key by key: dativo-ingest's RetryConfig (the one home of these values;

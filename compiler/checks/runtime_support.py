@@ -10,6 +10,7 @@ with a catalog, keyed merge into Parquet files, a connection key the Parquet wri
 `nessie.*` or `s3.bucket`/`s3.prefix` settings of an Iceberg target, a catalog_type pyiceberg does not
 load). The rule and its messages are the runtime's (dativo.runtime.destination), so compile and run agree.
 DTV229 (error, `destination`): an `s3`/`minio` Parquet target names no bucket; its location is never guessed.
+Neither is reported for a target a `custom_writer` plugin writes (runtime/plugin_writer.py).
 """
 
 from __future__ import annotations
@@ -49,14 +50,16 @@ def engines(rj: ResolvedJob, diags: Diagnostics) -> None:
             )
 
 
-def plugin_reference(rj: ResolvedJob, project: Project, diags: Diagnostics) -> str | None:
-    """The job's `source.custom_reader` for the JobSpec, its module mapped to a project path (or a mount):
-    DTV255 when it is not `module.py:ClassName`, DTV256 when the module is missing, DTV257 (warning) for a
-    Rust plugin, which is not run (the JobSpec carries it, so `dativo run` refuses the job)."""
-    raw = rj.job.model.source.custom_reader
+def plugin_reference(rj: ResolvedJob, project: Project, diags: Diagnostics, role: str = "source") -> str | None:
+    """The job's `source.custom_reader` (role "source") or `target.custom_writer` (role "target") for the
+    JobSpec, its module mapped to a project path (or a mount): DTV255 when it is not `module.py:ClassName`,
+    DTV256 when the module is missing, DTV257 (warning) for a Rust plugin, which is not run (the JobSpec
+    carries it, so `dativo run` refuses the job)."""
+    name = "custom_reader" if role == "source" else "custom_writer"
+    raw = getattr(getattr(rj.job.model, role), name)
     if raw is None:
         return None
-    span, key = rj.span("source", "custom_reader"), "source.custom_reader"
+    span, key = rj.span(role, name), f"{role}.{name}"
     form = plugin_kind(raw)
     if form is None:
         diags.report(codes.PLUGIN_FORM, span, key=key, value=raw)
@@ -100,6 +103,8 @@ def destination(rj: ResolvedJob, target: TargetSpec, diags: Diagnostics) -> None
     """DTV220 for each part of the target (recipe template merged under the job) the runtime cannot write;
     DTV229 for a Parquet target without a bucket."""
     ep = rj.target
+    if target.custom_writer is not None:
+        return  # the writer plugin writes the target, from settings of its own
     if ep is not None and (
         ep.reg is not None
         and "target" not in ep.reg.roles

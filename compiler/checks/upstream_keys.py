@@ -6,8 +6,8 @@ docs/configuration.md#keys-from-dativo-ingest; the keys themselves are typed in 
 A key that decides what is read or written is an error only when this runtime would run the job (its
 source is one `dativo run` reads): running it would then read or write something else than the key says.
 For a job whose source is not run (DTV218, `dativo run` exits 2 before anything is written) it is a
-warning. `custom_writer` replaces the writer whole: always an error. A Python `custom_reader` is run
-(runtime/sources/plugin.py; checks/runtime_support.plugin_reference).
+warning. A Python `custom_reader` or `custom_writer` is run (runtime/sources/plugin.py,
+runtime/plugin_writer.py; checks/runtime_support.plugin_reference).
 
 Without `target.catalog` dativo-ingest writes Parquet files and never reads `connection.nessie`,
 `target.warehouse` or `target.branch`; on a target this runtime writes as Parquet files too
@@ -44,7 +44,7 @@ RULES: tuple[Rule, ...] = (
     Rule(("catalog",), "dativo-ingest pushes lineage and metadata to this data catalog after each run",
          "remove it, or push lineage and metadata from the orchestrator"),
     Rule(("plugins",), "the sandbox dativo-ingest runs custom readers and writers in",
-         "remove it: this runtime runs a Python custom_reader in its own process, unsandboxed"),
+         "remove it: this runtime runs a Python custom_reader or custom_writer in its own process, unsandboxed"),
     Rule(("source", "credentials"), "dativo-ingest merges these over the source recipe's credentials",
          "name the credentials in the recipe (credentials: type, from_env, file_template)"),
     Rule(("source", "sheets"), "the sheets a google_sheets source reads"),
@@ -57,10 +57,6 @@ RULES: tuple[Rule, ...] = (
          instead="connect as source.connection says instead"),
     Rule(("target", "markdown_kv_storage"), "how dativo-ingest stores Markdown-KV documents", None,
          instead="write the rows as they are read instead"),
-    Rule(("target", "custom_writer"), "dativo-ingest writes the data with this plugin class",
-         "remove it to write the target as its connector does, or run this job with dativo-ingest",
-         instead="write the target as its connector does instead (an Iceberg table or Parquet files)",
-         always=True),
 )  # fmt: skip
 
 

@@ -69,25 +69,33 @@ class StateManager:
         self.next = dict(state)
 
 
-def load_class(reference: str, paths: PathMap) -> type:
-    """The class `ClassName` of `path/to/module.py:ClassName` (a project path or a runtime mount)."""
+def load_class(
+    reference: str,
+    paths: PathMap,
+    key: str = "custom_reader",
+    method: str = "extract",
+    error: type[Exception] = SourceError,
+) -> type:
+    """The class `ClassName` of `path/to/module.py:ClassName` (a project path or a runtime mount), which
+    must have `method`; `error` (naming `key`) when it cannot be loaded."""
     rel, _, name = reference.rpartition(":")
     path = paths.data(paths.local(rel))
     if not path.is_file():
-        raise SourceError(f"custom_reader module {rel} not found ({path})")
+        raise error(f"{key} module {rel} not found ({path})")
     module_name = "dativo_plugin_" + hashlib.sha256(str(path).encode()).hexdigest()[:12]
     spec = importlib.util.spec_from_file_location(module_name, path)
     if spec is None or spec.loader is None:
-        raise SourceError(f"custom_reader module {rel} cannot be loaded as Python")
+        raise error(f"{key} module {rel} cannot be loaded as Python")
     module = importlib.util.module_from_spec(spec)
     sys.modules[module_name] = module
     try:
         spec.loader.exec_module(module)
     except Exception as e:  # the plugin's own import error: named, never a traceback
-        raise SourceError(f"custom_reader module {rel} failed to import: {type(e).__name__}: {e}") from None
+        raise error(f"{key} module {rel} failed to import: {type(e).__name__}: {e}") from None
     cls = getattr(module, name, None)
-    if not isinstance(cls, type) or not callable(getattr(cls, "extract", None)):
-        raise SourceError(f"custom_reader {reference}: {name} is not a class with an extract() method in {rel}")
+    if not isinstance(cls, type) or not callable(getattr(cls, method, None)):
+        article = "an" if method[0] in "aeiou" else "a"
+        raise error(f"{key} {reference}: {name} is not a class with {article} {method}() method in {rel}")
     return cls
 
 

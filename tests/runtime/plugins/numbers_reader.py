@@ -15,6 +15,7 @@ class NumbersReader:
         self.count = int(source_config.connection["count"])
         self.label = source_config.connection.get("label", "n")
         self.fail_at = source_config.connection.get("fail_at")
+        self.bad_at = source_config.connection.get("bad_at")  # this row's updated_at is not a timestamp
 
     def extract(self, state_manager: Any = None) -> Iterator[list[dict[str, Any]]]:
         start = int(state_manager.state.get("last_id", 0)) if state_manager else 0
@@ -22,7 +23,9 @@ class NumbersReader:
         for i in range(start + 1, self.count + 1):
             if self.fail_at is not None and i == int(self.fail_at):
                 raise RuntimeError(f"the source broke at row {i}")
-            batch.append({"id": i, "name": f"{self.label}{i}", "updated_at": (T0 + timedelta(seconds=i)).isoformat()})
+            bad = self.bad_at is not None and i == int(self.bad_at)
+            ts = "not a time" if bad else (T0 + timedelta(seconds=i)).isoformat()
+            batch.append({"id": i, "name": f"{self.label}{i}", "updated_at": ts})
             if len(batch) == 1000:
                 yield batch
                 batch = []
