@@ -75,9 +75,8 @@ def task_request(run: DagRun, task: DagTaskEntry) -> Request:
     return Request(spec, f"{run.schedule.id}/{task.id}", run.run_id, extra_retries=task.retries, **common)
 
 
-def run_task(run: DagRun, task: DagTaskEntry, log: Logger) -> int:
-    """Run one task whose upstream tasks committed: task_start, the job, then task_ok (with its payload,
-    saved for a task started on its own) or task_fail. Returns the job's exit code."""
+def announce(run: DagRun, task: DagTaskEntry, log: Logger) -> None:
+    """task_start, with the params its upstream tasks offer."""
     upstream = {u: run.payloads.get(u, {}) for u in task.depends_on}
     log.event(
         "task_start",
@@ -86,6 +85,13 @@ def run_task(run: DagRun, task: DagTaskEntry, log: Logger) -> int:
         depends_on=task.depends_on,
         params=dag_payload.params(task, upstream),
     )
+
+
+def run_task(run: DagRun, task: DagTaskEntry, log: Logger, announced: bool = False) -> int:
+    """Run one task whose upstream tasks committed: task_start (unless the caller `announced` it), the job,
+    then task_ok (with its payload, saved for a task started on its own) or task_fail. The job's exit code."""
+    if not announced:
+        announce(run, task, log)
     req = task_request(run, task)
     before = _job_state(run, req).get("status")  # committed: a rerun of this run id adds nothing
     code = run_job(req, run.opts)
@@ -185,7 +191,10 @@ def _parallel(run: DagRun, log: Logger, workers: int) -> None:
                 pending = _stopped(run, pending, log)
             for task in _ready(run, pending)[: workers - len(running)]:
                 pending.remove(task)
-                running[pool.submit(run_task, run, task, log)] = task
+                # announced here, in order, when its slot is taken: a worker thread that starts late must not
+                # log its task_start after a task started with it has already ended
+                announce(run, task, log)
+                running[pool.submit(run_task, run, task, log, True)] = task
             if not running:
                 break
             done, _ = wait(running, timeout=0.5, return_when=FIRST_COMPLETED)

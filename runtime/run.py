@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import tempfile
 import time
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -130,9 +131,9 @@ def usable_dir(path: Path, what: str) -> None:
             break
     try:
         path.mkdir(parents=True, exist_ok=True)
-        probe = path / f".dativo-probe-{os.getpid()}"
-        probe.write_bytes(b"")
-        probe.unlink()
+        fd, probe = tempfile.mkstemp(prefix=".dativo-probe-", dir=path)  # unique: a DAG's tasks probe from threads
+        os.close(fd)
+        os.unlink(probe)
     except OSError as e:
         raise RunError(
             "state.unusable", f"{what} {path} is not writable: {e.strerror or e}", path=path, hint=hint

@@ -97,7 +97,7 @@ def test_independent_tasks_run_in_parallel_up_to_the_tenant_slots(tmp_path: Path
         ("task_start", "c"),
         ("task_start", "a"),
     ]
-    assert ev[-1]["skipped"] == ["b"] and ev[-1]["succeeded"] == ["c", "d"]
+    assert ev[-1]["skipped"] == ["b"] and ev[-1]["succeeded"] == ["c", "d"], res.out
     assert {t: table_ids(p, t) for t in "abcd"} == {"a": [], "b": [], "c": ALL, "d": ALL}
 
 
