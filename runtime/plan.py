@@ -120,16 +120,12 @@ class Plan(PlanModel):
     targets: dict[str, dict] = Field(default_factory=dict)  # per-target settings from dativo.yaml
 
     def to_json(self) -> str:
-        # orjson, not json.dumps: with indent, the standard library falls back to its pure-Python
-        # encoder (0.6 s for a 2,000-job plan); the bytes are the same (sorted keys, indent 2, UTF-8).
-        # Models go in as their field dicts, which is what model_dump gives for these plain models.
-        # Floats are written shortest-round-trip by both; only exponents differ (1e-07 vs 1e-7).
-        try:
-            return (
-                orjson.dumps(self, default=_fields, option=orjson.OPT_SORT_KEYS | orjson.OPT_INDENT_2).decode() + "\n"
-            )
-        except orjson.JSONEncodeError:  # integers past 64 bits (an engine option, say): the slow, exact path
-            return json.dumps(self.model_dump(mode="json"), sort_keys=True, indent=2, ensure_ascii=False) + "\n"
+        """The canonical text (what plan.json holds). The last plan's text is kept: a compile writes it and
+        digests it (plan_digest), and a frozen plan's text cannot change."""
+        global _last_text
+        if _last_text is None or _last_text[0] is not self:
+            _last_text = (self, _canonical(self))
+        return _last_text[1]
 
     @classmethod
     def from_json(cls, text: str) -> Plan:
@@ -216,7 +212,19 @@ def dangling(plan: Plan) -> str | None:
 PLAN_DIGEST_ENV = "DATIVO_PLAN_DIGEST"
 #: set by the generated CronJobs: the image they run, named in that refusal
 PLAN_IMAGE_ENV = "DATIVO_IMAGE"
+_last_text: tuple[Plan, str] | None = None  # Plan.to_json's last plan and text
 _last_digest: tuple[Plan, str] | None = None  # every target of one compile digests the same plan object
+
+
+def _canonical(plan: Plan) -> str:
+    # orjson, not json.dumps: with indent, the standard library falls back to its pure-Python
+    # encoder (0.6 s for a 2,000-job plan); the bytes are the same (sorted keys, indent 2, UTF-8).
+    # Models go in as their field dicts, which is what model_dump gives for these plain models.
+    # Floats are written shortest-round-trip by both; only exponents differ (1e-07 vs 1e-7).
+    try:
+        return orjson.dumps(plan, default=_fields, option=orjson.OPT_SORT_KEYS | orjson.OPT_INDENT_2).decode() + "\n"
+    except orjson.JSONEncodeError:  # integers past 64 bits (an engine option, say): the slow, exact path
+        return json.dumps(plan.model_dump(mode="json"), sort_keys=True, indent=2, ensure_ascii=False) + "\n"
 
 
 def plan_digest(plan: Plan) -> str:
