@@ -22,6 +22,7 @@ from .load import Document
 from .models.project import Deploy, ProjectFile
 from .outdir import MARKER, nested_outputs
 from .paths import PathResolver
+from .precedence import deep_merge
 from .validate import validate_at
 
 
@@ -32,16 +33,6 @@ class UnknownEnvironment(Exception):
         listed = ", ".join(known) if known else "none: dativo.yaml declares no environments"
         hint = did_you_mean(name, known)
         super().__init__(f"unknown environment {name!r} (known: {listed})" + (f"; {hint}" if hint else ""))
-
-
-def deep_merge(base: dict[str, Any], over: dict[str, Any]) -> dict[str, Any]:
-    """`over` laid over `base`: mappings merge key by key, any other value (lists too) replaces, as dbt and
-    Helm values do. Neither input is changed."""
-    out = dict(base)
-    for key, value in over.items():
-        old = out.get(key)
-        out[key] = deep_merge(old, value) if isinstance(old, dict) and isinstance(value, dict) else value
-    return out
 
 
 def output_of(settings: ProjectFile, name: str) -> str:

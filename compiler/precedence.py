@@ -158,6 +158,17 @@ def table(ly: Layers) -> str:
     return first_given(ly.job.target.table, default=ly.asset.name if ly.asset else ly.job.asset)
 
 
+def deep_merge(base: Any, over: Any) -> Any:
+    """`over` laid over `base`: mappings merge key by key, a null keeps what is under it, anything else
+    (lists too) replaces. The one layering rule of connections and of environments' overrides."""
+    if isinstance(base, dict) and isinstance(over, dict):
+        out = dict(base)
+        for k, v in over.items():
+            out[k] = deep_merge(base[k], v) if k in base else v
+        return out
+    return base if over is None else over
+
+
 def connection(recipe: Recipe | None, job_connection: dict[str, Any] | None) -> dict[str, Any]:
     """The job's connection over its recipe's `connection_template`, key by key (nested mappings merge).
 
@@ -165,8 +176,6 @@ def connection(recipe: Recipe | None, job_connection: dict[str, Any] | None) -> 
     job's spelling wins over the recipe's other one, as dativo-ingest's writer reads the job's
     `connection.s3.bucket` whatever the recipe's flat `bucket: ${S3_BUCKET}` says."""
     template = (recipe.connection_template if recipe else None) or {}
-    from .resolve import deep_merge  # resolve.py imports this module
-
     job = job_connection or {}
     merged: dict[str, Any] = deep_merge(_without(template, _overridden(template, job)), job)
     return merged

@@ -43,16 +43,6 @@ class ResolvedJob:
         return self.job.doc.span(tuple(path), key=key)
 
 
-def deep_merge(base: Any, over: Any) -> Any:
-    """`over` wins; mappings merge key by key, everything else is replaced."""
-    if isinstance(base, dict) and isinstance(over, dict):
-        out = dict(base)
-        for k, v in over.items():
-            out[k] = deep_merge(base[k], v) if k in base else v
-        return out
-    return base if over is None else over
-
-
 class Resolver:
     def __init__(self, project: Project, diags: Diagnostics):
         self.p, self.diags = project, diags

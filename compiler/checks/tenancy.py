@@ -12,12 +12,12 @@ from typing import Any
 
 from dativo.runtime.plan import SAFE_NAME
 
-from .. import codes
+from .. import codes, precedence
 from ..diagnostics import Diagnostics
 from ..jobspec import Merged, fill_tenant
 from ..paths import canonical_uri, deploy_dirs
 from ..project import Project
-from ..resolve import ResolvedJob, deep_merge
+from ..resolve import ResolvedJob
 
 # secrets/<tenant>/..., or the folder itself at the end (secrets/globex): a name with no dot, so a file
 # directly under secrets/ (secrets/shared.env) names no tenant
@@ -72,9 +72,7 @@ def table_identity(rj: ResolvedJob, mg: Merged, state_dir: str) -> tuple[str, st
     label. The warehouse is only where data files go, so two warehouses do not make two tables.
     """
     t = rj.job.model.target
-    template = rj.target.recipe.model.connection_template if rj.target and rj.target.recipe else None
-    conn = deep_merge(template or {}, t.connection or {})
-    conn = conn if isinstance(conn, dict) else {}
+    conn = precedence.connection(rj.target.recipe.model if rj.target and rj.target.recipe else None, t.connection)
     kind = str(conn.get("catalog_type") or conn.get("type") or "sql")
     uri = conn.get("uri")
     if kind == "sql" and not uri:
