@@ -65,7 +65,13 @@ def main(args: argparse.Namespace) -> int:
 
 
 def _check(
-    args: argparse.Namespace, result, out_dir: Path, where: tuple, strays: list[str], cached: tuple, proven
+    args: argparse.Namespace,
+    result,
+    out_dir: Path,
+    where: tuple,
+    strays: list[str],
+    cached: tuple,
+    proven: dict[str, str] | None,
 ) -> int:
     """`--check`: compare with the output dir (unless the manifest proved it unchanged: `proven`, the
     recorded digests); a passing result is remembered in the check cache."""
@@ -80,7 +86,9 @@ def _check(
     # the marker is checked like an artifact: an output dir written before it existed is stale (DTV602)
     shown = display_prefix(out_dir.resolve()) or "."
     diags = result.diags
-    report = None if proven else drift.check(out_dir, shown, with_marker(result.artifacts), diags, args.target)
+    report = (
+        None if proven is not None else drift.check(out_dir, shown, with_marker(result.artifacts), diags, args.target)
+    )
     stale = drift.strays(shown, strays, diags) or (report is not None and report.stale)
     emit(diags, args.format)
     if stale:
@@ -89,7 +97,7 @@ def _check(
         return ExitCode.FINDINGS
     cache, started_ns = cached
     if cache is not None:
-        digests = proven or _digests(with_marker(result.artifacts))
+        digests = proven if proven is not None else _digests(with_marker(result.artifacts))
         _remember(
             cache, result, out_dir, _with_manifest_digest(out_dir, digests), render(diags, args.format), started_ns
         )
