@@ -135,7 +135,7 @@ def measure(root: Path, n_jobs: int, job: Callable[[int, str], str] = job_yaml) 
 def _without_manifest(root: Path) -> Iterator[None]:
     """The output manifest moved aside (not timed): `--check` then renders and compares every target."""
     manifest = root / "generated" / ".dativo-manifest.json"
-    aside = manifest.with_name("manifest.aside")
+    aside = root.parent / f"{root.name}.manifest.aside"  # outside the project: nothing there is read
     manifest.rename(aside)
     try:
         yield
