@@ -103,10 +103,9 @@ def nested_column(storage: MarkdownKvSpec | None, column: str) -> bool:
 
 
 def run_time(run_id: str, nominal: datetime | None, started: datetime) -> datetime:
-    """The one `extracted_at` of a run: its nominal fire time, else the time in a `manual__<time>` run id,
-    else when this process started the run. A retried run id writes the same rows."""
-    if nominal is not None:
-        return nominal.astimezone(UTC)
+    """The one `extracted_at` of a run: the time in a `scheduled__<time>` or `manual__<time>` run id (an
+    Airflow run id too), else the schedule's nominal fire time, else when this process started the run. The
+    run id comes first: a retried run id writes the same rows."""
     prefix, _, rest = run_id.partition("__")
     if prefix in ("manual", "scheduled"):
         try:
@@ -115,7 +114,7 @@ def run_time(run_id: str, nominal: datetime | None, started: datetime) -> dateti
             when = None
         if when is not None:
             return when.replace(tzinfo=when.tzinfo or UTC).astimezone(UTC)
-    return started.astimezone(UTC)
+    return (nominal or started).astimezone(UTC)
 
 
 def doc_id(record: dict[str, Any], storage: MarkdownKvSpec) -> str:

@@ -113,9 +113,10 @@ def test_a_key_the_format_cannot_hold_is_refused(key: str) -> None:
         mk.to_text({key: 1})
 
 
-def test_run_time_is_the_nominal_time_else_the_run_ids_time_else_the_start() -> None:
+def test_run_time_is_the_run_ids_time_else_the_nominal_time_else_the_start() -> None:
     started = datetime(2026, 5, 1, tzinfo=UTC)
     assert mk.run_time("x", AT, started) == AT
+    assert mk.run_time("scheduled__2026-04-02T10:00:00+00:00", AT, started) == datetime(2026, 4, 2, 10, tzinfo=UTC)
     assert mk.run_time("manual__2026-04-02T10:00:00+00:00", None, started) == datetime(2026, 4, 2, 10, tzinfo=UTC)
     assert mk.run_time("manual__2026-04-02T10:00:00", None, started) == datetime(2026, 4, 2, 10, tzinfo=UTC)
     assert mk.run_time("r1", None, started) == started

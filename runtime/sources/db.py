@@ -26,7 +26,7 @@ import pyarrow.compute as pc
 from ..destination import ConfigError
 from ..envvars import UnsetVariable, expand
 from ..spec import JobSpec, TableSpec
-from . import Batch, SourceError
+from . import Batch, SourceError, read_columns
 
 DB_SOURCE_TYPES = frozenset({"postgres", "mysql"})
 DEFAULT_PORTS = {"postgres": 5432, "mysql": 3306}
@@ -120,7 +120,7 @@ class DbSource:
         self.spec, self.conn = spec, connection(spec, env)
         self.incremental = spec.keeps_state
         self.lookback = spec.source.incremental.lookback_days if spec.source.incremental else 0
-        self.columns = [c.name for c in spec.asset.columns]
+        self.columns = read_columns(spec)
         self.saved: dict[str, Any] = dict(state.get("tables", {})) if self.incremental else {}
         self.reached: dict[str, Any] = {}
         opts = spec.source.engine_options
@@ -149,7 +149,7 @@ class DbSource:
         field = table.cursor_field if self.incremental else None
         try:
             present = reader.columns(self.conn, table.name)
-            wanted = [c for c in self.columns if c in present]
+            wanted = present if self.columns is None else [c for c in self.columns if c in present]
             if field is not None and field not in present:
                 raise ConfigError(
                     f"cursor_field {field!r} is not a column of table {table.name}",

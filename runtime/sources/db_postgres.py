@@ -33,11 +33,12 @@ def _connect(conn: Any) -> Any:
     return pg.connect(conn.uri())
 
 
-def columns(conn: Any, table: str) -> set[str]:
+def columns(conn: Any, table: str) -> list[str]:
+    """The table's columns, in the table's order."""
     schema, _, name = table.rpartition(".")
     with _connect(conn) as c:
         found = c.adbc_get_table_schema(name, db_schema_filter=schema or None)
-    return set(found.names)
+    return list(found.names)
 
 
 def read(conn: Any, query: str, batch_rows: int, batch_bytes: int) -> Iterator[pa.RecordBatch]:

@@ -1,0 +1,172 @@
+"""`target.markdown_kv_storage` run for real: a csv file into the embedded Iceberg catalog (each mode), into
+Parquet files on S3 (the tests' moto server), and a PostgreSQL table (tests/services/postgres.py), read back
+with pyiceberg/pyarrow. The asset describes the Markdown-KV rows; one extracted_at per run id."""
+
+from __future__ import annotations
+
+import json
+import textwrap
+from datetime import UTC, date, datetime
+from pathlib import Path
+
+from conftest import S3Server
+from db_project import make_db_project
+from rt_project import Project, make_project, run_cli
+from s3_project import FILES, PATH, S3_JOB, S3_SCHEDULE, env_for, read
+from services.postgres import PgServer
+from test_db_postgres import ROWS_SQL, table
+
+from dativo.runtime.markdown_kv import COLUMNS
+
+RUN = "manual__2026-04-02T10:00:00+00:00"
+AT = datetime(2026, 4, 2, 10, tzinfo=UTC)
+ROWS = [(1, "Bolt", 1.5, "zinc"), (2, "Nut", 0.25, None)]
+
+
+def columns(kind: str, required: tuple[str, ...] = ("doc_id",)) -> str:
+    """The asset of a storage: its rows' columns, as dativo-ingest's markdown_kv assets list them."""
+    lines = [f"- name: {n}\n  type: {t}" + ("\n  required: true" if n in required else "") for n, t in COLUMNS[kind]]
+    return "\n" + textwrap.indent("\n".join(lines), "    ") + "\n"
+
+
+def storage(mode: str, pattern: str | None = None, doc_id_field: str | None = None) -> str:
+    text = f"  markdown_kv_storage:\n    mode: {mode}\n"
+    text += f"    structured_pattern: {pattern}\n" if pattern else ""
+    return text + (f"    doc_id_field: {doc_id_field}\n" if doc_id_field else "")
+
+
+def csv_project(root: Path, kind: str, block: str, partitioning: str = "") -> Project:
+    p = make_project(root, strategy=None, columns=columns(kind), target_connection=block, partitioning=partitioning)
+    p.write_csv(ROWS, header="id,title,price,material")
+    return p
+
+
+def test_string_mode_writes_one_document_per_record_once_per_run_id(tmp_path: Path) -> None:
+    p = csv_project(tmp_path / "p", "string", storage("string"))
+    plan = json.loads(p.plan.read_text())["jobs"]["jobs/t1/items.yaml"]["target"]
+    assert plan["markdown_kv_storage"] == {"mode": "string", "structured_pattern": None, "doc_id_field": None}
+    res = p.run("--job", "t1.items_hourly", "--run-id", RUN)
+    assert res.code == 0, res.out + res.err
+    rows = sorted(p.rows().to_pylist(), key=lambda r: r["doc_id"])
+    assert rows == [
+        # a csv value is text: the id in the front matter is the string '1'
+        {"doc_id": "1", "markdown_kv_content": "---\nid: '1'\ntitle: Bolt\n---\n\nprice:: 1.5\nmaterial:: zinc"},
+        {"doc_id": "2", "markdown_kv_content": "---\nid: '2'\ntitle: Nut\n---\n\nprice:: 0.25\nmaterial::"},
+    ]
+    metrics = res.events("metrics_complete")[-1]
+    assert (metrics["records_extracted"], metrics["records_written"]) == (2, 2)
+    again = p.run("--job", "t1.items_hourly", "--run-id", RUN)
+    assert again.code == 0, again.out + again.err
+    assert p.rows().num_rows == 2 and len(p.table().snapshots()) == 1
+
+
+def test_row_per_kv_writes_a_row_per_key_with_the_run_ids_time(tmp_path: Path) -> None:
+    p = csv_project(tmp_path / "p", "row_per_kv", storage("structured", "row_per_kv"))
+    res = p.run("--job", "t1.items_hourly", "--run-id", RUN)
+    assert res.code == 0, res.out + res.err
+    rows = sorted(p.rows().to_pylist(), key=lambda r: (r["doc_id"], r["ord"]))
+    assert [(r["doc_id"], r["section"], r["key"], r["value"], r["value_json"], r["ord"]) for r in rows] == [
+        ("1", "_front_matter", "id", "1", None, 0),
+        ("1", "_front_matter", "title", "Bolt", None, 1),
+        ("1", "_default", "price", "1.5", "1.5", 2),
+        ("1", "_default", "material", "zinc", None, 3),
+        ("2", "_front_matter", "id", "2", None, 0),
+        ("2", "_front_matter", "title", "Nut", None, 1),
+        ("2", "_default", "price", "0.25", "0.25", 2),
+        ("2", "_default", "material", "", None, 3),
+    ]
+    assert {r["extracted_at"] for r in rows} == {AT}
+    assert res.events("metrics_complete")[-1]["records_written"] == 8
+
+
+def test_document_level_writes_nested_sections_in_a_partitioned_table(tmp_path: Path) -> None:
+    part = "  partitioning: [ingest_date]\n"
+    p = csv_project(tmp_path / "p", "document_level", storage("structured", "document_level", "title"), part)
+    res = p.run("--job", "t1.items_hourly", "--run-id", RUN)
+    assert res.code == 0, res.out + res.err
+    field = p.table().schema().find_field("sections")
+    assert str(field.field_type).startswith("list<struct<") and "kv: optional list<struct<" in str(field.field_type)
+    rows = sorted(p.rows().to_pylist(), key=lambda r: r["doc_id"])
+    assert [(r["doc_id"], r["title"], r["extracted_at"]) for r in rows] == [("Bolt", "Bolt", AT), ("Nut", "Nut", AT)]
+    assert rows[0]["sections"] == [
+        {"section": "_front_matter", "level": 0, "kv": [{"key": "id", "value": "1", "value_json": None, "ord": 0}]},
+        {
+            "section": "_default",
+            "level": 0,
+            "kv": [
+                {"key": "price", "value": "1.5", "value_json": "1.5", "ord": 0},
+                {"key": "material", "value": "zinc", "value_json": None, "ord": 1},
+            ],
+        },
+    ]
+    assert rows[0]["raw_md"].startswith("---\nid: '1'\ntitle: Bolt\n---\n")
+    assert isinstance(rows[0]["ingest_date"], date)
+
+
+def test_a_record_without_a_document_id_fails_the_run_and_commits_nothing(tmp_path: Path) -> None:
+    p = make_project(tmp_path / "p", strategy=None, columns=columns("string"), target_connection=storage("string"))
+    p.write_csv([("Bolt", 3)], header="name,qty")
+    res = p.run("--job", "t1.items_hourly", "--run-id", "r1")
+    assert res.code == 2, res.out + res.err
+    assert "none of the fields its Markdown-KV document id is taken from" in res.out + res.err
+    assert "doc_id_field" in res.out + res.err
+    assert p.table().current_snapshot() is None
+
+
+def test_row_per_kv_into_parquet_files_on_s3(tmp_path: Path, s3_server: S3Server) -> None:
+    bucket = s3_server.bucket("mdkv-s3")
+    root = tmp_path / "p"
+    kv = columns("row_per_kv")
+    files = dict(FILES)
+    asset = files["assets/csv/v1.0/people.yaml"]
+    files["assets/csv/v1.0/people.yaml"] = asset.split("        schema:")[0] + "        schema:" + textwrap.indent(
+        textwrap.dedent(kv), " " * 10
+    )
+    for rel in (S3_JOB, "jobs/t1/people_to_minio.yaml"):
+        files[rel] = files[rel].replace(
+            "        schema_validation_mode", "          markdown_kv_storage:\n            mode: structured\n"
+            "            structured_pattern: row_per_kv\n        schema_validation_mode",
+        )  # fmt: skip
+    for rel, text in files.items():
+        path = root / rel
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(textwrap.dedent(text).lstrip(), "utf-8")
+    res = run_cli("compile", ".", cwd=root)
+    assert res.code == 0, res.out + res.err
+    p = Project(root)
+    p.write_csv([(7, "Ada", "DE", "2025-03-01")], "people.csv", header="id,name,country,joined")
+    res = p.run("--job", S3_SCHEDULE, "--run-id", RUN, env=env_for(s3_server, bucket))
+    assert res.code == 0, res.out + res.err
+    got = sorted(read(s3_server, f"{bucket}/raw/csv/people/{PATH}").to_pylist(), key=lambda r: r["ord"])
+    assert [(r["doc_id"], r["section"], r["key"], r["value"]) for r in got] == [
+        ("7", "_front_matter", "id", "7"),
+        ("7", "_default", "name", "Ada"),
+        ("7", "_default", "country", "DE"),
+        ("7", "_default", "joined", "2025-03-01"),
+    ]
+    assert {r["extracted_at"] for r in got} == {AT}
+
+
+def test_postgres_rows_as_markdown_kv_documents_incrementally(tmp_path: Path, postgres_server: PgServer) -> None:
+    pg = postgres_server
+    name = table(pg, "mdkv_orders", rows=3)
+    p = make_db_project(tmp_path / "p", pg, "postgres", name)  # compiled as a plain job, then given the storage
+    asset = p.root / "assets/db/v1.0/items.yaml"
+    asset.write_text(asset.read_text("utf-8").split("  schema:")[0] + "  schema:" + columns("string"), "utf-8")
+    job = p.root / "jobs/t1/items.yaml"
+    text = job.read_text("utf-8").replace("schema_validation_mode", storage("string") + "schema_validation_mode")
+    job.write_text(text, "utf-8")
+    compiled = run_cli("compile", ".", cwd=p.root)
+    assert compiled.code == 0, compiled.out + compiled.err
+    first = p.run("--job", "t1.items_hourly", "--run-id", "r1")
+    assert first.code == 0, first.out + first.err
+    rows = sorted(p.rows().to_pylist(), key=lambda r: int(r["doc_id"]))
+    assert [r["doc_id"] for r in rows] == ["1", "2", "3"]
+    assert rows[0]["markdown_kv_content"] == (
+        "---\nid: 1\n---\n\ncustomer_id:: 1\ntotal:: 0.01\nstatus:: open\nupdated_at:: 2026-01-01 00:00:01\nextra::"
+    )
+    pg.psql(ROWS_SQL.format(t="mdkv_orders", a=4, b=5))
+    second = p.run("--job", "t1.items_hourly", "--run-id", "r2")
+    assert second.code == 0, second.out + second.err
+    assert second.events("metrics_complete")[-1]["records_extracted"] == 2  # the cursor still applies
+    assert sorted(int(r["doc_id"]) for r in p.rows().to_pylist()) == [1, 2, 3, 4, 5]
