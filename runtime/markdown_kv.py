@@ -150,39 +150,63 @@ def _check_key(key: str) -> None:
 
 def to_text(record: dict[str, Any]) -> str:
     """The record as compact Markdown-KV text."""
-    front = {k: record[k] for k in sorted(FRONT_KEYS) if record.get(k) is not None}
+    front, sections = document(record)
     lines: list[str] = []
     if front:
-        lines.extend(["---", _yaml({k: _front_value(v) for k, v in front.items()}).rstrip("\n"), "---", ""])
-    for key, value in record.items():
-        if key in front:
-            continue
-        _check_key(key)
-        text = _scalar(value).replace("\r\n", "\n").replace("\r", "\n")
-        first, *rest = text.split("\n")
+        lines.extend(["---", *(f"{k}: {_yaml_scalar(v)}" for k, v in front.items()), "---", ""])
+    for key, value in sections[0][2] if sections else []:
+        first, *rest = value.split("\n")
         lines.append(f"{key}:: {first}" if first else f"{key}::")
         lines.extend(INDENT + r for r in rest)
     return "\n".join(lines)
 
 
+Document = tuple[dict[str, Any], list[tuple[str, int, list[tuple[str, str]]]]]
+
+
+def document(record: dict[str, Any]) -> Document:
+    """What `parse(to_text(record))` gives, without the text: the front matter and the one `_default`
+    section of (key, value) lines (tests/test_markdown_kv.py holds the two equal)."""
+    front = {k: _front_value(record[k]) for k in sorted(FRONT_KEYS) if record.get(k) is not None}
+    kvs: list[tuple[str, str]] = []
+    for key, value in record.items():
+        if key in front:
+            continue
+        _check_key(key)
+        kvs.append((key, _scalar(value).replace("\r\n", "\n").replace("\r", "\n")))
+    return front, ([(DEFAULT_SECTION, 0, kvs)] if kvs else [])
+
+
 def _front_value(v: Any) -> Any:
-    """A JSON scalar that YAML reads back as the same value (a non-finite float as its text)."""
+    """A value YAML reads back as itself: a string, number or boolean; anything else as its text."""
     if isinstance(v, float) and not math.isfinite(v):
         return str(v)
     return v if isinstance(v, (str, int, float, bool)) else _scalar(v)
 
 
-def _yaml(data: dict[str, Any]) -> str:
-    """Block-style YAML, as dativo-ingest's `yaml.dump` writes it (ruamel's safe dumper reads it back exactly)."""
-    from ruamel.yaml import YAML
+_PLAIN = re.compile(r"[A-Za-z_][A-Za-z0-9_ .,/()-]*")
+_WORDS = {"true", "false", "yes", "no", "on", "off", "null", "y", "n"}
 
-    y = YAML(typ="safe", pure=True)
-    y.default_flow_style = False
-    y.allow_unicode = True
-    y.width = 1 << 30
-    out = StringIO()
-    y.dump(data, out)
-    return out.getvalue()
+
+def _yaml_scalar(v: Any) -> str:
+    """One front matter value as YAML: plain when that reads back as the same string, else double-quoted
+    with escapes (a fast writer of the few scalars a front matter holds; ruamel reads them back)."""
+    if isinstance(v, bool):
+        return "true" if v else "false"
+    if isinstance(v, (int, float)):
+        return repr(v)
+    if _PLAIN.fullmatch(v) and not v.endswith(" ") and v.lower() not in _WORDS:
+        return str(v)
+    out = []
+    for c in v:
+        if c in '"\\':
+            out.append("\\" + c)
+        elif c.isprintable():
+            out.append(c)
+        else:
+            n = ord(c)
+            out.append(f"\\x{n:02x}" if n < 0x100 else f"\\u{n:04x}" if n < 0x10000 else f"\\U{n:08x}")
+    return '"' + "".join(out) + '"'
 
 
 def _front_matter(text: str) -> tuple[dict[str, Any], str]:
@@ -197,7 +221,7 @@ def _front_matter(text: str) -> tuple[dict[str, Any], str]:
     return (loaded if isinstance(loaded, dict) else {}), text[end + 5 :]
 
 
-def parse(text: str) -> tuple[dict[str, Any], list[tuple[str, int, list[tuple[str, str]]]]]:
+def parse(text: str) -> Document:
     """Markdown-KV text: its front matter and its sections (name, heading level, [(key, value)])."""
     front, body = _front_matter(text)
     sections: list[tuple[str, int, list[tuple[str, str]]]] = [(DEFAULT_SECTION, 0, [])]
@@ -228,16 +252,16 @@ def _front_items(front: dict[str, Any], skip: Iterable[str] = ()) -> list[dict[s
     ]
 
 
-def row_per_kv(text: str, doc: str, at: datetime) -> list[dict[str, Any]]:
-    front, sections = parse(text)
+def row_per_kv(parsed: Document, doc: str, at: datetime) -> list[dict[str, Any]]:
+    front, sections = parsed
     items = [{"section": FRONT_MATTER, **kv} for kv in _front_items(front)]
     for name, _, kvs in sections:
         items.extend({"section": name, "key": k, "value": v, "value_json": _json(v)} for k, v in kvs)
     return [{"doc_id": doc, **item, "ord": i, "extracted_at": at} for i, item in enumerate(items)]
 
 
-def document_level(text: str, doc: str, at: datetime) -> dict[str, Any]:
-    front, sections = parse(text)
+def document_level(parsed: Document, text: str, doc: str, at: datetime) -> dict[str, Any]:
+    front, sections = parsed
     out: list[dict[str, Any]] = []
     fm = _front_items(front, skip=("title",))
     if fm:
@@ -258,13 +282,12 @@ def transform(batch: pa.RecordBatch, storage: MarkdownKvSpec, at: datetime) -> p
     rows: list[dict[str, Any]] = []
     for record in batch.to_pylist():
         doc = doc_id(record, storage)
-        text = to_text(record)
         if kind == "string":
-            rows.append({"doc_id": doc, "markdown_kv_content": text})
-        elif kind == "row_per_kv":
-            rows.extend(row_per_kv(text, doc, at))
+            rows.append({"doc_id": doc, "markdown_kv_content": to_text(record)})
+        elif kind == "row_per_kv":  # the parse of the text, without writing and reading it
+            rows.extend(row_per_kv(document(record), doc, at))
         else:
-            rows.append(document_level(text, doc, at))
+            rows.append(document_level(document(record), to_text(record), doc, at))
     import pyarrow as pa
 
     return pa.RecordBatch.from_pylist(rows, schema=arrow_schema(kind))

@@ -27,10 +27,10 @@ from dativo.runtime.sources.plugin import kind as plugin_kind
 from dativo.runtime.spec import TargetSpec
 
 from .. import codes, refs
-from . import markdown_kv
 from ..diagnostics import Diagnostics, Span
 from ..project import Project
 from ..resolve import ResolvedJob
+from . import markdown_kv
 
 
 def engines(rj: ResolvedJob, diags: Diagnostics) -> None:

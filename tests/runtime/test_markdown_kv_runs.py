@@ -49,9 +49,9 @@ def test_string_mode_writes_one_document_per_record_once_per_run_id(tmp_path: Pa
     assert res.code == 0, res.out + res.err
     rows = sorted(p.rows().to_pylist(), key=lambda r: r["doc_id"])
     assert rows == [
-        # a csv value is text: the id in the front matter is the string '1'
-        {"doc_id": "1", "markdown_kv_content": "---\nid: '1'\ntitle: Bolt\n---\n\nprice:: 1.5\nmaterial:: zinc"},
-        {"doc_id": "2", "markdown_kv_content": "---\nid: '2'\ntitle: Nut\n---\n\nprice:: 0.25\nmaterial::"},
+        # a csv value is text: the id in the front matter is the string "1"
+        {"doc_id": "1", "markdown_kv_content": "---\nid: \"1\"\ntitle: Bolt\n---\n\nprice:: 1.5\nmaterial:: zinc"},
+        {"doc_id": "2", "markdown_kv_content": "---\nid: \"2\"\ntitle: Nut\n---\n\nprice:: 0.25\nmaterial::"},
     ]
     metrics = res.events("metrics_complete")[-1]
     assert (metrics["records_extracted"], metrics["records_written"]) == (2, 2)
@@ -99,7 +99,7 @@ def test_document_level_writes_nested_sections_in_a_partitioned_table(tmp_path: 
             ],
         },
     ]
-    assert rows[0]["raw_md"].startswith("---\nid: '1'\ntitle: Bolt\n---\n")
+    assert rows[0]["raw_md"].startswith("---\nid: \"1\"\ntitle: Bolt\n---\n")
     assert isinstance(rows[0]["ingest_date"], date)
 
 
@@ -119,8 +119,8 @@ def test_row_per_kv_into_parquet_files_on_s3(tmp_path: Path, s3_server: S3Server
     kv = columns("row_per_kv")
     files = dict(FILES)
     asset = files["assets/csv/v1.0/people.yaml"]
-    files["assets/csv/v1.0/people.yaml"] = asset.split("        schema:")[0] + "        schema:" + textwrap.indent(
-        textwrap.dedent(kv), " " * 10
+    files["assets/csv/v1.0/people.yaml"] = (
+        asset.split("        schema:")[0] + "        schema:" + textwrap.indent(textwrap.dedent(kv), " " * 10)
     )
     for rel in (S3_JOB, "jobs/t1/people_to_minio.yaml"):
         files[rel] = files[rel].replace(
