@@ -50,8 +50,8 @@ def test_string_mode_writes_one_document_per_record_once_per_run_id(tmp_path: Pa
     rows = sorted(p.rows().to_pylist(), key=lambda r: r["doc_id"])
     assert rows == [
         # a csv value is text: the id in the front matter is the string "1"
-        {"doc_id": "1", "markdown_kv_content": "---\nid: \"1\"\ntitle: Bolt\n---\n\nprice:: 1.5\nmaterial:: zinc"},
-        {"doc_id": "2", "markdown_kv_content": "---\nid: \"2\"\ntitle: Nut\n---\n\nprice:: 0.25\nmaterial::"},
+        {"doc_id": "1", "markdown_kv_content": '---\nid: "1"\ntitle: Bolt\n---\n\nprice:: 1.5\nmaterial:: zinc'},
+        {"doc_id": "2", "markdown_kv_content": '---\nid: "2"\ntitle: Nut\n---\n\nprice:: 0.25\nmaterial::'},
     ]
     metrics = res.events("metrics_complete")[-1]
     assert (metrics["records_extracted"], metrics["records_written"]) == (2, 2)
@@ -99,7 +99,7 @@ def test_document_level_writes_nested_sections_in_a_partitioned_table(tmp_path: 
             ],
         },
     ]
-    assert rows[0]["raw_md"].startswith("---\nid: \"1\"\ntitle: Bolt\n---\n")
+    assert rows[0]["raw_md"].startswith('---\nid: "1"\ntitle: Bolt\n---\n')
     assert isinstance(rows[0]["ingest_date"], date)
 
 
