@@ -43,6 +43,7 @@ UPSTREAM_ID_FIELDS = (
     "id",
     "doc_id",
 )
+KEY = b"dativo.markdown_kv.doc_id"  # a batch's schema metadata: the source table's one-column primary key
 SECTIONS = "sections"  # the document_level column whose nested type this module defines
 INDENT = "  "
 _HEADING = re.compile(r"^(#{1,6})\s+(.+)$")
@@ -117,12 +118,28 @@ def run_time(run_id: str, nominal: datetime | None, started: datetime) -> dateti
     return (nominal or started).astimezone(UTC)
 
 
-def doc_id(record: dict[str, Any], storage: MarkdownKvSpec) -> str:
-    fields = (storage.doc_id_field,) if storage.doc_id_field else UPSTREAM_ID_FIELDS
+def with_key(batch: pa.RecordBatch, key: str | None) -> pa.RecordBatch:
+    """A database source's batch, marked with its table's one-column primary key (None: unmarked)."""
+    if key is None:
+        return batch
+    return batch.replace_schema_metadata({**(batch.schema.metadata or {}), KEY: key.encode()})
+
+
+def key_of(batch: pa.RecordBatch) -> str | None:
+    value = (batch.schema.metadata or {}).get(KEY)
+    return value.decode() if value is not None else None
+
+
+def doc_id(record: dict[str, Any], storage: MarkdownKvSpec, key: str | None = None) -> str:
+    """The document's id: the doc_id_field's value, else the source table's primary key's (`key`), else the
+    first of dativo-ingest's id fields with a value; a record with none is a RecordError, never "unknown"."""
+    fields = (storage.doc_id_field,) if storage.doc_id_field else (key,) if key else UPSTREAM_ID_FIELDS
     for name in fields:
         value = record.get(name)
         if value is not None and value != "":
             return str(value)
+    if key and not storage.doc_id_field:
+        raise RecordError(f"a record has no value in its table's primary key {key!r}; nothing was committed")
     if storage.doc_id_field:
         raise RecordError(
             f"a record has no value in field {storage.doc_id_field!r} (target.markdown_kv_storage.doc_id_field), "
@@ -278,10 +295,10 @@ def document_level(parsed: Document, text: str, doc: str, at: datetime) -> dict[
 
 def transform(batch: pa.RecordBatch, storage: MarkdownKvSpec, at: datetime) -> pa.RecordBatch:
     """The rows the storage writes for a batch of source records (RecordError for a record it cannot)."""
-    kind = shape(storage)
+    kind, key = shape(storage), key_of(batch)
     rows: list[dict[str, Any]] = []
     for record in batch.to_pylist():
-        doc = doc_id(record, storage)
+        doc = doc_id(record, storage, key)
         if kind == "string":
             rows.append({"doc_id": doc, "markdown_kv_content": to_text(record)})
         elif kind == "row_per_kv":  # the parse of the text, without writing and reading it

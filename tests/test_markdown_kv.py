@@ -92,6 +92,16 @@ def test_doc_id_field_wins_over_the_upstream_list() -> None:
     assert mk.doc_id({"customerid": 0, "id": 4}, STRING) == "0"  # dativo-ingest's `or` chain skips a 0
 
 
+def test_a_tables_primary_key_comes_after_doc_id_field_and_before_the_upstream_list() -> None:
+    record = {"emp_no": 7, "id": 4, "name": "x"}
+    batch = mk.with_key(pa.RecordBatch.from_pylist([record]), "emp_no")
+    assert mk.key_of(batch) == "emp_no" and mk.key_of(pa.RecordBatch.from_pylist([record])) is None
+    assert mk.transform(batch, STRING, AT).column("doc_id").to_pylist() == ["7"]
+    assert mk.doc_id(record, MarkdownKvSpec(mode="string", doc_id_field="name"), "emp_no") == "x"
+    with pytest.raises(mk.RecordError, match="primary key 'emp_no'"):
+        mk.doc_id({"emp_no": None, "id": 4}, STRING, "emp_no")
+
+
 @pytest.mark.parametrize(
     ("record", "spec", "words"),
     [

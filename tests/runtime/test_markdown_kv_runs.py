@@ -8,11 +8,13 @@ import json
 import textwrap
 from datetime import UTC, date, datetime
 from pathlib import Path
+from typing import Any
 
 from conftest import S3Server
 from db_project import make_db_project
 from rt_project import Project, make_project, run_cli
 from s3_project import FILES, PATH, S3_JOB, S3_SCHEDULE, env_for, read
+from services.mysql import MyServer
 from services.postgres import PgServer
 from test_db_postgres import ROWS_SQL, table
 
@@ -170,3 +172,42 @@ def test_postgres_rows_as_markdown_kv_documents_incrementally(tmp_path: Path, po
     assert second.code == 0, second.out + second.err
     assert second.events("metrics_complete")[-1]["records_extracted"] == 2  # the cursor still applies
     assert sorted(int(r["doc_id"]) for r in p.rows().to_pylist()) == [1, 2, 3, 4, 5]
+
+
+def db_storage_project(root: Path, server: Any, kind: str, name: str) -> Project:
+    """A full load of table `name` as Markdown-KV documents (mode string), no doc_id_field."""
+    p = make_db_project(root, server, kind, name, incremental=False, columns=columns("string"))
+    job = p.root / "jobs/t1/items.yaml"
+    text = job.read_text("utf-8").replace("schema_validation_mode", storage("string") + "schema_validation_mode")
+    job.write_text(text, "utf-8")
+    compiled = run_cli("compile", ".", cwd=p.root)
+    assert compiled.code == 0, compiled.out + compiled.err
+    return p
+
+
+def test_the_tables_one_column_primary_key_names_the_document(tmp_path: Path, postgres_server: PgServer) -> None:
+    """No field of dativo-ingest's id list (it would say "unknown"): the primary key `order_no` names each."""
+    postgres_server.psql(
+        "DROP TABLE IF EXISTS mdkv_pk; CREATE TABLE mdkv_pk (status text, order_no text primary key);"
+        " INSERT INTO mdkv_pk VALUES ('open', 'SO-1'), ('paid', 'SO-2')"
+    )
+    p = db_storage_project(tmp_path / "p", postgres_server, "postgres", "public.mdkv_pk")
+    res = p.run("--job", "t1.items_hourly", "--run-id", "r1")
+    assert res.code == 0, res.out + res.err
+    rows = sorted(p.rows().to_pylist(), key=lambda r: r["doc_id"])
+    assert rows == [
+        {"doc_id": "SO-1", "markdown_kv_content": "status:: open\norder_no:: SO-1"},
+        {"doc_id": "SO-2", "markdown_kv_content": "status:: paid\norder_no:: SO-2"},
+    ]
+
+
+def test_mysql_primary_key_names_the_document(tmp_path: Path, mysql_server: MyServer) -> None:
+    """dativo-ingest's MySQL employees all become document "unknown"; here `emp_no`, the key, names each."""
+    mysql_server.sql(
+        "DROP TABLE IF EXISTS mdkv_emp; CREATE TABLE mdkv_emp (emp_no int primary key, first_name varchar(20));"
+        " INSERT INTO mdkv_emp VALUES (10001, 'Georgi'), (10002, 'Bezalel')"
+    )
+    p = db_storage_project(tmp_path / "p", mysql_server, "mysql", "mdkv_emp")
+    res = p.run("--job", "t1.items_hourly", "--run-id", "r1")
+    assert res.code == 0, res.out + res.err
+    assert sorted(r["doc_id"] for r in p.rows().to_pylist()) == ["10001", "10002"]
