@@ -254,11 +254,16 @@ def parse(text: str) -> Document:
 
 
 def _json(value: str) -> str | None:
+    """The value when it is JSON (not Python's NaN and Infinity, which JSON has not: dativo-ingest keeps them)."""
     try:
-        json.loads(value)
+        json.loads(value, parse_constant=_not_json)
     except ValueError:
         return None
     return value
+
+
+def _not_json(name: str) -> Any:
+    raise ValueError(f"{name} is not JSON")
 
 
 def _front_items(front: dict[str, Any], skip: Iterable[str] = ()) -> list[dict[str, Any]]:

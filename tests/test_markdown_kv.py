@@ -75,6 +75,16 @@ def test_document_level_row_nests_sections_and_keeps_the_text() -> None:
     ]
 
 
+def test_value_json_is_json_only() -> None:
+    rows = mk.transform(pa.RecordBatch.from_pylist([{"id": 1, "a": "NaN", "b": "null", "c": "x"}]), ROWS, AT)
+    assert [(r["key"], r["value_json"]) for r in rows.to_pylist()] == [
+        ("id", None),
+        ("a", None),
+        ("b", "null"),
+        ("c", None),
+    ]
+
+
 def test_document_level_title_falls_back_to_the_doc_id() -> None:
     (row,) = mk.transform(pa.RecordBatch.from_pylist([{"productid": 9, "name": "x"}]), DOCS, AT).to_pylist()
     assert row["title"] == "9"
