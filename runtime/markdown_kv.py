@@ -21,9 +21,11 @@ import math
 import re
 from collections.abc import Iterable
 from datetime import UTC, datetime
+from functools import lru_cache
 from io import StringIO
 from typing import TYPE_CHECKING, Any
 
+from .coltypes import SAME_TYPE
 from .spec import MarkdownKvSpec
 
 if TYPE_CHECKING:
@@ -69,9 +71,8 @@ COLUMNS: dict[str, tuple[tuple[str, str], ...]] = {
         ("extracted_at", "timestamp"),
     ),
 }
-# the asset types each column type of the rows may be declared as (integer and bigint are both 64-bit)
-ACCEPTS = {"string": ("string",), "integer": ("integer", "bigint"), "timestamp": ("timestamp", "datetime"),
-           "array": ("array",)}  # fmt: skip
+# the asset types each column type of the rows may be declared as (the names of one Iceberg type)
+ACCEPTS = {t: next((g for g in SAME_TYPE if t in g), (t,)) for _, t in {c for cs in COLUMNS.values() for c in cs}}
 
 
 def sections_type() -> pa.DataType:
@@ -157,6 +158,7 @@ def _scalar(value: Any) -> str:
     return "" if value is None else str(value)
 
 
+@lru_cache(maxsize=4096)  # a batch's records share their keys
 def _check_key(key: str) -> None:
     if "\n" in key or "\r" in key or not _KV.match(f"{key}:: x") or key.strip() != key or _HEADING.match(key):
         raise RecordError(
