@@ -115,20 +115,14 @@ def test_a_record_without_a_document_id_fails_the_run_and_commits_nothing(tmp_pa
     assert p.table().current_snapshot() is None
 
 
-def test_row_per_kv_into_parquet_files_on_s3(tmp_path: Path, s3_server: S3Server) -> None:
-    bucket = s3_server.bucket("mdkv-s3")
-    root = tmp_path / "p"
-    kv = columns("row_per_kv")
+def s3_project(root: Path, kind: str, block: str) -> Project:
+    """tests/runtime/s3_project.py's csv -> s3 project, its asset describing the Markdown-KV rows."""
     files = dict(FILES)
-    asset = files["assets/csv/v1.0/people.yaml"]
-    files["assets/csv/v1.0/people.yaml"] = (
-        asset.split("        schema:")[0] + "        schema:" + textwrap.indent(textwrap.dedent(kv), " " * 10)
-    )
+    asset = files["assets/csv/v1.0/people.yaml"].split("        schema:")[0]
+    files["assets/csv/v1.0/people.yaml"] = asset + "        schema:" + textwrap.indent(columns(kind), " " * 6)
     for rel in (S3_JOB, "jobs/t1/people_to_minio.yaml"):
-        files[rel] = files[rel].replace(
-            "        schema_validation_mode", "          markdown_kv_storage:\n            mode: structured\n"
-            "            structured_pattern: row_per_kv\n        schema_validation_mode",
-        )  # fmt: skip
+        block8 = textwrap.indent(block, " " * 8)
+        files[rel] = files[rel].replace("        schema_validation_mode", block8 + "        schema_validation_mode")
     for rel, text in files.items():
         path = root / rel
         path.parent.mkdir(parents=True, exist_ok=True)
@@ -137,6 +131,12 @@ def test_row_per_kv_into_parquet_files_on_s3(tmp_path: Path, s3_server: S3Server
     assert res.code == 0, res.out + res.err
     p = Project(root)
     p.write_csv([(7, "Ada", "DE", "2025-03-01")], "people.csv", header="id,name,country,joined")
+    return p
+
+
+def test_row_per_kv_into_parquet_files_on_s3(tmp_path: Path, s3_server: S3Server) -> None:
+    bucket = s3_server.bucket("mdkv-s3")
+    p = s3_project(tmp_path / "p", "row_per_kv", storage("structured", "row_per_kv"))
     res = p.run("--job", S3_SCHEDULE, "--run-id", RUN, env=env_for(s3_server, bucket))
     assert res.code == 0, res.out + res.err
     got = sorted(read(s3_server, f"{bucket}/raw/csv/people/{PATH}").to_pylist(), key=lambda r: r["ord"])
@@ -147,6 +147,21 @@ def test_row_per_kv_into_parquet_files_on_s3(tmp_path: Path, s3_server: S3Server
         ("7", "_default", "joined", "2025-03-01"),
     ]
     assert {r["extracted_at"] for r in got} == {AT}
+
+
+def test_string_and_document_level_into_parquet_files_on_s3(tmp_path: Path, s3_server: S3Server) -> None:
+    for kind, block in (("string", storage("string")), ("document_level", storage("structured", "document_level"))):
+        bucket = s3_server.bucket(f"mdkv-{kind.replace('_', '-')}")
+        p = s3_project(tmp_path / kind, kind, block)
+        res = p.run("--job", S3_SCHEDULE, "--run-id", RUN, env=env_for(s3_server, bucket))
+        assert res.code == 0, res.out + res.err
+        (row,) = read(s3_server, f"{bucket}/raw/csv/people/{PATH}").to_pylist()
+        text = 'id: "7"\n---\n\nname:: Ada\ncountry:: DE\njoined:: 2025-03-01'
+        if kind == "string":
+            assert row == {"doc_id": "7", "markdown_kv_content": "---\n" + text}
+        else:
+            assert (row["doc_id"], row["title"], row["raw_md"], row["extracted_at"]) == ("7", "7", "---\n" + text, AT)
+            assert [kv["key"] for s in row["sections"] for kv in s["kv"]] == ["id", "name", "country", "joined"]
 
 
 def test_postgres_rows_as_markdown_kv_documents_incrementally(tmp_path: Path, postgres_server: PgServer) -> None:
