@@ -33,6 +33,7 @@ def build_parser() -> argparse.ArgumentParser:
     _compile_parser(sub)
     p = sub.add_parser("validate", help="check the project; write nothing")
     _common(p)
+    _env_argument(p)
     p.set_defaults(func=_run("validate"))
     _run_parser(sub)
     _plan_parser(sub)

@@ -330,6 +330,16 @@ DATA_PATH_VARIABLE = Code(
     "write the path itself; a glob (/data/acme/*.csv) reads several files",
     docs="dativo-ingest.md#paths-mounts-and-variables",
 )
+# dativo-ingest's airbyte/singer/meltano engines build the connector's config without source.files
+FILES_ON_CONNECTOR_ENGINE = Code(
+    "DTV250",
+    "source.files on a connector engine (warning)",
+    "source.files is ignored: dativo-ingest's {engine} engine builds the connector's config from the recipe's "
+    "credentials and streams and source.connection, never from source.files, and so does dativo",
+    "name the files in the connector's own settings (source.connection), or remove source.files",
+    severity="warning",
+    docs="dativo-ingest.md#job-keys",
+)
 IGNORED_WITHOUT_CATALOG = Code(
     "DTV245",
     "target setting read only with target.catalog, on a Parquet target (warning)",

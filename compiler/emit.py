@@ -74,8 +74,16 @@ class Locator:
             runners = [entry.runner] if entry else [e.runner for e in self.plan.schedules.values()][:1]
             return Span.of_file(runners[0] if runners else PROJECT_FILE)
         doc = project.documents.get(PROJECT_FILE) if project is not None else None
-        if at.kind == "settings" and doc is not None:
-            return doc.span(("targets", at.key, *at.fields))
+        if doc is None:
+            return Span.of_file(PROJECT_FILE)
+        path = ("targets", at.key, *at.fields) if at.kind == "settings" else ("deploy", *at.fields)
+        env = project.env if project is not None else None
+        # the value compiled: an environment's override where it sets one, else the project's own
+        for written in ([("environments", env, *path)] if env else []) + [path]:
+            if written in doc.spans:
+                return doc.span(written)
+        if at.kind == "settings":
+            return doc.span(path)
         return Span.of_file(PROJECT_FILE)  # `deploy` values may come from defaults: the file, not a line
 
 

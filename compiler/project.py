@@ -50,6 +50,7 @@ class Project:
     documents: dict[str, Document] = field(default_factory=dict)  # every loaded document, valid or not
     target_settings: dict[str, Any] = field(default_factory=dict)  # targets.<name> as each target's model
     outputs: dict[str, str] = field(default_factory=dict)  # output folders: "" (default) or environment -> path
+    env: str | None = None  # the environment of dativo.yaml compiled for (its settings merged in)
     reported: set[str] = field(
         default_factory=set
     )  # files and folders already diagnosed: references to them add no follow-on error
@@ -225,6 +226,7 @@ def _environments(project: Project, doc: Document, env: str | None, diags: Diagn
     resolver = PathResolver(project.root, settings.container_root)
     project.outputs = environments.check_outputs(doc, settings, resolver, diags)
     if env is not None:
+        project.env = env
         project.settings = environments.select(settings, env)
         project.target_settings = {**project.target_settings, **per_env[env]}
 

@@ -148,3 +148,15 @@ def test_the_output_of_a_removed_environment_is_stale_and_removed(project: Path)
     assert dativo("compile", ".", "--env", "stage", cwd=project).code == 0
     assert dativo("compile", ".", "--check", cwd=project).code == 0
     assert dativo("compile", ".", "--env", "stage", "--check", cwd=project).code == 0
+
+
+def test_validate_checks_one_environment_and_points_at_its_override(project: Path) -> None:
+    """A target finding that only the merged settings show (a namespace too long once the tenant is in) is
+    found by `validate --env` and positioned at the override that set the value, not at the file's top."""
+    long = "namespace: dativo-staging-{tenant}-" + "x" * 50
+    edit(project, "dativo.yaml", "namespace: dativo-staging-{tenant}", long)
+    assert dativo("validate", ".", cwd=project).code == 0  # the project's own settings are fine
+    r = dativo("validate", ".", "--env", "staging", cwd=project)
+    line = next(i for i, t in enumerate((project / "dativo.yaml").read_text().splitlines(), 1) if long in t)
+    assert r.code == 1 and f"dativo.yaml:{line}:20: error DTV538:" in r.out, r.out
+    assert dativo("validate", ".", "--env", "stagin", cwd=project).code == 2

@@ -23,7 +23,7 @@ from dativo.runtime import s3settings
 from dativo.runtime.destination import writes
 from dativo.runtime.envvars import has_reference
 from dativo.runtime.jsonpath import json_path
-from dativo.runtime.sources import runs
+from dativo.runtime.sources import CONNECTOR_ENGINES, runs
 
 from .. import codes, precedence
 from ..diagnostics import Diagnostics, did_you_mean
@@ -131,7 +131,14 @@ def _ignored(rj: ResolvedJob, diags: Diagnostics) -> None:
 
 
 def _files(rj: ResolvedJob, ran: bool, diags: Diagnostics) -> None:
-    for i, f in enumerate(rj.job.model.source.files or []):
+    files = rj.job.model.source.files or []
+    if files and rj.source is not None and rj.source.engine in CONNECTOR_ENGINES:
+        # dativo-ingest's connector engines build the connector's config from the recipe's credentials and
+        # streams and source.connection (engine_config.py), never from source.files; so does this runtime
+        span = rj.span("source", "files", key=True)
+        diags.report(codes.FILES_ON_CONNECTOR_ENGINE, span, path="$.source.files", engine=rj.source.engine)
+        return
+    for i, f in enumerate(files):
         if f.path is not None and has_reference(f.path):  # DTV244: read as written, here as in dativo-ingest
             at = ("source", "files", i, "path")
             diags.report(codes.DATA_PATH_VARIABLE, rj.span(*at), path=json_path(at), ref=f.path)
