@@ -255,8 +255,13 @@ def parse(text: str) -> Document:
     return front, [s for s in sections if s[2] or s[0] != DEFAULT_SECTION]
 
 
+_JSON_STARTS = set('{["-0123456789tfn')
+
+
 def _json(value: str) -> str | None:
     """The value when it is JSON (not Python's NaN and Infinity, which JSON has not: dativo-ingest keeps them)."""
+    if value.lstrip(" \t\n\r")[:1] not in _JSON_STARTS:  # most text is not JSON: no exception raised for it
+        return None
     try:
         json.loads(value, parse_constant=_not_json)
     except ValueError:
@@ -276,12 +281,13 @@ def _front_items(front: dict[str, Any], skip: Iterable[str] = ()) -> list[dict[s
     ]
 
 
-def row_per_kv(parsed: Document, doc: str, at: datetime) -> list[dict[str, Any]]:
+def kv_items(parsed: Document) -> list[tuple[str, str, str, str | None]]:
+    """One document's `row_per_kv` rows in order (their `ord`): (section, key, value, value_json)."""
     front, sections = parsed
-    items = [{"section": FRONT_MATTER, **kv} for kv in _front_items(front)]
+    items = [(FRONT_MATTER, kv["key"], kv["value"], kv["value_json"]) for kv in _front_items(front)]
     for name, _, kvs in sections:
-        items.extend({"section": name, "key": k, "value": v, "value_json": _json(v)} for k, v in kvs)
-    return [{"doc_id": doc, **item, "ord": i, "extracted_at": at} for i, item in enumerate(items)]
+        items.extend((name, k, v, _json(v)) for k, v in kvs)
+    return items
 
 
 def document_level(parsed: Document, text: str, doc: str, at: datetime) -> dict[str, Any]:
@@ -302,16 +308,41 @@ def document_level(parsed: Document, text: str, doc: str, at: datetime) -> dict[
 
 def transform(batch: pa.RecordBatch, storage: MarkdownKvSpec, at: datetime) -> pa.RecordBatch:
     """The rows the storage writes for a batch of source records (RecordError for a record it cannot)."""
+    import pyarrow as pa
+
     kind, key = shape(storage), key_of(batch)
+    if kind == "row_per_kv":
+        return _row_per_kv(batch.to_pylist(), storage, key, at)
     rows: list[dict[str, Any]] = []
     for record in batch.to_pylist():
         doc = doc_id(record, storage, key)
         if kind == "string":
             rows.append({"doc_id": doc, "markdown_kv_content": to_text(record)})
-        elif kind == "row_per_kv":  # the parse of the text, without writing and reading it
-            rows.extend(row_per_kv(document(record), doc, at))
         else:
             rows.append(document_level(document(record), to_text(record), doc, at))
+    return pa.RecordBatch.from_pylist(rows, schema=arrow_schema(kind))
+
+
+def _row_per_kv(records: list[dict[str, Any]], storage: MarkdownKvSpec, key: str | None, at: datetime) -> Any:
+    """The parse of each record's text (document(), without writing and reading it), column by column."""
     import pyarrow as pa
 
-    return pa.RecordBatch.from_pylist(rows, schema=arrow_schema(kind))
+    docs: list[str] = []
+    sections: list[str] = []
+    keys: list[str] = []
+    values: list[str] = []
+    jsons: list[str | None] = []
+    ords: list[int] = []
+    for record in records:
+        doc = doc_id(record, storage, key)
+        items = kv_items(document(record))
+        docs.extend([doc] * len(items))
+        ords.extend(range(len(items)))
+        for section, k, v, j in items:
+            sections.append(section)
+            keys.append(k)
+            values.append(v)
+            jsons.append(j)
+    schema = arrow_schema("row_per_kv")
+    columns = [docs, sections, keys, values, jsons, ords, [at] * len(docs)]
+    return pa.RecordBatch.from_arrays([pa.array(c, type=f.type) for c, f in zip(columns, schema)], schema=schema)

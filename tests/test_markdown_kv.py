@@ -212,3 +212,18 @@ def test_front_matter_values_read_back_as_written(body: dict[str, Any], ident: A
     front, sections = mk.parse(mk.to_text(record))
     assert front == {"id": ident, "title": title}
     assert [k for _, _, kvs in sections for k, _ in kvs] == list(body)
+
+
+def _is_json(value: str) -> bool:
+    try:
+        json.loads(value, parse_constant=lambda name: (_ for _ in ()).throw(ValueError(name)))
+    except ValueError:
+        return False
+    return True
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.one_of(TEXT, st.from_regex(r"\s*(-?\d+(\.\d+)?|true|false|null|\[\]|\{\}|\"[a-z]*\")\s*", fullmatch=True)))
+def test_value_json_is_set_exactly_for_json(value: str) -> None:
+    (row,) = mk.transform(pa.RecordBatch.from_pylist([{"id": 1, "v": value}]), ROWS, AT).to_pylist()[1:]
+    assert (row["value_json"] is not None) == _is_json(row["value"])
