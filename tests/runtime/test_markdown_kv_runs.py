@@ -226,3 +226,21 @@ def test_mysql_primary_key_names_the_document(tmp_path: Path, mysql_server: MySe
     res = p.run("--job", "t1.items_hourly", "--run-id", "r1")
     assert res.code == 0, res.out + res.err
     assert sorted(r["doc_id"] for r in p.rows().to_pylist()) == ["10001", "10002"]
+
+
+def test_a_jsonl_source_is_read_whole_each_object_with_its_own_keys(tmp_path: Path) -> None:
+    p = make_project(
+        tmp_path / "p", strategy=None, source="jsonl", files="/app/data/t1/items.jsonl",
+        columns=columns("string"), target_connection=storage("string"),
+    )  # fmt: skip
+    lines = [{"id": 1, "name": "Bolt", "tags": ["a"]}, {"id": 2, "size": {"mm": 4}, "ok": True}]
+    (p.root / "data/t1").mkdir(parents=True, exist_ok=True)
+    (p.root / "data/t1/items.jsonl").write_text("".join(json.dumps(x) + "\n" for x in lines), "utf-8")
+    res = p.run("--job", "t1.items_hourly", "--run-id", RUN)
+    assert res.code == 0, res.out + res.err
+    rows = sorted(p.rows().to_pylist(), key=lambda r: r["doc_id"])
+    # a value is the source's text (a JSON list or object as JSON); a key another object has is an empty line
+    assert [r["markdown_kv_content"] for r in rows] == [
+        '---\nid: "1"\n---\n\nname:: Bolt\ntags:: ["a"]\nsize::\nok::',
+        '---\nid: "2"\n---\n\nname::\ntags::\nsize:: {"mm": 4}\nok:: true',
+    ]
