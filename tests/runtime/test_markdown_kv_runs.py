@@ -244,3 +244,18 @@ def test_a_jsonl_source_is_read_whole_each_object_with_its_own_keys(tmp_path: Pa
         '---\nid: "1"\n---\n\nname:: Bolt\ntags:: ["a"]\nsize::\nok::',
         '---\nid: "2"\n---\n\nname::\ntags::\nsize:: {"mm": 4}\nok:: true',
     ]
+
+
+def test_connector_records_are_gathered_whole_per_batch() -> None:
+    """Airbyte, Singer and plugin sources gather records with records.Rows: without columns (the storage),
+    each batch has every key its records have, in the order they appear, each value as text."""
+    from dativo.runtime.sources.records import Rows
+
+    rows = Rows(None, size=2)
+    assert rows.add({"a": 1, "b": "x"}) is None
+    batch = rows.add({"c": True, "a": 2})
+    assert batch is not None and batch.schema.names == ["a", "b", "c"]
+    assert batch.to_pylist() == [{"a": "1", "b": "x", "c": None}, {"a": "2", "b": None, "c": "true"}]
+    assert rows.add({"z": 1.5}) is None
+    last = rows.flush()
+    assert last is not None and last.to_pylist() == [{"z": "1.5"}]
