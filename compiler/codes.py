@@ -386,7 +386,9 @@ PLUGIN_NOT_RUN = Code(
     docs="runtime.md#python-plugins",
 )
 
+from .mdkv_codes import *  # noqa: E402, F403, I001
+
 # 3xx schedule, 4xx graph and tenancy; then 5xx target and emit, 6xx drift (the registry keeps the
 # catalogue's order)
-from .graph_codes import *  # noqa: E402, F403, I001
+from .graph_codes import *  # noqa: E402, F403
 from .emit_codes import *  # noqa: E402, F403

@@ -24,7 +24,7 @@ from dativo.runtime.spec import (
 )
 
 from . import precedence, refs, tableprops
-from .checks import runtime_support
+from .checks import markdown_kv, runtime_support
 from .diagnostics import Diagnostics
 from .models.asset import LegacyAsset
 from .models.common import RetryConfig
@@ -176,6 +176,7 @@ def _target_spec(rj: ResolvedJob, tgt: Endpoint, mg: Merged, project: Project, d
         connection=_plain(conn),
         credentials=_credentials(tgt, mg.target_credentials_file, project, diags),
         custom_writer=writer,
+        markdown_kv_storage=markdown_kv.storage(rj),
         **_parquet(rj, tgt.type, mg.table, conn, writer is not None),
         table_properties=tableprops.derive(rj.asset, rj.job, diags) if rj.asset is not None else {},
     )

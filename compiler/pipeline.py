@@ -21,7 +21,17 @@ from dativo.runtime.paths import deployed
 from dativo.runtime.plan import DagEntry, Deployment, Plan, ScheduleEntry, TenantEntry
 from dativo.runtime.spec import JobSpec, RetrySpec
 
-from .checks import capabilities, dags, overlap, runtime_support, schedules, secrets, tenancy, upstream_keys
+from .checks import (
+    capabilities,
+    dags,
+    markdown_kv,
+    overlap,
+    runtime_support,
+    schedules,
+    secrets,
+    tenancy,
+    upstream_keys,
+)
 from .checks.schedules import ResolvedSchedule
 from .diagnostics import Diagnostics
 from .emit import Locator, emit_artifacts, plan_targets
@@ -95,6 +105,7 @@ def _engines(c: Compilation, u: JobUnit) -> None:
 
 def _upstream_keys(c: Compilation, u: JobUnit) -> None:
     upstream_keys.run(u.rj, c.diags)
+    markdown_kv.run(u.rj, c.diags)
 
 
 def _job_spec(c: Compilation, u: JobUnit) -> None:

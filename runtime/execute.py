@@ -53,6 +53,7 @@ class Context:
     restart: bool = False
     nominal: datetime | None = None
     stop: Stop = field(default_factory=Stop)
+    started: datetime = field(default_factory=lambda: datetime.now(UTC))  # shared by the run's attempts
 
 
 def execute(ctx: Context) -> Outcome:
@@ -172,10 +173,11 @@ def _load(ctx: Context, source: Any, validator: Any, cursor: _Cursor, writer: An
     """Validate and stage every batch; (records extracted, records invalid)."""
     extracted = invalid = logged = 0
     progress = _Progress()
+    documents = _Documents(ctx, cursor)
     for batch in source.batches():
         ctx.stop.check()
         extracted += batch.data.num_rows
-        checked = validator.check(batch.data)
+        checked = validator.check(documents.of(batch.data))
         if checked.invalid_rows:
             invalid += len(checked.invalid_rows)
             for offset, reasons in checked.invalid_rows:
@@ -193,7 +195,7 @@ def _load(ctx: Context, source: Any, validator: Any, cursor: _Cursor, writer: An
                     f"{invalid} invalid record(s) in {batch.origin} (strict mode): "
                     + "; ".join(sorted(validator.reasons)[:5])
                 )
-        writer.add(cursor.filter(checked.batch))
+        writer.add(checked.batch if documents.storage else cursor.filter(checked.batch))
         progress.update(extracted)
     progress.close()
     return extracted, invalid
@@ -208,6 +210,28 @@ def _commit(writer: Any, next_state: dict[str, Any] | None) -> Any:
         return writer.commit(next_state)
     except (CommitFailedException, ValidationException) as e:  # the head moved, or a merge saw new files
         raise Conflict(str(e)) from None
+
+
+class _Documents:
+    """`target.markdown_kv_storage`: the source rows after the cursor, as the Markdown-KV rows the asset
+    describes (runtime/markdown_kv.py); without it the rows as read (the cursor applies after validation)."""
+
+    def __init__(self, ctx: Context, cursor: _Cursor):
+        from .markdown_kv import run_time
+
+        self.storage = ctx.spec.target.markdown_kv_storage
+        self.cursor = cursor
+        self.at = run_time(ctx.run_id, ctx.nominal, ctx.started)
+
+    def of(self, data: Any) -> Any:
+        if self.storage is None:
+            return data
+        from .markdown_kv import RecordError, transform
+
+        try:
+            return transform(self.cursor.filter(data), self.storage, self.at)
+        except RecordError as e:
+            raise DataError(str(e)) from None
 
 
 class _Cursor:

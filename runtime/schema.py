@@ -5,6 +5,8 @@ holds any 64-bit value, a `float` a double),
 timestamp/datetime -> timestamptz (microseconds, UTC), date -> date,
 decimal(p, s) -> decimal(p, s) (precision and scale are required: the compiler's DTV219).
 A partition field `ingest_date` that is not a column is added as a derived date column.
+An `array` column is written only as the `sections` column of a Markdown-KV `document_level` job, whose
+element type markdown_kv.py knows (list<struct<section, level, kv list<struct<key, value, value_json, ord>>>>).
 """
 
 from __future__ import annotations
@@ -13,7 +15,7 @@ from dataclasses import dataclass
 
 import pyarrow as pa
 from pyiceberg.partitioning import PartitionField, PartitionSpec
-from pyiceberg.schema import Schema
+from pyiceberg.schema import Schema, assign_fresh_schema_ids
 from pyiceberg.transforms import IdentityTransform
 from pyiceberg.types import (
     BooleanType,
@@ -21,12 +23,15 @@ from pyiceberg.types import (
     DecimalType,
     DoubleType,
     IcebergType,
+    ListType,
     LongType,
     NestedField,
     StringType,
+    StructType,
     TimestamptzType,
 )
 
+from . import markdown_kv
 from .spec import ColumnSpec, JobSpec
 
 INGEST_DATE = "ingest_date"
@@ -75,6 +80,26 @@ class TableSchema:
     derived: tuple[str, ...]
 
 
+def _sections() -> ListType:
+    """markdown_kv.sections_type() as Iceberg types (ids are placeholders: the schema's are assigned fresh)."""
+    ids = iter(range(10_000, 10_100))
+
+    def opt(name: str, typ: IcebergType) -> NestedField:
+        return NestedField(next(ids), name, typ, required=False)
+
+    kv = StructType(opt("key", StringType()), opt("value", StringType()), opt("value_json", StringType()),
+                    opt("ord", LongType()))  # fmt: skip
+    kv_list = ListType(next(ids), kv, element_required=False)
+    section = StructType(opt("section", StringType()), opt("level", LongType()), opt("kv", kv_list))
+    return ListType(next(ids), section, element_required=False)
+
+
+def _types(spec: JobSpec, col: ColumnSpec) -> tuple[IcebergType, pa.DataType]:
+    if col.type == "array" and markdown_kv.nested_column(spec.target.markdown_kv_storage, col.name):
+        return _sections(), markdown_kv.sections_type()
+    return iceberg_type(col), arrow_type(col)
+
+
 def table_schema(spec: JobSpec) -> TableSchema:
     columns = list(spec.asset.columns)
     names = {c.name for c in columns}
@@ -86,11 +111,13 @@ def table_schema(spec: JobSpec) -> TableSchema:
             columns.append(ColumnSpec(name=INGEST_DATE, type="date", required=True))
             derived.append(INGEST_DATE)
             names.add(p)
-    fields = [NestedField(i + 1, c.name, iceberg_type(c), required=c.required) for i, c in enumerate(columns)]
+    types = [_types(spec, c) for c in columns]
+    fields = [NestedField(i + 1, c.name, t[0], required=c.required) for i, (c, t) in enumerate(zip(columns, types))]
+    schema = assign_fresh_schema_ids(Schema(*fields))  # the ids the catalog assigns: 1..n, then nested ones
     ids = {c.name: i + 1 for i, c in enumerate(columns)}
     parts = [
         PartitionField(source_id=ids[p], field_id=1000 + i, transform=IdentityTransform(), name=p)
         for i, p in enumerate(spec.target.partitioning)
     ]
-    arrow = pa.schema([pa.field(c.name, arrow_type(c), nullable=not c.required) for c in columns])
-    return TableSchema(columns, Schema(*fields), arrow, PartitionSpec(*parts), tuple(derived))
+    arrow = pa.schema([pa.field(c.name, t[1], nullable=not c.required) for c, t in zip(columns, types)])
+    return TableSchema(columns, schema, arrow, PartitionSpec(*parts), tuple(derived))

@@ -84,6 +84,16 @@ class SourceSpec(Spec):
     custom_reader: str | None = None
 
 
+class MarkdownKvSpec(Spec):
+    """`target.markdown_kv_storage`: each record becomes a Markdown-KV document (runtime/markdown_kv.py). The
+    compiler refuses dativo-ingest's `raw_file` mode and `hybrid` pattern, so neither reaches a plan."""
+
+    mode: Literal["string", "structured"]
+    structured_pattern: Literal["row_per_kv", "document_level"] | None = None
+    # the record field that names the document; None: dativo-ingest's list of id fields (markdown_kv.py)
+    doc_id_field: str | None = None
+
+
 class TargetSpec(Spec):
     connector: str
     type: str
@@ -110,6 +120,8 @@ class TargetSpec(Spec):
     # dativo-ingest's Python plugin `path/to/module.py:ClassName` (project path or mount) that writes the rows
     # instead of the target's connector (runtime/plugin_writer.py)
     custom_writer: str | None = None
+    # dativo-ingest's Markdown-KV storage: the rows written are the documents made of each record read
+    markdown_kv_storage: MarkdownKvSpec | None = None
 
 
 # A `retry_config` block's defaults, key by key: dativo-ingest's RetryConfig (the one home of these values;

@@ -35,10 +35,9 @@ def test_every_key_compiles_and_only_the_ones_not_acted_on_warn(compiled: pipeli
         ("incremental_on.yaml", "$.source.files[0].id", "DTV223"),
         ("incremental_on.yaml", "$.source.incremental.state_path", "DTV223"),
         # a database source this runtime runs (postgres on meltano: a Singer tap): what would make it read or
-        # write something else than the key says is DTV224
+        # write something else than the key says is DTV224; markdown_kv_storage is honoured (no finding)
         ("postgres_markdown_kv.yaml", "$.source.dsn", "DTV224"),
         ("postgres_markdown_kv.yaml", "$.source.tables[0].primary_key", "DTV223"),
-        ("postgres_markdown_kv.yaml", "$.target.markdown_kv_storage", "DTV224"),
         ("retry_older_keys.yaml", "$.retry_config.retryable_errors", "DTV223"),
     ]
     assert all(d.severity == "warning" for d in compiled.diags.items if d.code != "DTV224")
@@ -87,17 +86,92 @@ def test_a_near_miss_in_a_tables_entry_is_still_a_typo(tmp_path: Path) -> None:
 
 
 def test_keys_deciding_what_is_read_or_written_are_errors_on_a_source_this_runtime_runs(tmp_path: Path) -> None:
-    """The same dsn and markdown_kv_storage that warn on the postgres job refuse a csv job: it would run, and
-    read the files instead of the database, and write the rows as read."""
+    """The same dsn that warns on the postgres job refuses a csv job: it would run, and read the files
+    instead of the database."""
     proj = tmp_path / "p"
     shutil.copytree(PROJECT, proj)
     job = proj / "jobs" / "acme" / "full_load.yaml"
     text = job.read_text("utf-8").replace("  files:", '  dsn: "postgresql://db/shop"\n  files:', 1)
-    job.write_text(text + "  markdown_kv_storage:\n    mode: string\n", "utf-8")
+    job.write_text(text, "utf-8")
     c = pipeline.check_project(proj, cwd=proj)
     refused = sorted((d.json_path, d.severity) for d in c.diags.items if d.span.file == "jobs/acme/full_load.yaml")
-    assert refused == [("$.source.dsn", "error"), ("$.target.markdown_kv_storage", "error")]
+    assert refused == [("$.source.dsn", "error")]
     assert {d.code for d in c.diags.items if d.span.file == "jobs/acme/full_load.yaml"} == {"DTV224"}
+
+
+def test_markdown_kv_storage_reaches_the_plan_and_the_sections_column_is_typed(tmp_path: Path) -> None:
+    """Honoured, not DTV224: the storage is in the job spec, and an asset's `sections` array column is
+    written (no DTV226) with document_level, whose element type the runtime knows."""
+    c = pipeline.check_project(PROJECT, cwd=PROJECT)
+    kv = _spec(c, "postgres_markdown_kv").target.markdown_kv_storage
+    assert kv is not None and (kv.mode, kv.structured_pattern, kv.doc_id_field) == ("structured", "row_per_kv", None)
+    proj = tmp_path / "p"
+    shutil.copytree(PROJECT, proj)
+    (proj / "assets/postgres/v1.0/orders_kv.yaml").write_text(DOCS_ASSET, "utf-8")
+    job = proj / "jobs" / "acme" / "postgres_markdown_kv.yaml"
+    text = job.read_text("utf-8").replace("structured_pattern: row_per_kv", "structured_pattern: document_level")
+    job.write_text(text + "    doc_id_field: order_no\n", "utf-8")
+    c = pipeline.check_project(proj, cwd=proj)
+    assert not [d for d in c.diags.items if d.code in ("DTV226", "DTV248") or d.severity == "error"][1:]
+    kv = _spec(c, "postgres_markdown_kv").target.markdown_kv_storage
+    assert kv is not None and (kv.structured_pattern, kv.doc_id_field) == ("document_level", "order_no")
+    # the same column on a job without the storage is still DTV226: its element type is not declared
+    job.write_text(text.split("  markdown_kv_storage:")[0], "utf-8")
+    c = pipeline.check_project(proj, cwd=proj)
+    assert [d.code for d in c.diags.items if d.code == "DTV226"] == ["DTV226"]
+
+
+DOCS_ASSET = """\
+asset:
+  name: orders_kv
+  source_type: postgres
+  object: db_orders
+  version: "1.0"
+  schema:
+    - {name: doc_id, type: string, required: true}
+    - {name: title, type: string}
+    - {name: sections, type: array}
+    - {name: raw_md, type: string}
+    - {name: extracted_at, type: timestamp}
+"""
+
+
+@pytest.mark.parametrize(
+    ("block", "code", "at"),
+    [
+        ("    mode: structured\n    structured_pattern: hybrid\n", "DTV246", "structured_pattern"),
+        ("    mode: raw_file\n    file_extension: .md\n", "DTV247", "mode"),
+    ],
+)
+def test_what_the_runtime_does_not_write_is_an_error_on_every_job(
+    tmp_path: Path, block: str, code: str, at: str
+) -> None:
+    """hybrid fails each run of dativo-ingest; raw_file is written by neither: errors, never rows as read."""
+    proj = tmp_path / "p"
+    shutil.copytree(PROJECT, proj)
+    job = proj / "jobs" / "acme" / "postgres_markdown_kv.yaml"
+    text = job.read_text("utf-8").replace("    mode: structured\n    structured_pattern: row_per_kv\n", block)
+    job.write_text(text, "utf-8")
+    c = pipeline.check_project(proj, cwd=proj)
+    found = [(d.code, d.severity, d.json_path) for d in c.diags.items if d.code in ("DTV246", "DTV247")]
+    assert found == [(code, "error", f"$.target.markdown_kv_storage.{at}")]
+
+
+@pytest.mark.parametrize(
+    ("column", "words"),
+    [
+        ("    - {name: customer, type: string, required: true}\n", "'customer' is required, and no Markdown-KV row"),
+        ("    - {name: ord, type: string}\n", "'ord' is declared 'string', and the rows hold integer values"),
+    ],
+)
+def test_an_asset_column_the_rows_cannot_fill_is_dtv248(tmp_path: Path, column: str, words: str) -> None:
+    proj = tmp_path / "p"
+    shutil.copytree(PROJECT, proj)
+    asset = proj / "assets/postgres/v1.0/orders_kv.yaml"
+    text = asset.read_text("utf-8").replace("    - {name: ord, type: integer}\n", "")
+    asset.write_text(text + column, "utf-8")
+    found = [d for d in pipeline.check_project(proj, cwd=proj).diags.items if d.code == "DTV248"]
+    assert len(found) == 1 and words in found[0].message and found[0].severity == "error", found
 
 
 def test_with_markdown_kv_storage_the_cursor_is_a_source_column_not_an_asset_column(tmp_path: Path) -> None:

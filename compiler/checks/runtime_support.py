@@ -20,6 +20,7 @@ from typing import Any
 from dativo.runtime.coltypes import UNWRITABLE
 from dativo.runtime.destination import missing_bucket, problems
 from dativo.runtime.exitcodes import ExitCode
+from dativo.runtime.markdown_kv import nested_column
 from dativo.runtime.paths import is_mount
 from dativo.runtime.sources import CONNECTOR_ENGINES, package_problem, runs
 from dativo.runtime.sources.plugin import kind as plugin_kind
@@ -29,6 +30,7 @@ from .. import codes, refs
 from ..diagnostics import Diagnostics, Span
 from ..project import Project
 from ..resolve import ResolvedJob
+from . import markdown_kv
 
 
 def engines(rj: ResolvedJob, diags: Diagnostics) -> None:
@@ -80,7 +82,7 @@ def plugin_reference(rj: ResolvedJob, project: Project, diags: Diagnostics, role
 def run(rj: ResolvedJob, diags: Diagnostics) -> None:
     if rj.asset is not None:
         for i, col in enumerate(rj.asset.columns):
-            if col.type in UNWRITABLE:
+            if col.type in UNWRITABLE and not nested_column(markdown_kv.storage(rj), col.name):
                 _unwritable(rj, i, col.name, col.type, diags)
             if col.type != "decimal":
                 continue

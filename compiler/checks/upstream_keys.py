@@ -55,8 +55,6 @@ RULES: tuple[Rule, ...] = (
          "use retryable_error_patterns"),
     Rule(("source", "dsn"), "the database dativo-ingest's reader connects to", None,
          instead="connect as source.connection says instead"),
-    Rule(("target", "markdown_kv_storage"), "how dativo-ingest stores Markdown-KV documents", None,
-         instead="write the rows as they are read instead"),
 )  # fmt: skip
 
 

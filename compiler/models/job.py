@@ -79,6 +79,9 @@ class MarkdownKvStorage(Model):
     mode: Literal["string", "raw_file", "structured"]
     structured_pattern: Literal["row_per_kv", "document_level", "hybrid"] | None = None
     file_extension: Literal[".md", ".mdkv"] | None = None
+    path_pattern: str | None = None  # raw_file: the file names ({doc_id}, {date}, {timestamp}); refused (DTV247)
+    # dativo's: the record field that names each document (else dativo-ingest's id fields; runtime/markdown_kv.py)
+    doc_id_field: str | None = Field(None, min_length=1)
 
     @model_validator(mode="after")
     def _pattern(self) -> MarkdownKvStorage:

@@ -25,6 +25,14 @@ NATIVE_DB_TYPES = frozenset({"postgres", "mysql"})
 CONNECTOR_ENGINES = frozenset({"airbyte", "singer", "meltano"})
 
 
+def read_columns(spec: JobSpec) -> list[str] | None:
+    """The columns a source reads: the asset's; None (every column the source has, in its order) when
+    `target.markdown_kv_storage` makes the asset describe the Markdown-KV rows made of whole records."""
+    if spec.target.markdown_kv_storage is not None:
+        return None
+    return [c.name for c in spec.asset.columns]
+
+
 def runs(engine: str, source_type: str, custom_reader: str | None = None) -> bool:
     """Whether this runtime runs a source of `source_type` on `engine` (read by `custom_reader` when the job
     names one): the one rule, for DTV218 and `run`. A Python plugin runs; a Rust one does not."""

@@ -29,7 +29,7 @@ from typing import Any
 
 from ..paths import PathMap
 from ..spec import JobSpec
-from . import Batch, SourceError, venvs
+from . import Batch, SourceError, read_columns, venvs
 from .records import Process, Rows, child_env, connector_config, engine_options
 
 STATE_KEY = "airbyte_state"
@@ -66,7 +66,7 @@ class AirbyteSource:
         self.config = connector_config(spec, env, self.opts)
         self.saved: dict[str, Any] = dict(state.get(STATE_KEY) or {})
         self.states: dict[str, Any] = {}
-        self.columns = [c.name for c in spec.asset.columns]
+        self.columns = read_columns(spec)
 
     def describe(self) -> dict[str, Any]:
         return {"engine": "airbyte", "package": self.package, "stream": self.stream, "resumed": bool(self.saved)}

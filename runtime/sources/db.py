@@ -25,8 +25,9 @@ import pyarrow.compute as pc
 
 from ..destination import ConfigError
 from ..envvars import UnsetVariable, expand
+from ..markdown_kv import with_key
 from ..spec import JobSpec, TableSpec
-from . import Batch, SourceError
+from . import Batch, SourceError, read_columns
 
 DB_SOURCE_TYPES = frozenset({"postgres", "mysql"})
 DEFAULT_PORTS = {"postgres": 5432, "mysql": 3306}
@@ -120,7 +121,7 @@ class DbSource:
         self.spec, self.conn = spec, connection(spec, env)
         self.incremental = spec.keeps_state
         self.lookback = spec.source.incremental.lookback_days if spec.source.incremental else 0
-        self.columns = [c.name for c in spec.asset.columns]
+        self.columns = read_columns(spec)
         self.saved: dict[str, Any] = dict(state.get("tables", {})) if self.incremental else {}
         self.reached: dict[str, Any] = {}
         opts = spec.source.engine_options
@@ -149,23 +150,33 @@ class DbSource:
         field = table.cursor_field if self.incremental else None
         try:
             present = reader.columns(self.conn, table.name)
-            wanted = [c for c in self.columns if c in present]
+            wanted = present if self.columns is None else [c for c in self.columns if c in present]
             if field is not None and field not in present:
                 raise ConfigError(
                     f"cursor_field {field!r} is not a column of table {table.name}",
                     f"name one of its columns in source.tables[].cursor_field ({', '.join(sorted(present)[:10])})",
                 )
             query = self._query(reader, table, wanted, field)
+            key = self._key(reader, table.name)
             offset = 0
             for rb in reader.read(self.conn, query, self.batch_rows, self.batch_bytes):
                 if field is not None:
                     self._advance(table.name, field, rb.column(field))
-                yield Batch(rb, table.name, offset)
+                yield Batch(with_key(rb, key), table.name, offset)
                 offset += rb.num_rows
         except (ConfigError, SourceError):
             raise
         except Exception as e:  # the drivers' own errors (connection, authentication, SQL): one clear line
             raise SourceError(f"{self.conn.kind} table {table.name}: {_short(e, self.conn.password)}") from None
+
+    def _key(self, reader: Any, name: str) -> str | None:
+        """The table's one-column primary key, which names a record's Markdown-KV document when
+        markdown_kv_storage names no doc_id_field (runtime/markdown_kv.py); None otherwise."""
+        storage = self.spec.target.markdown_kv_storage
+        if storage is None or storage.doc_id_field is not None:
+            return None
+        key = reader.primary_key(self.conn, name)
+        return key[0] if len(key) == 1 else None
 
     def _query(self, reader: Any, table: TableSpec, columns: list[str], field: str | None) -> str:
         if not columns:

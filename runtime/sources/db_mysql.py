@@ -35,17 +35,31 @@ def literal(value: Any) -> str:
     return "'" + text.replace("\\", "\\\\").replace("'", "''") + "'"
 
 
-def columns(conn: Any, table: str) -> set[str]:
+def columns(conn: Any, table: str) -> list[str]:
+    """The table's columns, in the table's order."""
     import connectorx as cx
 
     schema, _, name = table.rpartition(".")
     where = f"table_schema = {literal(schema)}" if schema else "table_schema = DATABASE()"
-    query = f"SELECT column_name AS c FROM information_schema.columns WHERE {where} AND table_name = {literal(name)}"
+    query = f"SELECT column_name AS c FROM information_schema.columns WHERE {where} AND table_name = {literal(name)} ORDER BY ordinal_position"
     found = cx.read_sql(conn.uri(), query, return_type="arrow")
-    names = {str(v) for v in found.column(0).to_pylist()}
+    names = [str(v) for v in found.column(0).to_pylist()]
     if not names:
         raise LookupError(f"table {table} does not exist (or has no columns visible to user {conn.user!r})")
     return names
+
+
+def primary_key(conn: Any, table: str) -> list[str]:
+    """The table's primary key columns, in key order (none: an empty list)."""
+    import connectorx as cx
+
+    schema, _, name = table.rpartition(".")
+    where = f"table_schema = {literal(schema)}" if schema else "table_schema = DATABASE()"
+    query = (
+        f"SELECT column_name AS c FROM information_schema.key_column_usage WHERE {where} "
+        f"AND table_name = {literal(name)} AND constraint_name = 'PRIMARY' ORDER BY ordinal_position"
+    )
+    return [str(v) for v in cx.read_sql(conn.uri(), query, return_type="arrow").column(0).to_pylist()]
 
 
 def read(conn: Any, query: str, batch_rows: int, batch_bytes: int) -> Iterator[pa.RecordBatch]:

@@ -33,11 +33,25 @@ def _connect(conn: Any) -> Any:
     return pg.connect(conn.uri())
 
 
-def columns(conn: Any, table: str) -> set[str]:
+def columns(conn: Any, table: str) -> list[str]:
+    """The table's columns, in the table's order."""
     schema, _, name = table.rpartition(".")
     with _connect(conn) as c:
         found = c.adbc_get_table_schema(name, db_schema_filter=schema or None)
-    return set(found.names)
+    return list(found.names)
+
+
+def primary_key(conn: Any, table: str) -> list[str]:
+    """The table's primary key columns, in key order (none: an empty list)."""
+    rel = ".".join(ident(p) for p in table.split("."))
+    query = (
+        "SELECT a.attname::text AS c FROM pg_index i JOIN pg_attribute a ON a.attrelid = i.indrelid "
+        f"AND a.attnum = ANY(i.indkey) WHERE i.indrelid = {literal(rel)}::regclass AND i.indisprimary "
+        "ORDER BY array_position(i.indkey, a.attnum)"
+    )
+    with _connect(conn) as c, c.cursor() as cur:
+        cur.execute(query)
+        return [str(row[0]) for row in cur.fetchall()]
 
 
 def read(conn: Any, query: str, batch_rows: int, batch_bytes: int) -> Iterator[pa.RecordBatch]:

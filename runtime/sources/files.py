@@ -15,7 +15,7 @@ import pyarrow as pa
 
 from ..paths import PathMap
 from ..spec import JobSpec
-from . import Batch, SourceError
+from . import Batch, SourceError, read_columns
 
 # pyarrow's streaming CSV reader reads blocks ahead of the consumer without a bound we can set: with 16 MB
 # blocks a 190 MB file peaked 150 MB above a 45 MB one; with 1 MB blocks the peak no longer grows with the file
@@ -27,7 +27,7 @@ FORMATS = ("csv", "jsonl", "parquet")
 class FileSource:
     def __init__(self, spec: JobSpec, paths: PathMap, state: dict[str, Any]):
         self.spec, self.paths = spec, paths
-        self.columns = [c.name for c in spec.asset.columns]
+        self.columns = read_columns(spec)
         self.options = spec.source.engine_options
         self.incremental = (
             spec.source.incremental is not None and spec.source.incremental.strategy == "file_modified_time"
@@ -87,13 +87,15 @@ class FileSource:
         read = csv.ReadOptions(
             block_size=BLOCK_BYTES,
             encoding=self.options.get("encoding", "utf-8"),
-            column_names=None if header else self.columns,
+            column_names=None if header or self.columns is None else self.columns,
+            autogenerate_column_names=not header and self.columns is None,
         )
         parse = csv.ParseOptions(delimiter=self.options.get("delimiter", ","))
+        columns = self.columns if self.columns is not None else _csv_names(path, read, parse)
         # every column as text: the validator converts, so one bad value fails one row, not the file
         convert = csv.ConvertOptions(
-            column_types={c: pa.string() for c in self.columns},
-            include_columns=self.columns,
+            column_types={c: pa.string() for c in columns},
+            include_columns=columns,
             include_missing_columns=True,
             strings_can_be_null=True,
             null_values=[""],
@@ -102,6 +104,9 @@ class FileSource:
             yield from reader
 
     def _jsonl(self, path: Path) -> Iterator[pa.RecordBatch]:
+        if self.columns is None:  # every key of each object (markdown_kv_storage)
+            yield from _jsonl_records(path, self.options.get("encoding", "utf-8"))
+            return
         rows: dict[str, list] = {c: [] for c in self.columns}
         count = 0
         with path.open("r", encoding=self.options.get("encoding", "utf-8")) as f:
@@ -127,8 +132,37 @@ class FileSource:
         import pyarrow.parquet as pq
 
         pf = pq.ParquetFile(path)
-        cols = [c for c in self.columns if c in pf.schema_arrow.names]
+        cols = None if self.columns is None else [c for c in self.columns if c in pf.schema_arrow.names]
         yield from pf.iter_batches(batch_size=65536, columns=cols)
+
+
+def _csv_names(path: Path, read: Any, parse: Any) -> list[str]:
+    """The header's column names (markdown_kv_storage reads every column, each as text)."""
+    from pyarrow import csv
+
+    with csv.open_csv(path, read_options=read, parse_options=parse) as reader:
+        return list(reader.schema.names)
+
+
+def _jsonl_records(path: Path, encoding: str) -> Iterator[pa.RecordBatch]:
+    """Every key of each JSON object, each value as text, in batches of JSONL_ROWS records."""
+    from .records import Rows
+
+    rows = Rows(None, JSONL_ROWS)
+    with path.open("r", encoding=encoding) as f:
+        for lineno, line in enumerate(f, 1):
+            if not line.strip():
+                continue
+            try:
+                obj = json.loads(line)
+            except ValueError:
+                raise SourceError(f"line {lineno} is not valid JSON") from None
+            if not isinstance(obj, dict):
+                raise SourceError(f"line {lineno} is not a JSON object")
+            if (rb := rows.add(obj)) is not None:
+                yield rb
+    if (rb := rows.flush()) is not None:
+        yield rb
 
 
 def _text(v: Any) -> str | None:

@@ -27,7 +27,7 @@ from typing import Any
 
 from ..paths import PathMap
 from ..spec import JobSpec
-from . import Batch, SourceError
+from . import Batch, SourceError, read_columns
 from .records import Rows, expanded
 
 STATE_KEY = "plugin_state"
@@ -115,7 +115,7 @@ class PluginSource:
         )
         self.cls = load_class(self.reference, paths)
         self.state = StateManager(dict(state.get(STATE_KEY) or {}))
-        self.columns = [c.name for c in spec.asset.columns]
+        self.columns = read_columns(spec)
 
     def describe(self) -> dict[str, Any]:
         return {"engine": "plugin", "custom_reader": self.reference, "resumed": bool(self.state.state)}

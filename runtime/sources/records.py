@@ -90,15 +90,19 @@ class Rows:
     """Records gathered into Arrow batches of the asset's columns, every value as text: the validator
     converts, so one bad value fails one row (as for jsonl files)."""
 
-    def __init__(self, columns: list[str], size: int = BATCH_ROWS):
-        self.columns, self.size = columns, size
-        import pyarrow as pa
-
-        self.schema = pa.schema([(c, pa.string()) for c in columns])
-        self.data: dict[str, list[str | None]] = {c: [] for c in columns}
+    def __init__(self, columns: list[str] | None, size: int = BATCH_ROWS):
+        """`columns` None: every key of the records, in the order they appear (markdown_kv_storage), per batch."""
+        self.open, self.size = columns is None, size
+        self.columns = list(columns or [])
+        self.data: dict[str, list[str | None]] = {c: [] for c in self.columns}
         self.count = 0
 
     def add(self, record: Mapping[str, Any]) -> pa.RecordBatch | None:
+        if self.open:
+            for k in record:
+                if k not in self.data:
+                    self.columns.append(k)
+                    self.data[k] = [None] * self.count
         get, data = record.get, self.data
         for c in self.columns:  # the common case (text or null) without a call: this loop runs per value
             v = get(c)
@@ -111,7 +115,9 @@ class Rows:
             return None
         import pyarrow as pa
 
-        out = pa.RecordBatch.from_pydict(self.data, schema=self.schema)
+        out = pa.RecordBatch.from_pydict(self.data, schema=pa.schema([(c, pa.string()) for c in self.columns]))
+        if self.open:
+            self.columns = []
         self.data, self.count = {c: [] for c in self.columns}, 0
         return out
 

@@ -20,7 +20,7 @@ from typing import Any
 
 from ..paths import PathMap
 from ..spec import JobSpec
-from . import Batch, SourceError, venvs
+from . import Batch, SourceError, read_columns, venvs
 from .records import Process, Rows, child_env, connector_config, engine_options
 
 STATE_KEY = "singer_state"
@@ -55,7 +55,7 @@ class SingerSource:
         self.config = connector_config(spec, env, self.opts)
         self.saved: dict[str, Any] = dict(state.get(STATE_KEY) or {})
         self.latest: dict[str, Any] | None = None
-        self.columns = [c.name for c in spec.asset.columns]
+        self.columns = read_columns(spec)
         self.stream = ""
 
     def describe(self) -> dict[str, Any]:
