@@ -142,19 +142,21 @@ class CheckCache:
         folders: list[str],
         singles: list[str],
         inputs: dict[str, str],
-        artifacts: dict[str, str],
+        digests: dict[str, str],
         report: str,
         started_ns: int,
     ) -> None:
-        """Record a passing result and its report; `inputs` are the digests of exactly the bytes compiled."""
+        """Record a passing result and its report; `inputs` are the digests of exactly the bytes compiled,
+        `digests` the sha256 (hex) of every file in the output dir, as compared."""
         outputs: dict[str, str] = {}
-        for rel, text in artifacts.items():
+        base = str(out_dir)
+        for rel, digest in digests.items():
             try:
-                st = (out_dir / rel).stat()
+                st = os.stat(os.path.join(base, rel))  # not Path: thousands of output files
             except OSError:
                 return
             trusted = st.st_mtime_ns < started_ns - 1_000_000_000  # unchanged since before the compile began
-            outputs[rel] = _stat_key(st) if trusted else hashlib.sha256(text.encode("utf-8")).hexdigest()
+            outputs[rel] = _stat_key(st) if trusted else digest
         record = {
             "out_dir": str(out_dir.resolve()),
             "folders": folders,

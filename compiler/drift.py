@@ -9,6 +9,7 @@ from pathlib import Path
 
 from . import codes
 from .diagnostics import Diagnostics, Span
+from .manifest import MANIFEST
 from .outdir import in_scope
 from .write import existing_files
 
@@ -29,7 +30,8 @@ def check(
     out_dir: Path, shown: str, artifacts: dict[str, str], diags: Diagnostics, scope: Collection[str] | None = None
 ) -> Drift:
     """`scope`: the targets checked (`--target`; None: all): the other targets' files are not compared."""
-    on_disk = {rel: e for rel, e in existing_files(out_dir).items() if in_scope(rel, scope)}
+    # the manifest is a hint for the next check (manifest.py), not an artifact: neither compared nor listed
+    on_disk = {rel: e for rel, e in existing_files(out_dir).items() if in_scope(rel, scope) and rel != MANIFEST}
     present = set(on_disk)
     changed: list[str] = []
     diff_parts: list[str] = []

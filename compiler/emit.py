@@ -29,6 +29,8 @@ if TYPE_CHECKING:
 PROJECT_FILE = "dativo.yaml"
 
 Locate = Callable[[At], Span]
+#: (plan.json's text, each selected target's settings) -> whether the rendered files are proven unchanged
+Unchanged = Callable[[str, dict[str, BaseModel]], bool]
 
 
 def validate_settings(doc: Document | None, blocks: dict[str, dict[str, Any]], diags: Diagnostics) -> dict[str, Any]:
@@ -97,13 +99,25 @@ def check(target: Target, plan: Plan, settings: BaseModel, locate: Locate, diags
 
 
 def emit_artifacts(
-    plan: Plan, validated: dict[str, Any], wanted: list[str] | None, locate: Locate, diags: Diagnostics
+    plan: Plan,
+    validated: dict[str, Any],
+    wanted: list[str] | None,
+    locate: Locate,
+    diags: Diagnostics,
+    unchanged: Unchanged | None = None,
 ) -> dict[str, str]:
-    """plan.json and every wanted target's artifacts, or nothing when any target found an error."""
+    """plan.json and every wanted target's artifacts, or nothing when any target found an error.
+    `unchanged`: given the plan's text and the targets' settings, whether the files on disk are proven
+    to be what rendering would give (the output manifest): then only plan.json is returned, unrendered."""
+    targets = select(wanted)
+    settings = {target.name: settings_for(target.name, validated) for target in targets}
+    for target in targets:  # every check runs: a render adds no findings, so checking first reports the same
+        check(target, plan, settings[target.name], locate, diags)
+    if diags.has_errors():
+        return {}
     artifacts = {deploydefaults.PLAN_FILE: plan.to_json()}
-    for target in select(wanted):
-        settings = settings_for(target.name, validated)
-        check(target, plan, settings, locate, diags)
-        if not diags.has_errors():
-            artifacts.update(target.render(plan, settings))
-    return {} if diags.has_errors() else artifacts
+    if unchanged is not None and unchanged(artifacts[deploydefaults.PLAN_FILE], settings):
+        return artifacts
+    for target in targets:
+        artifacts.update(target.render(plan, settings[target.name]))
+    return artifacts

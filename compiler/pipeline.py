@@ -9,9 +9,12 @@ the jobs they find something about, and a diagnostic located in a job file is ab
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from pathlib import Path
+
+from pydantic import BaseModel
 
 from dativo.runtime import deploydefaults
 from dativo.runtime.paths import deployed
@@ -193,6 +196,10 @@ def _shared_files(project: Project) -> set[str]:
     return {"dativo.yaml", *(f for f in configured if f is not None)}
 
 
+#: (project, plan.json's text, each selected target's settings) -> whether the rendered files are proven unchanged
+ProvenUnchanged = Callable[[Project, str, dict[str, BaseModel]], bool]
+
+
 @dataclass
 class CompileResult:
     project: Project
@@ -222,7 +229,9 @@ def compile_project(
     emit: bool = True,
     cwd: Path | None = None,
     env: str | None = None,
+    unchanged: ProvenUnchanged | None = None,
 ) -> CompileResult:
+    """`unchanged`: see emit_artifacts; given the project too (where its output dir is)."""
     c = check_project(root, mode=mode, cwd=cwd, env=env)
     project, diags, scheds = c.project, c.diags, c.scheds
     result = _planned(c)
@@ -230,7 +239,8 @@ def compile_project(
         return result
     if emit:
         locate = Locator(result.plan, project, scheds)
-        result.artifacts = emit_artifacts(result.plan, project.target_settings, targets, locate, diags)
+        proven = None if unchanged is None else functools.partial(unchanged, project)
+        result.artifacts = emit_artifacts(result.plan, project.target_settings, targets, locate, diags, proven)
     return result
 
 

@@ -177,6 +177,8 @@ def connection(recipe: Recipe | None, job_connection: dict[str, Any] | None) -> 
     `connection.s3.bucket` whatever the recipe's flat `bucket: ${S3_BUCKET}` says."""
     template = (recipe.connection_template if recipe else None) or {}
     job = job_connection or {}
+    if not job:  # what the merge below gives then (most jobs leave the recipe's connection alone)
+        return dict(template)
     merged: dict[str, Any] = deep_merge(_without(template, _overridden(template, job)), job)
     return merged
 
@@ -198,6 +200,8 @@ def _storage_keys(conn: dict[str, Any]) -> dict[str, set[tuple[str, ...]]]:
 def _overridden(template: dict[str, Any], job: dict[str, Any]) -> set[tuple[str, ...]]:
     """The template's spellings of the storage keys the job sets in another spelling."""
     mine = _storage_keys(job)
+    if not mine:
+        return set()
     return {p for canon, paths in _storage_keys(template).items() if canon in mine for p in paths - mine[canon]}
 
 

@@ -8,6 +8,7 @@ import sys
 import time
 from pathlib import Path
 
+from dativo.runtime.deploydefaults import PLAN_FILE
 from dativo.runtime.exitcodes import ExitCode
 
 from ..cli import UsageError
@@ -23,12 +24,14 @@ def main(args: argparse.Namespace) -> int:
         sys.stdout.write(cached)
         return ExitCode.OK
     from ..environments import UnknownEnvironment, stray_outputs
+    from ..manifest import without
     from ..outdir import UnsafeOutput, project_inputs
     from ..pipeline import compile_project
     from ..write import write_artifacts
 
+    proof = _Proof(root, args.out) if args.check and not args.target else None
     try:
-        result = compile_project(root, targets=args.target, mode=args.mode, env=args.env)
+        result = compile_project(root, targets=args.target, mode=args.mode, env=args.env, unchanged=proof)
     except UnknownEnvironment as e:
         raise UsageError(str(e)) from None
     diags = result.diags
@@ -41,9 +44,11 @@ def main(args: argparse.Namespace) -> int:
     # nested output dirs of no environment (one renamed or removed): stale, as any file compile does not write
     strays = [] if args.target else stray_outputs(out_dir, root, result.project.outputs)
     if args.check:
-        return _check(args, result, out_dir, (root, inputs), strays, (cache, started_ns))
+        proven = proof.files if proof is not None else None
+        return _check(args, result, out_dir, (root, inputs), strays, (cache, started_ns), proven)
     try:
-        written, removed = write_artifacts(out_dir, result.artifacts, root, inputs, args.target)
+        files = result.artifacts if args.target else with_manifest(result)
+        written, removed = write_artifacts(out_dir, files, root, inputs, args.target)
         for folder in strays:  # inside the dir just proven ours (guard, marker)
             shutil.rmtree(out_dir / folder)
     except UnsafeOutput as e:
@@ -53,14 +58,23 @@ def main(args: argparse.Namespace) -> int:
     emit(diags, args.format)
     print(
         f"dativo: {len(result.artifacts)} artifacts in {display_prefix(out_dir.resolve()) or '.'} "
-        f"({len(written)} written, {len(removed) + len(strays)} removed)",
+        f"({len(without(written))} written, {len(without(removed)) + len(strays)} removed)",
         file=sys.stderr,
     )
     return ExitCode.OK
 
 
-def _check(args: argparse.Namespace, result, out_dir: Path, where: tuple, strays: list[str], cached: tuple) -> int:
-    """`--check`: compare with the output dir; a passing result is remembered in the check cache."""
+def _check(
+    args: argparse.Namespace,
+    result,
+    out_dir: Path,
+    where: tuple,
+    strays: list[str],
+    cached: tuple,
+    proven: dict[str, str] | None,
+) -> int:
+    """`--check`: compare with the output dir (unless the manifest proved it unchanged: `proven`, the
+    recorded digests); a passing result is remembered in the check cache."""
     from .. import drift
     from ..outdir import UnsafeOutput, guard, with_marker
 
@@ -72,17 +86,74 @@ def _check(args: argparse.Namespace, result, out_dir: Path, where: tuple, strays
     # the marker is checked like an artifact: an output dir written before it existed is stale (DTV602)
     shown = display_prefix(out_dir.resolve()) or "."
     diags = result.diags
-    report = drift.check(out_dir, shown, with_marker(result.artifacts), diags, args.target)
-    stale = drift.strays(shown, strays, diags) or report.stale
+    report = (
+        None if proven is not None else drift.check(out_dir, shown, with_marker(result.artifacts), diags, args.target)
+    )
+    stale = drift.strays(shown, strays, diags) or (report is not None and report.stale)
     emit(diags, args.format)
     if stale:
-        if args.format == "text" and report.diff:
+        if args.format == "text" and report is not None and report.diff:
             sys.stdout.write(report.diff if report.diff.endswith("\n") else report.diff + "\n")
         return ExitCode.FINDINGS
     cache, started_ns = cached
     if cache is not None:
-        _remember(cache, result, out_dir, with_marker(result.artifacts), render(diags, args.format), started_ns)
+        digests = proven if proven is not None else _digests(with_marker(result.artifacts))
+        _remember(
+            cache, result, out_dir, _with_manifest_digest(out_dir, digests), render(diags, args.format), started_ns
+        )
     return ExitCode.OK
+
+
+class _Proof:
+    """`--check` without `--target`: whether the output dir's manifest proves the rendered files unchanged
+    (compiler/manifest.py); `files` then holds their recorded digests."""
+
+    def __init__(self, root: Path, out: str | None):
+        self.root, self.out = root, out
+        self.files: dict[str, str] | None = None
+
+    def __call__(self, project, plan_text: str, settings: dict) -> bool:
+        from .. import manifest
+        from ..outdir import UnsafeOutput, guard, project_inputs
+        from ..write import existing_files
+
+        out_dir = Path(self.out) if self.out else self.root / project.settings.paths.out
+        try:  # nothing is listed in a dir that may not be an output dir (`--out /`): the full check says why
+            guard(out_dir, self.root, project_inputs(project))
+            on_disk = {rel: entry.path for rel, entry in existing_files(out_dir).items()}
+        except (UnsafeOutput, OSError):
+            return False
+        self.files = manifest.unchanged(manifest.emit_key(plan_text, settings), on_disk)
+        return self.files is not None
+
+
+def with_manifest(result) -> dict[str, str]:
+    """The artifacts of a compile of every target, and the manifest of them and the marker."""
+    from dativo.targets import names
+
+    from .. import manifest
+    from ..emit import settings_for
+    from ..outdir import with_marker
+
+    settings = {name: settings_for(name, result.project.target_settings) for name in names()}
+    key = manifest.emit_key(result.artifacts[PLAN_FILE], settings)
+    return {**result.artifacts, manifest.MANIFEST: manifest.text(key, with_marker(result.artifacts))}
+
+
+def _digests(files: dict[str, str]) -> dict[str, str]:
+    from ..manifest import sha256
+
+    return {rel: sha256(text.encode("utf-8")) for rel, text in files.items()}
+
+
+def _with_manifest_digest(out_dir: Path, digests: dict[str, str]) -> dict[str, str]:
+    """`digests` and, when the output dir holds a manifest, its digest (the check cache records every file there)."""
+    from ..manifest import MANIFEST, sha256
+
+    try:
+        return {**digests, MANIFEST: sha256((out_dir / MANIFEST).read_bytes())}
+    except OSError:
+        return digests
 
 
 def _check_cache(args: argparse.Namespace, root: Path):  # -> CheckCache | None (imported only for --check)

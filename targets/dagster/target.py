@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from dativo.runtime.plan import Plan
 from dativo.targets.base import Findings
 
-from . import check, render
+from . import check
 from .settings import Settings
 
 
@@ -19,6 +19,8 @@ class DagsterTarget:
         check.check(plan, settings, found)
 
     def render(self, plan: Plan, settings: Settings) -> dict[str, str]:
+        from . import render  # jinja2 and the templates: not needed by a check the manifest passes
+
         return render.render(plan, settings)
 
 

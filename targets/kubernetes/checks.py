@@ -21,7 +21,6 @@ from dativo.targets.base import Findings, at_deploy, at_schedule, at_settings
 from . import hardening
 from .cronlines import kubernetes_cron, shared_fire_time
 from .names import CRONJOB_NAME_MAX, cronjob_names, for_tenant, label_problem, label_value_problem, subdomain_problem
-from .render import STATE_VOLUME
 from .settings import Settings
 
 NAME = "kubernetes"
@@ -102,7 +101,7 @@ def _check_volumes(plan: Plan, s: Settings, bad: Any) -> None:
             if found:
                 bad([field, i], f"{field} {i} holds a {found}; write dates and other values as quoted strings")
                 return
-    volumes: set[str] = {STATE_VOLUME} if s.state_volume_claim is not None else set()
+    volumes: set[str] = {hardening.STATE_VOLUME} if s.state_volume_claim is not None else set()
     paths: set[str] = {plan.deployment.worker_state_dir} if s.state_volume_claim is not None else set()
     if hardening.tmp_volume(s) is not None:
         volumes.add(hardening.TMP_VOLUME)
@@ -112,7 +111,7 @@ def _check_volumes(plan: Plan, s: Settings, bad: Any) -> None:
         if not isinstance(name, str) or label_problem(name):
             bad(["volumes", i, "name"], f"volume {i} needs a 'name' that is a DNS-1123 label, got {name!r}")
         elif name in volumes:
-            ours = {STATE_VOLUME: "the state volume", hardening.TMP_VOLUME: "the read-only pod's /tmp"}
+            ours = {hardening.STATE_VOLUME: "the state volume", hardening.TMP_VOLUME: "the read-only pod's /tmp"}
             bad(
                 ["volumes", i, "name"],
                 f"volume name {name!r} is used twice" + (f" ({name!r} is {ours[name]})" if name in ours else ""),

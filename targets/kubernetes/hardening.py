@@ -19,6 +19,8 @@ from .settings import SecurityContext, Settings
 NAME = "kubernetes"
 #: the writable /tmp of a read-only container (Python, pyarrow and the sources write temporary files)
 TMP_VOLUME = "dativo-tmp"
+#: the volume of the state dir (`state_volume_claim`)
+STATE_VOLUME = "dativo-state"
 TMP_PATH = "/tmp"
 
 

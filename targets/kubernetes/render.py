@@ -69,7 +69,7 @@ RUN_ID_ENV = "DATIVO_RUN_ID"
 #: Pods carry this label since Kubernetes 1.27 (next to the older `job-name`); `metadata.name` of the
 #: Job itself is not visible to its pods.
 JOB_NAME_FIELD = "metadata.labels['batch.kubernetes.io/job-name']"
-STATE_VOLUME = "dativo-state"
+STATE_VOLUME = hardening.STATE_VOLUME
 
 
 MANAGED_BY = "app.kubernetes.io/managed-by"

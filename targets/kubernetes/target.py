@@ -6,7 +6,6 @@ from dativo.runtime.plan import Plan
 from dativo.targets.base import Findings
 
 from . import checks
-from .render import render
 from .settings import Settings
 
 
@@ -17,6 +16,8 @@ class KubernetesTarget:
         checks.check(plan, settings, found)
 
     def render(self, plan: Plan, settings: Settings) -> dict[str, str]:
+        from .render import render  # jinja2 and the templates: not needed by a check the manifest passes
+
         return render(plan, settings)
 
 

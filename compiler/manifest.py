@@ -1,0 +1,165 @@
+"""The output manifest: lets `compile --check` prove the targets' files unchanged without rendering them.
+
+`dativo compile` writes `.dativo-manifest.json` into the output dir: a digest of everything rendering
+depends on (`emit_key`: the plan's canonical text, the targets compiled and their typed settings, dativo's
+own code and templates, the versions of the libraries that render) and the sha256 of every file it wrote.
+`--check` computes the same key from the plan; when it equals the manifest's and the output dir holds
+exactly the files recorded, each with the recorded digest, the check passes without rendering. Anything
+else (no manifest, another key, a file edited, missing or added, a manifest that does not parse) falls
+back to the full render and drift report, so what `--check` reports is unchanged.
+
+The manifest is a hint, not an artifact: the drift report neither compares nor lists it, so a manifest
+left stale by a code change costs the fast path only. Its bytes depend on nothing but the key's parts
+and the files: no absolute paths, no times (the same on every machine with the same dativo).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import sys
+from collections.abc import Collection
+from typing import Any
+
+from .readfile import open_fd, read_fd
+
+MANIFEST = ".dativo-manifest.json"
+FORMAT = 1
+#: what the targets' code is: their folder (sources and templates) and the modules outside it that they
+#: import, directly or not (tests/test_manifest.py checks this list against their imports), less the
+#: diagnostics API (`FINDINGS_ONLY`): the targets use it to report findings, which `--check` computes in
+#: full every time, never to render; hashing it would make every new diagnostic code a manifest change
+_CODE_DIR = "targets"
+RENDER_MODULES = (
+    "compiler/__init__.py",
+    "runtime/__init__.py",
+    "runtime/cron.py",
+    "runtime/exitcodes.py",
+    "runtime/jsonpath.py",
+    "runtime/plan.py",
+    "runtime/spec.py",
+)
+FINDINGS_ONLY = (
+    "compiler/code.py",
+    "compiler/codes.py",
+    "compiler/diagnostics.py",
+    "compiler/emit_codes.py",
+    "compiler/graph_codes.py",
+)
+#: the distributions whose versions can change what the targets render (dativo's own included)
+_RENDER_DISTS = frozenset(
+    {"dativo", "jinja2", "markupsafe", "pydantic", "pydantic_core", "croniter", "orjson", "tzdata", "python_dateutil"}
+)
+_code_key: str | None = None
+
+
+def sha256(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
+
+
+def code_key() -> str:
+    """A digest of the targets' code by content (`RENDER_MODULES` and every file of targets/: sources and
+    templates, bytecode left out), the Python minor version and the versions of the distributions that render."""
+    global _code_key
+    if _code_key is None:
+        h = hashlib.sha256(f"py{sys.version_info[0]}.{sys.version_info[1]}\n".encode())
+        pkg_root = os.path.dirname(os.path.dirname(os.path.realpath(__file__)))
+        files = [(rel, os.path.join(pkg_root, rel)) for rel in RENDER_MODULES] + _code_files(pkg_root, _CODE_DIR)
+        for rel, path in sorted(files):
+            h.update(f"{rel}:{_file_digest(path)}\n".encode())
+        for name in _render_distributions():
+            h.update(f"{name}\n".encode())
+        _code_key = h.hexdigest()
+    return _code_key
+
+
+def _code_files(pkg_root: str, top: str) -> list[tuple[str, str]]:
+    """(path inside the package root, absolute path) of every file under `top`, bytecode caches left out."""
+    out: list[tuple[str, str]] = []
+    stack = [top]
+    while stack:
+        rel = stack.pop()
+        with os.scandir(os.path.join(pkg_root, rel)) as entries:
+            for entry in entries:
+                if entry.is_dir():
+                    if entry.name != "__pycache__":
+                        stack.append(f"{rel}/{entry.name}")
+                elif entry.is_file() and not entry.name.endswith(".pyc"):
+                    out.append((f"{rel}/{entry.name}", entry.path))
+    return out
+
+
+def _render_distributions() -> list[str]:
+    """`<name>-<version>` of the rendering distributions installed, from the dist-info folder names (no
+    importlib.metadata: it costs more than the rest of the key), without their folders (machine-specific)."""
+    found: set[str] = set()
+    for entry in sys.path:  # installed packages only: the cwd (`python -m`) may hold any egg-info
+        if not entry.endswith(("site-packages", "dist-packages")):
+            continue
+        try:
+            names = os.listdir(entry)
+        except OSError:
+            continue
+        for n in names:
+            if n.endswith(".dist-info"):
+                stem = n.removesuffix(".dist-info")
+                dist = stem.split("-", 1)[0].lower().replace(".", "_").replace("-", "_")
+                if dist in _RENDER_DISTS:
+                    found.add(stem)
+    return sorted(found)
+
+
+def _file_digest(path: str) -> str:
+    fd = open_fd(path)
+    try:
+        return sha256(read_fd(fd, sys.maxsize))
+    finally:
+        os.close(fd)
+
+
+def emit_key(plan_text: str, settings: dict[str, Any]) -> str:
+    """The digest of what rendering depends on; `settings`: each rendered target's name -> typed settings."""
+    parts = {
+        "format": FORMAT,
+        "code": code_key(),
+        "plan": sha256(plan_text.encode("utf-8")),
+        "targets": {name: settings[name].model_dump(mode="json") for name in sorted(settings)},
+    }
+    return sha256(json.dumps(parts, sort_keys=True, ensure_ascii=True).encode())
+
+
+def text(key: str, files: dict[str, str]) -> str:
+    """The manifest for `files` (path inside the output dir -> content, the marker included)."""
+    digests = {rel: sha256(content.encode("utf-8")) for rel, content in files.items()}
+    return json.dumps({"format": FORMAT, "key": key, "files": digests}, sort_keys=True, indent=1) + "\n"
+
+
+def unchanged(key: str, on_disk: dict[str, str]) -> dict[str, str] | None:
+    """The recorded digests when the manifest in the output dir (`on_disk`: path inside it -> absolute
+    path, every file there) records `key` and exactly the files there, each with its digest; else None."""
+    where = on_disk.get(MANIFEST)
+    if where is None:
+        return None
+    try:
+        with open(where, "rb") as fh:
+            record = json.loads(fh.read())
+        files = record["files"]
+        if record["format"] != FORMAT or record["key"] != key or not isinstance(files, dict):
+            return None
+    except (OSError, ValueError, KeyError, TypeError):
+        return None
+    if set(files) != set(on_disk) - {MANIFEST}:
+        return None
+    for rel, digest in files.items():
+        try:
+            if _file_digest(on_disk[rel]) != digest:
+                return None
+        except OSError:
+            return None
+    return {str(rel): str(d) for rel, d in files.items()}
+
+
+def without(names: Collection[str]) -> list[str]:
+    """`names` less the manifest (what compile reports as written or removed)."""
+    return [n for n in names if n != MANIFEST]
