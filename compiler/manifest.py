@@ -2,9 +2,11 @@
 
 `dativo compile` writes `.dativo-manifest.json` into the output dir: a digest of everything rendering
 depends on (`emit_key`: the plan's canonical text, the targets compiled and their typed settings, dativo's
-own code and templates, the versions of the libraries that render) and the sha256 of every file it wrote.
-`--check` computes the same key from the plan; when it equals the manifest's and the output dir holds
-exactly the files recorded, each with the recorded digest, the check passes without rendering. Anything
+own code and templates, the versions of the libraries that render) and one digest of the files it wrote
+(`tree`: each file's path and sha256). `--check` computes the same key from the plan; when it equals the
+manifest's and the output dir's files give the recorded tree digest, the check passes without rendering.
+One tree digest rather than a digest per file: a mismatch means a full render and diff anyway, and the
+manifest stays a few lines, committed with the output, whatever the project's size. Anything
 else (no manifest, another key, a file edited, missing or added, a manifest that does not parse) falls
 back to the full render and drift report, so what `--check` reports is unchanged.
 
@@ -25,7 +27,7 @@ from typing import Any
 from .readfile import open_fd, read_fd
 
 MANIFEST = ".dativo-manifest.json"
-FORMAT = 1
+FORMAT = 2
 #: what the targets' code is: their folder (sources and templates) and the modules outside it that they
 #: import, directly or not (tests/test_manifest.py checks this list against their imports), less the
 #: diagnostics API (`FINDINGS_ONLY`): the targets use it to report findings, which `--check` computes in
@@ -129,35 +131,33 @@ def emit_key(plan_text: str, settings: dict[str, Any]) -> str:
     return sha256(json.dumps(parts, sort_keys=True, ensure_ascii=True).encode())
 
 
+def tree(digests: dict[str, str]) -> str:
+    """One digest of a set of files (path inside the output dir -> sha256 of its content)."""
+    return sha256("".join(f"{rel}\0{digests[rel]}\n" for rel in sorted(digests)).encode("utf-8"))
+
+
 def text(key: str, files: dict[str, str]) -> str:
     """The manifest for `files` (path inside the output dir -> content, the marker included)."""
     digests = {rel: sha256(content.encode("utf-8")) for rel, content in files.items()}
-    return json.dumps({"format": FORMAT, "key": key, "files": digests}, sort_keys=True, indent=1) + "\n"
+    record = {"format": FORMAT, "key": key, "files": len(digests), "tree": tree(digests)}
+    return json.dumps(record, sort_keys=True, indent=1) + "\n"
 
 
 def unchanged(key: str, on_disk: dict[str, str]) -> dict[str, str] | None:
-    """The recorded digests when the manifest in the output dir (`on_disk`: path inside it -> absolute
-    path, every file there) records `key` and exactly the files there, each with its digest; else None."""
+    """The digests of the files in the output dir (`on_disk`: path inside it -> absolute path, every file
+    there) when the manifest there records `key` and exactly these files with this content; else None."""
     where = on_disk.get(MANIFEST)
     if where is None:
         return None
     try:
         with open(where, "rb") as fh:
             record = json.loads(fh.read())
-        files = record["files"]
-        if record["format"] != FORMAT or record["key"] != key or not isinstance(files, dict):
+        if record["format"] != FORMAT or record["key"] != key or record["files"] != len(on_disk) - 1:
             return None
+        digests = {rel: _file_digest(path) for rel, path in on_disk.items() if rel != MANIFEST}
     except (OSError, ValueError, KeyError, TypeError):
         return None
-    if set(files) != set(on_disk) - {MANIFEST}:
-        return None
-    for rel, digest in files.items():
-        try:
-            if _file_digest(on_disk[rel]) != digest:
-                return None
-        except OSError:
-            return None
-    return {str(rel): str(d) for rel, d in files.items()}
+    return digests if tree(digests) == record["tree"] else None
 
 
 def without(names: Collection[str]) -> list[str]:

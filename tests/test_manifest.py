@@ -120,7 +120,9 @@ def test_manifest_records_every_file_and_no_machine_detail(project: Path) -> Non
         for p in out.rglob("*")
         if p.is_file() and p.name != MANIFEST and "staging" not in p.relative_to(out).parts
     }
-    assert set(record["files"]) == on_disk
+    digests = {rel: manifest.sha256((out / rel).read_bytes()) for rel in on_disk}
+    assert (record["files"], record["tree"]) == (len(on_disk), manifest.tree(digests))
+    assert len((out / MANIFEST).read_bytes()) < 400  # a few lines whatever the project's size
     text = (out / MANIFEST).read_text()
     assert str(project) not in text and str(REPO) not in text
 
