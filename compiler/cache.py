@@ -13,6 +13,7 @@ import hashlib
 import json
 import os
 import sys
+from collections.abc import Iterator
 from pathlib import Path
 
 from dativo.targets.cachedir import cache_home
@@ -43,12 +44,21 @@ def _tool_fingerprint() -> str:
 
 
 def _code_files(pkg_root: str) -> list[str]:
-    """`<path>:<size>:<mtime>` of every file in dativo's package folders (bytecode caches left out).
-
-    os.scandir, not Path.rglob: the fingerprint is taken on every `--check`, a hit too, and Path
-    objects for some 150 files cost more than their stats."""
+    """`<path>:<size>:<mtime>` of every file in dativo's package folders (bytecode left out)."""
+    tops = [name for name in _PACKAGE_DIRS if os.path.isdir(os.path.join(pkg_root, name))]
     out: list[str] = []
-    stack = [name for name in _PACKAGE_DIRS if os.path.isdir(os.path.join(pkg_root, name))]
+    for rel, entry in package_files(pkg_root, tops):
+        st = entry.stat()
+        out.append(f"{rel}:{st.st_size}:{st.st_mtime_ns}")
+    return out
+
+
+def package_files(pkg_root: str, tops: list[str]) -> Iterator[tuple[str, os.DirEntry[str]]]:
+    """(path inside the package root, entry) of every file under `tops`, bytecode left out.
+
+    os.scandir, not Path.rglob: this runs on every `--check`, a cache hit too, and Path objects for some
+    150 files cost more than their stats."""
+    stack = list(tops)
     while stack:
         rel = stack.pop()
         with os.scandir(os.path.join(pkg_root, rel)) as entries:
@@ -56,10 +66,8 @@ def _code_files(pkg_root: str) -> list[str]:
                 if entry.is_dir():
                     if entry.name != "__pycache__":
                         stack.append(f"{rel}/{entry.name}")
-                elif entry.is_file():
-                    st = entry.stat()
-                    out.append(f"{rel}/{entry.name}:{st.st_size}:{st.st_mtime_ns}")
-    return out
+                elif entry.is_file() and not entry.name.endswith(".pyc"):
+                    yield f"{rel}/{entry.name}", entry
 
 
 def _distributions() -> list[str]:

@@ -24,6 +24,7 @@ import sys
 from collections.abc import Collection
 from typing import Any
 
+from .cache import package_files
 from .readfile import open_fd, read_fd
 
 MANIFEST = ".dativo-manifest.json"
@@ -67,29 +68,14 @@ def code_key() -> str:
     if _code_key is None:
         h = hashlib.sha256(f"py{sys.version_info[0]}.{sys.version_info[1]}\n".encode())
         pkg_root = os.path.dirname(os.path.dirname(os.path.realpath(__file__)))
-        files = [(rel, os.path.join(pkg_root, rel)) for rel in RENDER_MODULES] + _code_files(pkg_root, _CODE_DIR)
+        files = [(rel, os.path.join(pkg_root, rel)) for rel in RENDER_MODULES]
+        files += [(rel, entry.path) for rel, entry in package_files(pkg_root, [_CODE_DIR])]
         for rel, path in sorted(files):
             h.update(f"{rel}:{_file_digest(path)}\n".encode())
         for name in _render_distributions():
             h.update(f"{name}\n".encode())
         _code_key = h.hexdigest()
     return _code_key
-
-
-def _code_files(pkg_root: str, top: str) -> list[tuple[str, str]]:
-    """(path inside the package root, absolute path) of every file under `top`, bytecode caches left out."""
-    out: list[tuple[str, str]] = []
-    stack = [top]
-    while stack:
-        rel = stack.pop()
-        with os.scandir(os.path.join(pkg_root, rel)) as entries:
-            for entry in entries:
-                if entry.is_dir():
-                    if entry.name != "__pycache__":
-                        stack.append(f"{rel}/{entry.name}")
-                elif entry.is_file() and not entry.name.endswith(".pyc"):
-                    out.append((f"{rel}/{entry.name}", entry.path))
-    return out
 
 
 def _render_distributions() -> list[str]:

@@ -109,22 +109,13 @@ class FileSource:
             return
         rows: dict[str, list] = {c: [] for c in self.columns}
         count = 0
-        with path.open("r", encoding=self.options.get("encoding", "utf-8")) as f:
-            for lineno, line in enumerate(f, 1):
-                if not line.strip():
-                    continue
-                try:
-                    obj = json.loads(line)
-                except ValueError:
-                    raise SourceError(f"line {lineno} is not valid JSON") from None
-                if not isinstance(obj, dict):
-                    raise SourceError(f"line {lineno} is not a JSON object")
-                for c in self.columns:
-                    rows[c].append(_text(obj.get(c)))
-                count += 1
-                if count == JSONL_ROWS:
-                    yield pa.RecordBatch.from_pydict(rows, schema=pa.schema([(c, pa.string()) for c in self.columns]))
-                    rows, count = {c: [] for c in self.columns}, 0
+        for obj in _json_objects(path, self.options.get("encoding", "utf-8")):
+            for c in self.columns:
+                rows[c].append(_text(obj.get(c)))
+            count += 1
+            if count == JSONL_ROWS:
+                yield pa.RecordBatch.from_pydict(rows, schema=pa.schema([(c, pa.string()) for c in self.columns]))
+                rows, count = {c: [] for c in self.columns}, 0
         if count:
             yield pa.RecordBatch.from_pydict(rows, schema=pa.schema([(c, pa.string()) for c in self.columns]))
 
@@ -149,6 +140,15 @@ def _jsonl_records(path: Path, encoding: str) -> Iterator[pa.RecordBatch]:
     from .records import Rows
 
     rows = Rows(None, JSONL_ROWS)
+    for obj in _json_objects(path, encoding):
+        if (rb := rows.add(obj)) is not None:
+            yield rb
+    if (rb := rows.flush()) is not None:
+        yield rb
+
+
+def _json_objects(path: Path, encoding: str) -> Iterator[dict[str, Any]]:
+    """The JSON object of each non-blank line; a line that is not one is a SourceError naming it."""
     with path.open("r", encoding=encoding) as f:
         for lineno, line in enumerate(f, 1):
             if not line.strip():
@@ -159,10 +159,7 @@ def _jsonl_records(path: Path, encoding: str) -> Iterator[pa.RecordBatch]:
                 raise SourceError(f"line {lineno} is not valid JSON") from None
             if not isinstance(obj, dict):
                 raise SourceError(f"line {lineno} is not a JSON object")
-            if (rb := rows.add(obj)) is not None:
-                yield rb
-    if (rb := rows.flush()) is not None:
-        yield rb
+            yield obj
 
 
 def _text(v: Any) -> str | None:

@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pyarrow as pa
 import pyarrow.parquet as pq
+import pytest
 from rt_project import REPO, make_project, run_cli
 
 from dativo.runtime.state import StateStore
@@ -144,6 +145,18 @@ def test_jsonl_source_and_cursor_incremental(tmp_path: Path) -> None:
     res = p.run("--job", "t1.items_hourly", "--run-id", "r2")
     assert res.code == 0, res.out
     assert sorted(p.rows().column("id").to_pylist()) == [1, 2, 3, 4]
+
+
+@pytest.mark.parametrize(("line", "why"), [("{not json", "is not valid JSON"), ("[1, 2]", "is not a JSON object")])
+def test_a_bad_jsonl_line_fails_the_run_naming_the_line(tmp_path: Path, line: str, why: str) -> None:
+    p = make_project(tmp_path / "p", source="jsonl", files="/app/data/t1/*.jsonl", strategy="cursor_field", cursor="ts")
+    data = p.root / "data" / "t1"
+    data.mkdir(parents=True)
+    good = {"id": 1, "name": "n1", "price": 1.5, "qty": 1, "ts": "2026-01-01T00:00:00Z"}
+    (data / "a.jsonl").write_text(json.dumps(good) + "\n\n" + line + "\n")
+    res = p.run("--job", "t1.items_hourly", "--run-id", "r1")
+    assert res.code == 2 and f"line 3 {why}" in res.out + res.err, res.out + res.err
+    assert "Traceback" not in res.out + res.err
 
 
 def test_parquet_source_with_partitioning(tmp_path: Path) -> None:
