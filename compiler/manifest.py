@@ -71,7 +71,7 @@ def code_key() -> str:
         files = [(rel, os.path.join(pkg_root, rel)) for rel in RENDER_MODULES]
         files += [(rel, entry.path) for rel, entry in package_files(pkg_root, [_CODE_DIR])]
         for rel, path in sorted(files):
-            h.update(f"{rel}:{_file_digest(path)}\n".encode())
+            h.update(f"{rel}:{file_digest(path)}\n".encode())
         for name in _render_distributions():
             h.update(f"{name}\n".encode())
         _code_key = h.hexdigest()
@@ -98,7 +98,7 @@ def _render_distributions() -> list[str]:
     return sorted(found)
 
 
-def _file_digest(path: str) -> str:
+def file_digest(path: str) -> str:
     fd = open_fd(path)
     try:
         return sha256(read_fd(fd, sys.maxsize))
@@ -129,9 +129,11 @@ def text(key: str, files: dict[str, str]) -> str:
     return json.dumps(record, sort_keys=True, indent=1) + "\n"
 
 
-def unchanged(key: str, on_disk: dict[str, str]) -> dict[str, str] | None:
+def unchanged(key: str, on_disk: dict[str, str], known: dict[str, str] | None = None) -> dict[str, str] | None:
     """The digests of the files in the output dir (`on_disk`: path inside it -> absolute path, every file
-    there) when the manifest there records `key` and exactly these files with this content; else None."""
+    there) when the manifest there records `key` and exactly these files with this content; else None.
+    `known`: digests already taken of the files there but the manifest (compiler/prefetch.py), used when
+    they name the same files."""
     where = on_disk.get(MANIFEST)
     if where is None:
         return None
@@ -140,7 +142,11 @@ def unchanged(key: str, on_disk: dict[str, str]) -> dict[str, str] | None:
             record = json.loads(fh.read())
         if record["format"] != FORMAT or record["key"] != key or record["files"] != len(on_disk) - 1:
             return None
-        digests = {rel: _file_digest(path) for rel, path in on_disk.items() if rel != MANIFEST}
+        names = [rel for rel in on_disk if rel != MANIFEST]
+        if known is not None and known.keys() == set(names):
+            digests = {rel: known[rel] for rel in names}  # in the listing's order, as below
+        else:
+            digests = {rel: file_digest(on_disk[rel]) for rel in names}
     except (OSError, ValueError, KeyError, TypeError):
         return None
     return digests if tree(digests) == record["tree"] else None

@@ -38,6 +38,7 @@ from .emit import Locator, emit_artifacts, plan_targets
 from .jobspec import Merged, SpecMemo, build_spec, merge
 from .models.common import RetryConfig
 from .paths import deploy_dirs
+from .prefetch import Files
 from .project import DEFAULT_REGISTRY, Project, load_project
 from .resolve import ResolvedJob, Resolver
 
@@ -144,11 +145,12 @@ PROJECT_CHECKS: tuple[ProjectCheck, ...] = (_tenancy, _secrets, _schedules, _ove
 
 
 def check_project(
-    root: Path, *, mode: str | None = None, cwd: Path | None = None, env: str | None = None
+    root: Path, *, mode: str | None = None, cwd: Path | None = None, env: str | None = None, files: Files | None = None
 ) -> Compilation:
-    """Load the project (for environment `env` of dativo.yaml, if given) and run every check of both lists."""
+    """Load the project (for environment `env` of dativo.yaml, if given; its documents from `files`, see
+    compiler/prefetch.py) and run every check of both lists."""
     diags = Diagnostics()
-    project = load_project(root, diags, cwd, env)
+    project = load_project(root, diags, cwd, env, files)
     c = Compilation(project, diags, mode or project.settings.mode, loaded=diags.mark())
     resolver = Resolver(project, diags)
     for rel, job in project.jobs.items():
@@ -230,9 +232,10 @@ def compile_project(
     cwd: Path | None = None,
     env: str | None = None,
     unchanged: ProvenUnchanged | None = None,
+    files: Files | None = None,
 ) -> CompileResult:
     """`unchanged`: see emit_artifacts; given the project too (where its output dir is)."""
-    c = check_project(root, mode=mode, cwd=cwd, env=env)
+    c = check_project(root, mode=mode, cwd=cwd, env=env, files=files)
     project, diags, scheds = c.project, c.diags, c.scheds
     result = _planned(c)
     if result.plan is None:

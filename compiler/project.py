@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import multiprocessing as mp
-import os
 from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
@@ -15,9 +13,10 @@ from . import codes, environments
 from .diagnostics import Diagnostics, Problem, Span
 from .discover import SUFFIXES, find_configs, kind, unread_reference, unreadable
 from .emit import validate_settings
-from .load import Document, load_file, load_text
+from .load import Document, load_text
 from .models import Dag, Job, LegacyAsset, OdcsAsset, ProjectFile, Recipe, Registry, RunnerConfig
 from .paths import PathProblem, PathResolver, display_prefix, join_display, variable_note
+from .prefetch import Files
 from .reuse import remember
 from .validate import validate
 
@@ -64,11 +63,12 @@ class Project:
 
 
 class _Reader:
-    def __init__(self, project: Project, diags: Diagnostics):
-        self.p, self.diags = project, diags
+    def __init__(self, project: Project, diags: Diagnostics, files: Files):
+        self.p, self.diags, self.files = project, diags, files
 
     def read(self, rel: str, model: type[M] | None, what: str) -> Loaded | None:
-        return self.accept(rel, load_file(self.p.root / rel, self.p.shown(rel), self.diags), model, what)
+        doc = self.files.load(rel, self.p.root / rel, self.p.shown(rel), self.diags)
+        return self.accept(rel, doc, model, what)
 
     def accept(self, rel: str, doc: Document | None, model: type[M] | None, what: str) -> Loaded | None:
         """Validate a loaded document (None: it failed to load, already reported)."""
@@ -175,14 +175,17 @@ def _asset_model(doc: Document, diags: Diagnostics) -> type[BaseModel] | None:
     return None
 
 
-def load_project(root: Path, diags: Diagnostics, cwd: Path | None = None, env: str | None = None) -> Project:
+def load_project(
+    root: Path, diags: Diagnostics, cwd: Path | None = None, env: str | None = None, files: Files | None = None
+) -> Project:
     """Load and validate every file of the project; invalid files are reported and left out. `env`: the
-    environment of dativo.yaml to compile for (UnknownEnvironment when it declares none of that name)."""
+    environment of dativo.yaml to compile for (UnknownEnvironment when it declares none of that name);
+    `files`: where documents come from (compiler/prefetch.py; default: loaded here, one by one)."""
     root = root.resolve()
     display = display_prefix(root, cwd)
     settings = ProjectFile()
     project = Project(root=root, resolver=PathResolver(root), display=display, settings=settings)
-    reader = _Reader(project, diags)
+    reader = _Reader(project, diags, files or Files())
     if reader.single("dativo.yaml", "dativo.yaml") == "file":
         loaded = reader.read("dativo.yaml", ProjectFile, "project file")
         if loaded is not None:
@@ -254,84 +257,9 @@ def _read_referenced(reader: _Reader, project: Project) -> None:
             project.assets[rel] = a
 
 
-#: below this many files one process reads them all: a worker costs more than it saves
-PARALLEL_MIN_FILES = 300
-#: the parent's share of the bytes: it also validates every file and unpickles the worker's documents
-PARENT_SHARE = 0.55
-
-
 def _read_many(reader: _Reader, items: list[tuple[str, type[BaseModel], str]]) -> list[Loaded | None]:
-    """Read and validate many files (rel, model, what), the valid ones in their place, None for the
-    others; on a multi-core machine that can fork, a worker loads part of them.
-
-    Loading (YAML composition and our span builder) is interpreter-bound, so threads would not help.
-    The worker only loads (documents are cheap to send back; validated models are not): the parent
-    validates every file exactly as if it had loaded it itself. Shares are split by bytes, the parent
-    taking the tail, where the runner config (one big file) and the DAGs are.
-    """
-    out: list[Loaded | None] = [None] * len(items)
-
-    def accept(start: int, chunk: tuple[list[tuple[str, Document | None]], list]) -> None:
-        docs, diags = chunk
-        reader.diags.extend(diags)
-        for i, (rel, doc) in enumerate(docs, start):
-            out[i] = reader.accept(rel, doc, items[i][1], items[i][2])
-
-    rels = [rel for rel, _, _ in items]
-    if len(rels) < PARALLEL_MIN_FILES or _cores() < 2 or "fork" not in mp.get_all_start_methods():
-        accept(0, _load_chunk(reader.p, rels))
-        return out
-    split = _split(reader.p.root, rels)
-    ctx = mp.get_context("fork")
-    receive, send = ctx.Pipe(duplex=False)
-    # fork: the worker inherits the project as it is; only its documents cross the pipe
-    worker = ctx.Process(target=_worker, args=(send, reader.p, rels[:split]), daemon=True)
-    worker.start()
-    send.close()
-    accept(split, _load_chunk(reader.p, rels[split:]))  # validated while the worker still loads
-    try:
-        theirs = receive.recv()
-    except EOFError:  # the worker died (killed, out of memory): load its share here
-        theirs = _load_chunk(reader.p, rels[:split])
-    accept(0, theirs)
-    # not waited for: its share is here, and its exit (the kernel freeing its copy of the heap) took up to
-    # 0.1 s of a compile; reaped now if done, else by multiprocessing at its next start or at exit
-    worker.join(0)
-    return out
-
-
-def _cores() -> int:
-    """The cores this process may run on: a cpuset (taskset, a container's CPU limit) can allow fewer
-    than the machine has, and a worker sharing the parent's only core costs more than it saves."""
-    if hasattr(os, "sched_getaffinity"):
-        return len(os.sched_getaffinity(0))
-    return os.cpu_count() or 1  # pragma: no cover - macOS and Windows have no affinity call
-
-
-def _split(root: Path, rels: list[str]) -> int:
-    """Index where the parent's share (the last PARENT_SHARE of the bytes) begins."""
-    sizes = []
-    for rel in rels:
-        try:
-            sizes.append((root / rel).stat().st_size)
-        except OSError:
-            sizes.append(0)
-    budget, index = sum(sizes) * PARENT_SHARE, len(rels)
-    while index > 1 and budget - sizes[index - 1] >= 0:
-        index -= 1
-        budget -= sizes[index]
-    return index
-
-
-def _worker(send: Any, project: Project, rels: list[str]) -> None:
-    send.send(_load_chunk(project, rels))
-    send.close()
-
-
-def _load_chunk(project: Project, rels: list[str]) -> tuple[list[tuple[str, Document | None]], list]:
-    diags = Diagnostics()
-    docs = [(rel, load_file(project.root / rel, project.shown(rel), diags)) for rel in rels]
-    return docs, list(diags)
+    """Read and validate many files (rel, model, what): the valid ones in their place, None for the others."""
+    return [reader.read(rel, model, what) for rel, model, what in items]
 
 
 def _checked_paths(project: Project, diags: Diagnostics):

@@ -171,3 +171,26 @@ def test_render_modules_cover_what_the_targets_import() -> None:
             outside.add(rel)
         stack += _dativo_imports(path, module)
     assert outside == set(manifest.RENDER_MODULES)
+
+
+def test_digests_taken_by_the_prefetch_worker_count_only_for_the_same_files(project: Path) -> None:
+    """manifest.unchanged takes digests already taken (compiler/prefetch.py) when they name exactly the
+    files listed; digests of other files are not used (the listing decides, as without them)."""
+    from dativo.compiler.write import existing_files
+
+    proof = _Proof(project, None)
+    result = compile_project(project, cwd=project, unchanged=proof)
+    assert proof.files is not None
+    key = manifest.emit_key(result.artifacts["plan.json"], _settings(result))
+    on_disk = {rel: e.path for rel, e in existing_files(project / "generated").items()}
+    assert manifest.unchanged(key, on_disk, dict(proof.files)) == proof.files
+    assert manifest.unchanged(key, on_disk, {**proof.files, "extra.yaml": "0" * 64}) == proof.files
+    one = next(iter(proof.files))
+    assert manifest.unchanged(key, on_disk, {**proof.files, one: "0" * 64}) is None  # trusted, and wrong
+
+
+def _settings(result) -> dict:
+    from dativo.compiler.emit import settings_for
+    from dativo.targets import names
+
+    return {name: settings_for(name, result.project.target_settings) for name in names()}

@@ -11,6 +11,7 @@ from pathlib import Path
 from dativo.runtime.deploydefaults import PLAN_FILE
 from dativo.runtime.exitcodes import ExitCode
 
+from .. import prefetch
 from ..cli import UsageError
 from ..paths import display_prefix
 from .common import emit, failed, project_root, render
@@ -23,15 +24,27 @@ def main(args: argparse.Namespace) -> int:
     if cache is not None and (cached := cache.hit()) is not None:
         sys.stdout.write(cached)
         return ExitCode.OK
+    proof_wanted = args.check and not args.target
+    out = Path(args.out) if args.out else None
+    prefetched = prefetch.start(root, out, digest_out=proof_wanted)  # before the imports of _compile: overlapped
+    try:
+        return _compile(args, root, cache, started_ns, prefetched)
+    finally:
+        prefetched.close()
+
+
+def _compile(args: argparse.Namespace, root: Path, cache, started_ns: int, prefetched: prefetch.Files) -> int:
     from ..environments import UnknownEnvironment, stray_outputs
     from ..manifest import without
     from ..outdir import UnsafeOutput, project_inputs
     from ..pipeline import compile_project
     from ..write import write_artifacts
 
-    proof = _Proof(root, args.out) if args.check and not args.target else None
+    proof = _Proof(root, args.out, prefetched) if args.check and not args.target else None
     try:
-        result = compile_project(root, targets=args.target, mode=args.mode, env=args.env, unchanged=proof)
+        result = compile_project(
+            root, targets=args.target, mode=args.mode, env=args.env, unchanged=proof, files=prefetched
+        )
     except UnknownEnvironment as e:
         raise UsageError(str(e)) from None
     diags = result.diags
@@ -108,8 +121,8 @@ class _Proof:
     """`--check` without `--target`: whether the output dir's manifest proves the rendered files unchanged
     (compiler/manifest.py); `files` then holds their recorded digests."""
 
-    def __init__(self, root: Path, out: str | None):
-        self.root, self.out = root, out
+    def __init__(self, root: Path, out: str | None, prefetched: prefetch.Files | None = None):
+        self.root, self.out, self.prefetched = root, out, prefetched or prefetch.Files()
         self.files: dict[str, str] | None = None
 
     def __call__(self, project, plan_text: str, settings: dict) -> bool:
@@ -123,7 +136,8 @@ class _Proof:
             on_disk = {rel: entry.path for rel, entry in existing_files(out_dir).items()}
         except (UnsafeOutput, OSError):
             return False
-        self.files = manifest.unchanged(manifest.emit_key(plan_text, settings), on_disk)
+        key = manifest.emit_key(plan_text, settings)
+        self.files = manifest.unchanged(key, on_disk, self.prefetched.out_digests())
         return self.files is not None
 
 

@@ -11,6 +11,7 @@ from pathlib import Path, PurePosixPath
 
 from dativo.runtime.plan import Plan
 
+from .. import prefetch
 from ..cli import UsageError
 from ..diagnostics import Diagnostic
 from ..pipeline import compile_project
@@ -38,7 +39,11 @@ def compile_side(root: Path, mode: str | None, cwd: Path | None = None, env: str
     artifacts. An environment the project does not declare raises UnknownEnvironment."""
     if not root.is_dir():  # a project added by the change: nothing at the base
         return Side(None, missing="the project directory does not exist at the base")
-    result = compile_project(root, mode=mode, cwd=cwd, env=env)
+    files = prefetch.start(root)
+    try:
+        result = compile_project(root, mode=mode, cwd=cwd, env=env, files=files)
+    finally:
+        files.close()
     items = result.diags.sorted()
     project = result.project
     registry = project.registry.rel if project.registry is not None else None

@@ -1,0 +1,309 @@
+"""A compile's reads on two cores: a worker loads the project's files while the parent imports.
+
+A compile spends its first fifth importing pydantic, the models and the checks, and loading the YAML
+files is most of the rest of what scales with the project. `start` forks a worker before those imports;
+it guesses the files the compile reads from dativo.yaml's raw `paths` (the defaults otherwise), loads
+them in the order the compile asks for them (compiler/load.py: read, decode, compose, spans) and sends
+each document with its load diagnostics; then it digests the output dir's files, which `--check`'s
+manifest proof needs. The parent takes a document from the worker when the worker sent it, and loads
+it itself otherwise (a file outside the guess, a worker that died): the same function on the same file,
+so which process loaded a file never shows in the result, diagnostics included (they are added when the
+parent takes the document, in its own order).
+
+Loading is interpreter-bound, so threads would not help; fork, because the worker needs nothing the
+parent has not imported yet except the loader (spawn would start an interpreter). Pipes and pickle are
+used directly, without multiprocessing: its import costs about as much as a hundred small files' load.
+"""
+
+from __future__ import annotations
+
+import mmap
+import os
+import pickle
+import select
+import struct
+from collections.abc import Iterator
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from dativo.runtime.deploydefaults import OUT_DIR
+
+if TYPE_CHECKING:
+    from .diagnostics import Diagnostics
+    from .load import Document
+
+#: where the compile reads its files unless dativo.yaml's `paths` says (models/project.py Paths: the same
+#: defaults; a stale guess here would cost time only, never change a result)
+GUESSED_PATHS = {
+    "registry": "registry/connectors.yaml",
+    "connectors": "connectors",
+    "assets": "assets",
+    "jobs": "jobs",
+    "runner": "configs/runner.yaml",
+    "dags": "dags",
+    "out": OUT_DIR,
+}
+_ORDER = (("registry", False), ("connectors", True), ("assets", True), ("jobs", True), ("runner", False))
+_BATCH = 32  # documents per message: fewer pickles and syscalls than one each, little wait for the first
+_HEADER = struct.Struct("<Q")
+_children: list[int] = []  # workers not yet reaped
+#: whether `start` may fork: set by the console script (cli.entry), whose process ends with the command,
+#: so a worker never outlives its use; callers in a longer-lived process (tests, a program embedding
+#: dativo) load in one process unless they set it
+enabled = False
+
+
+class Files:
+    """Where a compile gets its documents: this one loads each file itself (one process)."""
+
+    def load(self, rel: str, path: Path, shown: str, diags: Diagnostics) -> Document | None:
+        from .load import load_file
+
+        return load_file(path, shown, diags)
+
+    def out_digests(self) -> dict[str, str] | None:
+        """The sha256 of each file in the output dir but the manifest (path inside it -> digest), if known."""
+        return None
+
+    def close(self) -> None:
+        """Nothing more will be asked for."""
+
+
+class Prefetched(Files):
+    """The parent's side: documents as the worker sends them, and, while it waits for one, the worker's
+    last files loaded here (the two take files from opposite ends of the worker's list: `_Claims`)."""
+
+    def __init__(self, root: Path, fd: int, claims: _Claims):
+        self._root, self._fd, self._claims = root, fd, claims
+        self._docs: dict[str, tuple[str, Document | None, list]] = {}
+        self._todo: list[tuple[str, str]] = []  # the worker's files (rel, shown), once it has said which
+        self._loading = True  # the worker may still send documents
+        self._out: dict[str, str] | None = None
+        self._open = True
+
+    def load(self, rel: str, path: Path, shown: str, diags: Diagnostics) -> Document | None:
+        while rel not in self._docs and self._loading:
+            if not select.select([self._fd], [], [], 0)[0] and self._steal():
+                continue  # nothing sent yet: one of the worker's last files loaded here meanwhile
+            if not self._receive():
+                break
+        got = self._docs.pop(rel, None)
+        if got is None or got[0] != shown:  # not in the worker's guess (or named otherwise): load it here
+            return super().load(rel, path, shown, diags)
+        diags.extend(got[2])
+        return got[1]
+
+    def _steal(self) -> bool:
+        """Load the worker's last unclaimed file here; False when none is left."""
+        if not self._todo:
+            return False  # the worker has not said which files it loads yet
+        index = self._claims.take_back()
+        if index is None:
+            return False
+        rel, shown = self._todo[index]
+        self._docs[rel] = _load(self._root, rel, shown)
+        return True
+
+    def out_digests(self) -> dict[str, str] | None:
+        while self._open and self._receive():
+            pass
+        return self._out
+
+    def _receive(self) -> bool:
+        """One message from the worker; False when there are no more (it finished, or died)."""
+        try:
+            kind, body = pickle.loads(_read_message(self._fd))
+        except (OSError, EOFError, pickle.UnpicklingError, ValueError):
+            kind, body = "end", None
+        if kind == "files":
+            self._todo = body
+            self._claims.start_back(len(body))
+            return True
+        if kind == "docs":
+            for rel, got in body:
+                self._docs.setdefault(rel, got)  # a file both loaded (they met): the same document
+            return True
+        self._loading = False
+        if kind == "out":
+            self._out = body
+            return True
+        self.close()
+        return False
+
+    def close(self) -> None:
+        if self._open:
+            self._open, self._loading = False, False
+            os.close(self._fd)
+            self._claims.close()
+            reap()
+
+
+class _Claims:
+    """Which of the worker's files each side takes, in memory both share: the worker takes its list from
+    the front and records the next index (`front`), the parent from the back (`back`: the first index it
+    took). Each writes one number and reads the other's; when they meet, both may load one file, which
+    costs a load and changes nothing (same file, same document), so no lock is needed."""
+
+    _INT = struct.Struct("<q")
+
+    def __init__(self) -> None:
+        self._mem = mmap.mmap(-1, 2 * self._INT.size)  # anonymous and shared: forked children see it
+        self._set(0, 0)
+        self._set(1, 1 << 62)  # the parent has taken nothing (it learns the list's length later)
+
+    def _get(self, slot: int) -> int:
+        return int(self._INT.unpack_from(self._mem, slot * self._INT.size)[0])
+
+    def _set(self, slot: int, value: int) -> None:
+        self._INT.pack_into(self._mem, slot * self._INT.size, value)
+
+    def take_front(self, index: int) -> bool:
+        """The worker takes file `index` unless the parent has."""
+        self._set(0, index + 1)
+        return index < self._get(1)
+
+    def take_back(self) -> int | None:
+        """The parent takes the last file nobody has taken: its index, or None."""
+        index = self._get(1) - 1
+        if index <= self._get(0):  # the worker is at (or past) it: nothing left worth taking
+            return None
+        self._set(1, index)
+        return index
+
+    def start_back(self, length: int) -> None:
+        """The parent learns how many files the worker's list has."""
+        if self._get(1) > length:
+            self._set(1, length)
+
+    def close(self) -> None:
+        self._mem.close()
+
+
+def start(root: Path, out: Path | None = None, *, digest_out: bool = False) -> Files:
+    """A worker loading `root`'s files (and, with `digest_out`, digesting the files of `out`, default the
+    guessed output dir), or, on a machine where it cannot help (one core, no fork), the parent alone."""
+    if not enabled or not hasattr(os, "fork") or len(os.sched_getaffinity(0)) < 2:
+        return Files()
+    from . import load  # noqa: F401 - imported before the fork: the worker starts loading at once
+
+    reap()
+    root = root.resolve()
+    claims = _Claims()
+    read_end, write_end = os.pipe()
+    pid = os.fork()
+    if pid == 0:  # the worker: never returns into the caller's code
+        code = 0
+        try:
+            os.close(read_end)
+            _work(root, out, digest_out, write_end, claims)
+        except BaseException:  # the parent loads what the worker did not send
+            code = 1
+        finally:
+            os._exit(code)
+    os.close(write_end)
+    _children.append(pid)
+    return Prefetched(root, read_end, claims)
+
+
+def reap() -> None:
+    """Collect the exit of finished workers (the parent never waits for one)."""
+    for pid in list(_children):
+        try:
+            done, _ = os.waitpid(pid, os.WNOHANG)
+        except ChildProcessError:
+            done = pid
+        if done:
+            _children.remove(pid)
+
+
+def _work(root: Path, out: Path | None, digest_out: bool, fd: int, claims: _Claims) -> None:
+    from .paths import display_prefix, join_display
+
+    display = display_prefix(root)
+    paths = _guessed_paths(root)
+    todo = [(rel, join_display(display, rel)) for rel in _guessed_files(root, paths)]
+    _send(fd, ("files", todo))
+    batch: list[tuple[str, tuple]] = []
+    for index, (rel, shown) in enumerate(todo):
+        if not claims.take_front(index):
+            break  # the parent loads the rest
+        batch.append((rel, _load(root, rel, shown)))
+        if len(batch) >= _BATCH:
+            _send(fd, ("docs", batch))
+            batch = []
+    if batch:
+        _send(fd, ("docs", batch))
+    if digest_out:
+        _send(fd, ("out", _out_digests(out or root / paths["out"])))
+    _send(fd, ("end", None))
+
+
+def _load(root: Path, rel: str, shown: str) -> tuple[str, Document | None, list]:
+    """(shown, document, load diagnostics) of one file."""
+    from .diagnostics import Diagnostics
+    from .load import load_file
+
+    diags = Diagnostics()
+    doc = load_file(root / rel, shown, diags)
+    return shown, doc, list(diags)
+
+
+def _guessed_paths(root: Path) -> dict[str, str]:
+    from .diagnostics import Diagnostics
+    from .load import load_file
+
+    paths = dict(GUESSED_PATHS)
+    doc = load_file(root / "dativo.yaml", "dativo.yaml", Diagnostics())
+    raw = doc.data.get("paths") if doc is not None else None
+    if isinstance(raw, dict):
+        paths.update({k: v.strip("/") for k, v in raw.items() if k in paths and isinstance(v, str) and v})
+    return paths
+
+
+def _guessed_files(root: Path, paths: dict[str, str]) -> Iterator[str]:
+    """dativo.yaml, the registry, the recipes, the assets, the jobs, the runner config and the DAGs, in
+    the order load_project reads them, folders listed as it lists them (what they report is its to say)."""
+    from .diagnostics import Diagnostics
+    from .discover import find_configs
+    from .paths import PathResolver
+
+    resolver = PathResolver(root)
+    yield "dativo.yaml"
+    for name, is_folder in (*_ORDER, ("dags", True)):
+        rel = paths[name]
+        if ".." in rel.split("/") or rel.startswith(("/", "$")):
+            continue
+        yield from find_configs(root, rel, resolver, str, Diagnostics(), set()) if is_folder else [rel]
+
+
+def _out_digests(out_dir: Path) -> dict[str, str] | None:
+    from .manifest import MANIFEST, file_digest
+    from .write import existing_files
+
+    try:
+        return {rel: file_digest(e.path) for rel, e in existing_files(out_dir).items() if rel != MANIFEST}
+    except OSError:
+        return None
+
+
+def _send(fd: int, message: Any) -> None:
+    data = pickle.dumps(message, protocol=pickle.HIGHEST_PROTOCOL)
+    view = memoryview(_HEADER.pack(len(data)) + data)
+    while view:
+        view = view[os.write(fd, view) :]
+
+
+def _read_message(fd: int) -> bytes:
+    (size,) = _HEADER.unpack(_read_exactly(fd, _HEADER.size))
+    return _read_exactly(fd, size)
+
+
+def _read_exactly(fd: int, size: int) -> bytes:
+    parts, left = [], size
+    while left:
+        chunk = os.read(fd, min(left, 1 << 20))
+        if not chunk:
+            raise EOFError("the worker closed its end")
+        parts.append(chunk)
+        left -= len(chunk)
+    return b"".join(parts)

@@ -1,0 +1,146 @@
+"""Loading a project's files in a forked worker (compiler/prefetch.py) gives exactly what one process gives:
+same plan, same diagnostics, in the same order; a worker that dies or guesses wrong only costs time."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import signal
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from helpers import EXAMPLES
+
+from dativo.compiler import prefetch
+from dativo.compiler.manifest import MANIFEST, file_digest
+from dativo.compiler.pipeline import compile_project
+from dativo.compiler.report.json_format import render as render_json
+from dativo.compiler.write import existing_files
+
+
+@pytest.fixture
+def forking(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    """prefetch.start may fork, as under the console script, and this process has two cores to fork for."""
+    monkeypatch.setattr(prefetch, "enabled", True)
+    monkeypatch.setattr(prefetch.os, "sched_getaffinity", lambda pid: {0, 1}, raising=False)
+    yield
+    for _ in range(100):  # every worker has ended and been reaped
+        prefetch.reap()
+        if not prefetch._children:
+            break
+        time.sleep(0.05)
+    assert not prefetch._children
+
+
+def _big_project(tmp_path: Path, broken: bool) -> Path:
+    root = tmp_path / "proj"
+    shutil.copytree(EXAMPLES, root, ignore=shutil.ignore_patterns("state"))
+    jobs = sorted((root / "jobs" / "acme").glob("*.yaml"))
+    for i in range(40):  # copies of acme's jobs, each to a table of its own
+        for job in jobs:
+            text = job.read_text("utf-8")
+            (root / "jobs" / "acme" / f"copy{i:02d}_{job.name}").write_text(
+                text.replace("target:\n", f"target:\n  table: copy{i:02d}_{job.stem}\n", 1), "utf-8"
+            )
+    if broken:
+        (root / "jobs" / "acme" / "broken.yaml").write_text("tenant_id: acme\nsource: [\n", "utf-8")
+        (root / "jobs" / "acme" / "typo.yaml").write_text("tenant_idd: acme\n", "utf-8")
+        (root / "jobs" / "acme" / "dup.yaml").write_text("tenant_id: acme\ntenant_id: acme\n", "utf-8")
+    return root
+
+
+def _run(root: Path, files: prefetch.Files | None = None) -> tuple[str, str]:
+    try:
+        result = compile_project(root, targets=[], cwd=root, files=files)
+    finally:
+        if files is not None:
+            files.close()
+    plan = result.plan.to_json() if result.plan else ""
+    return render_json(result.diags.items), plan  # in the order found, not sorted: that must match too
+
+
+def test_prefetched_load_reports_what_serial_load_reports(tmp_path: Path, forking: None) -> None:
+    root = _big_project(tmp_path, broken=True)
+    serial = _run(root)
+    files = prefetch.start(root)
+    assert isinstance(files, prefetch.Prefetched)
+    assert _run(root, files) == serial
+    assert '"DTV001"' in serial[0] and '"DTV101"' in serial[0] and '"DTV002"' in serial[0]
+
+
+def test_prefetched_load_plans_what_serial_load_plans(tmp_path: Path, forking: None) -> None:
+    root = _big_project(tmp_path, broken=False)
+    serial = _run(root)
+    assert len(serial[1]) > 10_000  # a real plan
+    assert _run(root, prefetch.start(root)) == serial
+
+
+def test_a_worker_that_dies_costs_time_only(tmp_path: Path, forking: None) -> None:
+    root = _big_project(tmp_path, broken=True)
+    serial = _run(root)
+    files = prefetch.start(root)
+    os.kill(prefetch._children[-1], signal.SIGKILL)
+    assert _run(root, files) == serial
+
+
+def test_the_guess_follows_dativo_yaml_paths(tmp_path: Path) -> None:
+    (tmp_path / "dativo.yaml").write_text("version: 1\npaths:\n  jobs: pipelines/\n  dags: ../out\n", "utf-8")
+    for rel in ("pipelines/acme/a.yaml", "pipelines/acme/b.yml", "pipelines/notes.txt", "jobs/old.yaml"):
+        (tmp_path / rel).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / rel).write_text("tenant_id: acme\n", "utf-8")
+    paths = prefetch._guessed_paths(tmp_path)
+    assert paths["jobs"] == "pipelines" and paths["assets"] == "assets"
+    files = list(prefetch._guessed_files(tmp_path, paths))
+    assert files[0] == "dativo.yaml" and "pipelines/acme/a.yaml" in files and "pipelines/acme/b.yml" in files
+    assert not any(f.startswith(("jobs/", "../")) or f.endswith(".txt") for f in files)
+
+
+def test_files_outside_the_guess_are_loaded_by_the_parent(
+    tmp_path: Path, forking: None, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    root = _big_project(tmp_path, broken=True)
+    serial = _run(root)
+    wrong = {**prefetch.GUESSED_PATHS, "jobs": "elsewhere", "assets": "jobs"}  # assets: jobs loaded as such
+    monkeypatch.setattr(prefetch, "_guessed_paths", lambda root: wrong)  # the forked worker sees it too
+    assert _run(root, prefetch.start(root)) == serial
+
+
+def test_the_worker_digests_the_output_dir(tmp_path: Path, forking: None) -> None:
+    root = tmp_path / "proj"
+    shutil.copytree(EXAMPLES, root, ignore=shutil.ignore_patterns("state"))
+    files = prefetch.start(root, digest_out=True)
+    try:
+        digests = files.out_digests()
+    finally:
+        files.close()
+    on_disk = existing_files(root / "generated")
+    assert digests == {rel: file_digest(e.path) for rel, e in on_disk.items() if rel != MANIFEST}
+    assert len(digests) > 10
+
+
+def test_one_allowed_core_loads_in_one_process(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A cpuset of one core (taskset, a container's CPU limit) on a many-core machine: a worker would only
+    share the parent's core, so none is forked (os.cpu_count() counts the machine's cores, not ours)."""
+    monkeypatch.setattr(prefetch, "enabled", True)
+    monkeypatch.setattr(prefetch.os, "sched_getaffinity", lambda pid: {0}, raising=False)
+    monkeypatch.setattr(prefetch.os, "fork", lambda: pytest.fail("a worker was forked on one allowed core"))
+    assert type(prefetch.start(tmp_path)) is prefetch.Files
+
+
+def test_in_process_callers_load_in_one_process(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Only the console script lets a worker be forked: its process ends with the command."""
+    monkeypatch.setattr(prefetch.os, "fork", lambda: pytest.fail("a worker was forked in process"))
+    assert type(prefetch.start(tmp_path)) is prefetch.Files
+
+
+def test_claims_meet_without_losing_a_file() -> None:
+    claims = prefetch._Claims()
+    claims.start_back(5)
+    assert claims.take_front(0) and claims.take_front(1)
+    assert claims.take_back() == 4 and claims.take_back() == 3
+    assert claims.take_front(2)
+    assert claims.take_back() is None  # the worker is at index 3: nothing left to take
+    assert not claims.take_front(3)  # the parent has it
+    claims.close()
