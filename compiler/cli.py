@@ -230,9 +230,9 @@ def entry() -> None:
     joined), so the process ends with os._exit once output is flushed: finalizing the interpreter
     would free a compile's objects one by one and collect them again, about 0.1 s on 2,000 jobs.
     """
-    from . import prefetch
+    from . import forked
 
-    prefetch.enabled = True  # this process ends with the command (see prefetch.enabled)
+    forked.enabled = True  # this process ends with the command (see forked.enabled)
     code = main()
     if not _ran_batch:
         sys.exit(code)

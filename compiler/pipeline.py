@@ -21,6 +21,7 @@ from dativo.runtime.paths import deployed
 from dativo.runtime.plan import DagEntry, Deployment, Plan, ScheduleEntry, TenantEntry
 from dativo.runtime.spec import JobSpec, RetrySpec
 
+from . import jobsplit
 from .checks import (
     capabilities,
     dags,
@@ -153,17 +154,21 @@ def check_project(
     project = load_project(root, diags, cwd, env, files)
     c = Compilation(project, diags, mode or project.settings.mode, loaded=diags.mark())
     resolver = Resolver(project, diags)
-    for rel, job in project.jobs.items():
-        since = diags.mark()  # what resolving and checking a job finds concerns it
-        rj = resolver.resolve(job)
-        unit = c.jobs[rel] = JobUnit(rj, merge(rj))
-        for check in JOB_CHECKS:
-            check(c, unit)
-        diags.attribute(since, rel)
+    jobsplit.check_jobs(c, resolver, functools.partial(_check_job, c, resolver))  # on two cores past 200 jobs
     for project_check in PROJECT_CHECKS:
         project_check(c)
     _by_location(c)
     return c
+
+
+def _check_job(c: Compilation, resolver: Resolver, rel: str) -> None:
+    """Resolve job `rel` and run JOB_CHECKS on it; what they find concerns it."""
+    since = c.diags.mark()
+    rj = resolver.resolve(c.project.jobs[rel])
+    unit = c.jobs[rel] = JobUnit(rj, merge(rj))
+    for check in JOB_CHECKS:
+        check(c, unit)
+    c.diags.attribute(since, rel)
 
 
 def _by_location(c: Compilation) -> None:

@@ -10,13 +10,12 @@ it itself otherwise (a file outside the guess, a worker that died): the same fun
 so which process loaded a file never shows in the result, diagnostics included (they are added when the
 parent takes the document, in its own order).
 
-Loading is interpreter-bound, so threads would not help; fork, because the worker needs nothing the
-parent has not imported yet except the loader (spawn would start an interpreter). Pipes and pickle are
-used directly, without multiprocessing: its import costs about as much as a hundred small files' load.
+The worker is a compiler/forked.py child: only the console script forks one.
 """
 
 from __future__ import annotations
 
+import contextlib
 import mmap
 import os
 import pickle
@@ -27,6 +26,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from dativo.runtime.deploydefaults import OUT_DIR
+
+from . import forked
 
 if TYPE_CHECKING:
     from .diagnostics import Diagnostics
@@ -45,12 +46,6 @@ GUESSED_PATHS = {
 }
 _ORDER = (("registry", False), ("connectors", True), ("assets", True), ("jobs", True), ("runner", False))
 _BATCH = 32  # documents per message: fewer pickles and syscalls than one each, little wait for the first
-_HEADER = struct.Struct("<Q")
-_children: list[int] = []  # workers not yet reaped
-#: whether `start` may fork: set by the console script (cli.entry), whose process ends with the command,
-#: so a worker never outlives its use; callers in a longer-lived process (tests, a program embedding
-#: dativo) load in one process unless they set it
-enabled = False
 
 
 class Files:
@@ -112,7 +107,7 @@ class Prefetched(Files):
     def _receive(self) -> bool:
         """One message from the worker; False when there are no more (it finished, or died)."""
         try:
-            kind, body = pickle.loads(_read_message(self._fd))
+            kind, body = pickle.loads(forked.receive(self._fd))
         except (OSError, EOFError, pickle.UnpicklingError, ValueError):
             kind, body = "end", None
         if kind == "files":
@@ -135,7 +130,7 @@ class Prefetched(Files):
             self._open, self._loading = False, False
             os.close(self._fd)
             self._claims.close()
-            reap()
+            forked.reap()
 
 
 class _Claims:
@@ -181,39 +176,18 @@ class _Claims:
 
 def start(root: Path, out: Path | None = None, *, digest_out: bool = False) -> Files:
     """A worker loading `root`'s files (and, with `digest_out`, digesting the files of `out`, default the
-    guessed output dir), or, on a machine where it cannot help (one core, no fork), the parent alone."""
-    if not enabled or not hasattr(os, "fork") or len(os.sched_getaffinity(0)) < 2:
+    guessed output dir), or, where no child may be forked (forked.may_fork), the parent alone."""
+    if not forked.may_fork():
         return Files()
     from . import load  # noqa: F401 - imported before the fork: the worker starts loading at once
 
-    reap()
     root = root.resolve()
     claims = _Claims()
-    read_end, write_end = os.pipe()
-    pid = os.fork()
-    if pid == 0:  # the worker: never returns into the caller's code
-        code = 0
-        try:
-            os.close(read_end)
-            _work(root, out, digest_out, write_end, claims)
-        except BaseException:  # the parent loads what the worker did not send
-            code = 1
-        finally:
-            os._exit(code)
-    os.close(write_end)
-    _children.append(pid)
-    return Prefetched(root, read_end, claims)
-
-
-def reap() -> None:
-    """Collect the exit of finished workers (the parent never waits for one)."""
-    for pid in list(_children):
-        try:
-            done, _ = os.waitpid(pid, os.WNOHANG)
-        except ChildProcessError:
-            done = pid
-        if done:
-            _children.remove(pid)
+    fd = forked.fork(lambda write_end: _work(root, out, digest_out, write_end, claims))
+    if fd is None:
+        claims.close()
+        return Files()
+    return Prefetched(root, fd, claims)
 
 
 def _work(root: Path, out: Path | None, digest_out: bool, fd: int, claims: _Claims) -> None:
@@ -234,6 +208,10 @@ def _work(root: Path, out: Path | None, digest_out: bool, fd: int, claims: _Clai
     if batch:
         _send(fd, ("docs", batch))
     if digest_out:
+        # the parent needs these only after checking every job, which it may do on both cores
+        # (compiler/jobsplit.py): from here the worker takes what CPU they leave
+        with contextlib.suppress(OSError):
+            os.nice(19)
         _send(fd, ("out", _out_digests(out or root / paths["out"])))
     _send(fd, ("end", None))
 
@@ -287,23 +265,4 @@ def _out_digests(out_dir: Path) -> dict[str, str] | None:
 
 
 def _send(fd: int, message: Any) -> None:
-    data = pickle.dumps(message, protocol=pickle.HIGHEST_PROTOCOL)
-    view = memoryview(_HEADER.pack(len(data)) + data)
-    while view:
-        view = view[os.write(fd, view) :]
-
-
-def _read_message(fd: int) -> bytes:
-    (size,) = _HEADER.unpack(_read_exactly(fd, _HEADER.size))
-    return _read_exactly(fd, size)
-
-
-def _read_exactly(fd: int, size: int) -> bytes:
-    parts, left = [], size
-    while left:
-        chunk = os.read(fd, min(left, 1 << 20))
-        if not chunk:
-            raise EOFError("the worker closed its end")
-        parts.append(chunk)
-        left -= len(chunk)
-    return b"".join(parts)
+    forked.send(fd, pickle.dumps(message, protocol=pickle.HIGHEST_PROTOCOL))

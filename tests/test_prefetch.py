@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 from helpers import EXAMPLES
 
-from dativo.compiler import prefetch
+from dativo.compiler import forked, prefetch
 from dativo.compiler.manifest import MANIFEST, file_digest
 from dativo.compiler.pipeline import compile_project
 from dativo.compiler.report.json_format import render as render_json
@@ -23,15 +23,15 @@ from dativo.compiler.write import existing_files
 @pytest.fixture
 def forking(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
     """prefetch.start may fork, as under the console script, and this process has two cores to fork for."""
-    monkeypatch.setattr(prefetch, "enabled", True)
-    monkeypatch.setattr(prefetch.os, "sched_getaffinity", lambda pid: {0, 1}, raising=False)
+    monkeypatch.setattr(forked, "enabled", True)
+    monkeypatch.setattr(forked.os, "sched_getaffinity", lambda pid: {0, 1}, raising=False)
     yield
     for _ in range(100):  # every worker has ended and been reaped
-        prefetch.reap()
-        if not prefetch._children:
+        forked.reap()
+        if not forked._children:
             break
         time.sleep(0.05)
-    assert not prefetch._children
+    assert not forked._children
 
 
 def _big_project(tmp_path: Path, broken: bool) -> Path:
@@ -81,7 +81,7 @@ def test_a_worker_that_dies_costs_time_only(tmp_path: Path, forking: None) -> No
     root = _big_project(tmp_path, broken=True)
     serial = _run(root)
     files = prefetch.start(root)
-    os.kill(prefetch._children[-1], signal.SIGKILL)
+    os.kill(forked._children[-1], signal.SIGKILL)
     assert _run(root, files) == serial
 
 
@@ -123,15 +123,15 @@ def test_the_worker_digests_the_output_dir(tmp_path: Path, forking: None) -> Non
 def test_one_allowed_core_loads_in_one_process(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """A cpuset of one core (taskset, a container's CPU limit) on a many-core machine: a worker would only
     share the parent's core, so none is forked (os.cpu_count() counts the machine's cores, not ours)."""
-    monkeypatch.setattr(prefetch, "enabled", True)
-    monkeypatch.setattr(prefetch.os, "sched_getaffinity", lambda pid: {0}, raising=False)
-    monkeypatch.setattr(prefetch.os, "fork", lambda: pytest.fail("a worker was forked on one allowed core"))
+    monkeypatch.setattr(forked, "enabled", True)
+    monkeypatch.setattr(forked.os, "sched_getaffinity", lambda pid: {0}, raising=False)
+    monkeypatch.setattr(forked.os, "fork", lambda: pytest.fail("a worker was forked on one allowed core"))
     assert type(prefetch.start(tmp_path)) is prefetch.Files
 
 
 def test_in_process_callers_load_in_one_process(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """Only the console script lets a worker be forked: its process ends with the command."""
-    monkeypatch.setattr(prefetch.os, "fork", lambda: pytest.fail("a worker was forked in process"))
+    monkeypatch.setattr(forked.os, "fork", lambda: pytest.fail("a worker was forked in process"))
     assert type(prefetch.start(tmp_path)) is prefetch.Files
 
 
