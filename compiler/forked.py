@@ -3,8 +3,7 @@
 A compile is interpreter-bound, so threads would not help; fork, because a child then starts with
 everything the parent holds (spawn would start an interpreter and import again). Pipes and pickle are
 used directly, without multiprocessing: its import costs about as much as a hundred small files' load.
-Users: compiler/prefetch.py (loading), compiler/jobsplit.py (the per-job checks), compiler/emit.py (the
-targets' checks). Each falls back to doing the work in the parent when a child dies or sends nothing.
+Used by compiler/prefetch.py, which loads the files the parent did not get from its child itself.
 """
 
 from __future__ import annotations

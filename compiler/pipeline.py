@@ -21,7 +21,6 @@ from dativo.runtime.paths import deployed
 from dativo.runtime.plan import DagEntry, Deployment, Plan, ScheduleEntry, TenantEntry
 from dativo.runtime.spec import JobSpec, RetrySpec
 
-from . import jobsplit
 from .checks import (
     capabilities,
     dags,
@@ -154,7 +153,8 @@ def check_project(
     project = load_project(root, diags, cwd, env, files)
     c = Compilation(project, diags, mode or project.settings.mode, loaded=diags.mark())
     resolver = Resolver(project, diags)
-    jobsplit.check_jobs(c, resolver, functools.partial(_check_job, c, resolver))  # on two cores past 200 jobs
+    for rel in project.jobs:
+        _check_job(c, resolver, rel)
     for project_check in PROJECT_CHECKS:
         project_check(c)
     _by_location(c)

@@ -15,7 +15,6 @@ The worker is a compiler/forked.py child: only the console script forks one.
 
 from __future__ import annotations
 
-import contextlib
 import mmap
 import os
 import pickle
@@ -207,11 +206,7 @@ def _work(root: Path, out: Path | None, digest_out: bool, fd: int, claims: _Clai
             batch = []
     if batch:
         _send(fd, ("docs", batch))
-    if digest_out:
-        # the parent needs these only after checking every job, which it may do on both cores
-        # (compiler/jobsplit.py): from here the worker takes what CPU they leave
-        with contextlib.suppress(OSError):
-            os.nice(19)
+    if digest_out:  # while the parent checks the jobs: it needs these only for the manifest's proof
         _send(fd, ("out", _out_digests(out or root / paths["out"])))
     _send(fd, ("end", None))
 
