@@ -17,6 +17,8 @@ from typing import TYPE_CHECKING
 
 from dativo.runtime.deploydefaults import PLAN_FILE
 
+from . import pathdefaults
+
 if TYPE_CHECKING:
     from .project import Project
 
@@ -74,7 +76,7 @@ def project_inputs(project: Project) -> list[str]:
         p.jobs,
         p.dags,
         p.runner,
-        p.registry or "registry/connectors.yaml",
+        p.registry or pathdefaults.REGISTRY,
         deploy_dirs(project.settings)[1],
     ]
     rels = {"dativo.yaml", *(rel for rel in project.documents if not rel.startswith("<"))}

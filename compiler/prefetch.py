@@ -24,25 +24,12 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from dativo.runtime.deploydefaults import OUT_DIR
-
-from . import forked
+from . import forked, pathdefaults
 
 if TYPE_CHECKING:
     from .diagnostics import Diagnostics
     from .load import Document
 
-#: where the compile reads its files unless dativo.yaml's `paths` says (models/project.py Paths: the same
-#: defaults; a stale guess here would cost time only, never change a result)
-GUESSED_PATHS = {
-    "registry": "registry/connectors.yaml",
-    "connectors": "connectors",
-    "assets": "assets",
-    "jobs": "jobs",
-    "runner": "configs/runner.yaml",
-    "dags": "dags",
-    "out": OUT_DIR,
-}
 _ORDER = (("registry", False), ("connectors", True), ("assets", True), ("jobs", True), ("runner", False))
 _BATCH = 32  # documents per message: fewer pickles and syscalls than one each, little wait for the first
 
@@ -225,7 +212,7 @@ def _guessed_paths(root: Path) -> dict[str, str]:
     from .diagnostics import Diagnostics
     from .load import load_file
 
-    paths = dict(GUESSED_PATHS)
+    paths = dict(pathdefaults.DEFAULTS)
     doc = load_file(root / "dativo.yaml", "dativo.yaml", Diagnostics())
     raw = doc.data.get("paths") if doc is not None else None
     if isinstance(raw, dict):
@@ -237,22 +224,29 @@ def _guessed_files(root: Path, paths: dict[str, str]) -> Iterator[str]:
     """dativo.yaml, the registry, the recipes, the assets, the jobs, the runner config and the DAGs, in
     the order load_project reads them, folders listed as it lists them (what they report is its to say)."""
     from .diagnostics import Diagnostics
-    from .discover import find_configs
+    from .discover import find_configs, kind
     from .paths import PathResolver
 
     resolver = PathResolver(root)
-    yield "dativo.yaml"
-    for name, is_folder in (*_ORDER, ("dags", True)):
-        rel = paths[name]
-        if ".." in rel.split("/") or rel.startswith(("/", "$")):
-            continue
-        yield from find_configs(root, rel, resolver, str, Diagnostics(), set()) if is_folder else [rel]
+    for name, is_folder in (("dativo.yaml", False), *_ORDER, ("dags", True)):
+        rel, problem = resolver.to_rel(paths.get(name, name))
+        if rel is None or problem is not None:
+            continue  # outside the project: never read
+        if is_folder:
+            yield from find_configs(root, rel, resolver, str, Diagnostics(), set())
+        elif kind(root / rel)[0] == "file":
+            yield rel  # a regular file, as load_project reads it: never a pipe
 
 
 def _out_digests(out_dir: Path) -> dict[str, str] | None:
+    """The digests of an output dir's files, if it is one dativo wrote with a manifest (marker and manifest
+    there: `--out /` or a folder of someone else's is never walked; the parent's guard says why)."""
     from .manifest import MANIFEST, file_digest
+    from .outdir import MARKER, is_marker
     from .write import existing_files
 
+    if not is_marker(out_dir / MARKER) or not (out_dir / MANIFEST).is_file():
+        return None
     try:
         return {rel: file_digest(e.path) for rel, e in existing_files(out_dir).items() if rel != MANIFEST}
     except OSError:

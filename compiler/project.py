@@ -9,7 +9,7 @@ from typing import Any, Generic, Literal, TypeVar
 
 from pydantic import BaseModel
 
-from . import codes, environments
+from . import codes, environments, pathdefaults
 from .diagnostics import Diagnostics, Problem, Span
 from .discover import SUFFIXES, find_configs, kind, unread_reference, unreadable
 from .emit import validate_settings
@@ -22,7 +22,7 @@ from .validate import validate
 
 M = TypeVar("M", bound=BaseModel)
 BUILTIN_REGISTRY = "<dativo>/registry/connectors.yaml"
-DEFAULT_REGISTRY = "registry/connectors.yaml"  # where the registry is read from unless paths.registry says
+DEFAULT_REGISTRY = pathdefaults.REGISTRY  # where the registry is read from unless paths.registry says
 _BLOCKED = "<invalid path>"  # stands in for a configured path that was rejected: nothing is read from it
 
 

@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 from helpers import EXAMPLES
 
-from dativo.compiler import forked, prefetch
+from dativo.compiler import forked, pathdefaults, prefetch
 from dativo.compiler.manifest import MANIFEST, file_digest
 from dativo.compiler.pipeline import compile_project
 from dativo.compiler.report.json_format import render as render_json
@@ -102,7 +102,7 @@ def test_files_outside_the_guess_are_loaded_by_the_parent(
 ) -> None:
     root = _big_project(tmp_path, broken=True)
     serial = _run(root)
-    wrong = {**prefetch.GUESSED_PATHS, "jobs": "elsewhere", "assets": "jobs"}  # assets: jobs loaded as such
+    wrong = {**pathdefaults.DEFAULTS, "jobs": "elsewhere", "assets": "jobs"}  # assets: jobs loaded as such
     monkeypatch.setattr(prefetch, "_guessed_paths", lambda root: wrong)  # the forked worker sees it too
     assert _run(root, prefetch.start(root)) == serial
 
@@ -144,3 +144,24 @@ def test_claims_meet_without_losing_a_file() -> None:
     assert claims.take_back() is None  # the worker is at index 3: nothing left to take
     assert not claims.take_front(3)  # the parent has it
     claims.close()
+
+
+def test_the_guess_reads_nothing_outside_the_project_and_no_pipe(tmp_path: Path) -> None:
+    outside = tmp_path / "outside.yaml"
+    outside.write_text("secret: 1\n", "utf-8")
+    root = tmp_path / "proj"
+    (root / "configs").mkdir(parents=True)
+    (root / "registry").mkdir()
+    (root / "dativo.yaml").write_text("version: 1\npaths:\n  jobs: ../elsewhere\n", "utf-8")
+    (root / "configs" / "runner.yaml").symlink_to(outside)
+    os.mkfifo(root / "registry" / "connectors.yaml")  # a read of it would block the worker for ever
+    files = list(prefetch._guessed_files(root, prefetch._guessed_paths(root)))
+    assert files == ["dativo.yaml"]
+
+
+def test_only_an_output_dir_dativo_wrote_is_digested(tmp_path: Path) -> None:
+    (tmp_path / "a.txt").write_text("x", "utf-8")
+    assert prefetch._out_digests(tmp_path) is None  # no marker: `--out /` is never walked
+    root = tmp_path / "proj"
+    shutil.copytree(EXAMPLES, root, ignore=shutil.ignore_patterns("state"))
+    assert prefetch._out_digests(root / "generated")

@@ -9,6 +9,7 @@ from pydantic import Field, StringConstraints
 from dativo.runtime import deploydefaults
 from dativo.targets import REGISTRY
 
+from .. import pathdefaults
 from .common import Free, Model
 
 #: a target's name: the keys of the target registry
@@ -17,12 +18,12 @@ TargetName = Literal[tuple(REGISTRY)]  # type: ignore[valid-type]  # (built from
 
 class Paths(Model):
     registry: str | None = None
-    connectors: str = "connectors"
-    assets: str = "assets"
-    jobs: str = "jobs"
-    runner: str = "configs/runner.yaml"
-    dags: str = "dags"
-    out: str = deploydefaults.OUT_DIR
+    connectors: str = pathdefaults.CONNECTORS
+    assets: str = pathdefaults.ASSETS
+    jobs: str = pathdefaults.JOBS
+    runner: str = pathdefaults.RUNNER
+    dags: str = pathdefaults.DAGS
+    out: str = pathdefaults.OUT
 
 
 class Deploy(Model):
