@@ -9,6 +9,7 @@ Used by compiler/prefetch.py, which loads the files the parent did not get from 
 from __future__ import annotations
 
 import os
+import signal
 import struct
 from collections.abc import Callable
 from typing import NoReturn
@@ -27,8 +28,8 @@ def may_fork() -> bool:
     return enabled and hasattr(os, "fork") and len(os.sched_getaffinity(0)) >= 2
 
 
-def fork(work: Callable[[int], None]) -> int | None:
-    """The read end of a pipe from a child running `work(write_end)`, or None where may_fork() says no.
+def fork(work: Callable[[int], None]) -> tuple[int, int] | None:
+    """(read end of a pipe from a child running `work(write_end)`, its pid), or None where may_fork() says no.
     The child never returns into the caller's code; whatever it raises ends it, and the parent sees the
     pipe end early."""
     if not may_fork():
@@ -40,7 +41,7 @@ def fork(work: Callable[[int], None]) -> int | None:
         _child(work, read_end, write_end)
     os.close(write_end)
     _children.append(pid)
-    return read_end
+    return read_end, pid
 
 
 def _child(work: Callable[[int], None], read_end: int, write_end: int) -> NoReturn:
@@ -52,6 +53,18 @@ def _child(work: Callable[[int], None], read_end: int, write_end: int) -> NoRetu
         code = 1
     finally:
         os._exit(code)
+
+
+def end(pid: int) -> None:
+    """Stop a child whose work is no longer wanted and collect its exit (a few milliseconds: it was forked
+    small). A long-lived process (`dativo run`) is then left with no zombie."""
+    try:
+        os.kill(pid, signal.SIGKILL)
+        os.waitpid(pid, 0)
+    except (ProcessLookupError, ChildProcessError):
+        pass
+    if pid in _children:
+        _children.remove(pid)
 
 
 def reap() -> None:

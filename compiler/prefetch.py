@@ -15,6 +15,7 @@ The worker is a compiler/forked.py child: only the console script forks one.
 
 from __future__ import annotations
 
+import contextlib
 import mmap
 import os
 import pickle
@@ -54,8 +55,8 @@ class Prefetched(Files):
     """The parent's side: documents as the worker sends them, and, while it waits for one, the worker's
     last files loaded here (the two take files from opposite ends of the worker's list: `_Claims`)."""
 
-    def __init__(self, root: Path, fd: int, claims: _Claims):
-        self._root, self._fd, self._claims = root, fd, claims
+    def __init__(self, root: Path, child: tuple[int, int], claims: _Claims):
+        self._root, (self._fd, self._pid), self._claims = root, child, claims
         self._docs: dict[str, tuple[str, Document | None, list]] = {}
         self._todo: list[tuple[str, str]] = []  # the worker's files (rel, shown), once it has said which
         self._loading = True  # the worker may still send documents
@@ -116,7 +117,7 @@ class Prefetched(Files):
             self._open, self._loading = False, False
             os.close(self._fd)
             self._claims.close()
-            forked.reap()
+            forked.end(self._pid)
 
 
 class _Claims:
@@ -169,11 +170,21 @@ def start(root: Path, out: Path | None = None, *, digest_out: bool = False) -> F
 
     root = root.resolve()
     claims = _Claims()
-    fd = forked.fork(lambda write_end: _work(root, out, digest_out, write_end, claims))
-    if fd is None:
+    child = forked.fork(lambda write_end: _work(root, out, digest_out, write_end, claims))
+    if child is None:
         claims.close()
         return Files()
-    return Prefetched(root, fd, claims)
+    return Prefetched(root, child, claims)
+
+
+@contextlib.contextmanager
+def loading(root: Path, out: Path | None = None, *, digest_out: bool = False) -> Iterator[Files]:
+    """`start`, and the worker ended when the block is: commands start it before their heavy imports."""
+    files = start(root, out, digest_out=digest_out)
+    try:
+        yield files
+    finally:
+        files.close()
 
 
 def _work(root: Path, out: Path | None, digest_out: bool, fd: int, claims: _Claims) -> None:

@@ -26,11 +26,8 @@ def main(args: argparse.Namespace) -> int:
         return ExitCode.OK
     proof_wanted = args.check and not args.target
     out = Path(args.out) if args.out else None
-    prefetched = prefetch.start(root, out, digest_out=proof_wanted)  # before the imports of _compile: overlapped
-    try:
+    with prefetch.loading(root, out, digest_out=proof_wanted) as prefetched:  # before _compile's imports
         return _compile(args, root, cache, started_ns, prefetched)
-    finally:
-        prefetched.close()
 
 
 def _compile(args: argparse.Namespace, root: Path, cache, started_ns: int, prefetched: prefetch.Files) -> int:

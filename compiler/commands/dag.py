@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING
 
 from dativo.runtime.exitcodes import ExitCode
 
+from .. import prefetch
 from ..cli import UsageError
 
 if TYPE_CHECKING:
@@ -24,10 +25,11 @@ if TYPE_CHECKING:
 
 
 def main(args: argparse.Namespace) -> int:
-    from ..pipeline import check_project
-
     root, rel = _locate(args.dag, args.project)
-    c = check_project(root, cwd=Path.cwd())
+    with prefetch.loading(root) as files:  # before the import: the worker's loads overlap it
+        from ..pipeline import check_project
+
+        c = check_project(root, cwd=Path.cwd(), files=files)
     entry = c.dag_entries.get(rel)
     if entry is None:
         return _not_runnable(c, rel)

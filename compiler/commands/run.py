@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING
 
 from dativo.runtime.exitcodes import ExitCode
 
+from .. import prefetch
 from ..cli import UsageError
 
 if TYPE_CHECKING:
@@ -66,11 +67,12 @@ def _path(value: str | None) -> Path | None:
 
 
 def _from_config(args: argparse.Namespace, common: dict) -> int:
-    from ..pipeline import check_project
-
     root, rel = _locate(args.config, args.project_dir)
-    # every check of compile over the whole project (isolation needs it); only this job's findings count
-    c = check_project(root, mode=args.mode, cwd=Path.cwd())
+    with prefetch.loading(root) as files:  # before the import: the worker's loads overlap it
+        from ..pipeline import check_project
+
+        # every check of compile over the whole project (isolation needs it); only this job's findings count
+        c = check_project(root, mode=args.mode, cwd=Path.cwd(), files=files)
     mine = c.concerning(rel)
     unit = c.jobs.get(rel)
     if unit is None and not mine.has_errors():

@@ -39,11 +39,8 @@ def compile_side(root: Path, mode: str | None, cwd: Path | None = None, env: str
     artifacts. An environment the project does not declare raises UnknownEnvironment."""
     if not root.is_dir():  # a project added by the change: nothing at the base
         return Side(None, missing="the project directory does not exist at the base")
-    files = prefetch.start(root)
-    try:
+    with prefetch.loading(root) as files:
         result = compile_project(root, mode=mode, cwd=cwd, env=env, files=files)
-    finally:
-        files.close()
     items = result.diags.sorted()
     project = result.project
     registry = project.registry.rel if project.registry is not None else None
