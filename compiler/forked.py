@@ -1,20 +1,23 @@
 """Work on the second core: forked children that send pickled messages back through a pipe.
 
 A compile is interpreter-bound, so threads would not help; fork, because a child then starts with
-everything the parent holds (spawn would start an interpreter and import again). Pipes and pickle are
-used directly, without multiprocessing: its import costs about as much as a hundred small files' load.
-Used by compiler/prefetch.py, which loads the files the parent did not get from its child itself.
+everything the parent holds (spawn would start an interpreter and import again). Pipes, shared memory
+and pickle are used directly, without multiprocessing: its import costs about as much as a hundred small
+files' load. Used by compiler/prefetch.py, which loads the files the parent did not get from its child
+itself.
 """
 
 from __future__ import annotations
 
+import mmap
 import os
 import signal
 import struct
 from collections.abc import Callable
 from typing import NoReturn
 
-_HEADER = struct.Struct("<Q")
+_PLACE = struct.Struct("<qQ")  # (offset in the arena, or -1: the bytes follow in the pipe; length)
+ARENA = 64 << 20  # bytes of messages a child may have sent before the parent reads them (pages used as written)
 _children: list[int] = []  # children not yet reaped
 #: whether work may be forked: set by the console script (cli.entry), whose process ends with the command,
 #: so a child never outlives its use; callers in a longer-lived process (tests, a program embedding
@@ -28,27 +31,58 @@ def may_fork() -> bool:
     return enabled and hasattr(os, "fork") and len(os.sched_getaffinity(0)) >= 2
 
 
-def fork(work: Callable[[int], None]) -> tuple[int, int] | None:
-    """(read end of a pipe from a child running `work(write_end)`, its pid), or None where may_fork() says no.
-    The child never returns into the caller's code; whatever it raises ends it, and the parent sees the
-    pipe end early."""
+class Channel:
+    """Messages from a child to its parent: their bytes in memory both share, their places through a pipe.
+    A child so never waits for its parent to read: a pipe holds 64 KiB, and a parent busy importing reads
+    nothing (a project's runner config alone can be more). A message the arena has no room left for goes
+    through the pipe itself. The pipe's end also tells the parent that the child ended (or died)."""
+
+    def __init__(self) -> None:
+        self._arena = mmap.mmap(-1, ARENA)  # anonymous and shared: the forked child writes, the parent reads
+        self.read_end, self.write_end = os.pipe()
+        self._used = 0  # the child's: where its next message goes
+
+    def send(self, data: bytes) -> None:
+        """The child's side: one message (pickled by the caller)."""
+        size, at = len(data), self._used
+        if at + size <= ARENA:
+            self._arena[at : at + size] = data
+            self._used += size
+            _write_all(self.write_end, _PLACE.pack(at, size))
+        else:
+            _write_all(self.write_end, _PLACE.pack(-1, size) + data)
+
+    def receive(self) -> bytes:
+        """The parent's side: the next message; EOFError when the child ended (or died) first."""
+        at, size = _PLACE.unpack(_read_exactly(self.read_end, _PLACE.size))
+        return _read_exactly(self.read_end, size) if at < 0 else self._arena[at : at + size]
+
+    def close(self) -> None:
+        os.close(self.read_end)
+        self._arena.close()
+
+
+def fork(work: Callable[[Channel], None]) -> tuple[Channel, int] | None:
+    """(the channel from a child running `work(channel)`, its pid), or None where may_fork() says no. The
+    child never returns into the caller's code; whatever it raises ends it, and the parent sees the
+    channel end early."""
     if not may_fork():
         return None
     reap()
-    read_end, write_end = os.pipe()
+    channel = Channel()
     pid = os.fork()
     if pid == 0:
-        _child(work, read_end, write_end)
-    os.close(write_end)
+        _child(work, channel)
+    os.close(channel.write_end)
     _children.append(pid)
-    return read_end, pid
+    return channel, pid
 
 
-def _child(work: Callable[[int], None], read_end: int, write_end: int) -> NoReturn:
+def _child(work: Callable[[Channel], None], channel: Channel) -> NoReturn:
     code = 0
     try:
-        os.close(read_end)
-        work(write_end)
+        os.close(channel.read_end)
+        work(channel)
     except BaseException:  # the parent does what the child did not send
         code = 1
     finally:
@@ -78,17 +112,10 @@ def reap() -> None:
             _children.remove(pid)
 
 
-def send(fd: int, data: bytes) -> None:
-    """One message (pickled by the caller): its length, then its bytes."""
-    view = memoryview(_HEADER.pack(len(data)) + data)
+def _write_all(fd: int, data: bytes) -> None:
+    view = memoryview(data)
     while view:
         view = view[os.write(fd, view) :]
-
-
-def receive(fd: int) -> bytes:
-    """The next message; EOFError when the child ended (or died) first."""
-    (size,) = _HEADER.unpack(_read_exactly(fd, _HEADER.size))
-    return _read_exactly(fd, size)
 
 
 def _read_exactly(fd: int, size: int) -> bytes:

@@ -16,10 +16,8 @@ from pathlib import Path
 
 from pydantic import BaseModel
 
-from dativo.runtime import deploydefaults
-from dativo.runtime.paths import deployed
-from dativo.runtime.plan import DagEntry, Deployment, Plan, ScheduleEntry, TenantEntry
-from dativo.runtime.spec import JobSpec, RetrySpec
+from dativo.runtime.plan import DagEntry, Plan
+from dativo.runtime.spec import JobSpec
 
 from .checks import (
     capabilities,
@@ -34,10 +32,11 @@ from .checks import (
 )
 from .checks.schedules import ResolvedSchedule
 from .diagnostics import Diagnostics
-from .emit import Locator, emit_artifacts, plan_targets
+from .emit import Locator, emit_artifacts
 from .jobspec import Merged, SpecMemo, build_spec, merge
+from .models import Job
 from .models.common import RetryConfig
-from .paths import deploy_dirs
+from .planbuild import build_plan
 from .prefetch import Files
 from .project import DEFAULT_REGISTRY, Project, load_project
 from .resolve import ResolvedJob, Resolver
@@ -150,15 +149,68 @@ def check_project(
     """Load the project (for environment `env` of dativo.yaml, if given; its documents from `files`, see
     compiler/prefetch.py) and run every check of both lists."""
     diags = Diagnostics()
-    project = load_project(root, diags, cwd, env, files)
+    early = _EarlyJobs(mode)
+    project = load_project(root, diags, cwd, env, files, on_job=early.check)
     c = Compilation(project, diags, mode or project.settings.mode, loaded=diags.mark())
-    resolver = Resolver(project, diags)
+    resolver = early.adopt(c)
     for rel in project.jobs:
-        _check_job(c, resolver, rel)
+        if rel not in c.jobs:
+            _check_job(c, resolver, rel)
     for project_check in PROJECT_CHECKS:
         project_check(c)
     _by_location(c)
     return c
+
+
+class _EarlyJobs:
+    """The jobs folder's jobs checked as each loads (load_project's `on_job`), while the loading worker
+    reads the next ones (docs/performance.md). The result is what checking them after the load gives:
+    a job is checked early only while every job before it was and when each file it names by path is
+    loaded already (nothing read later can change what its checks find); their findings are kept aside
+    and added after loading's, in the same order; and when loading reads a recipe or an asset after
+    them (one a job names from outside its folder, which the name lookups and did-you-mean hints of
+    any job might find), the early checks are dropped and every job is checked again."""
+
+    def __init__(self, mode: str | None):
+        self.mode = mode
+        self.c: Compilation | None = None
+        self.resolver: Resolver | None = None
+        self.open = True  # no job was passed over yet
+        self.sizes = (0, 0)  # recipes and assets loaded when the first job was checked
+
+    def check(self, project: Project, rel: str) -> None:
+        if not self.open or not _named_loaded(project, project.jobs[rel].model):
+            self.open = False
+            return
+        if self.c is None:
+            self.c = Compilation(project, Diagnostics(), self.mode or project.settings.mode, loaded=0)
+            self.resolver = Resolver(project, self.c.diags)
+            self.sizes = (len(project.recipes), len(project.assets))
+        assert self.resolver is not None
+        _check_job(self.c, self.resolver, rel)
+
+    def adopt(self, c: Compilation) -> Resolver:
+        """The resolver for the jobs left; the early checks' units and findings moved into `c`, if they hold."""
+        early, resolver = self.c, self.resolver
+        if early is None or resolver is None or self.sizes != (len(c.project.recipes), len(c.project.assets)):
+            return Resolver(c.project, c.diags)
+        c.diags.extend(early.diags.items)
+        c.jobs, c.memo = early.jobs, early.memo
+        resolver.diags = c.diags
+        return resolver
+
+
+def _named_loaded(project: Project, m: Job) -> bool:
+    """Whether each file job `m` names by path is loaded as its kind (else the reference check looks
+    at what was reported, which loading may add to later)."""
+    for raw, known in (
+        (m.source_connector_path, project.recipes),
+        (m.target_connector_path, project.recipes),
+        (m.asset_path, project.assets),
+    ):
+        if raw and project.resolver.to_rel(raw)[0] not in known:
+            return False
+    return True
 
 
 def _check_job(c: Compilation, resolver: Resolver, rel: str) -> None:
@@ -250,106 +302,3 @@ def compile_project(
         proven = None if unchanged is None else functools.partial(unchanged, project)
         result.artifacts = emit_artifacts(result.plan, project.target_settings, targets, locate, diags, proven)
     return result
-
-
-def build_plan(
-    project: Project,
-    scheds: list[ResolvedSchedule],
-    specs: dict[str, JobSpec],
-    dag_entries: dict[str, DagEntry],
-    resolved: dict[str, ResolvedJob],
-    mode: str,
-) -> Plan:
-    runner = project.runner.model.runner if project.runner else None
-    concurrency = runner.orchestrator.concurrency_per_tenant if runner else 1
-    runner_rel = project.runner.rel if project.runner else project.settings.paths.runner
-    entries: dict[str, ScheduleEntry] = {}
-    for rs in scheds:
-        if not rs.ok or rs.tenant is None:
-            continue
-        spec = specs.get(rs.job_rel or "")
-        s = rs.model
-        retry = spec.retry if spec else RetrySpec()
-        entries[rs.id] = ScheduleEntry(
-            id=rs.id,
-            name=s.name,
-            tenant=rs.tenant,
-            kind="job" if rs.job_rel else "dag",
-            job=rs.job_rel,
-            dag=rs.dag_rel,
-            cron=rs.cron_lines,
-            interval_seconds=s.interval_seconds,
-            timezone=s.timezone,
-            enabled=s.enabled,
-            max_concurrent_runs=s.max_concurrent_runs,
-            tags=dict(sorted(s.tags.items())),
-            retry=retry,
-            concurrency_key=f"tenant:{rs.tenant}",
-            inputs=_inputs(project, rs, dag_entries, resolved),
-            runner=runner_rel,
-            mounts=_mounts(rs, specs, dag_entries),
-            partial=s.partial or project.settings.partial,
-        )
-    by_tenant: dict[str, list[str]] = {s.tenant: [] for s in specs.values()}
-    for i, e in entries.items():  # grouped once (a scan of every schedule per tenant was tenants x schedules)
-        by_tenant.setdefault(e.tenant, []).append(i)
-    tenants = {t: TenantEntry(concurrency=concurrency, schedules=sorted(by_tenant[t])) for t in sorted(by_tenant)}
-    return Plan(
-        orchestrator=runner.orchestrator.type if runner else "dagster",
-        runner_mode=runner.mode if runner else "orchestrated",
-        deployment=_deployment(project, mode),
-        tenants=tenants,
-        schedules=dict(sorted(entries.items())),
-        jobs=dict(sorted(specs.items())),
-        dags=dict(sorted(dag_entries.items())),
-        inputs=dict(sorted(project.digests.items())),
-        targets=plan_targets(project.target_settings),
-    )
-
-
-def _deployment(project: Project, mode: str) -> Deployment:
-    """Where the project, the plan and the state dir are on the workers."""
-    st = project.settings
-    project_dir, state_dir = deploy_dirs(st)
-    return Deployment(
-        container_root=st.container_root,
-        project_dir=project_dir,
-        dativo_bin=st.deploy.dativo_bin,
-        state_dir=state_dir,
-        worker_state_dir=deployed(state_dir, project_dir, st.container_root),
-        plan_path=st.deploy.plan_path or deploydefaults.plan_path(project_dir, st.paths.out),
-        mode=mode,
-    )
-
-
-def _mounts(rs: ResolvedSchedule, specs: dict[str, JobSpec], dag_entries: dict[str, DagEntry]) -> list[str]:
-    """The runtime mounts of the schedule's job, or of every job of its DAG, sorted."""
-    jobs = (
-        [rs.job_rel]
-        if rs.job_rel
-        else [t.job for t in dag_entries[rs.dag_rel].tasks]
-        if rs.dag_rel in dag_entries
-        else []
-    )
-    return sorted({m for j in jobs if (spec := specs.get(j or "")) is not None for m in spec.mounts})
-
-
-def _inputs(
-    project: Project, rs: ResolvedSchedule, dag_entries: dict[str, DagEntry], resolved: dict[str, ResolvedJob]
-) -> list[str]:
-    files = {project.settings.paths.runner, "dativo.yaml", rs.job_rel, rs.dag_rel}
-    job_rels = (
-        [rs.job_rel]
-        if rs.job_rel
-        else [t.job for t in dag_entries[rs.dag_rel].tasks]
-        if rs.dag_rel in dag_entries
-        else []
-    )
-    for rj in (resolved.get(j) for j in job_rels):
-        if rj is None:
-            continue
-        files.add(rj.job.rel)
-        files |= {ep.recipe.rel for ep in (rj.source, rj.target) if ep is not None and ep.recipe is not None}
-        files.add(rj.asset.loaded.rel if rj.asset else None)
-        files.add(project.registry.rel if project.registry else None)
-    return sorted(f for f in files if f in project.digests)

@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import contextlib
 import mmap
-import os
 import pickle
 import select
 import struct
@@ -31,7 +30,7 @@ if TYPE_CHECKING:
     from .diagnostics import Diagnostics
     from .load import Document
 
-_ORDER = (("registry", False), ("connectors", True), ("assets", True), ("jobs", True), ("runner", False))
+_ORDER = (("registry", False), ("connectors", True), ("assets", True), ("runner", False), ("jobs", True))
 _BATCH = 32  # documents per message: fewer pickles and syscalls than one each, little wait for the first
 
 
@@ -55,8 +54,8 @@ class Prefetched(Files):
     """The parent's side: documents as the worker sends them, and, while it waits for one, the worker's
     last files loaded here (the two take files from opposite ends of the worker's list: `_Claims`)."""
 
-    def __init__(self, root: Path, child: tuple[int, int], claims: _Claims):
-        self._root, (self._fd, self._pid), self._claims = root, child, claims
+    def __init__(self, root: Path, child: tuple[forked.Channel, int], claims: _Claims):
+        self._root, (self._channel, self._pid), self._claims = root, child, claims
         self._docs: dict[str, tuple[str, Document | None, list]] = {}
         self._todo: list[tuple[str, str]] = []  # the worker's files (rel, shown), once it has said which
         self._loading = True  # the worker may still send documents
@@ -65,7 +64,7 @@ class Prefetched(Files):
 
     def load(self, rel: str, path: Path, shown: str, diags: Diagnostics) -> Document | None:
         while rel not in self._docs and self._loading:
-            if not select.select([self._fd], [], [], 0)[0] and self._steal():
+            if not select.select([self._channel.read_end], [], [], 0)[0] and self._steal():
                 continue  # nothing sent yet: one of the worker's last files loaded here meanwhile
             if not self._receive():
                 break
@@ -94,7 +93,7 @@ class Prefetched(Files):
     def _receive(self) -> bool:
         """One message from the worker; False when there are no more (it finished, or died)."""
         try:
-            kind, body = pickle.loads(forked.receive(self._fd))
+            kind, body = pickle.loads(self._channel.receive())
         except (OSError, EOFError, pickle.UnpicklingError, ValueError):
             kind, body = "end", None
         if kind == "files":
@@ -115,7 +114,7 @@ class Prefetched(Files):
     def close(self) -> None:
         if self._open:
             self._open, self._loading = False, False
-            os.close(self._fd)
+            self._channel.close()
             self._claims.close()
             forked.end(self._pid)
 
@@ -166,11 +165,9 @@ def start(root: Path, out: Path | None = None, *, digest_out: bool = False) -> F
     guessed output dir), or, where no child may be forked (forked.may_fork), the parent alone."""
     if not forked.may_fork():
         return Files()
-    from . import load  # noqa: F401 - imported before the fork: the worker starts loading at once
-
     root = root.resolve()
     claims = _Claims()
-    child = forked.fork(lambda write_end: _work(root, out, digest_out, write_end, claims))
+    child = forked.fork(lambda channel: _work(root, out, digest_out, channel, claims))
     if child is None:
         claims.close()
         return Files()
@@ -187,26 +184,26 @@ def loading(root: Path, out: Path | None = None, *, digest_out: bool = False) ->
         files.close()
 
 
-def _work(root: Path, out: Path | None, digest_out: bool, fd: int, claims: _Claims) -> None:
+def _work(root: Path, out: Path | None, digest_out: bool, channel: forked.Channel, claims: _Claims) -> None:
     from .paths import display_prefix, join_display
 
     display = display_prefix(root)
     paths = _guessed_paths(root)
     todo = [(rel, join_display(display, rel)) for rel in _guessed_files(root, paths)]
-    _send(fd, ("files", todo))
+    _send(channel, ("files", todo))
     batch: list[tuple[str, tuple]] = []
     for index, (rel, shown) in enumerate(todo):
         if not claims.take_front(index):
             break  # the parent loads the rest
         batch.append((rel, _load(root, rel, shown)))
         if len(batch) >= _BATCH:
-            _send(fd, ("docs", batch))
+            _send(channel, ("docs", batch))
             batch = []
     if batch:
-        _send(fd, ("docs", batch))
+        _send(channel, ("docs", batch))
     if digest_out:  # while the parent checks the jobs: it needs these only for the manifest's proof
-        _send(fd, ("out", _out_digests(out or root / paths["out"])))
-    _send(fd, ("end", None))
+        _send(channel, ("out", _out_digests(out or root / paths["out"])))
+    _send(channel, ("end", None))
 
 
 def _load(root: Path, rel: str, shown: str) -> tuple[str, Document | None, list]:
@@ -232,7 +229,7 @@ def _guessed_paths(root: Path) -> dict[str, str]:
 
 
 def _guessed_files(root: Path, paths: dict[str, str]) -> Iterator[str]:
-    """dativo.yaml, the registry, the recipes, the assets, the jobs, the runner config and the DAGs, in
+    """dativo.yaml, the registry, the recipes, the assets, the runner config, the jobs and the DAGs, in
     the order load_project reads them, folders listed as it lists them (what they report is its to say)."""
     from .diagnostics import Diagnostics
     from .discover import find_configs, kind
@@ -264,5 +261,5 @@ def _out_digests(out_dir: Path) -> dict[str, str] | None:
         return None
 
 
-def _send(fd: int, message: Any) -> None:
-    forked.send(fd, pickle.dumps(message, protocol=pickle.HIGHEST_PROTOCOL))
+def _send(channel: forked.Channel, message: Any) -> None:
+    channel.send(pickle.dumps(message, protocol=pickle.HIGHEST_PROTOCOL))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
@@ -176,11 +177,19 @@ def _asset_model(doc: Document, diags: Diagnostics) -> type[BaseModel] | None:
 
 
 def load_project(
-    root: Path, diags: Diagnostics, cwd: Path | None = None, env: str | None = None, files: Files | None = None
+    root: Path,
+    diags: Diagnostics,
+    cwd: Path | None = None,
+    env: str | None = None,
+    files: Files | None = None,
+    on_job: Callable[[Project, str], None] | None = None,
 ) -> Project:
     """Load and validate every file of the project; invalid files are reported and left out. `env`: the
     environment of dativo.yaml to compile for (UnknownEnvironment when it declares none of that name);
-    `files`: where documents come from (compiler/prefetch.py; default: loaded here, one by one)."""
+    `files`: where documents come from (compiler/prefetch.py; default: loaded here, one by one);
+    `on_job`: called with each valid job of the jobs folder as soon as it is, the project loaded so far
+    (dativo.yaml, the registry, recipes, assets, the runner config and the jobs before it), so a compile
+    checks jobs while the loading worker reads the next ones (compiler/pipeline.py)."""
     root = root.resolve()
     display = display_prefix(root, cwd)
     settings = ProjectFile()
@@ -204,20 +213,17 @@ def load_project(
     for rel in reader.folder("assets", paths.assets):
         if (a := reader.read(rel, None, "asset")) is not None:
             project.assets[rel] = a
-    # jobs, the runner config and DAGs are most of a project: read together (see _read_many)
-    many: list[tuple[str, type[BaseModel], str]] = [(rel, Job, "job") for rel in reader.folder("jobs", paths.jobs)]
+    # the runner config before the jobs: a job's checks need its retry default (see `on_job`)
     if reader.single("runner", paths.runner) == "file":
-        many.append((paths.runner, RunnerConfig, "runner config"))
-    many += [(rel, Dag, "DAG") for rel in reader.folder("dags", paths.dags)]
-    for (rel, model, _), lo in zip(many, _read_many(reader, many)):
-        if lo is None:
-            continue
-        if model is Job:
-            project.jobs[rel] = lo
-        elif model is Dag:
-            project.dags[rel] = lo
-        else:
-            project.runner = lo
+        project.runner = reader.read(paths.runner, RunnerConfig, "runner config")
+    for rel in reader.folder("jobs", paths.jobs):
+        if (j := reader.read(rel, Job, "job")) is not None:
+            project.jobs[rel] = j
+            if on_job is not None:
+                on_job(project, rel)
+    for rel in reader.folder("dags", paths.dags):
+        if (d := reader.read(rel, Dag, "DAG")) is not None:
+            project.dags[rel] = d
     _read_referenced(reader, project)
     return project
 
@@ -255,11 +261,6 @@ def _read_referenced(reader: _Reader, project: Project) -> None:
                 project.recipes[rel] = r
         if (rel := unread_reference(project.resolver, m.asset_path, seen)) and (a := reader.read(rel, None, "asset")):
             project.assets[rel] = a
-
-
-def _read_many(reader: _Reader, items: list[tuple[str, type[BaseModel], str]]) -> list[Loaded | None]:
-    """Read and validate many files (rel, model, what): the valid ones in their place, None for the others."""
-    return [reader.read(rel, model, what) for rel, model, what in items]
 
 
 def _checked_paths(project: Project, diags: Diagnostics):

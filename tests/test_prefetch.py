@@ -165,3 +165,40 @@ def test_only_an_output_dir_dativo_wrote_is_digested(tmp_path: Path) -> None:
     root = tmp_path / "proj"
     shutil.copytree(EXAMPLES, root, ignore=shutil.ignore_patterns("state"))
     assert prefetch._out_digests(root / "generated")
+
+
+def _messages(count: int) -> list[bytes]:
+    return [bytes([i % 251]) * (40_000 + i) for i in range(count)]
+
+
+def test_a_worker_never_waits_for_the_parent_to_read(forking: None) -> None:
+    """A parent busy importing reads nothing: a pipe holds 64 KiB, and a worker that waited on it idled
+    (a runner config alone can be more). Here the worker sends 2 MB and ends before anything is read."""
+    sent = _messages(50)
+    child = forked.fork(lambda channel: [channel.send(m) for m in sent])
+    assert child is not None
+    channel, pid = child
+    for _ in range(200):
+        done, status = os.waitpid(pid, os.WNOHANG)
+        if done:
+            break
+        time.sleep(0.05)
+    assert done and os.waitstatus_to_exitcode(status) == 0, "the worker waited for the parent to read"
+    forked._children.remove(pid)
+    assert [channel.receive() for _ in sent] == sent
+    with pytest.raises(EOFError):
+        channel.receive()
+    channel.close()
+
+
+def test_messages_past_the_shared_memory_go_through_the_pipe(forking: None, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(forked, "ARENA", 100_000)  # two messages fit; the rest are read from the pipe
+    sent = _messages(6)
+    child = forked.fork(lambda channel: [channel.send(m) for m in sent])
+    assert child is not None
+    channel, pid = child
+    assert [channel.receive() for _ in sent] == sent
+    with pytest.raises(EOFError):
+        channel.receive()
+    channel.close()
+    forked.end(pid)

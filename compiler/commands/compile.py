@@ -20,13 +20,14 @@ from .common import emit, failed, project_root, render
 def main(args: argparse.Namespace) -> int:
     started_ns = time.time_ns()
     root = project_root(args.project)
-    cache = _check_cache(args, root)
-    if cache is not None and (cached := cache.hit()) is not None:
-        sys.stdout.write(cached)
-        return ExitCode.OK
     proof_wanted = args.check and not args.target
     out = Path(args.out) if args.out else None
-    with prefetch.loading(root, out, digest_out=proof_wanted) as prefetched:  # before _compile's imports
+    # the worker first: it loads while this process asks the result cache and imports (a hit ends it)
+    with prefetch.loading(root, out, digest_out=proof_wanted) as prefetched:
+        cache = _check_cache(args, root)
+        if cache is not None and (cached := cache.hit()) is not None:
+            sys.stdout.write(cached)
+            return ExitCode.OK
         return _compile(args, root, cache, started_ns, prefetched)
 
 
