@@ -20,7 +20,7 @@ from ruamel.yaml.error import MarkedYAMLError, YAMLError
 from ruamel.yaml.events import Event
 from ruamel.yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
-from . import codes, reuse
+from . import codes, docscan, reuse
 from .diagnostics import Diagnostics, Span
 from .nesting import depth_bound, first_too_deep
 from .readfile import open_fd, read_fd
@@ -131,6 +131,7 @@ class Document:
     # (line, col, end_line, end_col), 1-based: tuples, because a Span per node costs more than the parse
     spans: dict[PathT, tuple[int, int, int, int]] = field(default_factory=dict)
     key_spans: dict[PathT, tuple[int, int, int, int]] = field(default_factory=dict)
+    scan: docscan.Scan | None = None  # what the secrets and tenancy checks look for (docscan.of)
 
     def span(self, path: PathT = (), *, key: bool = False) -> Span:
         """The span at `path`, falling back to the nearest ancestor that has one."""
@@ -322,6 +323,7 @@ def load_text(text: str, display: str, diags: Diagnostics, digest: str = "") -> 
                 hint="expand fewer aliases, or write the values out",
             )
         doc.data = _Builder(doc, diags).build(root, ())
+        doc.scan = docscan.scan(doc.data)  # here: in the loading worker for most files
         return doc
     except _LoadError as e:
         span = _span(display, e.node) if e.node is not None else Span.of_file(display)

@@ -72,12 +72,11 @@ def test_reference_and_plain_names_are_not_secret(name: str) -> None:
 
 def test_every_secret_rule_uses_the_one_predicate() -> None:
     """The compiler's DTV405 check, its diagnostics, the runtime's env masking and the catalog log share it."""
-    from dativo.compiler import validate
-    from dativo.compiler.checks import secrets as compiler_secrets
+    from dativo.compiler import docscan, validate
     from dativo.runtime import execute
     from dativo.runtime import secrets as runtime_secrets
 
-    for module in (compiler_secrets, validate):
+    for module in (docscan, validate):  # docscan finds what checks/secrets.py reports
         assert module.is_secret_name is is_secret_name, module.__name__
     for module in (runtime_secrets, execute):  # masking: the same words, anywhere in the name
         assert module.may_hold_secret is may_hold_secret, module.__name__
@@ -139,7 +138,7 @@ def test_runtime_masks_a_pwd_and_a_passphrase_variable() -> None:
 
 
 def test_compiler_flags_pwd_and_passphrase_but_not_references() -> None:
-    from dativo.compiler.checks.secrets import _secret_values
+    from dativo.compiler.docscan import scan
 
     doc = {
         "connection": {
@@ -150,7 +149,7 @@ def test_compiler_flags_pwd_and_passphrase_but_not_references() -> None:
             "host": "db",
         }
     }
-    assert sorted(key for _, key, _ in _secret_values(doc, ())) == ["db_pwd", "ssh_passphrase"]
+    assert sorted(key for _, key, _ in scan(doc).secrets) == ["db_pwd", "ssh_passphrase"]
 
 
 def test_one_exit_code_enum_matches_the_readme() -> None:

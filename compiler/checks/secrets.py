@@ -5,26 +5,19 @@ alone is never a plain-text secret. Messages never repeat the value."""
 
 from __future__ import annotations
 
-import re
-from collections.abc import Iterator
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
-from dativo.runtime.envvars import has_reference, literal_defaults
-from dativo.runtime.secretnames import is_secret_name
-
-from .. import codes
+from .. import codes, docscan
 from ..diagnostics import Diagnostics
 
 if TYPE_CHECKING:
     from ..project import Project
 
-_URI_PASSWORD = re.compile(r"://[^/\s:@]*:([^@\s/]+)@")  # scheme://user:password@host
-
 
 def run(project: Project, diags: Diagnostics) -> None:
     for rel in sorted(project.documents):
         doc = project.documents[rel]
-        for path, key, found in _secret_values(doc.data, ()):
+        for path, key, found in docscan.of(doc).secrets:  # found where it loaded (compiler/docscan.py)
             span = doc.span(path)
             if found == "uri":
                 hint = "write the password as an environment reference inside the URI: user:${DB_PASSWORD}@host"
@@ -37,28 +30,3 @@ def run(project: Project, diags: Diagnostics) -> None:
                 diags.report(codes.PLAINTEXT_SECRET, span, key=key, what="secret", hint=hint)
             else:
                 diags.report(codes.PLAINTEXT_SECRET_DEFAULT, span, key=key, variable=found)
-
-
-def _secret_values(value: Any, path: tuple) -> Iterator[tuple[tuple, str, str]]:
-    """(path, key, what): what is "literal", "uri", or the variable whose default is a literal secret."""
-    if isinstance(value, dict):
-        for k, v in value.items():
-            if is_secret_name(k) and _is_literal(v):
-                yield path + (k,), str(k), "literal"
-            elif is_secret_name(k) and isinstance(v, str) and (names := literal_defaults(v)):
-                yield path + (k,), str(k), names[0]
-            elif isinstance(v, str) and "@" in v and any(_is_literal(p) for p in _URI_PASSWORD.findall(v)):
-                yield path + (k,), str(k), "uri"
-            else:
-                yield from _secret_values(v, path + (k,))
-    elif isinstance(value, list):
-        for i, v in enumerate(value):
-            yield from _secret_values(v, path + (i,))
-
-
-def _is_literal(v: Any) -> bool:
-    if v is None or isinstance(v, bool) or v == "":
-        return False
-    if isinstance(v, (dict, list)):
-        return False
-    return not (isinstance(v, str) and has_reference(v))  # the runtime's ${VAR} grammar

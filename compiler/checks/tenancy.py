@@ -12,7 +12,7 @@ from typing import Any
 
 from dativo.runtime.plan import SAFE_NAME
 
-from .. import codes, precedence
+from .. import codes, docscan, precedence
 from ..diagnostics import Diagnostics
 from ..jobspec import Merged, fill_tenant
 from ..paths import canonical_uri, deploy_dirs
@@ -110,7 +110,7 @@ _Foreign = dict[tuple[str, str], list[tuple[tuple, str]]]
 
 def _secrets(rj: ResolvedJob, foreign: _Foreign, diags: Diagnostics) -> None:
     tenant = rj.tenant
-    for path, value in _strings(rj.job.doc.data, ()):
+    for path, value in docscan.of(rj.job.doc).secret_paths:  # found where it loaded (compiler/docscan.py)
         for owner in _owners(value):
             if owner != tenant:
                 diags.report(
