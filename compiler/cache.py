@@ -13,7 +13,7 @@ import hashlib
 import json
 import os
 import sys
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from pathlib import Path
 
 from dativo.targets.cachedir import cache_home
@@ -153,14 +153,16 @@ class CheckCache:
         digests: dict[str, str],
         report: str,
         started_ns: int,
+        stats: Mapping[str, os.stat_result] | None = None,
     ) -> None:
         """Record a passing result and its report; `inputs` are the digests of exactly the bytes compiled,
-        `digests` the sha256 (hex) of every file in the output dir, as compared."""
+        `digests` the sha256 (hex) of every file in the output dir, as compared; `stats`: the stat of those
+        files taken as they were digested, where known (compiler/prefetch.py)."""
         outputs: dict[str, str] = {}
         base = str(out_dir)
         for rel, digest in digests.items():
             try:
-                st = os.stat(os.path.join(base, rel))  # not Path: thousands of output files
+                st = (stats or {}).get(rel) or os.stat(os.path.join(base, rel))  # not Path: thousands of files
             except OSError:
                 return
             trusted = st.st_mtime_ns < started_ns - 1_000_000_000  # unchanged since before the compile began

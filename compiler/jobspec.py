@@ -26,9 +26,10 @@ from dativo.runtime.spec import (
 from . import precedence, refs, tableprops
 from .checks import markdown_kv, runtime_support
 from .diagnostics import Diagnostics
+from .models import Job
 from .models.asset import LegacyAsset
 from .models.common import RetryConfig
-from .project import Project
+from .project import Loaded, Project
 from .resolve import AssetView, Endpoint, ResolvedJob
 
 #: the RetryConfig keys the runtime's policy holds (retry_delay_seconds is folded into the initial delay)
@@ -109,7 +110,7 @@ def build_spec(
         return None
     m = rj.job.model
     source = _source_spec(rj, src, mg, project, diags)
-    target = _target_spec(rj, tgt, mg, project, diags)
+    target = _target_spec(rj, tgt, mg, project, diags, memo)
     return JobSpec(
         id=rj.job.rel,
         tenant=m.tenant_id,
@@ -158,7 +159,9 @@ def _source_spec(rj: ResolvedJob, src: Endpoint, mg: Merged, project: Project, d
     )
 
 
-def _target_spec(rj: ResolvedJob, tgt: Endpoint, mg: Merged, project: Project, diags: Diagnostics) -> TargetSpec:
+def _target_spec(
+    rj: ResolvedJob, tgt: Endpoint, mg: Merged, project: Project, diags: Diagnostics, memo: SpecMemo
+) -> TargetSpec:
     t = rj.job.model.target
     conn = precedence.connection(tgt.recipe.model if tgt.recipe else None, t.connection)
     writer = runtime_support.plugin_reference(rj, project, diags, "target")
@@ -178,7 +181,7 @@ def _target_spec(rj: ResolvedJob, tgt: Endpoint, mg: Merged, project: Project, d
         custom_writer=writer,
         markdown_kv_storage=markdown_kv.storage(rj),
         **_parquet(rj, tgt.type, mg.table, conn, writer is not None),
-        table_properties=tableprops.derive(rj.asset, rj.job, diags) if rj.asset is not None else {},
+        table_properties=memo.table_properties(rj.asset, rj.job, diags) if rj.asset is not None else {},
     )
 
 
@@ -228,6 +231,7 @@ class SpecMemo:
 
     assets: dict[str, AssetSpec] = field(default_factory=dict)  # asset file -> its spec
     retries: dict[int, tuple[RetryConfig, RetrySpec]] = field(default_factory=dict)  # the pair keeps the id alive
+    props: dict[tuple[str, str], dict[str, str]] = field(default_factory=dict)  # (asset file, tenant) -> properties
 
     def asset(self, asset: AssetView) -> AssetSpec:
         spec = self.assets.get(asset.loaded.rel)
@@ -255,6 +259,16 @@ class SpecMemo:
                 ],
             )
         return spec
+
+    def table_properties(self, asset: AssetView, job: Loaded[Job], diags: Diagnostics) -> dict[str, str]:
+        """tableprops.derive; once per asset and tenant for the jobs that override none of them (most)."""
+        if any(block in job.doc.data for block in tableprops.JOB_BLOCKS):
+            return tableprops.derive(asset, job, diags)
+        key = (asset.loaded.rel, job.model.tenant_id)
+        props = self.props.get(key)
+        if props is None:
+            props = self.props[key] = tableprops.derive(asset, job, diags)
+        return props
 
     def retry(self, retry: RetryConfig) -> RetrySpec:
         hit = self.retries.get(id(retry))

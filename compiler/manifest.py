@@ -106,6 +106,15 @@ def file_digest(path: str) -> str:
         os.close(fd)
 
 
+def file_digest_stat(path: str) -> tuple[str, os.stat_result]:
+    """file_digest, and the stat of the same open file (what the check cache records of it)."""
+    fd = open_fd(path)
+    try:
+        return sha256(read_fd(fd, sys.maxsize)), os.fstat(fd)
+    finally:
+        os.close(fd)
+
+
 def emit_key(plan_text: str, settings: dict[str, Any]) -> str:
     """The digest of what rendering depends on; `settings`: each rendered target's name -> typed settings."""
     parts = {

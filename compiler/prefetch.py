@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import contextlib
 import mmap
+import os
 import pickle
 import select
 import struct
@@ -37,13 +38,18 @@ _BATCH = 32  # documents per message: fewer pickles and syscalls than one each, 
 class Files:
     """Where a compile gets its documents: this one loads each file itself (one process)."""
 
-    def load(self, rel: str, path: Path, shown: str, diags: Diagnostics) -> Document | None:
+    def load(self, root: Path, rel: str, shown: str, diags: Diagnostics) -> Document | None:
+        """The document of `root`/`rel` (shown as `shown`), its load diagnostics added to `diags`."""
         from .load import load_file
 
-        return load_file(path, shown, diags)
+        return load_file(root / rel, shown, diags)
 
     def out_digests(self) -> dict[str, str] | None:
         """The sha256 of each file in the output dir but the manifest (path inside it -> digest), if known."""
+        return None
+
+    def out_stats(self) -> dict[str, os.stat_result] | None:
+        """The stat of each of those files, taken when it was digested, if known."""
         return None
 
     def close(self) -> None:
@@ -60,9 +66,10 @@ class Prefetched(Files):
         self._todo: list[tuple[str, str]] = []  # the worker's files (rel, shown), once it has said which
         self._loading = True  # the worker may still send documents
         self._out: dict[str, str] | None = None
+        self._stats: dict[str, os.stat_result] | None = None
         self._open = True
 
-    def load(self, rel: str, path: Path, shown: str, diags: Diagnostics) -> Document | None:
+    def load(self, root: Path, rel: str, shown: str, diags: Diagnostics) -> Document | None:
         while rel not in self._docs and self._loading:
             if not select.select([self._channel.read_end], [], [], 0)[0] and self._steal():
                 continue  # nothing sent yet: one of the worker's last files loaded here meanwhile
@@ -70,7 +77,7 @@ class Prefetched(Files):
                 break
         got = self._docs.pop(rel, None)
         if got is None or got[0] != shown:  # not in the worker's guess (or named otherwise): load it here
-            return super().load(rel, path, shown, diags)
+            return super().load(root, rel, shown, diags)
         diags.extend(got[2])
         return got[1]
 
@@ -90,6 +97,10 @@ class Prefetched(Files):
             pass
         return self._out
 
+    def out_stats(self) -> dict[str, os.stat_result] | None:
+        self.out_digests()
+        return self._stats
+
     def _receive(self) -> bool:
         """One message from the worker; False when there are no more (it finished, or died)."""
         try:
@@ -106,7 +117,7 @@ class Prefetched(Files):
             return True
         self._loading = False
         if kind == "out":
-            self._out = body
+            self._out, self._stats = body if body is not None else (None, None)
             return True
         self.close()
         return False
@@ -246,19 +257,20 @@ def _guessed_files(root: Path, paths: dict[str, str]) -> Iterator[str]:
             yield rel  # a regular file, as load_project reads it: never a pipe
 
 
-def _out_digests(out_dir: Path) -> dict[str, str] | None:
-    """The digests of an output dir's files, if it is one dativo wrote with a manifest (marker and manifest
-    there: `--out /` or a folder of someone else's is never walked; the parent's guard says why)."""
-    from .manifest import MANIFEST, file_digest
+def _out_digests(out_dir: Path) -> tuple[dict[str, str], dict[str, os.stat_result]] | None:
+    """The digests and stats of an output dir's files, if it is one dativo wrote with a manifest (marker and
+    manifest there: `--out /` or a folder of someone else's is never walked; the parent's guard says why)."""
+    from .manifest import MANIFEST, file_digest_stat
     from .outdir import MARKER, is_marker
     from .write import existing_files
 
     if not is_marker(out_dir / MARKER) or not (out_dir / MANIFEST).is_file():
         return None
     try:
-        return {rel: file_digest(e.path) for rel, e in existing_files(out_dir).items() if rel != MANIFEST}
+        found = {rel: file_digest_stat(e.path) for rel, e in existing_files(out_dir).items() if rel != MANIFEST}
     except OSError:
         return None
+    return {rel: d for rel, (d, _) in found.items()}, {rel: st for rel, (_, st) in found.items()}
 
 
 def _send(channel: forked.Channel, message: Any) -> None:

@@ -68,7 +68,7 @@ class _Reader:
         self.p, self.diags, self.files = project, diags, files
 
     def read(self, rel: str, model: type[M] | None, what: str) -> Loaded | None:
-        doc = self.files.load(rel, self.p.root / rel, self.p.shown(rel), self.diags)
+        doc = self.files.load(self.p.root, rel, self.p.shown(rel), self.diags)  # a Path only if loaded here
         return self.accept(rel, doc, model, what)
 
     def accept(self, rel: str, doc: Document | None, model: type[M] | None, what: str) -> Loaded | None:

@@ -202,3 +202,33 @@ def test_messages_past_the_shared_memory_go_through_the_pipe(forking: None, monk
         channel.receive()
     channel.close()
     forked.end(pid)
+
+
+def test_the_check_cache_records_the_stats_the_worker_took(
+    tmp_path: Path, forking: None, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The worker stats each output file on the descriptor it digests: the check cache records those
+    (no second stat of thousands of files in the parent), and they are the files' own."""
+    from dativo.compiler import cache, cli
+
+    root = tmp_path / "proj"
+    shutil.copytree(EXAMPLES, root, ignore=shutil.ignore_patterns("state"))
+    for f in (root / "generated").rglob("*"):
+        if f.is_file():
+            os.utime(f, (1_600_000_000, 1_600_000_000))
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
+    given: list[dict | None] = []
+    store = cache.CheckCache.store
+
+    def recording(self: cache.CheckCache, *args: object) -> None:
+        given.append(args[-1])  # type: ignore[arg-type]
+        store(self, *args)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(cache.CheckCache, "store", recording)
+    assert cli.main(["compile", str(root), "--check"]) == 0
+    [stats] = given
+    assert stats is not None and MANIFEST not in stats
+    on_disk = {rel: os.stat(e.path) for rel, e in existing_files(root / "generated").items() if rel != MANIFEST}
+    assert {rel: (s.st_size, s.st_mtime_ns, s.st_ino) for rel, s in stats.items()} == {
+        rel: (s.st_size, s.st_mtime_ns, s.st_ino) for rel, s in on_disk.items()
+    }

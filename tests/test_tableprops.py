@@ -142,3 +142,26 @@ def test_an_empty_owner_override_removes_the_assets_owner(tmp_path: Path) -> Non
     plan = planned(assemble(tmp_path / "p", {"jobs/globex/staff_overrides.yaml": job}))
     props = plan.jobs["jobs/globex/staff_overrides.yaml"].target.table_properties
     assert "governance.owner" not in props and props["governance.retention_days"] == "365"
+
+
+def test_jobs_without_overrides_share_the_assets_properties_and_overrides_stay_their_own(tmp_path: Path) -> None:
+    """The plan builder derives the properties once per asset and tenant for jobs that override nothing
+    (jobspec.SpecMemo): a job with overrides, before or after them, still gets its own."""
+    job = (FIXTURES / "jobs" / "globex" / "staff_overrides.yaml").read_text("utf-8")
+    plain = job.split("# dativo-ingest's governance keys")[0]
+    extra = {
+        "jobs/globex/a_staff.yaml": plain.replace("branch: globex", "branch: globex\n  table: a_staff"),
+        "jobs/globex/z_staff.yaml": plain.replace("branch: globex", "branch: globex\n  table: z_staff"),
+    }
+    plan = planned(assemble(tmp_path / "p", extra))
+    assert plan.jobs["jobs/globex/staff_overrides.yaml"].target.table_properties == STAFF
+    own = {  # the asset's, none of the overrides'
+        "classification.default": "confidential",
+        "classification.fields.work_email": "pii",
+        "finops.cost_center": "PEOPLE-7",
+        "governance.owner": "people-data@globex.example",
+        "governance.retention_days": "120",
+    }
+    for rel in extra:
+        props = plan.jobs[rel].target.table_properties
+        assert {k: props.get(k) for k in own} == own, rel

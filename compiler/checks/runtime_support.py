@@ -18,7 +18,7 @@ from __future__ import annotations
 from typing import Any
 
 from dativo.runtime.coltypes import UNWRITABLE
-from dativo.runtime.destination import missing_bucket, problems
+from dativo.runtime.destination import Problem, missing_bucket, problems
 from dativo.runtime.exitcodes import ExitCode
 from dativo.runtime.markdown_kv import nested_column
 from dativo.runtime.paths import is_mount
@@ -116,7 +116,7 @@ def destination(rj: ResolvedJob, target: TargetSpec, diags: Diagnostics) -> None
         return  # not a target at all: DTV206 says so
     asset = rj.asset
     merge = asset is not None and asset.target.mode == "merge" and bool(asset.target.key_columns)
-    found = problems(target.type, target.connection, catalog=target.catalog, merge=merge)
+    found, no_bucket = _destination_problems(target, merge)
     for p in found:
         diags.report(
             codes.TARGET_NOT_WRITTEN,
@@ -126,8 +126,27 @@ def destination(rj: ResolvedJob, target: TargetSpec, diags: Diagnostics) -> None
             exit=int(ExitCode.FAIL),
             fix=p.fix,
         )
-    if missing_bucket(target.type, target.connection, target.catalog):
+    if no_bucket:
         diags.report(codes.NO_BUCKET, _where(rj, "connection"), target=target.type, exit=int(ExitCode.FAIL))
+
+
+#: (type, catalog, merge, the connection's repr) -> what the runtime's rules find: thousands of jobs share a
+#: few target connections, and the rules are pure (repr tells apart every value a config can hold)
+_DESTINATIONS: dict[tuple[str, str | None, bool, str], tuple[list[Problem], bool]] = {}
+_DESTINATIONS_MAX = 4096
+
+
+def _destination_problems(target: TargetSpec, merge: bool) -> tuple[list[Problem], bool]:
+    key = (target.type, target.catalog, merge, repr(target.connection))
+    found = _DESTINATIONS.get(key)
+    if found is None:
+        found = (
+            problems(target.type, target.connection, catalog=target.catalog, merge=merge),
+            missing_bucket(target.type, target.connection, target.catalog),
+        )
+        if len(_DESTINATIONS) < _DESTINATIONS_MAX:
+            _DESTINATIONS[key] = found
+    return found
 
 
 def _where(rj: ResolvedJob, key: str) -> Span:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import os
 import shutil
 import sys
 import time
@@ -56,7 +57,8 @@ def _compile(args: argparse.Namespace, root: Path, cache, started_ns: int, prefe
     strays = [] if args.target else stray_outputs(out_dir, root, result.project.outputs)
     if args.check:
         proven = proof.files if proof is not None else None
-        return _check(args, result, out_dir, (root, inputs), strays, (cache, started_ns), proven)
+        stats = proof.stats if proof is not None else None
+        return _check(args, result, out_dir, (root, inputs), strays, (cache, started_ns, stats), proven)
     try:
         files = result.artifacts if args.target else with_manifest(result)
         written, removed = write_artifacts(out_dir, files, root, inputs, args.target)
@@ -106,12 +108,11 @@ def _check(
         if args.format == "text" and report is not None and report.diff:
             sys.stdout.write(report.diff if report.diff.endswith("\n") else report.diff + "\n")
         return ExitCode.FINDINGS
-    cache, started_ns = cached
+    cache, started_ns, stats = cached
     if cache is not None:
         digests = proven if proven is not None else _digests(with_marker(result.artifacts))
-        _remember(
-            cache, result, out_dir, _with_manifest_digest(out_dir, digests), render(diags, args.format), started_ns
-        )
+        outputs = _with_manifest_digest(out_dir, digests)
+        _remember(cache, result, out_dir, outputs, render(diags, args.format), (started_ns, stats))
     return ExitCode.OK
 
 
@@ -122,6 +123,7 @@ class _Proof:
     def __init__(self, root: Path, out: str | None, prefetched: prefetch.Files | None = None):
         self.root, self.out, self.prefetched = root, out, prefetched or prefetch.Files()
         self.files: dict[str, str] | None = None
+        self.stats: dict[str, os.stat_result] | None = None  # of `files`, where the loading worker took them
 
     def __call__(self, project, plan_text: str, settings: dict) -> bool:
         from .. import manifest
@@ -135,7 +137,10 @@ class _Proof:
         except (UnsafeOutput, OSError):
             return False
         key = manifest.emit_key(plan_text, settings)
-        self.files = manifest.unchanged(key, on_disk, self.prefetched.out_digests())
+        known = self.prefetched.out_digests()
+        self.files = manifest.unchanged(key, on_disk, known)
+        if self.files is not None and self.files == known:  # the worker's digests: its stats are of those bytes
+            self.stats = self.prefetched.out_stats()
         return self.files is not None
 
 
@@ -178,7 +183,8 @@ def _check_cache(args: argparse.Namespace, root: Path):  # -> CheckCache | None 
     return CheckCache(root, options + ([args.env] if args.env else []))  # no --env: the key of before
 
 
-def _remember(cache, result, out_dir: Path, outputs: dict[str, str], report: str, started_ns: int) -> None:
+def _remember(cache, result, out_dir: Path, outputs: dict[str, str], report: str, when: tuple) -> None:
+    """`when`: (the compile's start, the output files' stats where the loading worker took them)."""
     from ..project import DEFAULT_REGISTRY
 
     project = result.project
@@ -188,4 +194,4 @@ def _remember(cache, result, out_dir: Path, outputs: dict[str, str], report: str
     inputs = {rel: d.removeprefix("sha256:") for rel, d in project.digests.items() if not rel.startswith("<")}
     # configs read because a config names them, outside the folders (issue 13): hashed one by one
     singles += sorted(r for r in inputs if r not in singles and not any(r.startswith(f"{f}/") for f in folders))
-    cache.store(out_dir, folders, singles, inputs, outputs, report, started_ns)
+    cache.store(out_dir, folders, singles, inputs, outputs, report, *when)
