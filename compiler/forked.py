@@ -69,7 +69,10 @@ def fork(work: Callable[[Channel], None]) -> tuple[Channel, int] | None:
     if not may_fork():
         return None
     reap()
-    channel = Channel()
+    try:
+        channel = Channel()
+    except OSError:  # no memory or descriptors to spare (a strict overcommit policy, say): one process does it all
+        return None
     pid = os.fork()
     if pid == 0:
         _child(work, channel)

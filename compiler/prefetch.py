@@ -177,7 +177,10 @@ def start(root: Path, out: Path | None = None, *, digest_out: bool = False) -> F
     if not forked.may_fork():
         return Files()
     root = root.resolve()
-    claims = _Claims()
+    try:
+        claims = _Claims()
+    except OSError:  # no memory to share: see forked.fork
+        return Files()
     child = forked.fork(lambda channel: _work(root, out, digest_out, channel, claims))
     if child is None:
         claims.close()

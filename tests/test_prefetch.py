@@ -232,3 +232,15 @@ def test_the_check_cache_records_the_stats_the_worker_took(
     assert {rel: (s.st_size, s.st_mtime_ns, s.st_ino) for rel, s in stats.items()} == {
         rel: (s.st_size, s.st_mtime_ns, s.st_ino) for rel, s in on_disk.items()
     }
+
+
+def test_no_shared_memory_to_spare_loads_in_one_process(
+    tmp_path: Path, forking: None, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def refuse(*args: object) -> None:  # the claims and the channel both ask for shared memory
+        raise OSError(12, "Cannot allocate memory")
+
+    monkeypatch.setattr(forked.mmap, "mmap", refuse)
+    monkeypatch.setattr(forked.os, "fork", lambda: pytest.fail("a worker was forked without its channel"))
+    assert type(prefetch.start(tmp_path)) is prefetch.Files
+    assert forked.fork(lambda channel: None) is None
