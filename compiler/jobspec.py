@@ -262,9 +262,9 @@ class SpecMemo:
 
     def table_properties(self, asset: AssetView, job: Loaded[Job], diags: Diagnostics) -> dict[str, str]:
         """tableprops.derive; once per asset and tenant for the jobs that override none of them (most)."""
-        if any(block in job.doc.data for block in tableprops.JOB_BLOCKS):
+        key = tableprops.shared_key(asset, job)
+        if key is None:
             return tableprops.derive(asset, job, diags)
-        key = (asset.loaded.rel, job.model.tenant_id)
         props = self.props.get(key)
         if props is None:
             props = self.props[key] = tableprops.derive(asset, job, diags)

@@ -101,6 +101,15 @@ def derive(asset: AssetView, job: Loaded[Job], diags: Diagnostics) -> dict[str, 
     return dict(sorted(props.items()))
 
 
+def shared_key(asset: AssetView, job: Loaded[Job]) -> tuple[str, str] | None:
+    """Under which key jobs may share `derive`'s result: it reads a job only through JOB_BLOCKS and its
+    tenant, so jobs that set none of those blocks get the same properties for one asset and tenant (and
+    `derive` reports nothing about them). None: this job sets one of them."""
+    if any(block in job.doc.data for block in JOB_BLOCKS):
+        return None
+    return asset.loaded.rel, job.model.tenant_id
+
+
 def _check_overrides(asset: AssetView, job: Loaded[Job], diags: Diagnostics) -> None:
     """An override naming no column is a typo: dativo-ingest drops it silently, so the table would not
     carry the classification the job author wrote."""

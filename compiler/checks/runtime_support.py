@@ -15,10 +15,11 @@ Neither is reported for a target a `custom_writer` plugin writes (runtime/plugin
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Callable
+from typing import Any, TypeVar
 
 from dativo.runtime.coltypes import UNWRITABLE
-from dativo.runtime.destination import Problem, missing_bucket, problems
+from dativo.runtime.destination import missing_bucket, problems
 from dativo.runtime.exitcodes import ExitCode
 from dativo.runtime.markdown_kv import nested_column
 from dativo.runtime.paths import is_mount
@@ -40,7 +41,7 @@ def engines(rj: ResolvedJob, diags: Diagnostics) -> None:
     if src is not None and not runs(src.engine, src.type):  # the runtime's own rule: compile and run agree
         diags.report(codes.ENGINE_NOT_RUN, src.engine_span, engine=src.engine, source=src.type, exit=int(ExitCode.FAIL))
     elif src is not None and src.engine in CONNECTOR_ENGINES:
-        reason = package_problem(src.engine, src.engine_options)
+        reason = _remembered(package_problem, src.engine, src.engine_options)
         if reason is not None:
             diags.report(
                 codes.ENGINE_WITHOUT_PACKAGE,
@@ -116,7 +117,8 @@ def destination(rj: ResolvedJob, target: TargetSpec, diags: Diagnostics) -> None
         return  # not a target at all: DTV206 says so
     asset = rj.asset
     merge = asset is not None and asset.target.mode == "merge" and bool(asset.target.key_columns)
-    found, no_bucket = _destination_problems(target, merge)
+    found = _remembered(problems, target.type, target.connection, catalog=target.catalog, merge=merge)
+    no_bucket = _remembered(missing_bucket, target.type, target.connection, target.catalog)
     for p in found:
         diags.report(
             codes.TARGET_NOT_WRITTEN,
@@ -130,23 +132,21 @@ def destination(rj: ResolvedJob, target: TargetSpec, diags: Diagnostics) -> None
         diags.report(codes.NO_BUCKET, _where(rj, "connection"), target=target.type, exit=int(ExitCode.FAIL))
 
 
-#: (type, catalog, merge, the connection's repr) -> what the runtime's rules find: thousands of jobs share a
-#: few target connections, and the rules are pure (repr tells apart every value a config can hold)
-_DESTINATIONS: dict[tuple[str, str | None, bool, str], tuple[list[Problem], bool]] = {}
-_DESTINATIONS_MAX = 4096
+#: (rule, the repr of its arguments) -> what the runtime's rule found: thousands of jobs share a few target
+#: connections and engine options, and these rules are pure functions of plain config values (dicts cannot
+#: key functools.lru_cache; repr tells apart every value a config can hold)
+T = TypeVar("T")
+_REMEMBERED: dict[tuple[Callable[..., Any], str], Any] = {}
+_REMEMBERED_MAX = 4096
 
 
-def _destination_problems(target: TargetSpec, merge: bool) -> tuple[list[Problem], bool]:
-    key = (target.type, target.catalog, merge, repr(target.connection))
-    found = _DESTINATIONS.get(key)
-    if found is None:
-        found = (
-            problems(target.type, target.connection, catalog=target.catalog, merge=merge),
-            missing_bucket(target.type, target.connection, target.catalog),
-        )
-        if len(_DESTINATIONS) < _DESTINATIONS_MAX:
-            _DESTINATIONS[key] = found
-    return found
+def _remembered(rule: Callable[..., T], *args: Any, **kwargs: Any) -> T:
+    key = (rule, repr((args, sorted(kwargs.items()))))
+    if key not in _REMEMBERED:
+        if len(_REMEMBERED) >= _REMEMBERED_MAX:
+            _REMEMBERED.clear()
+        _REMEMBERED[key] = rule(*args, **kwargs)
+    return _REMEMBERED[key]
 
 
 def _where(rj: ResolvedJob, key: str) -> Span:

@@ -21,14 +21,13 @@ from .common import emit, failed, project_root, render
 def main(args: argparse.Namespace) -> int:
     started_ns = time.time_ns()
     root = project_root(args.project)
+    cache = _check_cache(args, root)
+    if cache is not None and (cached := cache.hit()) is not None:  # no worker for a hit: nothing to load
+        sys.stdout.write(cached)
+        return ExitCode.OK
     proof_wanted = args.check and not args.target
     out = Path(args.out) if args.out else None
-    # the worker first: it loads while this process asks the result cache and imports (a hit ends it)
-    with prefetch.loading(root, out, digest_out=proof_wanted) as prefetched:
-        cache = _check_cache(args, root)
-        if cache is not None and (cached := cache.hit()) is not None:
-            sys.stdout.write(cached)
-            return ExitCode.OK
+    with prefetch.loading(root, out, digest_out=proof_wanted) as prefetched:  # before _compile's imports
         return _compile(args, root, cache, started_ns, prefetched)
 
 
@@ -112,7 +111,7 @@ def _check(
     if cache is not None:
         digests = proven if proven is not None else _digests(with_marker(result.artifacts))
         outputs = _with_manifest_digest(out_dir, digests)
-        _remember(cache, result, out_dir, outputs, render(diags, args.format), (started_ns, stats))
+        _remember(cache, result, out_dir, outputs, render(diags, args.format), started_ns, stats)
     return ExitCode.OK
 
 
@@ -183,8 +182,10 @@ def _check_cache(args: argparse.Namespace, root: Path):  # -> CheckCache | None 
     return CheckCache(root, options + ([args.env] if args.env else []))  # no --env: the key of before
 
 
-def _remember(cache, result, out_dir: Path, outputs: dict[str, str], report: str, when: tuple) -> None:
-    """`when`: (the compile's start, the output files' stats where the loading worker took them)."""
+def _remember(
+    cache, result, out_dir: Path, outputs: dict[str, str], report: str, started_ns: int, stats: dict | None
+) -> None:
+    """`stats`: the output files' stats where the loading worker took them (CheckCache.store)."""
     from ..project import DEFAULT_REGISTRY
 
     project = result.project
@@ -194,4 +195,4 @@ def _remember(cache, result, out_dir: Path, outputs: dict[str, str], report: str
     inputs = {rel: d.removeprefix("sha256:") for rel, d in project.digests.items() if not rel.startswith("<")}
     # configs read because a config names them, outside the folders (issue 13): hashed one by one
     singles += sorted(r for r in inputs if r not in singles and not any(r.startswith(f"{f}/") for f in folders))
-    cache.store(out_dir, folders, singles, inputs, outputs, report, *when)
+    cache.store(out_dir, folders, singles, inputs, outputs, report, started_ns, stats)

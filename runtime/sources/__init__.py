@@ -85,20 +85,7 @@ def unsupported_engine_message(engine: str, connector: str, source_type: str, cu
 
 def package_problem(engine: str, options: Mapping[str, Any]) -> str | None:
     """Why the engine options of a connector engine name no package to install (None when they do): the
-    runtime's own rule, for DTV258 at compile time. Remembered per engine and options: thousands of jobs
-    share a few recipes' options (repr tells apart every value a config can hold)."""
-    key = (engine, repr(options))
-    if key not in _PACKAGE_PROBLEMS:
-        if len(_PACKAGE_PROBLEMS) >= 4096:
-            _PACKAGE_PROBLEMS.clear()
-        _PACKAGE_PROBLEMS[key] = _package_problem(engine, options)
-    return _PACKAGE_PROBLEMS[key]
-
-
-_PACKAGE_PROBLEMS: dict[tuple[str, str], str | None] = {}
-
-
-def _package_problem(engine: str, options: Mapping[str, Any]) -> str | None:
+    runtime's own rule, for DTV258 at compile time."""
     from .records import merged_options
 
     opts = merged_options(engine, options)
