@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import contextlib
 import mmap
-import os
 import pickle
 import select
 import struct
@@ -28,6 +27,7 @@ from typing import TYPE_CHECKING, Any
 from . import forked, pathdefaults
 
 if TYPE_CHECKING:
+    from .cache import Stat
     from .diagnostics import Diagnostics
     from .load import Document
 
@@ -44,11 +44,12 @@ class Files:
 
         return load_file(root / rel, shown, diags)
 
-    def out_digests(self) -> dict[str, str] | None:
-        """The sha256 of each file in the output dir but the manifest (path inside it -> digest), if known."""
+    def out_digests(self, out_dir: Path) -> dict[str, str] | None:
+        """The sha256 of each file in output dir `out_dir` but the manifest (path inside it -> digest), if
+        known: every file there was listed (write.existing_files) and digested."""
         return None
 
-    def out_stats(self) -> dict[str, os.stat_result] | None:
+    def out_stats(self) -> dict[str, Stat] | None:
         """The stat of each of those files, taken when it was digested, if known."""
         return None
 
@@ -66,7 +67,8 @@ class Prefetched(Files):
         self._todo: list[tuple[str, str]] = []  # the worker's files (rel, shown), once it has said which
         self._loading = True  # the worker may still send documents
         self._out: dict[str, str] | None = None
-        self._stats: dict[str, os.stat_result] | None = None
+        self._out_dir: Path | None = None  # the output dir the worker digested
+        self._stats: dict[str, Stat] | None = None
         self._open = True
 
     def load(self, root: Path, rel: str, shown: str, diags: Diagnostics) -> Document | None:
@@ -92,13 +94,12 @@ class Prefetched(Files):
         self._docs[rel] = _load(self._root, rel, shown)
         return True
 
-    def out_digests(self) -> dict[str, str] | None:
+    def out_digests(self, out_dir: Path) -> dict[str, str] | None:
         while self._open and self._receive():
             pass
-        return self._out
+        return self._out if self._out_dir is not None and self._out_dir == out_dir.resolve() else None
 
-    def out_stats(self) -> dict[str, os.stat_result] | None:
-        self.out_digests()
+    def out_stats(self) -> dict[str, Stat] | None:
         return self._stats
 
     def _receive(self) -> bool:
@@ -117,7 +118,7 @@ class Prefetched(Files):
             return True
         self._loading = False
         if kind == "out":
-            self._out, self._stats = body if body is not None else (None, None)
+            self._out_dir, self._out, self._stats = body if body is not None else (None, None, None)
             return True
         self.close()
         return False
@@ -260,9 +261,11 @@ def _guessed_files(root: Path, paths: dict[str, str]) -> Iterator[str]:
             yield rel  # a regular file, as load_project reads it: never a pipe
 
 
-def _out_digests(out_dir: Path) -> tuple[dict[str, str], dict[str, os.stat_result]] | None:
-    """The digests and stats of an output dir's files, if it is one dativo wrote with a manifest (marker and
-    manifest there: `--out /` or a folder of someone else's is never walked; the parent's guard says why)."""
+def _out_digests(out_dir: Path) -> tuple[Path, dict[str, str], dict[str, Stat]] | None:
+    """The output dir (resolved), and the digests and stats of its files, if it is one dativo wrote with a
+    manifest (marker and manifest there: `--out /` or a folder of someone else's is never walked; the
+    parent's guard says why)."""
+    from .cache import stat_of
     from .manifest import MANIFEST, file_digest_stat
     from .outdir import MARKER, is_marker
     from .write import existing_files
@@ -273,7 +276,11 @@ def _out_digests(out_dir: Path) -> tuple[dict[str, str], dict[str, os.stat_resul
         found = {rel: file_digest_stat(e.path) for rel, e in existing_files(out_dir).items() if rel != MANIFEST}
     except OSError:
         return None
-    return {rel: d for rel, (d, _) in found.items()}, {rel: st for rel, (_, st) in found.items()}
+    return (
+        out_dir.resolve(),
+        {rel: d for rel, (d, _) in found.items()},
+        {rel: stat_of(st) for rel, (_, st) in found.items()},
+    )
 
 
 def _send(channel: forked.Channel, message: Any) -> None:

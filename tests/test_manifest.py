@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 from helpers import EXAMPLES, REPO, dativo, edit
 
-from dativo.compiler import manifest
+from dativo.compiler import forked, manifest, prefetch, write
 from dativo.compiler.commands.compile import _Proof
 from dativo.compiler.pipeline import compile_project
 
@@ -194,3 +194,23 @@ def _settings(result) -> dict:
     from dativo.targets import names
 
     return {name: settings_for(name, result.project.target_settings) for name in names()}
+
+
+def test_the_loading_workers_listing_stands_in_for_a_listing_here(
+    project: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The worker listed and digested the output dir already: the proof uses its listing (and stats)."""
+    expected = _proven(project)
+    monkeypatch.setattr(forked, "enabled", True)
+    monkeypatch.setattr(forked.os, "sched_getaffinity", lambda pid: {0, 1}, raising=False)  # two cores to fork for
+    files = prefetch.start(project, digest_out=True)
+    try:
+        monkeypatch.setattr(
+            write, "existing_files", lambda out_dir: pytest.fail("listed again")
+        )  # the worker has its own
+        proof = _Proof(project, None, files)
+        result = compile_project(project, cwd=project, unchanged=proof, files=files)
+    finally:
+        files.close()
+    assert set(result.artifacts) == {"plan.json"}
+    assert proof.files == expected and proof.stats is not None and proof.stats.keys() == expected.keys()

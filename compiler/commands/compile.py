@@ -8,6 +8,7 @@ import shutil
 import sys
 import time
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from dativo.runtime.deploydefaults import PLAN_FILE
 from dativo.runtime.exitcodes import ExitCode
@@ -16,6 +17,9 @@ from .. import prefetch
 from ..cli import UsageError
 from ..paths import display_prefix
 from .common import emit, failed, project_root, render
+
+if TYPE_CHECKING:
+    from ..cache import Stat
 
 
 def main(args: argparse.Namespace) -> int:
@@ -122,25 +126,36 @@ class _Proof:
     def __init__(self, root: Path, out: str | None, prefetched: prefetch.Files | None = None):
         self.root, self.out, self.prefetched = root, out, prefetched or prefetch.Files()
         self.files: dict[str, str] | None = None
-        self.stats: dict[str, os.stat_result] | None = None  # of `files`, where the loading worker took them
+        self.stats: dict[str, Stat] | None = None  # of `files`, where the loading worker took them
 
     def __call__(self, project, plan_text: str, settings: dict) -> bool:
         from .. import manifest
         from ..outdir import UnsafeOutput, guard, project_inputs
-        from ..write import existing_files
 
         out_dir = Path(self.out) if self.out else self.root / project.settings.paths.out
         try:  # nothing is listed in a dir that may not be an output dir (`--out /`): the full check says why
             guard(out_dir, self.root, project_inputs(project))
-            on_disk = {rel: entry.path for rel, entry in existing_files(out_dir).items()}
+            known = self.prefetched.out_digests(out_dir)
+            on_disk = _listed(out_dir, known)
         except (UnsafeOutput, OSError):
             return False
         key = manifest.emit_key(plan_text, settings)
-        known = self.prefetched.out_digests()
         self.files = manifest.unchanged(key, on_disk, known)
         if self.files is not None and self.files == known:  # the worker's digests: its stats are of those bytes
             self.stats = self.prefetched.out_stats()
         return self.files is not None
+
+
+def _listed(out_dir: Path, known: dict[str, str] | None) -> dict[str, str]:
+    """Every file in the output dir (path inside it -> path): as the loading worker listed it when it digested
+    them (`known`, the manifest left out), or listed here."""
+    from ..manifest import MANIFEST
+    from ..write import existing_files
+
+    if known is None:
+        return {rel: entry.path for rel, entry in existing_files(out_dir).items()}
+    base = str(out_dir)
+    return {**{rel: os.path.join(base, rel) for rel in known}, MANIFEST: os.path.join(base, MANIFEST)}
 
 
 def with_manifest(result) -> dict[str, str]:
@@ -194,5 +209,6 @@ def _remember(
     singles = ["dativo.yaml", paths.runner, paths.registry or DEFAULT_REGISTRY]
     inputs = {rel: d.removeprefix("sha256:") for rel, d in project.digests.items() if not rel.startswith("<")}
     # configs read because a config names them, outside the folders (issue 13): hashed one by one
-    singles += sorted(r for r in inputs if r not in singles and not any(r.startswith(f"{f}/") for f in folders))
+    inside = tuple(f"{f}/" for f in folders)
+    singles += sorted(r for r in inputs if r not in singles and not r.startswith(inside))
     cache.store(out_dir, folders, singles, inputs, outputs, report, started_ns, stats)
