@@ -117,10 +117,12 @@ def file_digest_stat(path: str) -> tuple[str, os.stat_result]:
 
 def emit_key(plan_text: str, settings: dict[str, Any]) -> str:
     """The digest of what rendering depends on; `settings`: each rendered target's name -> typed settings."""
+    from dativo.runtime.plan import text_sha256  # here: the loading worker imports this module, never pydantic
+
     parts = {
         "format": FORMAT,
         "code": code_key(),
-        "plan": sha256(plan_text.encode("utf-8")),
+        "plan": text_sha256(plan_text),
         "targets": {name: settings[name].model_dump(mode="json") for name in sorted(settings)},
     }
     return sha256(json.dumps(parts, sort_keys=True, ensure_ascii=True).encode())

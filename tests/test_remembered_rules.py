@@ -19,6 +19,9 @@ CONNECTIONS: list[dict[str, Any]] = [
     {"s3": {"bucket": 1}},
     {"s3": {"bucket": True}},
     {"s3": {"bucket": "1"}},
+    {"s3": {"bucket": 1.0}},
+    {"s3": {"bucket": ["lake"]}},
+    {"s3": {"bucket": ("lake",)}},
 ]
 
 
@@ -34,3 +37,15 @@ def test_a_remembered_rule_answers_as_the_rule_for_each_distinct_value() -> None
     for options in ({}, {"image": "airbyte/source-stripe:5.4.0"}, {"package": "tap-github"}, {"image": 1}):
         for engine in ("airbyte", "singer"):
             assert runtime_support._remembered(package_problem, engine, options) == package_problem(engine, options)
+
+
+class _Name(str):
+    """A value marshal cannot write: keyed by its repr."""
+
+
+def test_the_key_tells_apart_values_that_compare_equal_or_print_alike() -> None:
+    key = runtime_support._as_key
+    values: list[Any] = [1, True, 1.0, "1", [1], (1,), {"a": 1}, {"a": True}, None, _Name("1")]
+    keys = [key((v,), {}) for v in values]
+    assert len(set(keys)) == len(values)
+    assert isinstance(key((_Name("x"),), {}), str) and isinstance(key(({"a": [1]},), {"k": None}), bytes)

@@ -11,9 +11,10 @@ import re
 import zoneinfo
 
 from dativo.compiler import codes
+from dativo.compiler.codes import Code
 from dativo.runtime.cron import FIELDS, Cron, parse
 from dativo.runtime.plan import Plan, ScheduleEntry
-from dativo.targets.base import Findings, at_deploy, at_schedule
+from dativo.targets.base import At, Findings, at_deploy, at_schedule
 from dativo.targets.common import SAFE_NAME
 
 from . import names
@@ -75,18 +76,26 @@ def _check_tasks(plan: Plan, entry: ScheduleEntry, owners: dict[str, str], diags
 
 
 def _check_timing(entry: ScheduleEntry, diags: Findings) -> None:
-    span = at_schedule(entry.id, "interval_seconds" if entry.interval_seconds else "cron")
+    def span() -> At:
+        return at_schedule(entry.id, "interval_seconds" if entry.interval_seconds else "cron")
 
     if not entry.cron:
-        diags.report(codes.NO_CRON_LINE, span, schedule=entry.id, target="Dagster")
+        diags.report(codes.NO_CRON_LINE, span(), schedule=entry.id, target="Dagster")
     for line in entry.cron:
         problem = cron_problem(line)
         if problem:
-            diags.report(codes.DAGSTER_CRON, span, cron=line, schedule=entry.id, problem=problem)
-    try:
-        zoneinfo.ZoneInfo(entry.timezone)
-    except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+            diags.report(codes.DAGSTER_CRON, span(), cron=line, schedule=entry.id, problem=problem)
+    if not _known_zone(entry.timezone):
         diags.report(codes.DAGSTER_TIMEZONE, at_schedule(entry.id, "timezone"), zone=entry.timezone, schedule=entry.id)
+
+
+@functools.lru_cache(maxsize=1024)  # thousands of schedules share a few zones
+def _known_zone(zone: str) -> bool:
+    try:
+        zoneinfo.ZoneInfo(zone)
+    except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+        return False
+    return True
 
 
 @functools.lru_cache(maxsize=4096)
@@ -115,7 +124,13 @@ def cron_problem(line: str) -> str | None:
 
 def _check_tags(entry: ScheduleEntry, diags: Findings) -> None:
     for key in sorted(entry.tags):
-        if names.reserved_tag_key(key):
-            diags.report(codes.DAGSTER_RESERVED_TAG, at_schedule(entry.id, "tags", key), key=key, schedule=entry.id)
-        elif not names.VALID_TAG_KEY.fullmatch(key):
-            diags.report(codes.DAGSTER_TAG_KEY, at_schedule(entry.id, "tags", key), key=key, schedule=entry.id)
+        code = _tag_key_code(key)
+        if code is not None:
+            diags.report(code, at_schedule(entry.id, "tags", key), key=key, schedule=entry.id)
+
+
+@functools.lru_cache(maxsize=1024)  # thousands of schedules share a few tag keys
+def _tag_key_code(key: str) -> Code | None:
+    if names.reserved_tag_key(key):
+        return codes.DAGSTER_RESERVED_TAG
+    return None if names.VALID_TAG_KEY.fullmatch(key) else codes.DAGSTER_TAG_KEY

@@ -43,7 +43,9 @@ def schedule_name(tenant: str, name: str) -> str:
 
 
 def definition_names(tenant: str, name: str) -> tuple[str, str, str]:
-    return op_name(tenant, name), job_name(tenant, name), schedule_name(tenant, name)
+    """op_name, job_name and schedule_name (the op name made once: the check asks for every schedule's)."""
+    op = op_name(tenant, name)
+    return op, f"{op}_job", f"{op}_schedule"
 
 
 def reserved_tag_key(key: str) -> bool:

@@ -150,15 +150,17 @@ class SystemdTarget:
                 )
         seen: dict[str, str] = {}
         for entry in plan.schedules.values():
-            self._check_entry(entry, found)
-            first = seen.setdefault(unit_base(entry), entry.id)
+            base = unit_base(entry)
+            self._check_entry(entry, base, found)
+            first = seen.setdefault(base, entry.id)
             if first != entry.id:  # only names outside SAFE_NAME ('/' escapes to '-') can collide
-                unit = unit_base(entry) + ".service"
+                unit = base + ".service"
                 found.report(
                     codes.SYSTEMD_NAME_CLASH, at_schedule(entry.id, "name"), first=first, second=entry.id, unit=unit
                 )
 
-    def _check_entry(self, entry: ScheduleEntry, found: Findings) -> None:
+    def _check_entry(self, entry: ScheduleEntry, base: str, found: Findings) -> None:
+        """`base`: the entry's unit_base."""
         try:
             to_oncalendar(entry.cron, entry.timezone)
         except Inexpressible as exc:
@@ -179,7 +181,7 @@ class SystemdTarget:
                     problem="holds a control character or a backslash, which RequiresMountsFor= cannot carry",
                     hint="mount the data under a plain path and name that path in the job",
                 )
-        name = unit_base(entry) + ".service"
+        name = base + ".service"
         if len(name) > escape.UNIT_NAME_MAX:
             found.report(
                 codes.SYSTEMD_NAME,
