@@ -13,7 +13,7 @@ from dativo.runtime.envvars import has_reference, literal_defaults
 from dativo.runtime.secretnames import is_secret_name
 
 if TYPE_CHECKING:
-    from .load import Document
+    from .document import Document
 
 _URI_PASSWORD = re.compile(r"://[^/\s:@]*:([^@\s/]+)@")  # scheme://user:password@host
 _SECRETS_FOLDER = "secrets/"  # a string without it names no tenant's secrets (checks/tenancy.py)

@@ -19,7 +19,7 @@ from dativo.targets import select, settings_model
 from dativo.targets.base import At, Findings, Target
 
 from .diagnostics import Diagnostics, Span
-from .load import Document
+from .document import Document
 from .validate import validate_at
 
 if TYPE_CHECKING:

@@ -18,7 +18,7 @@ from dativo.targets import names, settings_model
 
 from . import codes
 from .diagnostics import Diagnostics, did_you_mean
-from .load import Document
+from .document import Document
 from .models.project import Deploy, ProjectFile
 from .outdir import MARKER, nested_outputs
 from .paths import PathResolver

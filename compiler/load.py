@@ -10,8 +10,8 @@ from __future__ import annotations
 
 import os
 import sys
-from dataclasses import dataclass, field
 from hashlib import sha256
+from importlib import resources
 from pathlib import Path
 from typing import Any
 
@@ -22,7 +22,9 @@ from ruamel.yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
 from . import codes, docscan, reuse
 from .diagnostics import Diagnostics, Span
+from .document import Document, PathT
 from .nesting import depth_bound, first_too_deep
+from .pathdefaults import PACKAGED
 from .readfile import open_fd, read_fd
 
 try:  # libyaml through ruamel.yaml.clib; the pure parser is the fallback
@@ -117,33 +119,6 @@ _ALLOWED_TAGS = {_STR, _INT, _FLOAT, _BOOL, _NULL, _MAP, _SEQ, _MERGE, _TIMESTAM
 # ruamel's constructors need a loader object; one pure instance serves int/float parsing.
 _constructor = YAML(typ="safe", pure=True).constructor
 _RESOLVER = _BaseLoader("")  # resolves for the memo; it holds no per-document state we use
-
-PathT = tuple  # tuple[str | int, ...]
-
-
-@dataclass
-class Document:
-    """A loaded YAML file: its data, and spans for every value and mapping key."""
-
-    path: str  # as shown in diagnostics (relative to the project root)
-    data: Any
-    digest: str
-    # (line, col, end_line, end_col), 1-based: tuples, because a Span per node costs more than the parse
-    spans: dict[PathT, tuple[int, int, int, int]] = field(default_factory=dict)
-    key_spans: dict[PathT, tuple[int, int, int, int]] = field(default_factory=dict)
-    scan: docscan.Scan | None = None  # what the secrets and tenancy checks look for (docscan.of)
-
-    def span(self, path: PathT = (), *, key: bool = False) -> Span:
-        """The span at `path`, falling back to the nearest ancestor that has one."""
-        p = tuple(path)
-        while True:
-            if key and p in self.key_spans:
-                return Span(self.path, *self.key_spans[p])
-            if p in self.spans:
-                return Span(self.path, *self.spans[p])
-            if not p:
-                return Span.of_file(self.path)
-            p = p[:-1]
 
 
 class _LoadError(Exception):
@@ -354,6 +329,13 @@ def _refuse_deep_nesting(text: str) -> None:
         scan.dispose()
     if event is not None:
         raise _LoadError(codes.ALIAS_BOMB, event, **_TOO_DEEP)
+
+
+def load_packaged(name: str, diags: Diagnostics) -> Document | None:
+    """A file dativo ships (`name`: "<dativo>/<package>/<file>", e.g. pathdefaults.PACKAGED_REGISTRY)."""
+    package, _, file = name.removeprefix(PACKAGED).rpartition("/")
+    text = resources.files(f"dativo.{package.replace('/', '.')}").joinpath(file).read_text("utf-8")
+    return load_text(text, name, diags, "sha256:" + sha256(text.encode("utf-8")).hexdigest())
 
 
 def load_file(path: Path, display: str, diags: Diagnostics) -> Document | None:

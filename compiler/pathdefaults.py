@@ -7,6 +7,9 @@ from __future__ import annotations
 from dativo.runtime.deploydefaults import OUT_DIR
 
 REGISTRY = "registry/connectors.yaml"
+#: files dativo ships, named so in diagnostics; the registry used when a project has none at REGISTRY
+PACKAGED = "<dativo>/"
+PACKAGED_REGISTRY = PACKAGED + "registry/connectors.yaml"
 CONNECTORS = "connectors"
 ASSETS = "assets"
 JOBS = "jobs"

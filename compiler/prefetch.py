@@ -29,7 +29,7 @@ from . import forked, pathdefaults
 if TYPE_CHECKING:
     from .cache import Stat
     from .diagnostics import Diagnostics
-    from .load import Document
+    from .document import Document
 
 _ORDER = (("registry", False), ("connectors", True), ("assets", True), ("runner", False), ("jobs", True))
 _BATCH = 32  # documents per message: fewer pickles and syscalls than one each, little wait for the first
@@ -39,9 +39,12 @@ class Files:
     """Where a compile gets its documents: this one loads each file itself (one process)."""
 
     def load(self, root: Path, rel: str, shown: str, diags: Diagnostics) -> Document | None:
-        """The document of `root`/`rel` (shown as `shown`), its load diagnostics added to `diags`."""
-        from .load import load_file
+        """The document of `root`/`rel` (shown as `shown`), or of a file dativo ships (`rel` starts with
+        pathdefaults.PACKAGED), its load diagnostics added to `diags`."""
+        from .load import load_file, load_packaged
 
+        if rel.startswith(pathdefaults.PACKAGED):
+            return load_packaged(rel, diags)
         return load_file(root / rel, shown, diags)
 
     def out_digests(self, out_dir: Path) -> dict[str, str] | None:
@@ -204,7 +207,10 @@ def _work(root: Path, out: Path | None, digest_out: bool, channel: forked.Channe
 
     display = display_prefix(root)
     paths = _guessed_paths(root)
-    todo = [(rel, join_display(display, rel)) for rel in _guessed_files(root, paths)]
+    todo = [
+        (rel, rel if rel.startswith(pathdefaults.PACKAGED) else join_display(display, rel))
+        for rel in _guessed_files(root, paths)
+    ]
     _send(channel, ("files", todo))
     batch: list[tuple[str, tuple]] = []
     for index, (rel, shown) in enumerate(todo):
@@ -224,10 +230,9 @@ def _work(root: Path, out: Path | None, digest_out: bool, channel: forked.Channe
 def _load(root: Path, rel: str, shown: str) -> tuple[str, Document | None, list]:
     """(shown, document, load diagnostics) of one file."""
     from .diagnostics import Diagnostics
-    from .load import load_file
 
     diags = Diagnostics()
-    doc = load_file(root / rel, shown, diags)
+    doc = Files().load(root, rel, shown, diags)
     return shown, doc, list(diags)
 
 
@@ -244,8 +249,8 @@ def _guessed_paths(root: Path) -> dict[str, str]:
 
 
 def _guessed_files(root: Path, paths: dict[str, str]) -> Iterator[str]:
-    """dativo.yaml, the registry, the recipes, the assets, the runner config, the jobs and the DAGs, in
-    the order load_project reads them, folders listed as it lists them (what they report is its to say)."""
+    """dativo.yaml, the registry (or the one dativo ships), the recipes, the assets, the runner config, the
+    jobs and the DAGs, in the order load_project reads them, folders listed as it lists them (what they report is its to say)."""
     from .diagnostics import Diagnostics
     from .discover import find_configs, kind
     from .paths import PathResolver
@@ -257,8 +262,10 @@ def _guessed_files(root: Path, paths: dict[str, str]) -> Iterator[str]:
             continue  # outside the project: never read
         if is_folder:
             yield from find_configs(root, rel, resolver, str, Diagnostics(), set())
-        elif kind(root / rel)[0] == "file":
+        elif (found := kind(root / rel)[0]) == "file":
             yield rel  # a regular file, as load_project reads it: never a pipe
+        elif name == "registry" and found == "missing" and paths["registry"] == pathdefaults.REGISTRY:
+            yield pathdefaults.PACKAGED_REGISTRY  # what a project without a registry of its own reads
 
 
 def _out_digests(out_dir: Path) -> tuple[Path, dict[str, str], dict[str, Stat]] | None:

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from importlib import resources
 from pathlib import Path
 from typing import Any, Generic, Literal, TypeVar
 
@@ -13,8 +12,8 @@ from pydantic import BaseModel
 from . import codes, environments, pathdefaults
 from .diagnostics import Diagnostics, Problem, Span
 from .discover import SUFFIXES, find_configs, kind, unread_reference, unreadable
+from .document import Document
 from .emit import validate_settings
-from .load import Document, load_text
 from .models import Dag, Job, LegacyAsset, OdcsAsset, ProjectFile, Recipe, Registry, RunnerConfig
 from .paths import PathProblem, PathResolver, display_prefix, join_display, variable_note
 from .prefetch import Files
@@ -22,7 +21,7 @@ from .reuse import remember
 from .validate import validate
 
 M = TypeVar("M", bound=BaseModel)
-BUILTIN_REGISTRY = "<dativo>/registry/connectors.yaml"
+BUILTIN_REGISTRY = pathdefaults.PACKAGED_REGISTRY
 DEFAULT_REGISTRY = pathdefaults.REGISTRY  # where the registry is read from unless paths.registry says
 _BLOCKED = "<invalid path>"  # stands in for a configured path that was rejected: nothing is read from it
 
@@ -313,16 +312,9 @@ def _load_registry(reader: _Reader, project: Project, configured: str | None) ->
         return reader.read(rel, Registry, "registry")
     if configured or found == "bad":  # reported: never the packaged registry in place of a broken one
         return None
-    text = resources.files("dativo.registry").joinpath("connectors.yaml").read_text("utf-8")
-    doc = load_text(text, BUILTIN_REGISTRY, reader.diags, _digest(text))
+    doc = reader.files.load(project.root, BUILTIN_REGISTRY, BUILTIN_REGISTRY, reader.diags)
     if doc is None:
         return None
     project.digests[BUILTIN_REGISTRY] = doc.digest
     model = validate(doc, Registry, reader.diags, "registry")
     return Loaded(BUILTIN_REGISTRY, doc, model) if model is not None else None
-
-
-def _digest(text: str) -> str:
-    from hashlib import sha256
-
-    return "sha256:" + sha256(text.encode("utf-8")).hexdigest()

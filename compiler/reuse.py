@@ -7,7 +7,7 @@ from collections.abc import Iterator
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from .load import Document
+    from .document import Document
 
 #: documents already parsed, by (how shown, content digest), while `reusing()` is active: a file with the
 #: same name and bytes parses the same

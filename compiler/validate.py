@@ -15,7 +15,7 @@ from dativo.runtime.secretnames import is_secret_name
 
 from . import codes
 from .diagnostics import Diagnostics, Span, did_you_mean, json_path
-from .load import Document
+from .document import Document
 from .models.common import NOT_FINITE
 
 M = TypeVar("M", bound=BaseModel)
