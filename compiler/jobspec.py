@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import re
 from dataclasses import dataclass, field
 from typing import Any
@@ -206,10 +207,13 @@ def _files(rj: ResolvedJob, project: Project, diags: Diagnostics) -> list[FileSp
     for i, f in enumerate(rj.job.model.source.files or []):
         if f.path is None:
             continue
-        rel = refs.to_data(project, f.path, rj.span("source", "files", i, "path"), diags)
+        rel = refs.to_data(project, f.path, functools.partial(rj.span, "source", "files", i, "path"), diags)
         if rel is not None:
             files.append(FileSpec(path=rel, object=f.object, file_format=f.file_format))
     return files
+
+
+_CREDENTIALS_FILE = ("credentials", "file_template")
 
 
 def _credentials(end: Any, filled: str | None, project: Project, diags: Diagnostics) -> CredentialsSpec | None:
@@ -218,7 +222,9 @@ def _credentials(end: Any, filled: str | None, project: Project, diags: Diagnost
     if creds is None:
         return None
     rel = (
-        refs.to_data(project, filled, end.recipe.doc.span(("credentials", "file_template")), diags) if filled else None
+        refs.to_data(project, filled, functools.partial(end.recipe.doc.span, _CREDENTIALS_FILE), diags)
+        if filled
+        else None
     )
     return CredentialsSpec(type=creds.type, from_env=creds.from_env, file=rel)
 

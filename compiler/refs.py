@@ -6,6 +6,7 @@ dangling one says, so every kind of reference reports the same way (DTV201-203).
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from . import codes
@@ -43,11 +44,12 @@ def to_rel(project: Project, raw: str, span: Span, diags: Diagnostics) -> str | 
     return rel
 
 
-def to_data(project: Project, raw: str, span: Span, diags: Diagnostics) -> str | None:
-    """A file the runtime reads: a project-relative path, or a runtime mount (absolute, as written)."""
+def to_data(project: Project, raw: str, span: Span | Callable[[], Span], diags: Diagnostics) -> str | None:
+    """A file the runtime reads: a project-relative path, or a runtime mount (absolute, as written). `span`
+    may be a function giving it: most paths resolve, and a Span per path of thousands of jobs adds up."""
     rel, problem = project.resolver.to_data(raw)
     if problem:
-        diags.problem(problem, span)
+        diags.problem(problem, span if isinstance(span, Span) else span())
     return rel
 
 

@@ -9,6 +9,7 @@ from . import codes, precedence, refs
 from .assetview import AssetView, asset_view
 from .checks import asset_metadata
 from .diagnostics import Diagnostics, Span, did_you_mean
+from .document import Document
 from .models import Job, Recipe
 from .models.registry import RegistryConnector
 from .project import Loaded, Project
@@ -24,8 +25,13 @@ class Endpoint:
     reg: RegistryConnector | None
     type: str
     engine: str
-    engine_span: Span
+    engine_at: tuple[Document, tuple[str, ...]]  # where the engine was chosen (a Span only when reported)
     engine_options: dict[str, Any]
+
+    @property
+    def engine_span(self) -> Span:
+        doc, path = self.engine_at
+        return doc.span(path)
 
 
 @dataclass
@@ -92,15 +98,15 @@ class Resolver:
             return None
         eng = precedence.engine(engine_override, recipe.model.default_engine if recipe else None, reg.default_engine)
         if eng.from_job:
-            span = job.doc.span((role, "engine", "type"))
+            at: tuple[Document, tuple[str, ...]] = (job.doc, (role, "engine", "type"))
         elif recipe is not None and recipe.model.default_engine is not None:
-            span = recipe.doc.span(("default_engine", "type"))
+            at = (recipe.doc, ("default_engine", "type"))
         else:
-            span = job.doc.span((field,))
+            at = (job.doc, (field,))
         engine, options = eng.type, eng.options
         # only the chosen engine's own options travel with the job
         chosen = options.get(engine, options) if isinstance(options.get(engine), dict) else options
-        return Endpoint(role, name, recipe, reg, ctype, engine, span, dict(chosen))
+        return Endpoint(role, name, recipe, reg, ctype, engine, at, dict(chosen))
 
     def _recipe(self, job: Loaded[Job], field: str, name: str, path: str | None) -> Loaded[Recipe] | None:
         if path:
