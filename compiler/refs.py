@@ -24,6 +24,15 @@ KINDS: dict[str, tuple[str, str, str]] = {
 }
 
 
+#: where a reference is written, or a function giving it: most references resolve, and a Span for each
+#: of thousands of jobs' and schedules' references adds up
+SpanOr = Span | Callable[[], Span]
+
+
+def _at(span: SpanOr) -> Span:
+    return span if isinstance(span, Span) else span()
+
+
 def _known(project: Project, kind: str) -> dict[str, Any]:
     known: dict[str, dict[str, Any]] = {
         "job": project.jobs,
@@ -34,26 +43,27 @@ def _known(project: Project, kind: str) -> dict[str, Any]:
     return known[kind]
 
 
-def to_rel(project: Project, raw: str, span: Span, diags: Diagnostics) -> str | None:
+def to_rel(project: Project, raw: str, span: SpanOr, diags: Diagnostics) -> str | None:
     """The project-relative path of a reference, or None (reported) when it leaves the project."""
     rel, problem = project.resolver.to_rel(raw)
     if problem:
-        diags.problem(problem, span)
+        diags.problem(problem, _at(span))
     elif note := variable_note(raw):
-        diags.problem(note, span)
+        diags.problem(note, _at(span))
     return rel
 
 
-def to_data(project: Project, raw: str, span: Span | Callable[[], Span], diags: Diagnostics) -> str | None:
-    """A file the runtime reads: a project-relative path, or a runtime mount (absolute, as written). `span`
-    may be a function giving it: most paths resolve, and a Span per path of thousands of jobs adds up."""
+def to_data(project: Project, raw: str, span: SpanOr, diags: Diagnostics) -> str | None:
+    """A file the runtime reads: a project-relative path, or a runtime mount (absolute, as written)."""
     rel, problem = project.resolver.to_data(raw)
     if problem:
-        diags.problem(problem, span if isinstance(span, Span) else span())
+        diags.problem(problem, _at(span))
     return rel
 
 
-def lookup(project: Project, kind: str, raw: str, span: Span, diags: Diagnostics, what: str) -> tuple[str | None, Any]:
+def lookup(
+    project: Project, kind: str, raw: str, span: SpanOr, diags: Diagnostics, what: str
+) -> tuple[str | None, Any]:
     """Resolve `raw` to a loaded file of `kind`; report a dangling reference once. Returns (rel, loaded)."""
     rel = to_rel(project, raw, span, diags)
     if rel is None:
@@ -64,9 +74,10 @@ def lookup(project: Project, kind: str, raw: str, span: Span, diags: Diagnostics
     return rel, loaded
 
 
-def missing(project: Project, kind: str, rel: str, span: Span, diags: Diagnostics, what: str, raw: str) -> None:
+def missing(project: Project, kind: str, rel: str, span: SpanOr, diags: Diagnostics, what: str, raw: str) -> None:
     if project.was_reported(rel):
         return  # the file itself is invalid and already reported: no follow-on error
+    span = _at(span)
     known = _known(project, kind)
     found, error = _kind_of(project.resolver.abs(rel))
     if error is not None:

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass, field
 
 from dativo.runtime.plan import SAFE_NAME
 
 from .. import codes, refs
 from ..cron import dst_hazards, interval_to_cron, normalize_cron
-from ..diagnostics import Diagnostics, Span, did_you_mean
+from ..diagnostics import Diagnostics, did_you_mean
 from ..models.runner import Schedule
 from ..project import Loaded, Project
 from ..zones import host_zone_hint, iana_zones
@@ -24,7 +25,6 @@ _TRANSITION_BEHAVIOUR = {
 class ResolvedSchedule:
     index: int
     model: Schedule
-    span: Span
     job_rel: str | None = None
     dag_rel: str | None = None
     tenant: str | None = None
@@ -46,7 +46,7 @@ def run(project: Project, diags: Diagnostics) -> list[ResolvedSchedule]:
         since = diags.mark()
         base = ("runner", "orchestrator", "schedules", i)
         doc = runner.doc
-        rs = ResolvedSchedule(i, s, doc.span(base + ("name",)))
+        rs = ResolvedSchedule(i, s)
         if s.name in first_name:
             line = doc.span(("runner", "orchestrator", "schedules", first_name[s.name], "name")).line
             diags.report(codes.DUPLICATE_SCHEDULE, doc.span(base + ("name",)), schedule=s.name, line=line)
@@ -78,7 +78,7 @@ def _target(project: Project, runner: Loaded, rs: ResolvedSchedule, base: tuple,
     field_name, kind, what = ("config", "job", "job config") if s.config is not None else ("dag", "dag", "DAG")
     raw = s.config if s.config is not None else s.dag
     assert raw is not None
-    rel, loaded = refs.lookup(project, kind, raw, doc.span(base + (field_name,)), diags, what)
+    rel, loaded = refs.lookup(project, kind, raw, functools.partial(doc.span, base + (field_name,)), diags, what)
     if loaded is None:
         rs.ok = False
         return
