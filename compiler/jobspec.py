@@ -5,7 +5,9 @@ from __future__ import annotations
 import functools
 import re
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, TypeVar
+
+from pydantic import BaseModel
 
 from dativo.runtime.destination import writes
 from dativo.runtime.paths import is_mount, mount_point
@@ -35,6 +37,7 @@ from .resolve import AssetView, Endpoint, ResolvedJob
 
 #: the RetryConfig keys the runtime's policy holds (retry_delay_seconds is folded into the initial delay)
 RETRY_FIELDS: set[str] = set(RetrySpec.model_fields)
+S = TypeVar("S", bound=BaseModel)
 TENANT_TEMPLATE = re.compile(r"\{tenant(_id)?\}")  # `{tenant}` in recipe strings: the job's tenant
 
 
@@ -110,7 +113,7 @@ def build_spec(
     if src is None or tgt is None or asset is None:
         return None
     m = rj.job.model
-    source = _source_spec(rj, src, mg, project, diags)
+    source = _source_spec(rj, src, mg, project, diags, memo)
     target = _target_spec(rj, tgt, mg, project, diags, memo)
     return JobSpec(
         id=rj.job.rel,
@@ -120,7 +123,7 @@ def build_spec(
         target=target,
         asset=memo.asset(asset),
         schema_validation_mode=m.schema_validation_mode,
-        logging=LoggingSpec(level=m.logging.level, redaction=m.logging.redaction),
+        logging=memo.part(LoggingSpec, level=m.logging.level, redaction=m.logging.redaction),
         retry=memo.retry(precedence.retry(m, retry_default)),
         mounts=job_mounts(source, target),
     )
@@ -133,7 +136,9 @@ def job_mounts(source: SourceSpec, target: TargetSpec) -> list[str]:
     return sorted({mount_point(p) for p in paths if is_mount(p)})
 
 
-def _source_spec(rj: ResolvedJob, src: Endpoint, mg: Merged, project: Project, diags: Diagnostics) -> SourceSpec:
+def _source_spec(
+    rj: ResolvedJob, src: Endpoint, mg: Merged, project: Project, diags: Diagnostics, memo: SpecMemo
+) -> SourceSpec:
     m = rj.job.model
     conn = precedence.connection(src.recipe.model if src.recipe else None, m.source.connection)
     return SourceSpec(
@@ -144,13 +149,14 @@ def _source_spec(rj: ResolvedJob, src: Endpoint, mg: Merged, project: Project, d
         objects=mg.objects,
         files=_files(rj, project, diags),
         connection=_plain(conn),
-        credentials=_credentials(src, mg.credentials_file, project, diags),
+        credentials=_credentials(src, mg.credentials_file, project, diags, memo),
         custom_reader=runtime_support.plugin_reference(rj, project, diags),
         tables=[
             TableSpec(name=t.name, object=t.object, cursor_field=t.cursor_field or mg.cursor_field)
             for t in m.source.tables or []
         ],
-        incremental=IncrementalSpec(
+        incremental=memo.part(
+            IncrementalSpec,
             strategy=mg.strategy,
             cursor_field=mg.cursor_field if needs_cursor(mg.strategy) else None,
             lookback_days=mg.lookback_days,
@@ -178,7 +184,7 @@ def _target_spec(
         file_format=mg.file_format,
         partitioning=mg.partitioning,
         connection=_plain(conn),
-        credentials=_credentials(tgt, mg.target_credentials_file, project, diags),
+        credentials=_credentials(tgt, mg.target_credentials_file, project, diags, memo),
         custom_writer=writer,
         markdown_kv_storage=markdown_kv.storage(rj),
         **_parquet(rj, tgt.type, mg.table, conn, writer is not None),
@@ -216,7 +222,9 @@ def _files(rj: ResolvedJob, project: Project, diags: Diagnostics) -> list[FileSp
 _CREDENTIALS_FILE = ("credentials", "file_template")
 
 
-def _credentials(end: Any, filled: str | None, project: Project, diags: Diagnostics) -> CredentialsSpec | None:
+def _credentials(
+    end: Any, filled: str | None, project: Project, diags: Diagnostics, memo: SpecMemo
+) -> CredentialsSpec | None:
     """A recipe's credentials for the job: its file as a project path (container paths mapped)."""
     creds = end.recipe.model.credentials if end.recipe is not None else None
     if creds is None:
@@ -226,7 +234,7 @@ def _credentials(end: Any, filled: str | None, project: Project, diags: Diagnost
         if filled
         else None
     )
-    return CredentialsSpec(type=creds.type, from_env=creds.from_env, file=rel)
+    return memo.part(CredentialsSpec, type=creds.type, from_env=creds.from_env, file=rel)
 
 
 @dataclass
@@ -238,6 +246,17 @@ class SpecMemo:
     assets: dict[str, AssetSpec] = field(default_factory=dict)  # asset file -> its spec
     retries: dict[int, tuple[RetryConfig, RetrySpec]] = field(default_factory=dict)  # the pair keeps the id alive
     props: dict[tuple[str, str], dict[str, str]] = field(default_factory=dict)  # (asset file, tenant) -> properties
+    parts: dict[tuple, Any] = field(default_factory=dict)  # (spec class, its field values) -> the spec
+
+    def part(self, cls: type[S], **fields: Any) -> S:
+        """One spec of `cls` per distinct field values: thousands of jobs share a few logging settings,
+        credentials (one per recipe and tenant) and incremental reads. Only specs of plain scalar fields come
+        here: values equal as keys (1 and True) validate to the same field value."""
+        key = (cls, *fields.items())
+        spec = self.parts.get(key)
+        if spec is None:
+            spec = self.parts[key] = cls(**fields)
+        return spec
 
     def asset(self, asset: AssetView) -> AssetSpec:
         spec = self.assets.get(asset.loaded.rel)
