@@ -17,7 +17,6 @@ import os
 import re
 import subprocess
 import sys
-import venv
 from pathlib import Path
 
 from . import SourceError
@@ -62,6 +61,8 @@ def ensure(requirements: list[str]) -> Path:
 
 
 def _build(home: Path, requirements: list[str]) -> None:
+    import venv  # here: a compile imports this module for the package rule (DTV258), and venv costs it 6 ms
+
     venv.EnvBuilder(with_pip=True, clear=True).create(home)
     cmd = [str(home / "bin" / "python"), "-m", "pip", "install", "--quiet", "--disable-pip-version-check"]
     try:
