@@ -253,7 +253,10 @@ class SpecMemo:
         credentials (one per recipe and tenant) and incremental reads. Only specs of plain scalar fields come
         here: values equal as keys (1 and True) validate to the same field value."""
         key = (cls, *fields.items())
-        spec = self.parts.get(key)
+        try:
+            spec = self.parts.get(key)
+        except TypeError:  # a value that cannot key (none of these models' fields holds one): made anew
+            return cls(**fields)
         if spec is None:
             spec = self.parts[key] = cls(**fields)
         return spec

@@ -205,3 +205,23 @@ def test_connection_a_jobs_storage_setting_wins_over_the_recipes_other_spelling(
     both = precedence.connection(None, {"bucket": "a", "s3": {"bucket": "b"}})
     with pytest.raises(s3settings.SettingsError, match="say two things"):
         s3settings.raw(both)
+
+
+def test_jobs_share_one_spec_per_distinct_part() -> None:
+    """SpecMemo.part: equal field values give the one spec object; other values, or values that cannot key
+    a dict, give their own."""
+    from pydantic import BaseModel
+
+    from dativo.compiler.jobspec import SpecMemo
+    from dativo.runtime.spec import CredentialsSpec, LoggingSpec
+
+    class Listed(BaseModel):
+        x: list[int]
+
+    memo = SpecMemo()
+    a = memo.part(CredentialsSpec, type="env_file", from_env=None, file="secrets/a/x.env")
+    assert memo.part(CredentialsSpec, type="env_file", from_env=None, file="secrets/a/x.env") is a
+    b = memo.part(CredentialsSpec, type="env_file", from_env=None, file="secrets/b/x.env")
+    assert b is not a and b.file == "secrets/b/x.env"
+    assert memo.part(LoggingSpec, level="DEBUG", redaction=False) == LoggingSpec(level="DEBUG", redaction=False)
+    assert memo.part(Listed, x=[1]) == Listed(x=[1])  # a list cannot key the memo: made anew, no error
