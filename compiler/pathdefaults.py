@@ -27,3 +27,15 @@ DEFAULTS = {
     "dags": DAGS,
     "out": OUT,
 }
+
+
+def packaged_key(name: str) -> str:
+    """How `Files.load` and the loading worker name a file dativo ships (`name`, e.g. PACKAGED_REGISTRY): a
+    NUL, which no project path holds, so a project file that happens to be called `<dativo>/...` is read as
+    itself, never taken for dativo's own."""
+    return "\0" + name
+
+
+def packaged_name(key: str) -> str | None:
+    """The shipped file a `packaged_key` names, or None for a project path."""
+    return key[1:] if key.startswith("\0") else None

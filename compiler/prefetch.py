@@ -39,12 +39,12 @@ class Files:
     """Where a compile gets its documents: this one loads each file itself (one process)."""
 
     def load(self, root: Path, rel: str, shown: str, diags: Diagnostics) -> Document | None:
-        """The document of `root`/`rel` (shown as `shown`), or of a file dativo ships (`rel` starts with
-        pathdefaults.PACKAGED), its load diagnostics added to `diags`."""
+        """The document of `root`/`rel` (shown as `shown`), or of a file dativo ships (`rel` is its
+        pathdefaults.packaged_key), its load diagnostics added to `diags`."""
         from .load import load_file, load_packaged
 
-        if rel.startswith(pathdefaults.PACKAGED):
-            return load_packaged(rel, diags)
+        if (name := pathdefaults.packaged_name(rel)) is not None:
+            return load_packaged(name, diags)
         return load_file(root / rel, shown, diags)
 
     def out_digests(self, out_dir: Path) -> dict[str, str] | None:
@@ -207,10 +207,7 @@ def _work(root: Path, out: Path | None, digest_out: bool, channel: forked.Channe
 
     display = display_prefix(root)
     paths = _guessed_paths(root)
-    todo = [
-        (rel, rel if rel.startswith(pathdefaults.PACKAGED) else join_display(display, rel))
-        for rel in _guessed_files(root, paths)
-    ]
+    todo = [(rel, pathdefaults.packaged_name(rel) or join_display(display, rel)) for rel in _guessed_files(root, paths)]
     _send(channel, ("files", todo))
     batch: list[tuple[str, tuple]] = []
     for index, (rel, shown) in enumerate(todo):
@@ -265,7 +262,7 @@ def _guessed_files(root: Path, paths: dict[str, str]) -> Iterator[str]:
         elif (found := kind(root / rel)[0]) == "file":
             yield rel  # a regular file, as load_project reads it: never a pipe
         elif name == "registry" and found == "missing" and paths["registry"] == pathdefaults.REGISTRY:
-            yield pathdefaults.PACKAGED_REGISTRY  # what a project without a registry of its own reads
+            yield pathdefaults.packaged_key(pathdefaults.PACKAGED_REGISTRY)  # a project without a registry reads it
 
 
 def _out_digests(out_dir: Path) -> tuple[Path, dict[str, str], dict[str, Stat]] | None:

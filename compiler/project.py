@@ -312,7 +312,8 @@ def _load_registry(reader: _Reader, project: Project, configured: str | None) ->
         return reader.read(rel, Registry, "registry")
     if configured or found == "bad":  # reported: never the packaged registry in place of a broken one
         return None
-    doc = reader.files.load(project.root, BUILTIN_REGISTRY, BUILTIN_REGISTRY, reader.diags)
+    key = pathdefaults.packaged_key(BUILTIN_REGISTRY)
+    doc = reader.files.load(project.root, key, BUILTIN_REGISTRY, reader.diags)
     if doc is None:
         return None
     project.digests[BUILTIN_REGISTRY] = doc.digest

@@ -243,3 +243,18 @@ def test_no_shared_memory_to_spare_loads_in_one_process(
     monkeypatch.setattr(forked.os, "fork", lambda: pytest.fail("a worker was forked without its channel"))
     assert type(prefetch.start(tmp_path)) is prefetch.Files
     assert forked.fork(lambda channel: None) is None
+
+
+def test_a_project_file_named_like_dativos_own_registry_is_read_as_itself(tmp_path: Path, forking: None) -> None:
+    """dativo's shipped registry is shown as `<dativo>/registry/connectors.yaml`; a project file at that very
+    path, named in dativo.yaml, is the project's registry (its error reported), never swapped for dativo's."""
+    root = tmp_path / "proj"
+    shutil.copytree(EXAMPLES, root, ignore=shutil.ignore_patterns("state"))
+    own = root / "<dativo>" / "registry"
+    own.mkdir(parents=True)
+    (own / "connectors.yaml").write_text("connectors: [\n", "utf-8")
+    with (root / "dativo.yaml").open("a", encoding="utf-8") as fh:
+        fh.write('\npaths:\n  registry: "<dativo>/registry/connectors.yaml"\n')
+    for files in (None, prefetch.start(root)):
+        diags, _ = _run(root, files)
+        assert '"file": "<dativo>/registry/connectors.yaml"' in diags and '"code": "DTV001"' in diags, diags
