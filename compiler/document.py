@@ -6,6 +6,7 @@ Its own module, apart from the loading (compiler/load.py): a compile whose files
 
 from __future__ import annotations
 
+import pickle
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -26,6 +27,24 @@ class Document:
     spans: dict[PathT, tuple[int, int, int, int]] = field(default_factory=dict)
     key_spans: dict[PathT, tuple[int, int, int, int]] = field(default_factory=dict)
     scan: docscan.Scan | None = None  # what the secrets and tenancy checks look for (docscan.of)
+
+    def __getstate__(self) -> tuple[str, Any, str, docscan.Scan | None, bytes]:
+        # The loading worker sends documents to the process that checks them, which reads spans only to
+        # report something: they travel as one bytes object, unpickled on first use (__getattr__). They
+        # are half of a small file's pickle, and most documents never report anything.
+        packed = pickle.dumps((self.spans, self.key_spans), protocol=pickle.HIGHEST_PROTOCOL)
+        return self.path, self.data, self.digest, self.scan, packed
+
+    def __setstate__(self, state: tuple[str, Any, str, docscan.Scan | None, bytes]) -> None:
+        self.path, self.data, self.digest, self.scan, self._packed = state
+
+    def __getattr__(self, name: str) -> Any:
+        # only for attributes not set: the spans of an unpickled document, on their first use
+        packed = self.__dict__.pop("_packed", None)
+        if packed is None or name not in ("spans", "key_spans"):
+            raise AttributeError(name)
+        self.spans, self.key_spans = pickle.loads(packed)
+        return getattr(self, name)
 
     def span(self, path: PathT = (), *, key: bool = False) -> Span:
         """The span at `path`, falling back to the nearest ancestor that has one."""

@@ -145,10 +145,10 @@ def _source_spec(
         connector=src.name,
         type=src.type,
         engine=src.engine,
-        engine_options=_plain(src.engine_options),
+        engine_options=memo.plain(src.engine_options),
         objects=mg.objects,
         files=_files(rj, project, diags),
-        connection=_plain(conn),
+        connection=memo.plain(conn),
         credentials=_credentials(src, mg.credentials_file, project, diags, memo),
         custom_reader=runtime_support.plugin_reference(rj, project, diags),
         tables=[
@@ -183,7 +183,7 @@ def _target_spec(
         table=mg.table,
         file_format=mg.file_format,
         partitioning=mg.partitioning,
-        connection=_plain(conn),
+        connection=memo.plain(conn),
         credentials=_credentials(tgt, mg.target_credentials_file, project, diags, memo),
         custom_writer=writer,
         markdown_kv_storage=markdown_kv.storage(rj),
@@ -196,14 +196,21 @@ def _parquet(rj: ResolvedJob, target_type: str, table: str, conn: dict[str, Any]
     """The Parquet fields of a target dativo-ingest writes as files (none for an Iceberg table); a writer
     plugin's target gets the data path too (its output_base, as dativo-ingest builds it)."""
     t = rj.job.model.target
-    model = rj.asset.loaded.model if rj.asset is not None else None
-    model = model.asset if isinstance(model, LegacyAsset) else model  # a legacy asset's keys are under `asset:`
-    path = data_path(getattr(model, "domain", None), getattr(model, "dataProduct", None), table)
     if writes(target_type, t.catalog, conn) != "parquet":
         # an Iceberg table's data files roll over at the same size (runtime/datafiles.py)
         size = {"parquet_target_size_mb": t.parquet_target_size_mb} if t.parquet_target_size_mb else {}
-        return {**size, "parquet_path": path} if plugin else size
-    return {"writes": "parquet", "parquet_target_size_mb": t.parquet_target_size_mb, "parquet_path": path}
+        return {**size, "parquet_path": _data_path(rj, table)} if plugin else size
+    return {
+        "writes": "parquet",
+        "parquet_target_size_mb": t.parquet_target_size_mb,
+        "parquet_path": _data_path(rj, table),
+    }
+
+
+def _data_path(rj: ResolvedJob, table: str) -> str:
+    model = rj.asset.loaded.model if rj.asset is not None else None
+    model = model.asset if isinstance(model, LegacyAsset) else model  # a legacy asset's keys are under `asset:`
+    return data_path(getattr(model, "domain", None), getattr(model, "dataProduct", None), table)
 
 
 def _files(rj: ResolvedJob, project: Project, diags: Diagnostics) -> list[FileSpec]:
@@ -247,6 +254,7 @@ class SpecMemo:
     retries: dict[int, tuple[RetryConfig, RetrySpec]] = field(default_factory=dict)  # the pair keeps the id alive
     props: dict[tuple[str, str], dict[str, str]] = field(default_factory=dict)  # (asset file, tenant) -> properties
     parts: dict[tuple, Any] = field(default_factory=dict)  # (spec class, its field values) -> the spec
+    plains: dict[int, tuple[Any, Any]] = field(default_factory=dict)  # id(mapping) -> (mapping, _plain of it)
 
     def part(self, cls: type[S], **fields: Any) -> S:
         """One spec of `cls` per distinct field values: thousands of jobs share a few logging settings,
@@ -260,6 +268,15 @@ class SpecMemo:
         if spec is None:
             spec = self.parts[key] = cls(**fields)
         return spec
+
+    def plain(self, value: dict[str, Any]) -> dict[str, Any]:
+        """_plain of a connection or engine options: jobs that leave their recipe's alone get the recipe's
+        own mapping (precedence.connection, precedence.engine), sorted here once for all of them. The pair
+        keeps the id alive, as `retry` does."""
+        hit = self.plains.get(id(value))
+        if hit is None:
+            hit = self.plains[id(value)] = (value, _plain(value))
+        return hit[1]
 
     def asset(self, asset: AssetView) -> AssetSpec:
         spec = self.assets.get(asset.loaded.rel)

@@ -177,8 +177,8 @@ def connection(recipe: Recipe | None, job_connection: dict[str, Any] | None) -> 
     `connection.s3.bucket` whatever the recipe's flat `bucket: ${S3_BUCKET}` says."""
     template = (recipe.connection_template if recipe else None) or {}
     job = job_connection or {}
-    if not job:  # what the merge below gives then (most jobs leave the recipe's connection alone)
-        return dict(template)
+    if not job:  # what the merge below gives then (most jobs leave the recipe's connection alone): the
+        return template  # recipe's own mapping, read, never written (SpecMemo.plain sorts it once for them all)
     merged: dict[str, Any] = deep_merge(_without(template, _overridden(template, job)), job)
     return merged
 
@@ -236,11 +236,11 @@ def engine(job_block: JobEngineBlock | None, recipe_block: EngineBlock | None, r
     them (a job's `options` replaces the recipe's whole; a block with only `options` keeps the recipe's
     type); no recipe block: the registry's default engine, without options."""
     base_type = recipe_block.type if recipe_block else registry_default
-    base_options: dict[str, Any] = dict(recipe_block.options) if recipe_block else {}
+    base_options: dict[str, Any] = recipe_block.options if recipe_block else {}
     job_type = job_block.type if job_block else None
     job_options = job_block.options if job_block else None
     return Engine(
         type=first_set(job_type, default=base_type),
-        options=dict(first_set(job_options, default=base_options)),
+        options=first_set(job_options, default=base_options),  # a block's own mapping: read, never written
         from_job=job_type is not None,
     )

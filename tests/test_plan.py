@@ -47,3 +47,25 @@ def test_integers_past_64_bits_fall_back_to_the_exact_encoder() -> None:
     plan = plan.model_copy(update={"jobs": {**plan.jobs, key: job}})
     assert plan.to_json() == _stdlib(plan)
     assert '"big": 1000000000000000000000000000000' in plan.to_json()
+
+
+def test_specs_shared_between_jobs_are_written_where_each_job_has_them() -> None:
+    # a compile gives jobs one spec object per distinct asset, retry, logging and credentials (SpecMemo); the
+    # plan's text writes each such object once and places it at every job that holds it
+    plan = Plan.from_json(EXAMPLE)
+    first, *rest = sorted(plan.jobs)
+    shared = plan.jobs[first]
+    jobs = {
+        key: job.model_copy(
+            update={
+                "asset": shared.asset,
+                "retry": shared.retry,
+                "logging": shared.logging,
+                "source": job.source.model_copy(update={"credentials": shared.source.credentials}),
+            }
+        )
+        for key, job in plan.jobs.items()
+    }
+    schedules = {k: e.model_copy(update={"retry": shared.retry}) for k, e in plan.schedules.items()}
+    plan = plan.model_copy(update={"jobs": jobs, "schedules": schedules})
+    assert rest and plan.to_json() == _stdlib(plan)

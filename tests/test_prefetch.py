@@ -258,3 +258,23 @@ def test_a_project_file_named_like_dativos_own_registry_is_read_as_itself(tmp_pa
     for files in (None, prefetch.start(root)):
         diags, _ = _run(root, files)
         assert '"file": "<dativo>/registry/connectors.yaml"' in diags and '"code": "DTV001"' in diags, diags
+
+
+def test_documents_from_the_worker_unpack_their_spans_when_first_asked() -> None:
+    import pickle
+
+    from dativo.compiler.document import Document
+
+    doc = Document(
+        "jobs/a.yaml",
+        {"tenant_id": "acme"},
+        "sha256:x",
+        {("tenant_id",): (1, 12, 1, 16)},
+        {("tenant_id",): (1, 1, 1, 10)},
+    )
+    sent = pickle.loads(pickle.dumps(doc, protocol=pickle.HIGHEST_PROTOCOL))
+    assert "spans" not in vars(sent) and sent.data == doc.data  # the data at once, the spans not yet
+    assert sent.span(("tenant_id",)).col == 12 and sent.span(("tenant_id",), key=True).col == 1
+    assert sent == doc and pickle.loads(pickle.dumps(sent)) == doc  # unpacked, and sent again whole
+    with pytest.raises(AttributeError):
+        sent.no_such_field  # noqa: B018

@@ -165,9 +165,9 @@ def _file_rule(f: FileRef) -> Rule:
 def _tables(rj: ResolvedJob, diags: Diagnostics) -> None:
     """dativo-ingest takes any mapping in `source.tables[]` and its readers read name, object and
     cursor_field; other keys are accepted with a warning, unless they look like a typo of one of those."""
-    known = list(TableRef.model_fields)
     for i, t in enumerate(rj.job.model.source.tables or []):
         for extra in sorted(t.model_extra or {}):
+            known = list(TableRef.model_fields)
             at = ("source", "tables", i, extra)
             typo = did_you_mean(extra, known)
             if typo:
