@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import difflib
 from collections.abc import Collection
 from dataclasses import dataclass
 from pathlib import Path
@@ -47,6 +46,8 @@ def check(
                 have = raw.decode("utf-8") if raw is not None else None
             except UnicodeDecodeError:
                 have = None
+            import difflib  # only for a file that differs: a passing --check imports none
+
             changed.append(rel)
             diff_parts.extend(
                 difflib.unified_diff(
