@@ -104,9 +104,10 @@ class Resolver:
         else:
             at = (job.doc, (field,))
         engine, options = eng.type, eng.options
-        # only the chosen engine's own options travel with the job
+        # only the chosen engine's own options travel with the job: the block's own mapping, read, never
+        # written, so the jobs of one recipe share it (SpecMemo.plain sorts it once)
         chosen = options.get(engine, options) if isinstance(options.get(engine), dict) else options
-        return Endpoint(role, name, recipe, reg, ctype, engine, at, dict(chosen))
+        return Endpoint(role, name, recipe, reg, ctype, engine, at, chosen)
 
     def _recipe(self, job: Loaded[Job], field: str, name: str, path: str | None) -> Loaded[Recipe] | None:
         if path:
