@@ -271,7 +271,7 @@ class SpecMemo:
 
     def plain(self, value: dict[str, Any]) -> dict[str, Any]:
         """_plain of a connection or engine options: jobs that leave their recipe's alone get the recipe's
-        own mapping (precedence.connection, precedence.engine), sorted here once for all of them. The pair
+        own mapping (precedence.connection, Resolver._endpoint), sorted here once for all of them. The pair
         keeps the id alive, as `retry` does."""
         hit = self.plains.get(id(value))
         if hit is None:
