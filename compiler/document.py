@@ -40,10 +40,9 @@ class Document:
 
     def __getattr__(self, name: str) -> Any:
         # only for attributes not set: the spans of an unpickled document, on their first use
-        packed = self.__dict__.pop("_packed", None)
-        if packed is None or name not in ("spans", "key_spans"):
-            raise AttributeError(name)
-        self.spans, self.key_spans = pickle.loads(packed)
+        if name not in ("spans", "key_spans") or "_packed" not in self.__dict__:
+            raise AttributeError(name)  # before unpacking: asking for another name leaves the spans packed
+        self.spans, self.key_spans = pickle.loads(self.__dict__.pop("_packed"))
         return getattr(self, name)
 
     def span(self, path: PathT = (), *, key: bool = False) -> Span:

@@ -274,6 +274,7 @@ def test_documents_from_the_worker_unpack_their_spans_when_first_asked() -> None
     )
     sent = pickle.loads(pickle.dumps(doc, protocol=pickle.HIGHEST_PROTOCOL))
     assert "spans" not in vars(sent) and sent.data == doc.data  # the data at once, the spans not yet
+    assert not hasattr(sent, "no_such_field")  # asking for another name leaves the spans packed
     assert sent.span(("tenant_id",)).col == 12 and sent.span(("tenant_id",), key=True).col == 1
     assert sent == doc and pickle.loads(pickle.dumps(sent)) == doc  # unpacked, and sent again whole
     with pytest.raises(AttributeError):
