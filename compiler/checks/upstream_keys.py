@@ -58,6 +58,9 @@ RULES: tuple[Rule, ...] = (
 )  # fmt: skip
 
 
+_TABLE_KEYS = list(TableRef.model_fields)  # what dativo-ingest's readers read of a source.tables[] entry
+
+
 def run(rj: ResolvedJob, diags: Diagnostics) -> None:
     data = rj.job.doc.data if isinstance(rj.job.doc.data, dict) else {}
     ran = rj.source is not None and runs(rj.source.engine, rj.source.type, rj.job.model.source.custom_reader)
@@ -167,9 +170,8 @@ def _tables(rj: ResolvedJob, diags: Diagnostics) -> None:
     cursor_field; other keys are accepted with a warning, unless they look like a typo of one of those."""
     for i, t in enumerate(rj.job.model.source.tables or []):
         for extra in sorted(t.model_extra or {}):
-            known = list(TableRef.model_fields)
             at = ("source", "tables", i, extra)
-            typo = did_you_mean(extra, known)
+            typo = did_you_mean(extra, _TABLE_KEYS)
             if typo:
                 where = f"job at source.tables[{i}]"
                 span = rj.span(*at, key=True)
