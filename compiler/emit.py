@@ -8,6 +8,7 @@ span: the schedule's own lines in the runner file, `targets.<name>` or `deploy` 
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable, Iterable
 from typing import TYPE_CHECKING, Any
 
@@ -15,9 +16,10 @@ from pydantic import BaseModel
 
 from dativo.runtime import deploydefaults
 from dativo.runtime.plan import Plan
-from dativo.targets import select, settings_model
-from dativo.targets.base import At, Findings, Target
+from dativo.targets import chosen, select, settings_model
+from dativo.targets.base import At, Finding, Findings, Target
 
+from . import forked
 from .diagnostics import Diagnostics, Span
 from .document import Document
 from .validate import validate_at
@@ -93,9 +95,21 @@ def check(target: Target, plan: Plan, settings: BaseModel, locate: Locate, diags
     """Run the target's check; its findings become diagnostics at the spans `locate` gives."""
     found = Findings()
     target.check(plan, settings, found)
+    _report(found, locate, diags)
+
+
+def _report(found: Iterable[Finding], locate: Locate, diags: Diagnostics) -> None:
     for f in found:
         report = diags.error if f.severity == "error" else diags.warning
         report(f.code, f.message, locate(f.at), path=f.path, hint=f.hint)
+
+
+def _findings(wanted: list[str] | None, plan: Plan, settings: dict[str, BaseModel]) -> list[Finding]:
+    """Every wanted target's findings on the plan, target by target."""
+    found = Findings()
+    for target in select(wanted):
+        target.check(plan, settings[target.name], found)
+    return found.items
 
 
 def emit_artifacts(
@@ -109,15 +123,18 @@ def emit_artifacts(
     """plan.json and every wanted target's artifacts, or nothing when any target found an error.
     `unchanged`: given the plan's text and the targets' settings, whether the files on disk are proven
     to be what rendering would give (the output manifest): then only plan.json is returned, unrendered."""
-    targets = select(wanted)
-    settings = {target.name: settings_for(target.name, validated) for target in targets}
-    for target in targets:  # every check runs: a render adds no findings, so checking first reports the same
-        check(target, plan, settings[target.name], locate, diags)
+    settings = {name: settings_for(name, validated) for name in chosen(wanted)}
+    # every check runs, on the second core (compiler/forked.py), while plan.json is made and proven here:
+    # a render adds no findings, so checking first reports the same; the text and the proof are wasted
+    # only when a check finds an error
+    checked = forked.Side(functools.partial(_findings, wanted, plan, settings))
+    artifacts = {deploydefaults.PLAN_FILE: plan.to_json()}
+    proven = unchanged is not None and unchanged(artifacts[deploydefaults.PLAN_FILE], settings)
+    _report(checked.result(), locate, diags)
     if diags.has_errors():
         return {}
-    artifacts = {deploydefaults.PLAN_FILE: plan.to_json()}
-    if unchanged is not None and unchanged(artifacts[deploydefaults.PLAN_FILE], settings):
+    if proven:
         return artifacts
-    for target in targets:
+    for target in select(wanted):
         artifacts.update(target.render(plan, settings[target.name]))
     return artifacts

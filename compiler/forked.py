@@ -4,17 +4,21 @@ A compile is interpreter-bound, so threads would not help; fork, because a child
 everything the parent holds (spawn would start an interpreter and import again). Pipes, shared memory
 and pickle are used directly, without multiprocessing: its import costs about as much as a hundred small
 files' load. Used by compiler/prefetch.py, which loads the files the parent did not get from its child
-itself.
+itself, and by `Side`: a part of a compile's tail that runs beside the rest (compiler/pipeline.py,
+compiler/emit.py).
 """
 
 from __future__ import annotations
 
 import mmap
 import os
+import pickle
 import signal
 import struct
 from collections.abc import Callable
-from typing import NoReturn
+from typing import Generic, NoReturn, TypeVar
+
+T = TypeVar("T")
 
 _PLACE = struct.Struct("<qQ")  # (offset in the arena, or -1: the bytes follow in the pipe; length)
 ARENA = 64 << 20  # bytes of messages a child may have sent before the parent reads them (pages used as written)
@@ -73,12 +77,44 @@ def fork(work: Callable[[Channel], None]) -> tuple[Channel, int] | None:
         channel = Channel()
     except OSError:  # no memory or descriptors to spare (a strict overcommit policy, say): one process does it all
         return None
-    pid = os.fork()
+    try:
+        pid = os.fork()
+    except OSError:  # no process to spare (EAGAIN, ENOMEM): the same
+        os.close(channel.write_end)
+        channel.close()
+        return None
     if pid == 0:
         _child(work, channel)
     os.close(channel.write_end)
     _children.append(pid)
     return channel, pid
+
+
+class Side(Generic[T]):
+    """`work()` computed by a forked child while the parent goes on; `result()` gives its value, pickled
+    back. Where no child may be forked, or the child failed (it raised, or died), `result()` calls `work()`
+    here instead: so the value is the same either way, and an exception is raised here as it would have
+    been. `work` must therefore read only what the parent holds when it forks (a child sees nothing done
+    after), and change nothing the parent reads later (what it changes in the child is lost)."""
+
+    def __init__(self, work: Callable[[], T]):
+        self._work = work
+        self._child = fork(lambda channel: channel.send(pickle.dumps(work(), protocol=pickle.HIGHEST_PROTOCOL)))
+
+    def result(self) -> T:
+        """The value of `work()` (the parent waits for the child, if it is still at it)."""
+        child, self._child = self._child, None
+        if child is not None:
+            channel = child[0]
+            try:
+                value: T = pickle.loads(channel.receive())
+                return value
+            except (OSError, EOFError, pickle.UnpicklingError, ValueError):
+                pass  # the child sent nothing whole: computed here
+            finally:
+                channel.close()
+                reap()  # never waits: the child exits once it has sent (a large one takes a while to)
+        return self._work()
 
 
 def _child(work: Callable[[Channel], None], channel: Channel) -> NoReturn:

@@ -19,6 +19,7 @@ from pydantic import BaseModel
 from dativo.runtime.plan import DagEntry, Plan
 from dativo.runtime.spec import JobSpec
 
+from . import forked
 from .checks import (
     capabilities,
     dags,
@@ -31,7 +32,7 @@ from .checks import (
     upstream_keys,
 )
 from .checks.schedules import ResolvedSchedule
-from .diagnostics import Diagnostics
+from .diagnostics import Diagnostic, Diagnostics
 from .emit import Locator, emit_artifacts
 from .jobspec import Merged, SpecMemo, build_spec, merge
 from .models import Job
@@ -141,6 +142,10 @@ def _dags(c: Compilation) -> None:
 JOB_CHECKS: tuple[JobCheck, ...] = (_capabilities, _iceberg_types, _engines, _upstream_keys, _job_spec, _destination)
 #: run in order once all jobs are checked; each names the jobs its findings concern
 PROJECT_CHECKS: tuple[ProjectCheck, ...] = (_tenancy, _secrets, _schedules, _overlap, _dags)
+#: project checks that only report (no later stage reads anything else they do): each runs on the second
+#: core while the next ones run here (compiler/forked.py's Side). Reports are sorted when shown, so the
+#: place their findings take among the others changes nothing.
+BESIDE: frozenset[ProjectCheck] = frozenset({_tenancy})
 
 
 def check_project(
@@ -156,10 +161,23 @@ def check_project(
     for rel in project.jobs:
         if rel not in c.jobs:
             _check_job(c, resolver, rel)
+    beside = []
     for project_check in PROJECT_CHECKS:
-        project_check(c)
+        if project_check in BESIDE:
+            beside.append(forked.Side(functools.partial(_reported, project_check, c)))
+        else:
+            project_check(c)
+    for side in beside:
+        c.diags.extend(side.result())
     _by_location(c)
     return c
+
+
+def _reported(check: ProjectCheck, c: Compilation) -> list[Diagnostic]:
+    """What `check` reports, run with diagnostics of its own (see BESIDE)."""
+    own = replace(c, diags=Diagnostics())
+    check(own)
+    return own.diags.items
 
 
 class _EarlyJobs:

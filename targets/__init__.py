@@ -30,9 +30,13 @@ def names() -> list[str]:
     return sorted(REGISTRY)
 
 
+def chosen(wanted: list[str] | None) -> list[str]:
+    """The names of the targets a compile renders: `wanted` (`--target`), or all of them, in order."""
+    return names() if wanted is None else sorted(set(wanted))
+
+
 def select(wanted: list[str] | None) -> list[Target]:
-    chosen = names() if wanted is None else sorted(set(wanted))
-    return [importlib.import_module(REGISTRY[n]).TARGET for n in chosen]
+    return [importlib.import_module(REGISTRY[n]).TARGET for n in chosen(wanted)]
 
 
 def settings_model(name: str) -> tuple[type[BaseModel], Code]:

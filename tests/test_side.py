@@ -1,0 +1,119 @@
+"""Parts of a compile's tail that run beside the rest (compiler/forked.py's Side): the value is the same
+whichever process computed it, and a child that fails only costs time."""
+
+from __future__ import annotations
+
+import os
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from test_cases import assemble
+
+from dativo.compiler import forked
+from dativo.compiler.pipeline import compile_project
+from dativo.compiler.report.json_format import render as render_json
+
+
+@pytest.fixture
+def forking(monkeypatch: pytest.MonkeyPatch) -> Iterator[list[int]]:
+    """A Side may fork, as under the console script, with two cores to fork for; yields the pids forked."""
+    monkeypatch.setattr(forked, "enabled", True)
+    monkeypatch.setattr(forked.os, "sched_getaffinity", lambda pid: {0, 1}, raising=False)
+    pids: list[int] = []
+    fork = os.fork
+
+    def counted() -> int:
+        pid = fork()
+        if pid:
+            pids.append(pid)
+        return pid
+
+    monkeypatch.setattr(forked.os, "fork", counted)
+    yield pids
+    for _ in range(100):  # every child has ended and been reaped
+        forked.reap()
+        if not forked._children:
+            break
+        time.sleep(0.05)
+    assert not forked._children
+
+
+def test_a_side_runs_in_a_child_where_one_may_be_forked(forking: list[int]) -> None:
+    assert forked.Side(os.getpid).result() == forking[0] != os.getpid()
+
+
+def test_a_side_runs_here_where_no_child_may_be_forked(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(forked.os, "fork", lambda: pytest.fail("forked in a process that may not"))
+    assert forked.Side(os.getpid).result() == os.getpid()
+
+
+def test_a_side_whose_child_raises_is_computed_here(forking: list[int]) -> None:
+    parent = os.getpid()
+
+    def work() -> str:
+        if os.getpid() != parent:
+            raise RuntimeError("only in the child")
+        return "here"
+
+    assert forked.Side(work).result() == "here" and len(forking) == 1
+
+
+def test_a_side_whose_child_dies_before_sending_is_computed_here(forking: list[int]) -> None:
+    parent = os.getpid()
+
+    def work() -> int:
+        if os.getpid() != parent:
+            os._exit(3)  # killed, say: nothing sent
+        return 42
+
+    assert forked.Side(work).result() == 42 and len(forking) == 1
+
+
+def test_what_a_side_raises_is_raised_here(forking: list[int]) -> None:
+    with pytest.raises(ValueError, match="invalid literal"):
+        forked.Side(lambda: int("x")).result()
+
+
+def test_a_side_the_system_cannot_fork_for_is_computed_here(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(forked, "enabled", True)
+    monkeypatch.setattr(forked.os, "sched_getaffinity", lambda pid: {0, 1}, raising=False)
+
+    def refuse() -> int:
+        raise BlockingIOError(11, "Resource temporarily unavailable")
+
+    monkeypatch.setattr(forked.os, "fork", refuse)
+    assert forked.Side(os.getpid).result() == os.getpid()
+    assert not forked._children
+
+
+@pytest.mark.parametrize(
+    ("case", "forks"),
+    [
+        # tenancy, a project check run beside (pipeline.BESIDE): its error leaves no plan to check
+        ("DTV402_two_tenants_write_one_table", 1),
+        ("DTV404_recipe_file_template_of_globex", 1),
+        ("DTV501_schedule_name_code_injection", 1),  # the schedules' check, here, while tenancy's runs beside
+        # and the targets' checks, run beside while plan.json is made
+        ("DTV545_kubernetes_image_latest", 2),
+        ("DTV225_retention_days_not_enforced", 2),  # warnings only: the artifacts are made
+    ],
+)
+def test_a_compile_reports_the_same_with_its_tail_beside(
+    case: str, forks: int, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    project = assemble(case, tmp_path / "project")
+
+    def report() -> tuple[str, bool]:
+        result = compile_project(project, cwd=project)
+        return render_json(result.diags), bool(result.artifacts)
+
+    alone = report()
+    monkeypatch.setattr(forked, "enabled", True)
+    monkeypatch.setattr(forked.os, "sched_getaffinity", lambda pid: {0, 1}, raising=False)
+    pids: list[int] = []
+    fork = os.fork
+    monkeypatch.setattr(forked.os, "fork", lambda: (pid := fork()) and pids.append(pid) or pid)
+    assert report() == alone and alone[0] != "[]\n"
+    assert len(pids) == forks
