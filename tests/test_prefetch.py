@@ -7,7 +7,6 @@ import os
 import shutil
 import signal
 import time
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -18,20 +17,6 @@ from dativo.compiler.manifest import MANIFEST, file_digest
 from dativo.compiler.pipeline import compile_project
 from dativo.compiler.report.json_format import render as render_json
 from dativo.compiler.write import existing_files
-
-
-@pytest.fixture
-def forking(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
-    """prefetch.start may fork, as under the console script, and this process has two cores to fork for."""
-    monkeypatch.setattr(forked, "enabled", True)
-    monkeypatch.setattr(forked.os, "sched_getaffinity", lambda pid: {0, 1}, raising=False)
-    yield
-    for _ in range(100):  # every worker has ended and been reaped
-        forked.reap()
-        if not forked._children:
-            break
-        time.sleep(0.05)
-    assert not forked._children
 
 
 def _big_project(tmp_path: Path, broken: bool) -> Path:
@@ -61,7 +46,7 @@ def _run(root: Path, files: prefetch.Files | None = None) -> tuple[str, str]:
     return render_json(result.diags.items), plan  # in the order found, not sorted: that must match too
 
 
-def test_prefetched_load_reports_what_serial_load_reports(tmp_path: Path, forking: None) -> None:
+def test_prefetched_load_reports_what_serial_load_reports(tmp_path: Path, forking: list[int]) -> None:
     root = _big_project(tmp_path, broken=True)
     serial = _run(root)
     files = prefetch.start(root)
@@ -70,14 +55,14 @@ def test_prefetched_load_reports_what_serial_load_reports(tmp_path: Path, forkin
     assert '"DTV001"' in serial[0] and '"DTV101"' in serial[0] and '"DTV002"' in serial[0]
 
 
-def test_prefetched_load_plans_what_serial_load_plans(tmp_path: Path, forking: None) -> None:
+def test_prefetched_load_plans_what_serial_load_plans(tmp_path: Path, forking: list[int]) -> None:
     root = _big_project(tmp_path, broken=False)
     serial = _run(root)
     assert len(serial[1]) > 10_000  # a real plan
     assert _run(root, prefetch.start(root)) == serial
 
 
-def test_a_worker_that_dies_costs_time_only(tmp_path: Path, forking: None) -> None:
+def test_a_worker_that_dies_costs_time_only(tmp_path: Path, forking: list[int]) -> None:
     root = _big_project(tmp_path, broken=True)
     serial = _run(root)
     files = prefetch.start(root)
@@ -98,7 +83,7 @@ def test_the_guess_follows_dativo_yaml_paths(tmp_path: Path) -> None:
 
 
 def test_files_outside_the_guess_are_loaded_by_the_parent(
-    tmp_path: Path, forking: None, monkeypatch: pytest.MonkeyPatch
+    tmp_path: Path, forking: list[int], monkeypatch: pytest.MonkeyPatch
 ) -> None:
     root = _big_project(tmp_path, broken=True)
     serial = _run(root)
@@ -107,7 +92,7 @@ def test_files_outside_the_guess_are_loaded_by_the_parent(
     assert _run(root, prefetch.start(root)) == serial
 
 
-def test_the_worker_digests_the_output_dir(tmp_path: Path, forking: None) -> None:
+def test_the_worker_digests_the_output_dir(tmp_path: Path, forking: list[int]) -> None:
     root = tmp_path / "proj"
     shutil.copytree(EXAMPLES, root, ignore=shutil.ignore_patterns("state"))
     files = prefetch.start(root, digest_out=True)
@@ -172,7 +157,7 @@ def _messages(count: int) -> list[bytes]:
     return [bytes([i % 251]) * (40_000 + i) for i in range(count)]
 
 
-def test_a_worker_never_waits_for_the_parent_to_read(forking: None) -> None:
+def test_a_worker_never_waits_for_the_parent_to_read(forking: list[int]) -> None:
     """A parent busy importing reads nothing: a pipe holds 64 KiB, and a worker that waited on it idled
     (a runner config alone can be more). Here the worker sends 2 MB and ends before anything is read."""
     sent = _messages(50)
@@ -192,7 +177,9 @@ def test_a_worker_never_waits_for_the_parent_to_read(forking: None) -> None:
     channel.close()
 
 
-def test_messages_past_the_shared_memory_go_through_the_pipe(forking: None, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_messages_past_the_shared_memory_go_through_the_pipe(
+    forking: list[int], monkeypatch: pytest.MonkeyPatch
+) -> None:
     monkeypatch.setattr(forked, "ARENA", 100_000)  # two messages fit; the rest are read from the pipe
     sent = _messages(6)
     child = forked.fork(lambda channel: [channel.send(m) for m in sent])
@@ -206,7 +193,7 @@ def test_messages_past_the_shared_memory_go_through_the_pipe(forking: None, monk
 
 
 def test_the_check_cache_records_the_stats_the_worker_took(
-    tmp_path: Path, forking: None, monkeypatch: pytest.MonkeyPatch
+    tmp_path: Path, forking: list[int], monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """The worker stats each output file on the descriptor it digests: the check cache records those
     (no second stat of thousands of files in the parent), and they are the files' own."""
@@ -234,7 +221,7 @@ def test_the_check_cache_records_the_stats_the_worker_took(
 
 
 def test_no_shared_memory_to_spare_loads_in_one_process(
-    tmp_path: Path, forking: None, monkeypatch: pytest.MonkeyPatch
+    tmp_path: Path, forking: list[int], monkeypatch: pytest.MonkeyPatch
 ) -> None:
     def refuse(*args: object) -> None:  # the claims and the channel both ask for shared memory
         raise OSError(12, "Cannot allocate memory")
@@ -245,7 +232,7 @@ def test_no_shared_memory_to_spare_loads_in_one_process(
     assert forked.fork(lambda channel: None) is None
 
 
-def test_a_project_file_named_like_dativos_own_registry_is_read_as_itself(tmp_path: Path, forking: None) -> None:
+def test_a_project_file_named_like_dativos_own_registry_is_read_as_itself(tmp_path: Path, forking: list[int]) -> None:
     """dativo's shipped registry is shown as `<dativo>/registry/connectors.yaml`; a project file at that very
     path, named in dativo.yaml, is the project's registry (its error reported), never swapped for dativo's."""
     root = tmp_path / "proj"

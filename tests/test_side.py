@@ -4,8 +4,6 @@ whichever process computed it, and a child that fails only costs time."""
 from __future__ import annotations
 
 import os
-import time
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -14,30 +12,6 @@ from test_cases import assemble
 from dativo.compiler import forked
 from dativo.compiler.pipeline import compile_project
 from dativo.compiler.report.json_format import render as render_json
-
-
-@pytest.fixture
-def forking(monkeypatch: pytest.MonkeyPatch) -> Iterator[list[int]]:
-    """A Side may fork, as under the console script, with two cores to fork for; yields the pids forked."""
-    monkeypatch.setattr(forked, "enabled", True)
-    monkeypatch.setattr(forked.os, "sched_getaffinity", lambda pid: {0, 1}, raising=False)
-    pids: list[int] = []
-    fork = os.fork
-
-    def counted() -> int:
-        pid = fork()
-        if pid:
-            pids.append(pid)
-        return pid
-
-    monkeypatch.setattr(forked.os, "fork", counted)
-    yield pids
-    for _ in range(100):  # every child has ended and been reaped
-        forked.reap()
-        if not forked._children:
-            break
-        time.sleep(0.05)
-    assert not forked._children
 
 
 def test_a_side_runs_in_a_child_where_one_may_be_forked(forking: list[int]) -> None:
@@ -101,7 +75,7 @@ def test_a_side_the_system_cannot_fork_for_is_computed_here(monkeypatch: pytest.
     ],
 )
 def test_a_compile_reports_the_same_with_its_tail_beside(
-    case: str, forks: int, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    case: str, forks: int, forking: list[int], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     project = assemble(case, tmp_path / "project")
 
@@ -109,11 +83,8 @@ def test_a_compile_reports_the_same_with_its_tail_beside(
         result = compile_project(project, cwd=project)
         return render_json(result.diags), bool(result.artifacts)
 
-    alone = report()
-    monkeypatch.setattr(forked, "enabled", True)
-    monkeypatch.setattr(forked.os, "sched_getaffinity", lambda pid: {0, 1}, raising=False)
-    pids: list[int] = []
-    fork = os.fork
-    monkeypatch.setattr(forked.os, "fork", lambda: (pid := fork()) and pids.append(pid) or pid)
+    with monkeypatch.context() as alone_here:
+        alone_here.setattr(forked, "enabled", False)
+        alone = report()
     assert report() == alone and alone[0] != "[]\n"
-    assert len(pids) == forks
+    assert len(forking) == forks
