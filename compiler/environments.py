@@ -106,11 +106,13 @@ def check_outputs(doc: Document, settings: ProjectFile, resolver: PathResolver, 
     return outputs
 
 
-def stray_outputs(out_dir: Path, root: Path, outputs: dict[str, str]) -> list[str]:
+def stray_outputs(out_dir: Path, root: Path, outputs: dict[str, str], nested: list[str] | None = None) -> list[str]:
     """Output folders nested in out_dir (they hold a marker) that are no environment's: left by an
-    environment since renamed or removed. Stale like any file compile does not write (DTV603)."""
+    environment since renamed or removed. Stale like any file compile does not write (DTV603).
+    `nested`: outdir.nested_outputs(out_dir), when the loading worker found them already."""
     known = {os.path.realpath(root / rel) for rel in outputs.values()}
-    return [d for d in nested_outputs(out_dir) if os.path.realpath(out_dir / d) not in known]
+    found = nested_outputs(out_dir) if nested is None else nested
+    return [d for d in found if os.path.realpath(out_dir / d) not in known]
 
 
 def _clash(rel: str, orel: str, reserved: set[str], owner: str) -> str | None:

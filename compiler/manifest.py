@@ -140,27 +140,43 @@ def text(key: str, files: dict[str, str]) -> str:
     return json.dumps(record, sort_keys=True, indent=1) + "\n"
 
 
-def unchanged(key: str, on_disk: dict[str, str], known: dict[str, str] | None = None) -> dict[str, str] | None:
+def read_record(path: str) -> Any:
+    """The manifest at `path`, parsed; None when it cannot be read or parsed."""
+    try:
+        with open(path, "rb") as fh:
+            return json.loads(fh.read())
+    except (OSError, ValueError):
+        return None
+
+
+def records(record: Any, key: str, files: int, tree_digest: str) -> bool:
+    """Whether a manifest (`record`, as read_record gives it) says: rendered with `key`, `files` files
+    (the manifest left out) whose `tree` digest is `tree_digest`."""
+    return (
+        isinstance(record, dict)
+        and record.get("format") == FORMAT
+        and record.get("key") == key
+        and record.get("files") == files
+        and record.get("tree") == tree_digest
+    )
+
+
+def unchanged(key: str, on_disk: dict[str, str]) -> dict[str, str] | None:
     """The digests of the files in the output dir (`on_disk`: path inside it -> absolute path, every file
-    there) when the manifest there records `key` and exactly these files with this content; else None.
-    `known`: digests already taken of the files there but the manifest (compiler/prefetch.py), used when
-    they name the same files."""
+    there) when the manifest there records `key` and exactly these files with this content; else None."""
     where = on_disk.get(MANIFEST)
     if where is None:
         return None
-    try:
-        with open(where, "rb") as fh:
-            record = json.loads(fh.read())
-        if record["format"] != FORMAT or record["key"] != key or record["files"] != len(on_disk) - 1:
-            return None
-        names = [rel for rel in on_disk if rel != MANIFEST]
-        if known is not None and known.keys() == set(names):
-            digests = {rel: known[rel] for rel in names}  # in the listing's order, as below
-        else:
-            digests = {rel: file_digest(on_disk[rel]) for rel in names}
-    except (OSError, ValueError, KeyError, TypeError):
+    record = read_record(where)
+    names = [rel for rel in on_disk if rel != MANIFEST]
+    # the key first: a stale manifest (another plan, another dativo) spares digesting every file
+    if not isinstance(record, dict) or record.get("key") != key:
         return None
-    return digests if tree(digests) == record["tree"] else None
+    try:
+        digests = {rel: file_digest(on_disk[rel]) for rel in names}
+    except OSError:
+        return None
+    return digests if records(record, key, len(names), tree(digests)) else None
 
 
 def without(names: Collection[str]) -> list[str]:

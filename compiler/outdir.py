@@ -48,7 +48,8 @@ def in_scope(rel: str, scope: Collection[str] | None) -> bool:
 
 def nested_outputs(out_dir: Path) -> list[str]:
     """Folders inside out_dir that hold their own marker: other compiles' output dirs (an environment's,
-    `generated/staging`), which this dir's files leave out (write.existing_files). Not descended into."""
+    `generated/staging`), which this dir's files leave out (write.existing_files). Not descended into.
+    Sorted: the loading worker finds the same folders in another order (compiler/prefetch.py)."""
     found: list[str] = []
     for folder, dirs, _ in os.walk(out_dir):
         inner = []
@@ -61,7 +62,7 @@ def nested_outputs(out_dir: Path) -> list[str]:
             else:
                 inner.append(d)
         dirs[:] = inner
-    return found
+    return sorted(found)
 
 
 def project_inputs(project: Project) -> list[str]:

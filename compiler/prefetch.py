@@ -21,6 +21,7 @@ import pickle
 import select
 import struct
 from collections.abc import Iterator
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -47,13 +48,8 @@ class Files:
             return load_packaged(name, diags)
         return load_file(root / rel, shown, diags)
 
-    def out_digests(self, out_dir: Path) -> dict[str, str] | None:
-        """The sha256 of each file in output dir `out_dir` but the manifest (path inside it -> digest), if
-        known: every file there was listed (write.existing_files) and digested."""
-        return None
-
-    def out_stats(self) -> dict[str, Stat] | None:
-        """The stat of each of those files, taken when it was digested, if known."""
+    def out_dir(self, out_dir: Path) -> OutDir | None:
+        """Output dir `out_dir` as the worker found it, if it took that one (see OutDir)."""
         return None
 
     def close(self) -> None:
@@ -69,9 +65,7 @@ class Prefetched(Files):
         self._docs: dict[str, tuple[str, Document | None, list]] = {}
         self._todo: list[tuple[str, str]] = []  # the worker's files (rel, shown), once it has said which
         self._loading = True  # the worker may still send documents
-        self._out: dict[str, str] | None = None
-        self._out_dir: Path | None = None  # the output dir the worker digested
-        self._stats: dict[str, Stat] | None = None
+        self._out: OutDir | None = None  # the output dir the worker took
         self._open = True
 
     def load(self, root: Path, rel: str, shown: str, diags: Diagnostics) -> Document | None:
@@ -97,13 +91,10 @@ class Prefetched(Files):
         self._docs[rel] = _load(self._root, rel, shown)
         return True
 
-    def out_digests(self, out_dir: Path) -> dict[str, str] | None:
+    def out_dir(self, out_dir: Path) -> OutDir | None:
         while self._open and self._receive():
             pass
-        return self._out if self._out_dir is not None and self._out_dir == out_dir.resolve() else None
-
-    def out_stats(self) -> dict[str, Stat] | None:
-        return self._stats
+        return self._out if self._out is not None and self._out.where == out_dir.resolve() else None
 
     def _receive(self) -> bool:
         """One message from the worker; False when there are no more (it finished, or died)."""
@@ -121,7 +112,7 @@ class Prefetched(Files):
             return True
         self._loading = False
         if kind == "out":
-            self._out_dir, self._out, self._stats = body if body is not None else (None, None, None)
+            self._out = body
             return True
         self.close()
         return False
@@ -220,7 +211,7 @@ def _work(root: Path, out: Path | None, digest_out: bool, channel: forked.Channe
     if batch:
         _send(channel, ("docs", batch))
     if digest_out:  # while the parent checks the jobs: it needs these only for the manifest's proof
-        _send(channel, ("out", _out_digests(out or root / paths["out"])))
+        _send(channel, ("out", _taken(out or root / paths["out"])))
     _send(channel, ("end", None))
 
 
@@ -265,25 +256,44 @@ def _guessed_files(root: Path, paths: dict[str, str]) -> Iterator[str]:
             yield pathdefaults.packaged_key(pathdefaults.PACKAGED_REGISTRY)  # a project without a registry reads it
 
 
-def _out_digests(out_dir: Path) -> tuple[Path, dict[str, str], dict[str, Stat]] | None:
-    """The output dir (resolved), and the digests and stats of its files, if it is one dativo wrote with a
-    manifest (marker and manifest there: `--out /` or a folder of someone else's is never walked; the
-    parent's guard says why)."""
+@dataclass
+class OutDir:
+    """An output dir as the worker found it while the parent compiled: what `--check` needs of it (the
+    manifest's proof, the check cache's record, the stray output folders), so the parent lists, reads
+    and digests nothing there itself."""
+
+    where: Path  # resolved
+    digests: dict[str, str]  # path inside it -> sha256, for every file there but the manifest (write.existing_files)
+    stats: dict[str, Stat]  # the stat of each, taken on the descriptor it was digested from
+    tree: str  # manifest.tree(digests)
+    record: Any  # the manifest, as manifest.read_record gives it
+    nested: list[str]  # outdir.nested_outputs: the folders there that hold a marker of their own
+
+
+def _taken(out_dir: Path) -> OutDir | None:
+    """The output dir, if it is one dativo wrote with a manifest (marker and manifest there: `--out /` or
+    a folder of someone else's is never walked; the parent's guard says why)."""
     from .cache import stat_of
-    from .manifest import MANIFEST, file_digest_stat
+    from .manifest import MANIFEST, file_digest_stat, read_record, tree
     from .outdir import MARKER, is_marker
     from .write import existing_files
 
     if not is_marker(out_dir / MARKER) or not (out_dir / MANIFEST).is_file():
         return None
+    nested: list[str] = []
     try:
-        found = {rel: file_digest_stat(e.path) for rel, e in existing_files(out_dir).items() if rel != MANIFEST}
+        listed = existing_files(out_dir, nested)
+        found = {rel: file_digest_stat(e.path) for rel, e in listed.items() if rel != MANIFEST}
     except OSError:
         return None
-    return (
+    digests = {rel: d for rel, (d, _) in found.items()}
+    return OutDir(
         out_dir.resolve(),
-        {rel: d for rel, (d, _) in found.items()},
+        digests,
         {rel: stat_of(st) for rel, (_, st) in found.items()},
+        tree(digests),
+        read_record(str(out_dir / MANIFEST)) if MANIFEST in listed else None,
+        sorted(nested),
     )
 
 

@@ -28,10 +28,11 @@ def safe_join(out_dir: Path, rel: str) -> Path:
     return path
 
 
-def existing_files(out_dir: Path) -> dict[str, os.DirEntry]:
+def existing_files(out_dir: Path, nested: list[str] | None = None) -> dict[str, os.DirEntry]:
     """Every file (and symlink) under out_dir: its POSIX path inside out_dir -> its directory entry.
     A folder holding its own marker is another output dir (an environment's, `generated/staging`): not
-    listed, so this dir's compile neither removes nor reports it.
+    listed, so this dir's compile neither removes nor reports it; `nested` gets the path of each
+    (outdir.nested_outputs' folders, in no order).
 
     os.scandir, not Path.rglob: outputs are thousands of files (a unit pair and a CronJob per
     schedule), and rglob spent more on them than the compare it feeds.
@@ -52,6 +53,8 @@ def existing_files(out_dir: Path) -> dict[str, os.DirEntry]:
                 if entry.is_dir(follow_symlinks=False):
                     if not is_marker(Path(entry.path, MARKER)):
                         stack.append((rel + "/", entry.path))
+                    elif nested is not None:
+                        nested.append(rel)
                 else:
                     out[rel] = entry
     return out

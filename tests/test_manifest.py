@@ -173,20 +173,22 @@ def test_render_modules_cover_what_the_targets_import() -> None:
     assert outside == set(manifest.RENDER_MODULES)
 
 
-def test_digests_taken_by_the_prefetch_worker_count_only_for_the_same_files(project: Path) -> None:
-    """manifest.unchanged takes digests already taken (compiler/prefetch.py) when they name exactly the
-    files listed; digests of other files are not used (the listing decides, as without them)."""
-    from dativo.compiler.write import existing_files
-
+def test_a_manifest_records_its_key_its_files_and_their_tree(project: Path) -> None:
+    """manifest.records: what the proof from the loading worker's listing and digests asks of the manifest
+    (compiler/prefetch.py); any field that differs, or a manifest that did not parse, proves nothing."""
     proof = _Proof(project, None)
     result = compile_project(project, cwd=project, unchanged=proof)
     assert proof.files is not None
     key = manifest.emit_key(result.artifacts["plan.json"], _settings(result))
-    on_disk = {rel: e.path for rel, e in existing_files(project / "generated").items()}
-    assert manifest.unchanged(key, on_disk, dict(proof.files)) == proof.files
-    assert manifest.unchanged(key, on_disk, {**proof.files, "extra.yaml": "0" * 64}) == proof.files
-    one = next(iter(proof.files))
-    assert manifest.unchanged(key, on_disk, {**proof.files, one: "0" * 64}) is None  # trusted, and wrong
+    record = manifest.read_record(str(project / "generated" / manifest.MANIFEST))
+    tree = manifest.tree(proof.files)
+    assert manifest.records(record, key, len(proof.files), tree)
+    assert not manifest.records(record, key, len(proof.files) + 1, tree)
+    assert not manifest.records(record, key, len(proof.files), manifest.tree({**proof.files, "extra.yaml": "0"}))
+    assert not manifest.records(record, "0" * 64, len(proof.files), tree)
+    assert not manifest.records({**record, "format": manifest.FORMAT + 1}, key, len(proof.files), tree)
+    assert not manifest.records(None, key, len(proof.files), tree)  # read_record of a manifest that did not parse
+    assert not manifest.records([record], key, len(proof.files), tree)
 
 
 def _settings(result) -> dict:
@@ -206,7 +208,7 @@ def test_the_loading_workers_listing_stands_in_for_a_listing_here(
     files = prefetch.start(project, digest_out=True)
     try:
         monkeypatch.setattr(
-            write, "existing_files", lambda out_dir: pytest.fail("listed again")
+            write, "existing_files", lambda out_dir, nested=None: pytest.fail("listed again")
         )  # the worker has its own
         proof = _Proof(project, None, files)
         result = compile_project(project, cwd=project, unchanged=proof, files=files)

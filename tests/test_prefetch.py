@@ -3,6 +3,7 @@ same plan, same diagnostics, in the same order; a worker that dies or guesses wr
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import signal
@@ -12,8 +13,9 @@ from pathlib import Path
 import pytest
 from helpers import EXAMPLES
 
-from dativo.compiler import forked, pathdefaults, prefetch
+from dativo.compiler import forked, manifest, pathdefaults, prefetch
 from dativo.compiler.manifest import MANIFEST, file_digest
+from dativo.compiler.outdir import MARKER, nested_outputs
 from dativo.compiler.pipeline import compile_project
 from dativo.compiler.report.json_format import render as render_json
 from dativo.compiler.write import existing_files
@@ -92,18 +94,24 @@ def test_files_outside_the_guess_are_loaded_by_the_parent(
     assert _run(root, prefetch.start(root)) == serial
 
 
-def test_the_worker_digests_the_output_dir(tmp_path: Path, forking: list[int]) -> None:
+def test_the_worker_takes_the_output_dir(tmp_path: Path, forking: list[int]) -> None:
+    """What `--check` needs of the output dir, taken by the worker, is what the parent would find there."""
     root = tmp_path / "proj"
     shutil.copytree(EXAMPLES, root, ignore=shutil.ignore_patterns("state"))
+    (root / "generated" / "gone" / "deeper").mkdir(parents=True)  # an output dir of an environment since removed
+    shutil.copy(root / "generated" / MARKER, root / "generated" / "gone" / "deeper" / MARKER)
     files = prefetch.start(root, digest_out=True)
     try:
-        digests = files.out_digests(root / "generated")
-        assert files.out_digests(root / "generated" / "staging") is None  # of another dir: not known
+        taken = files.out_dir(root / "generated")
+        assert files.out_dir(root / "generated" / "staging") is None  # of another dir: not known
     finally:
         files.close()
+    assert taken is not None and taken.where == (root / "generated").resolve()
     on_disk = existing_files(root / "generated")
-    assert digests == {rel: file_digest(e.path) for rel, e in on_disk.items() if rel != MANIFEST}
-    assert len(digests) > 10
+    assert taken.digests == {rel: file_digest(e.path) for rel, e in on_disk.items() if rel != MANIFEST}
+    assert len(taken.digests) > 10 and taken.tree == manifest.tree(taken.digests)
+    assert taken.record == json.loads((root / "generated" / MANIFEST).read_text("utf-8"))
+    assert taken.nested == nested_outputs(root / "generated") == ["gone/deeper", "staging"]
 
 
 def test_one_allowed_core_loads_in_one_process(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -147,10 +155,10 @@ def test_the_guess_reads_nothing_outside_the_project_and_no_pipe(tmp_path: Path)
 
 def test_only_an_output_dir_dativo_wrote_is_digested(tmp_path: Path) -> None:
     (tmp_path / "a.txt").write_text("x", "utf-8")
-    assert prefetch._out_digests(tmp_path) is None  # no marker: `--out /` is never walked
+    assert prefetch._taken(tmp_path) is None  # no marker: `--out /` is never walked
     root = tmp_path / "proj"
     shutil.copytree(EXAMPLES, root, ignore=shutil.ignore_patterns("state"))
-    assert prefetch._out_digests(root / "generated")
+    assert prefetch._taken(root / "generated")
 
 
 def _messages(count: int) -> list[bytes]:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import os
 import shutil
 import sys
 import time
@@ -57,7 +56,8 @@ def _compile(args: argparse.Namespace, root: Path, cache, started_ns: int, prefe
     out_dir = Path(args.out) if args.out else root / result.project.settings.paths.out
     inputs = project_inputs(result.project)
     # nested output dirs of no environment (one renamed or removed): stale, as any file compile does not write
-    strays = [] if args.target else stray_outputs(out_dir, root, result.project.outputs)
+    nested = proof.nested if proof is not None else None
+    strays = [] if args.target else stray_outputs(out_dir, root, result.project.outputs, nested)
     if args.check:
         proven = proof.files if proof is not None else None
         stats = proof.stats if proof is not None else None
@@ -127,6 +127,7 @@ class _Proof:
         self.root, self.out, self.prefetched = root, out, prefetched or prefetch.Files()
         self.files: dict[str, str] | None = None
         self.stats: dict[str, Stat] | None = None  # of `files`, where the loading worker took them
+        self.nested: list[str] | None = None  # outdir.nested_outputs, where the loading worker found them
 
     def __call__(self, project, plan_text: str, settings: dict) -> bool:
         from .. import manifest
@@ -135,27 +136,25 @@ class _Proof:
         out_dir = Path(self.out) if self.out else self.root / project.settings.paths.out
         try:  # nothing is listed in a dir that may not be an output dir (`--out /`): the full check says why
             guard(out_dir, self.root, project_inputs(project))
-            known = self.prefetched.out_digests(out_dir)
-            on_disk = _listed(out_dir, known)
+            taken = self.prefetched.out_dir(out_dir)
+            on_disk = _listed(out_dir) if taken is None else {}
         except (UnsafeOutput, OSError):
             return False
         key = manifest.emit_key(plan_text, settings)
-        self.files = manifest.unchanged(key, on_disk, known)
-        if self.files is not None and self.files == known:  # the worker's digests: its stats are of those bytes
-            self.stats = self.prefetched.out_stats()
+        if taken is None:
+            self.files = manifest.unchanged(key, on_disk)
+        else:  # listed, read and digested by the loading worker while this process compiled
+            self.nested = taken.nested
+            if manifest.records(taken.record, key, len(taken.digests), taken.tree):
+                self.files, self.stats = taken.digests, taken.stats
         return self.files is not None
 
 
-def _listed(out_dir: Path, known: dict[str, str] | None) -> dict[str, str]:
-    """Every file in the output dir (path inside it -> path): as the loading worker listed it when it digested
-    them (`known`, the manifest left out), or listed here."""
-    from ..manifest import MANIFEST
+def _listed(out_dir: Path) -> dict[str, str]:
+    """Every file in the output dir: path inside it -> path."""
     from ..write import existing_files
 
-    if known is None:
-        return {rel: entry.path for rel, entry in existing_files(out_dir).items()}
-    base = str(out_dir)
-    return {**{rel: os.path.join(base, rel) for rel in known}, MANIFEST: os.path.join(base, MANIFEST)}
+    return {rel: entry.path for rel, entry in existing_files(out_dir).items()}
 
 
 def with_manifest(result) -> dict[str, str]:
