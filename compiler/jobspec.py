@@ -253,6 +253,7 @@ class SpecMemo:
     assets: dict[str, AssetSpec] = field(default_factory=dict)  # asset file -> its spec
     retries: dict[int, tuple[RetryConfig, RetrySpec]] = field(default_factory=dict)  # the pair keeps the id alive
     props: dict[tuple[str, str], dict[str, str]] = field(default_factory=dict)  # (asset file, tenant) -> properties
+    asset_props: dict[str, dict[str, str]] = field(default_factory=dict)  # asset file -> a first tenant's properties
     parts: dict[tuple, Any] = field(default_factory=dict)  # (spec class, its field values) -> the spec
     plains: dict[int, tuple[Any, Any]] = field(default_factory=dict)  # id(mapping) -> (mapping, _plain of it)
 
@@ -306,13 +307,17 @@ class SpecMemo:
         return spec
 
     def table_properties(self, asset: AssetView, job: Loaded[Job], diags: Diagnostics) -> dict[str, str]:
-        """tableprops.derive; once per asset and tenant for the jobs that override none of them (most)."""
+        """tableprops.derive; for the jobs that override none of them (most), derived once per asset and
+        then given each tenant's name (tableprops.for_tenant), one dict per asset and tenant."""
         key = tableprops.shared_key(asset, job)
         if key is None:
             return tableprops.derive(asset, job, diags)
         props = self.props.get(key)
         if props is None:
-            props = self.props[key] = tableprops.derive(asset, job, diags)
+            first = self.asset_props.get(key[0])
+            if first is None:
+                first = self.asset_props[key[0]] = tableprops.derive(asset, job, diags)
+            props = self.props[key] = tableprops.for_tenant(first, key[1])
         return props
 
     def retry(self, retry: RetryConfig) -> RetrySpec:

@@ -25,6 +25,7 @@ from .models import Job
 from .project import Loaded
 
 DEFAULT_KEY = "default"  # classification_overrides' table-level entry
+TENANT_PROPERTY = "dativo.tenant"  # the one property a job's tenant sets (see shared_key)
 FINOPS_KEYS = ("cost_center", "business_tags", "project", "environment")
 
 
@@ -75,7 +76,7 @@ def finops(meta: AssetMeta, job: Job) -> dict[str, str]:
 
 
 def asset_props(asset: AssetView, tenant: str) -> dict[str, str]:
-    props = {"asset.name": asset.name, "asset.version": asset.version, "dativo.tenant": tenant}
+    props = {"asset.name": asset.name, "asset.version": asset.version, TENANT_PROPERTY: tenant}
     if asset.meta.domain:
         props["asset.domain"] = asset.meta.domain
     if asset.meta.data_product:
@@ -104,10 +105,17 @@ def derive(asset: AssetView, job: Loaded[Job], diags: Diagnostics) -> dict[str, 
 def shared_key(asset: AssetView, job: Loaded[Job]) -> tuple[str, str] | None:
     """Under which key jobs may share `derive`'s result: it reads a job only through JOB_BLOCKS and its
     tenant, so jobs that set none of those blocks get the same properties for one asset and tenant (and
-    `derive` reports nothing about them). None: this job sets one of them."""
+    `derive` reports nothing about them); the tenant sets TENANT_PROPERTY alone (`for_tenant`). None:
+    this job sets one of those blocks."""
     if any(block in job.doc.data for block in JOB_BLOCKS):
         return None
     return asset.loaded.rel, job.model.tenant_id
+
+
+def for_tenant(props: dict[str, str], tenant: str) -> dict[str, str]:
+    """`derive`'s result for a job of another tenant under the same shared_key's asset: the same
+    properties, `tenant` in TENANT_PROPERTY (still sorted: the key keeps its place)."""
+    return {**props, TENANT_PROPERTY: tenant}
 
 
 def _check_overrides(asset: AssetView, job: Loaded[Job], diags: Diagnostics) -> None:

@@ -75,3 +75,23 @@ def test_uris_that_are_not_local_files_are_rejected(tmp_path: Path) -> None:
     for raw in ("s3://lake/acme/a.csv", "file://fileserver/app/jobs/acme/a.yaml", "https://x/app/a.yaml"):
         rel, problem = r.to_rel(raw)
         assert rel is None and problem is not None and problem.code == codes.PATH_OUTSIDE_CONTAINER, raw
+
+
+def test_a_folder_is_as_real_as_realpath_makes_it(tmp_path: Path) -> None:
+    """The real path of a folder is built from its parent's (PathResolver._real): through a symlink out of
+    the root and one back in, a relative one, a dangling one and a loop, it is what os.path.realpath gives."""
+    r, outside = _project(tmp_path)
+    root = r.root
+    (root / "data" / "acme").mkdir(parents=True)
+    (outside / "back").symlink_to(root / "data")  # out, then back in: data/acme is inside again
+    (root / "out").symlink_to(outside)
+    (root / "rel").symlink_to("data/acme")
+    (root / "dangling").symlink_to(root / "nowhere")
+    (root / "loop").symlink_to(root / "loop")
+    folders = ["", "data", "data/acme", "out", "out/back", "out/back/acme", "rel", "rel/x", "dangling", "dangling/y"]
+    folders += ["loop", "nowhere/z", "jobs/acme"]
+    for folder in folders:
+        assert r._real(folder) == os.path.realpath(root / folder), folder
+    assert r.to_data("out/back/acme/orders.csv") == ("out/back/acme/orders.csv", None)  # inside, through outside
+    rel, problem = r.to_data("out/secret.yaml")
+    assert rel is None and problem is not None and "symlink" in problem.message

@@ -11,11 +11,13 @@ import uuid
 from pathlib import Path
 
 import pytest
-from helpers import REPO
+from helpers import EXAMPLES, REPO
 
+from dativo.compiler import tableprops
 from dativo.compiler.assetview import ASSET_ID_NAMESPACE, asset_meta
+from dativo.compiler.diagnostics import Diagnostics
 from dativo.compiler.models.asset import LegacyAsset
-from dativo.compiler.pipeline import plan_project
+from dativo.compiler.pipeline import check_project, plan_project
 from dativo.runtime.envvars import has_reference
 from dativo.runtime.plan import Plan
 
@@ -165,3 +167,21 @@ def test_jobs_without_overrides_share_the_assets_properties_and_overrides_stay_t
     for rel in extra:
         props = plan.jobs[rel].target.table_properties
         assert {k: props.get(k) for k in own} == own, rel
+
+
+def test_properties_shared_across_tenants_are_those_each_job_derives(tmp_path: Path) -> None:
+    """SpecMemo derives the properties of an asset once and gives each tenant's jobs a copy with their
+    tenant (tableprops.for_tenant): for every job that overrides nothing, in the same order, what
+    `derive` gives for it alone."""
+    root = tmp_path / "p"
+    shutil.copytree(EXAMPLES, root, ignore=shutil.ignore_patterns("state"))
+    c = check_project(root)
+    tenants_of: dict[str, set[str]] = {}
+    for unit in c.jobs.values():
+        rj = unit.rj
+        if unit.spec is None or rj.asset is None or tableprops.shared_key(rj.asset, rj.job) is None:
+            continue
+        alone = tableprops.derive(rj.asset, rj.job, Diagnostics())
+        assert list(unit.spec.target.table_properties.items()) == list(alone.items()), rj.job.rel
+        tenants_of.setdefault(rj.asset.loaded.rel, set()).add(rj.tenant)
+    assert any(len(tenants) > 1 for tenants in tenants_of.values())  # an asset two tenants' jobs share
