@@ -7,7 +7,8 @@ Every field has a default, so an empty block (or none) gives working manifests.
 from __future__ import annotations
 
 import math
-from importlib import metadata
+import os
+import sys
 from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field
@@ -31,9 +32,29 @@ Quantity = Annotated[str, BeforeValidator(_number_as_quantity)]
 TENANT = "{tenant}"
 #: the user and group of the Dockerfile's image (a fixed number: runAsNonRoot can check only a numeric user)
 IMAGE_UID = 10001
+
+
 #: what `make image` tags (Dockerfile): this dativo's version, never a floating `:latest`; a deployment
 #: pushes it to its registry and sets `image` to the pushed reference (docs/deploy.md)
-DEFAULT_IMAGE = f"dativo:{metadata.version('dativo')}"
+def _version() -> str:
+    """This dativo's version, from the name of the dist-info folder it was installed with (pip, an editable
+    install), found on sys.path in the order importlib.metadata looks. importlib.metadata.version gives
+    the same, but its import and its parse of METADATA (the email package) cost a compile 20 ms for this
+    one string; it is asked only where no such folder is found."""
+    for entry in sys.path:
+        try:
+            names = os.listdir(entry or ".")
+        except OSError:  # a zip file or a missing folder on the path
+            continue
+        for name in names:
+            if name.startswith("dativo-") and name.endswith(".dist-info"):
+                return name.removeprefix("dativo-").removesuffix(".dist-info")
+    from importlib import metadata
+
+    return metadata.version("dativo")
+
+
+DEFAULT_IMAGE = f"dativo:{_version()}"
 #: activeDeadlineSeconds of a run: long enough for retries and a backfill, short of blocking a Forbid schedule
 DEFAULT_TIMEOUT_SECONDS = 6 * 3600
 
