@@ -9,7 +9,6 @@ outside the container root: a runtime mount (`/secrets/acme/postgres.env`), carr
 
 from __future__ import annotations
 
-import functools
 import os
 import posixpath
 import re
@@ -72,25 +71,36 @@ class PathProblem(Problem):
         return PathProblem(code, message, hint, fields)
 
 
+#: a path resolved: (project-relative path or mount, None), or (None, why it is not one)
+Located = tuple[str | None, "PathProblem | None"]
+
+
 @dataclass(frozen=True)
 class PathResolver:
     root: Path  # resolved
     container_root: str = deploydefaults.CONTAINER_ROOT
+    # answers by path: a resolver is immutable and thousands of jobs name the same few paths (a dict each:
+    # functools.lru_cache on a method hashes the resolver, a dataclass, on every call)
+    _rels: dict[str, Located] = field(default_factory=dict, init=False, repr=False, compare=False)
+    _data: dict[str, Located] = field(default_factory=dict, init=False, repr=False, compare=False)
+    _reals: dict[str, str] = field(default_factory=dict, init=False, repr=False, compare=False)
 
-    @functools.lru_cache(maxsize=4096)  # noqa: B019 - resolvers are few and immutable; jobs share paths
-    def to_rel(self, raw: str) -> tuple[str | None, PathProblem | None]:
+    def to_rel(self, raw: str) -> Located:
         """Project-relative POSIX path for a config path, or the reason it is not one. A `${VAR:-default}`
         in it is its default (`variable_note` says so), a `${VAR}` without one is DTV243."""
-        text, problem = compiled_path(raw)
-        if problem is not None:
-            return None, problem
-        return self._locate(text, mounts=False)
+        found = self._rels.get(raw)
+        if found is None:
+            text, problem = compiled_path(raw)
+            found = self._rels[raw] = (None, problem) if problem is not None else self._locate(text, mounts=False)
+        return found
 
-    @functools.lru_cache(maxsize=4096)  # noqa: B019 - see to_rel
-    def to_data(self, raw: str) -> tuple[str | None, PathProblem | None]:
+    def to_data(self, raw: str) -> Located:
         """A path the runtime reads: project-relative as `to_rel`, or an absolute path outside the
         container root, a runtime mount, carried as written (without `//` and `.` segments)."""
-        return self._locate(raw, mounts=True)
+        found = self._data.get(raw)
+        if found is None:
+            found = self._data[raw] = self._locate(raw, mounts=True)
+        return found
 
     def _locate(self, raw: str, mounts: bool) -> tuple[str | None, PathProblem | None]:
         if not raw or "\x00" in raw:
@@ -143,16 +153,20 @@ class PathResolver:
         real, root = self._real(folder), str(self.root)
         return real if real == root or real.startswith(root.rstrip(os.sep) + os.sep) else None
 
-    @functools.lru_cache(maxsize=4096)  # noqa: B019 - see to_rel
     def _real(self, folder: str) -> str:
         """os.path.realpath of project folder `folder` (normalized, relative), built from its parent's (memoized
         too): one lstat per folder, where realpath would look at every component again for each of
         thousands of tenant folders (data/<tenant>, secrets/<tenant>)."""
-        if not folder:
-            return str(self.root)
-        parent, name = posixpath.split(folder)
-        real = os.path.join(self._real(parent), name)
-        return os.path.realpath(real) if os.path.islink(real) else real
+        real = self._reals.get(folder)
+        if real is None:
+            if not folder:
+                real = str(self.root)
+            else:
+                parent, name = posixpath.split(folder)
+                real = os.path.join(self._real(parent), name)
+                real = os.path.realpath(real) if os.path.islink(real) else real
+            self._reals[folder] = real
+        return real
 
     def abs(self, rel: str) -> Path:
         return self.root / rel
