@@ -127,7 +127,7 @@ def emit_artifacts(
     # every check runs, on the second core (compiler/forked.py), while plan.json is made and proven here:
     # a render adds no findings, so checking first reports the same; the text and the proof are wasted
     # only when a check finds an error
-    checked = forked.Side(functools.partial(_findings, wanted, plan, settings))
+    checked = forked.Side(functools.partial(_findings, wanted, plan, settings), len(plan.schedules))
     artifacts = {deploydefaults.PLAN_FILE: plan.to_json()}
     proven = unchanged is not None and unchanged(artifacts[deploydefaults.PLAN_FILE], settings)
     _report(checked.result(), locate, diags)

@@ -27,6 +27,9 @@ _children: list[int] = []  # children not yet reaped
 #: so a child never outlives its use; callers in a longer-lived process (tests, a program embedding
 #: dativo) work in one process unless they set it
 enabled = False
+#: the fewest items (jobs, schedules) a Side forks a child for: forking a compile's process, sending the
+#: result and reading it cost 3 to 5 ms; a project check or the targets' checks take about that for 200
+SIDE_ITEMS = 200
 
 
 def may_fork() -> bool:
@@ -97,9 +100,12 @@ class Side(Generic[T]):
     been. `work` must therefore read only what the parent holds when it forks (a child sees nothing done
     after), and change nothing the parent reads later (what it changes in the child is lost)."""
 
-    def __init__(self, work: Callable[[], T]):
+    def __init__(self, work: Callable[[], T], items: int):
+        """`items`: how many things `work` goes through (jobs, schedules); below SIDE_ITEMS it runs here,
+        in `result()`: the fork and the pickle back would cost more than they save."""
         self._work = work
-        self._child = fork(lambda channel: channel.send(pickle.dumps(work(), protocol=pickle.HIGHEST_PROTOCOL)))
+        send = lambda channel: channel.send(pickle.dumps(work(), protocol=pickle.HIGHEST_PROTOCOL))  # noqa: E731
+        self._child = fork(send) if items >= SIDE_ITEMS else None
 
     def result(self) -> T:
         """The value of `work()` (the parent waits for the child, if it is still at it)."""

@@ -164,7 +164,7 @@ def check_project(
     beside = []
     for project_check in PROJECT_CHECKS:
         if project_check in BESIDE:
-            beside.append(forked.Side(functools.partial(_reported, project_check, c)))
+            beside.append(forked.Side(functools.partial(_reported, project_check, c), len(c.jobs)))
         else:
             project_check(c)
     for side in beside:

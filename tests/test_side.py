@@ -15,12 +15,12 @@ from dativo.compiler.report.json_format import render as render_json
 
 
 def test_a_side_runs_in_a_child_where_one_may_be_forked(forking: list[int]) -> None:
-    assert forked.Side(os.getpid).result() == forking[0] != os.getpid()
+    assert forked.Side(os.getpid, forked.SIDE_ITEMS).result() == forking[0] != os.getpid()
 
 
 def test_a_side_runs_here_where_no_child_may_be_forked(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(forked.os, "fork", lambda: pytest.fail("forked in a process that may not"))
-    assert forked.Side(os.getpid).result() == os.getpid()
+    assert forked.Side(os.getpid, forked.SIDE_ITEMS).result() == os.getpid()
 
 
 def test_a_side_whose_child_raises_is_computed_here(forking: list[int]) -> None:
@@ -31,7 +31,7 @@ def test_a_side_whose_child_raises_is_computed_here(forking: list[int]) -> None:
             raise RuntimeError("only in the child")
         return "here"
 
-    assert forked.Side(work).result() == "here" and len(forking) == 1
+    assert forked.Side(work, forked.SIDE_ITEMS).result() == "here" and len(forking) == 1
 
 
 def test_a_side_whose_child_dies_before_sending_is_computed_here(forking: list[int]) -> None:
@@ -42,12 +42,19 @@ def test_a_side_whose_child_dies_before_sending_is_computed_here(forking: list[i
             os._exit(3)  # killed, say: nothing sent
         return 42
 
-    assert forked.Side(work).result() == 42 and len(forking) == 1
+    assert forked.Side(work, forked.SIDE_ITEMS).result() == 42 and len(forking) == 1
+
+
+def test_a_side_of_few_items_runs_here(forking: list[int]) -> None:
+    """Forking and sending back cost more than a check of a few jobs: it runs here, when asked for."""
+    ran: list[int] = []
+    side = forked.Side(lambda: ran.append(os.getpid()) or len(ran), forked.SIDE_ITEMS - 1)
+    assert not ran and side.result() == 1 and ran == [os.getpid()] and not forking
 
 
 def test_what_a_side_raises_is_raised_here(forking: list[int]) -> None:
     with pytest.raises(ValueError, match="invalid literal"):
-        forked.Side(lambda: int("x")).result()
+        forked.Side(lambda: int("x"), forked.SIDE_ITEMS).result()
 
 
 def test_a_side_the_system_cannot_fork_for_is_computed_here(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -58,7 +65,7 @@ def test_a_side_the_system_cannot_fork_for_is_computed_here(monkeypatch: pytest.
         raise BlockingIOError(11, "Resource temporarily unavailable")
 
     monkeypatch.setattr(forked.os, "fork", refuse)
-    assert forked.Side(os.getpid).result() == os.getpid()
+    assert forked.Side(os.getpid, forked.SIDE_ITEMS).result() == os.getpid()
     assert not forked._children
 
 
@@ -78,6 +85,7 @@ def test_a_compile_reports_the_same_with_its_tail_beside(
     case: str, forks: int, forking: list[int], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     project = assemble(case, tmp_path / "project")
+    monkeypatch.setattr(forked, "SIDE_ITEMS", 1)  # a case is a few jobs: beside anyway
 
     def report() -> tuple[str, bool]:
         result = compile_project(project, cwd=project)
