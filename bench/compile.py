@@ -15,6 +15,7 @@ import argparse
 import contextlib
 import os
 import shutil
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -30,6 +31,10 @@ BIN = Path(sys.executable).parent
 DATIVO = str(BIN / "dativo") if (BIN / "dativo").exists() else (shutil.which("dativo") or "dativo")
 FULL, QUICK = (1000, 2000, 4000), (200, 400, 800)
 RUNS = 3
+#: rounds of the small project's budget pair (a cold --check, then libyaml): the ratio budget is the median of
+#: the rounds' own ratios, each measured back to back; this machine drifts between fast and slow spells that
+#: last seconds, and the minimum of each side alone may pair a fast libyaml with a slow check (or the reverse)
+PAIRED_RUNS = 9
 EXAMPLE_RUNS = 7  # the examples take a third of a second: more runs, so machine noise weighs less
 BUDGET_CHECK_2000, BUDGET_UNCHANGED, BUDGET_DOUBLING, BUDGET_EXAMPLES = 2.0, 0.3, 2.1, 0.4
 BUDGET_RATIO = 2.0  # cold --check of 2,000 jobs / libyaml parse of the same files, same run
@@ -94,6 +99,7 @@ class Row:
     first: float  # --check with no dativo cache at all (compiled templates too), one run, seconds
     libyaml_all: float  # the inputs and the generated Kubernetes manifests, best of RUNS, seconds
     ratio_1core: float  # cold --check / libyaml (inputs), both pinned to one core, best of RUNS each
+    paired: float  # the median of each round's cold --check / libyaml (inputs), measured back to back
 
 
 def timed(
@@ -106,7 +112,8 @@ def timed(
     return seconds
 
 
-def measure(root: Path, n_jobs: int, job: Callable[[int, str], str] = job_yaml) -> Row:
+def measure(root: Path, n_jobs: int, job: Callable[[int, str], str] = job_yaml, pairs: int = RUNS) -> Row:
+    """`pairs`: rounds of the cold --check / libyaml pair (RUNS of them come with the other columns)."""
     n_tenants = generate(root, n_jobs, job)
     timed([DATIVO, "compile", str(root)], f"dativo compile ({n_jobs} jobs)", runs=1)
     check_cmd = [DATIVO, "compile", str(root), "--check"]
@@ -124,10 +131,23 @@ def measure(root: Path, n_jobs: int, job: Callable[[int, str], str] = job_yaml) 
         )
         checks_1.append(timed(check_cmd, "dativo compile --check on one core", runs=1, cold=True, one_core=True))
         libyamls_1.append(timed(libyaml_cmd, "libyaml baseline on one core", runs=1, one_core=True))
+    for _ in range(pairs - RUNS):
+        checks.append(timed(check_cmd, f"dativo compile --check ({n_jobs} jobs)", runs=1, cold=True))
+        libyamls.append(timed(libyaml_cmd, "libyaml baseline", runs=1))
     unchanged = timed(check_cmd, f"dativo compile --check, unchanged inputs ({n_jobs} jobs)")
     ratio_1 = min(checks_1) / min(libyamls_1)
+    paired = statistics.median(c / lib for c, lib in zip(checks, libyamls))
     return Row(
-        n_jobs, n_tenants, min(checks), min(rendered), min(libyamls), unchanged, first, min(libyamls_all), ratio_1
+        n_jobs,
+        n_tenants,
+        min(checks[:RUNS]),
+        min(rendered),
+        min(libyamls[:RUNS]),
+        unchanged,
+        first,
+        min(libyamls_all),
+        ratio_1,
+        paired,
     )
 
 
@@ -197,14 +217,15 @@ def report(base: Path, sizes: Sequence[int], quick: bool) -> int:
         "libyaml = PyYAML's CSafeLoader on the project's input YAML files (the budget's baseline); "
         "libyaml+generated = the same plus\nthe generated Kubernetes manifests (the baseline of earlier figures); "
         "1 core = check / libyaml with both pinned to one core\n(dativo then loads in one process); the check and "
-        "libyaml runs alternate\n"
+        "libyaml runs alternate; paired = the median of each round's check / libyaml, run back to back\n"
+        f"({PAIRED_RUNS} rounds for the small files: their budget's figure)\n"
     )
     print(HEADER + "\n" + "-" * len(HEADER))
     rows = [table_row(measure(_fresh(base / f"jobs-{n}"), n)) for n in sizes]
     n_small = sizes[0] if quick else SMALL_JOBS
     lines = sorted({len(small_job_yaml(i, "t").splitlines()) for i in range(4)})
     print(f"small job files ({lines[0]}-{lines[-1]} lines each: names for paths, defaults left alone):")
-    small = table_row(measure(_fresh(base / f"small-{n_small}"), n_small, small_job_yaml))
+    small = table_row(measure(_fresh(base / f"small-{n_small}"), n_small, small_job_yaml, PAIRED_RUNS))
     budgets(rows, small)
     examples_and_help()
     return 0
@@ -212,7 +233,7 @@ def report(base: Path, sizes: Sequence[int], quick: bool) -> int:
 
 HEADER = (
     f"{'jobs':>6} {'tenants':>7} {'check s':>8} {'rendered s':>10} {'libyaml s':>9} {'check/libyaml':>13} {'unchanged s':>11} "
-    f"{'first run s':>11} {'libyaml+generated s':>19} {'1 core: check/libyaml':>21}"
+    f"{'first run s':>11} {'libyaml+generated s':>19} {'1 core: check/libyaml':>21} {'paired':>6}"
 )
 
 
@@ -224,7 +245,7 @@ def _fresh(root: Path) -> Path:
 def table_row(r: Row) -> Row:
     print(
         f"{r.jobs:>6} {r.tenants:>7} {r.check:>8.3f} {r.rendered:>10.3f} {r.libyaml:>9.3f} {r.check / r.libyaml:>12.1f}x "
-        f"{r.unchanged:>11.3f} {r.first:>11.3f} {r.libyaml_all:>19.3f} {r.ratio_1core:>20.1f}x",
+        f"{r.unchanged:>11.3f} {r.first:>11.3f} {r.libyaml_all:>19.3f} {r.ratio_1core:>20.1f}x {r.paired:>5.2f}x",
         flush=True,
     )
     return r
@@ -263,7 +284,8 @@ def budgets(rows: list[Row], small: Row) -> None:
     else:
         print("  compile / unchanged budgets apply to 2,000 jobs: run without --quick")
     label = f"check / libyaml, {small.jobs:,} small" if small.jobs == SMALL_JOBS else "check / libyaml, small (quick)"
-    budget_line(label, small.check / small.libyaml, "x", BUDGET_RATIO)
+    note = f"   (median of {PAIRED_RUNS} paired rounds; best against best: {small.check / small.libyaml:.2f}x)"
+    budget_line(label, small.paired, "x", BUDGET_RATIO, note)
     for lo, hi in zip(rows, rows[1:]):
         budget_line(f"doubling {lo.jobs:,} -> {hi.jobs:,} jobs", hi.check / lo.check, "x", BUDGET_DOUBLING)
 
