@@ -34,8 +34,6 @@ TENANT = "{tenant}"
 IMAGE_UID = 10001
 
 
-#: what `make image` tags (Dockerfile): this dativo's version, never a floating `:latest`; a deployment
-#: pushes it to its registry and sets `image` to the pushed reference (docs/deploy.md)
 def _version() -> str:
     """This dativo's version, from the name of the dist-info folder it was installed with (pip, an editable
     install), found on sys.path in the order importlib.metadata looks. importlib.metadata.version gives
@@ -54,6 +52,8 @@ def _version() -> str:
     return metadata.version("dativo")
 
 
+#: what `make image` tags (Dockerfile): this dativo's version, never a floating `:latest`; a deployment
+#: pushes it to its registry and sets `image` to the pushed reference (docs/deploy.md)
 DEFAULT_IMAGE = f"dativo:{_version()}"
 #: activeDeadlineSeconds of a run: long enough for retries and a backfill, short of blocking a Forbid schedule
 DEFAULT_TIMEOUT_SECONDS = 6 * 3600
