@@ -20,10 +20,11 @@ from . import codes
 from .diagnostics import Diagnostics, did_you_mean
 from .document import Document
 from .models.project import Deploy, ProjectFile
-from .outdir import MARKER, nested_outputs
+from .outdir import MARKER
 from .paths import PathResolver
 from .precedence import deep_merge
 from .validate import validate_at
+from .write import nested_outputs
 
 
 class UnknownEnvironment(Exception):
@@ -109,7 +110,7 @@ def check_outputs(doc: Document, settings: ProjectFile, resolver: PathResolver, 
 def stray_outputs(out_dir: Path, root: Path, outputs: dict[str, str], nested: list[str] | None = None) -> list[str]:
     """Output folders nested in out_dir (they hold a marker) that are no environment's: left by an
     environment since renamed or removed. Stale like any file compile does not write (DTV603).
-    `nested`: outdir.nested_outputs(out_dir), when the loading worker found them already."""
+    `nested`: nested_outputs(out_dir), when the loading worker found them already."""
     known = {os.path.realpath(root / rel) for rel in outputs.values()}
     found = nested_outputs(out_dir) if nested is None else nested
     return [d for d in found if os.path.realpath(out_dir / d) not in known]

@@ -46,25 +46,6 @@ def in_scope(rel: str, scope: Collection[str] | None) -> bool:
     return scope is None or rel in (PLAN_FILE, MARKER) or rel.split("/", 1)[0] in scope
 
 
-def nested_outputs(out_dir: Path) -> list[str]:
-    """Folders inside out_dir that hold their own marker: other compiles' output dirs (an environment's,
-    `generated/staging`), which this dir's files leave out (write.existing_files). Not descended into.
-    Sorted: the loading worker finds the same folders in another order (compiler/prefetch.py)."""
-    found: list[str] = []
-    for folder, dirs, _ in os.walk(out_dir):
-        inner = []
-        for d in sorted(dirs):
-            path = Path(folder, d)
-            if path.is_symlink():
-                continue
-            if is_marker(path / MARKER):
-                found.append(path.relative_to(out_dir).as_posix())
-            else:
-                inner.append(d)
-        dirs[:] = inner
-    return sorted(found)
-
-
 def project_inputs(project: Project) -> list[str]:
     """Project-relative paths the output dir must neither hold nor sit in: config folders and files,
     every loaded file, and the state dir (when it lies in the project)."""

@@ -267,7 +267,7 @@ class OutDir:
     stats: dict[str, Stat]  # the stat of each, taken on the descriptor it was digested from
     tree: str  # manifest.tree(digests)
     record: Any  # the manifest, as manifest.read_record gives it
-    nested: list[str]  # outdir.nested_outputs: the folders there that hold a marker of their own
+    nested: list[str]  # write.nested_outputs: the folders there that hold a marker of their own
 
 
 def _taken(out_dir: Path) -> OutDir | None:

@@ -32,7 +32,7 @@ def existing_files(out_dir: Path, nested: list[str] | None = None) -> dict[str, 
     """Every file (and symlink) under out_dir: its POSIX path inside out_dir -> its directory entry.
     A folder holding its own marker is another output dir (an environment's, `generated/staging`): not
     listed, so this dir's compile neither removes nor reports it; `nested` gets the path of each
-    (outdir.nested_outputs' folders, in no order).
+    (nested_outputs, in no order).
 
     os.scandir, not Path.rglob: outputs are thousands of files (a unit pair and a CronJob per
     schedule), and rglob spent more on them than the compare it feeds.
@@ -58,6 +58,14 @@ def existing_files(out_dir: Path, nested: list[str] | None = None) -> dict[str, 
                 else:
                     out[rel] = entry
     return out
+
+
+def nested_outputs(out_dir: Path) -> list[str]:
+    """Folders inside out_dir that hold their own marker: other compiles' output dirs (an environment's,
+    `generated/staging`), which this dir's files leave out (existing_files, which finds them). Sorted."""
+    found: list[str] = []
+    existing_files(out_dir, found)
+    return sorted(found)
 
 
 def write_artifacts(

@@ -15,10 +15,10 @@ from helpers import EXAMPLES
 
 from dativo.compiler import forked, manifest, pathdefaults, prefetch
 from dativo.compiler.manifest import MANIFEST, file_digest
-from dativo.compiler.outdir import MARKER, nested_outputs
+from dativo.compiler.outdir import MARKER
 from dativo.compiler.pipeline import compile_project
 from dativo.compiler.report.json_format import render as render_json
-from dativo.compiler.write import existing_files
+from dativo.compiler.write import existing_files, nested_outputs
 
 
 def _big_project(tmp_path: Path, broken: bool) -> Path:

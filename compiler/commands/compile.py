@@ -37,7 +37,7 @@ def main(args: argparse.Namespace) -> int:
 def _compile(args: argparse.Namespace, root: Path, cache, started_ns: int, prefetched: prefetch.Files) -> int:
     from ..environments import UnknownEnvironment, stray_outputs
     from ..manifest import without
-    from ..outdir import UnsafeOutput, project_inputs
+    from ..outdir import UnsafeOutput, guard, project_inputs
     from ..pipeline import compile_project
     from ..write import write_artifacts
 
@@ -55,13 +55,17 @@ def _compile(args: argparse.Namespace, root: Path, cache, started_ns: int, prefe
         return ExitCode.FINDINGS
     out_dir = Path(args.out) if args.out else root / result.project.settings.paths.out
     inputs = project_inputs(result.project)
+    try:  # before anything is looked for in it: `--out /` is never walked
+        guard(out_dir, root, inputs)
+    except UnsafeOutput as e:
+        raise UsageError(str(e)) from None
     # nested output dirs of no environment (one renamed or removed): stale, as any file compile does not write
     nested = proof.nested if proof is not None else None
     strays = [] if args.target else stray_outputs(out_dir, root, result.project.outputs, nested)
     if args.check:
         proven = proof.files if proof is not None else None
         stats = proof.stats if proof is not None else None
-        return _check(args, result, out_dir, (root, inputs), strays, (cache, started_ns, stats), proven)
+        return _check(args, result, out_dir, strays, (cache, started_ns, stats), proven)
     try:
         files = result.artifacts if args.target else with_manifest(result)
         written, removed = write_artifacts(out_dir, files, root, inputs, args.target)
@@ -84,21 +88,15 @@ def _check(
     args: argparse.Namespace,
     result,
     out_dir: Path,
-    where: tuple,
     strays: list[str],
     cached: tuple,
     proven: dict[str, str] | None,
 ) -> int:
-    """`--check`: compare with the output dir (unless the manifest proved it unchanged: `proven`, the
-    recorded digests); a passing result is remembered in the check cache."""
+    """`--check`: compare with the output dir (guarded already; unless the manifest proved it unchanged:
+    `proven`, the recorded digests); a passing result is remembered in the check cache."""
     from .. import drift
-    from ..outdir import UnsafeOutput, guard, with_marker
+    from ..outdir import with_marker
 
-    root, inputs = where
-    try:
-        guard(out_dir, root, inputs)
-    except UnsafeOutput as e:
-        raise UsageError(str(e)) from None
     # the marker is checked like an artifact: an output dir written before it existed is stale (DTV602)
     shown = display_prefix(out_dir.resolve()) or "."
     diags = result.diags
@@ -127,7 +125,7 @@ class _Proof:
         self.root, self.out, self.prefetched = root, out, prefetched or prefetch.Files()
         self.files: dict[str, str] | None = None
         self.stats: dict[str, Stat] | None = None  # of `files`, where the loading worker took them
-        self.nested: list[str] | None = None  # outdir.nested_outputs, where the loading worker found them
+        self.nested: list[str] | None = None  # write.nested_outputs, where the loading worker found them
 
     def __call__(self, project, plan_text: str, settings: dict) -> bool:
         from .. import manifest
