@@ -181,8 +181,6 @@ def _run(name: str):
         import gc
         import importlib
 
-        from . import pydanticplugins
-
         global _ran_batch
         _ran_batch = name in _BATCH
         if name not in _BATCH or not gc.isenabled():
@@ -195,6 +193,8 @@ def _run(name: str):
         # first validator (importlib.metadata and a scan of site-packages); a compile's output depends on
         # its inputs only, so a plugin (a tracer) installed alongside has no business in it
         os.environ.setdefault("PYDANTIC_DISABLE_PLUGINS", "__all__")
+        from . import pydanticplugins
+
         pydanticplugins.skip_scan()  # nor its import of importlib.metadata, to find none
         try:
             return importlib.import_module(f"dativo.compiler.commands.{name}").main(args)

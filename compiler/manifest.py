@@ -141,11 +141,12 @@ def text(key: str, files: dict[str, str]) -> str:
 
 
 def read_record(path: str) -> Any:
-    """The manifest at `path`, parsed; None when it cannot be read or parsed."""
+    """The manifest at `path`, parsed; None when it cannot be read or parsed (nested past the parser's
+    depth too: the manifest is a hint, a full check follows)."""
     try:
         with open(path, "rb") as fh:
             return json.loads(fh.read())
-    except (OSError, ValueError):
+    except (OSError, ValueError, RecursionError):
         return None
 
 

@@ -216,3 +216,15 @@ def test_the_loading_workers_listing_stands_in_for_a_listing_here(
         files.close()
     assert set(result.artifacts) == {"plan.json"}
     assert proof.files == expected and proof.stats is not None and proof.stats.keys() == expected.keys()
+
+
+def test_a_manifest_nested_past_the_parser_proves_nothing(project: Path) -> None:
+    """A manifest too deep for the JSON parser (corrupt, or made so) is no proof: the full check runs and
+    passes (the manifest is a hint), never a traceback."""
+    where = project / "generated" / manifest.MANIFEST
+    where.write_text("[" * 100_000, "utf-8")
+    assert manifest.read_record(str(where)) is None
+    proof = _Proof(project, None)
+    result = compile_project(project, cwd=project, unchanged=proof)
+    assert proof.files is None and len(result.artifacts) > 1  # rendered in full
+    assert dativo("compile", ".", "--check", cwd=project).code == 0
