@@ -119,10 +119,13 @@ def emit_artifacts(
     locate: Locate,
     diags: Diagnostics,
     unchanged: Unchanged | None = None,
+    settle: Callable[[], None] = lambda: None,
 ) -> dict[str, str]:
     """plan.json and every wanted target's artifacts, or nothing when any target found an error.
     `unchanged`: given the plan's text and the targets' settings, whether the files on disk are proven
-    to be what rendering would give (the output manifest): then only plan.json is returned, unrendered."""
+    to be what rendering would give (the output manifest): then only plan.json is returned, unrendered.
+    `settle`: adds the findings of the project's checks still running (pipeline.BESIDE) to `diags`; an
+    error among them leaves the targets' findings unseen, as if the plan had never been made."""
     settings = {name: settings_for(name, validated) for name in chosen(wanted)}
     # every check runs, on the second core (compiler/forked.py), while plan.json is made and proven here:
     # a render adds no findings, so checking first reports the same; the text and the proof are wasted
@@ -130,6 +133,10 @@ def emit_artifacts(
     checked = forked.Side(functools.partial(_findings, wanted, plan, settings), len(plan.schedules))
     artifacts = {deploydefaults.PLAN_FILE: plan.to_json()}
     proven = unchanged is not None and unchanged(artifacts[deploydefaults.PLAN_FILE], settings)
+    settle()
+    if diags.has_errors():
+        checked.cancel()
+        return {}
     _report(checked.result(), locate, diags)
     if diags.has_errors():
         return {}

@@ -122,6 +122,13 @@ class Side(Generic[T]):
                 reap()  # never waits: the child exits once it has sent (a large one takes a while to)
         return self._work()
 
+    def cancel(self) -> None:
+        """The value is not wanted: its child, if any, is stopped (`result()` would compute it again)."""
+        child, self._child = self._child, None
+        if child is not None:
+            end(child[1])
+            child[0].close()
+
 
 def _child(work: Callable[[Channel], None], channel: Channel) -> NoReturn:
     code = 0

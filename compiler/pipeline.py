@@ -64,6 +64,15 @@ class Compilation:
     scheds: list[ResolvedSchedule] = field(default_factory=list)
     dag_entries: dict[str, DagEntry] = field(default_factory=dict)
     memo: SpecMemo = field(default_factory=SpecMemo)
+    beside: forked.Side[list[Diagnostic]] | None = None  # BESIDE's findings, until `settle` adds them
+
+    def settle(self) -> None:
+        """Add what the checks beside found (waiting for them, see BESIDE), then say which job each
+        diagnostic located in a job file concerns. Once; later calls do nothing."""
+        side, self.beside = self.beside, None
+        if side is not None:
+            self.diags.extend(side.result())
+            _by_location(self)
 
     @property
     def retry_default(self) -> RetryConfig | None:
@@ -142,10 +151,14 @@ def _dags(c: Compilation) -> None:
 JOB_CHECKS: tuple[JobCheck, ...] = (_capabilities, _iceberg_types, _engines, _upstream_keys, _job_spec, _destination)
 #: run in order once all jobs are checked; each names the jobs its findings concern
 PROJECT_CHECKS: tuple[ProjectCheck, ...] = (_tenancy, _secrets, _schedules, _overlap, _dags)
-#: project checks that only report (no later stage reads anything else they do): each runs on the second
-#: core while the next ones run here (compiler/forked.py's Side). Reports are sorted when shown, so the
-#: place their findings take among the others changes nothing.
-BESIDE: frozenset[ProjectCheck] = frozenset({_tenancy})
+#: checks that only report (no later check, nor the plan, reads anything else they do): once every job has
+#: been through the others, they run in a forked child (compiler/forked.py's Side), each job's with it in
+#: scope, while the other project checks, the plan and plan.json's text are made here; an error among
+#: their findings then drops the plan (`Compilation.settle`, emit.emit_artifacts). Reports are sorted when
+#: shown, so the place their findings take among the others changes nothing.
+BESIDE: frozenset[JobCheck | ProjectCheck] = frozenset(
+    {_capabilities, _iceberg_types, _engines, _upstream_keys, _destination, _tenancy}
+)
 
 
 def check_project(
@@ -153,6 +166,13 @@ def check_project(
 ) -> Compilation:
     """Load the project (for environment `env` of dativo.yaml, if given; its documents from `files`, see
     compiler/prefetch.py) and run every check of both lists."""
+    c = _unsettled(root, mode, cwd, env, files)
+    c.settle()
+    return c
+
+
+def _unsettled(root: Path, mode: str | None, cwd: Path | None, env: str | None, files: Files | None) -> Compilation:
+    """check_project, the BESIDE checks still running (`settle` waits for them)."""
     diags = Diagnostics()
     early = _EarlyJobs(mode)
     project = load_project(root, diags, cwd, env, files, on_job=early.check)
@@ -161,22 +181,24 @@ def check_project(
     for rel in project.jobs:
         if rel not in c.jobs:
             _check_job(c, resolver, rel)
-    beside = []
+    c.beside = forked.Side(functools.partial(_reported, c), len(c.jobs))
     for project_check in PROJECT_CHECKS:
-        if project_check in BESIDE:
-            beside.append(forked.Side(functools.partial(_reported, project_check, c), len(c.jobs)))
-        else:
+        if project_check not in BESIDE:
             project_check(c)
-    for side in beside:
-        c.diags.extend(side.result())
-    _by_location(c)
     return c
 
 
-def _reported(check: ProjectCheck, c: Compilation) -> list[Diagnostic]:
-    """What `check` reports, run with diagnostics of its own (see BESIDE)."""
-    own = replace(c, diags=Diagnostics())
-    check(own)
+def _reported(c: Compilation) -> list[Diagnostic]:
+    """What the BESIDE checks report, run with diagnostics of their own: each job's, then the project's."""
+    own = replace(c, diags=Diagnostics(), beside=None)
+    for rel, unit in own.jobs.items():
+        with own.diags.about(rel):
+            for job_check in JOB_CHECKS:
+                if job_check in BESIDE:
+                    job_check(own, unit)
+    for project_check in PROJECT_CHECKS:
+        if project_check in BESIDE:
+            project_check(own)
     return own.diags.items
 
 
@@ -237,7 +259,8 @@ def _check_job(c: Compilation, resolver: Resolver, rel: str) -> None:
     rj = resolver.resolve(c.project.jobs[rel])
     unit = c.jobs[rel] = JobUnit(rj, merge(rj))
     for check in JOB_CHECKS:
-        check(c, unit)
+        if check not in BESIDE:
+            check(c, unit)
     c.diags.attribute(since, rel)
 
 
@@ -310,13 +333,16 @@ def compile_project(
     files: Files | None = None,
 ) -> CompileResult:
     """`unchanged`: see emit_artifacts; given the project too (where its output dir is)."""
-    c = check_project(root, mode=mode, cwd=cwd, env=env, files=files)
+    c = _unsettled(root, mode, cwd, env, files)
     project, diags, scheds = c.project, c.diags, c.scheds
-    result = _planned(c)
-    if result.plan is None:
-        return result
-    if emit:
+    result = _planned(c)  # while the BESIDE checks run: dropped below if they find an error
+    if result.plan is not None and emit:
         locate = Locator(result.plan, project, scheds)
         proven = None if unchanged is None else functools.partial(unchanged, project)
-        result.artifacts = emit_artifacts(result.plan, project.target_settings, targets, locate, diags, proven)
+        result.artifacts = emit_artifacts(
+            result.plan, project.target_settings, targets, locate, diags, proven, settle=c.settle
+        )
+    c.settle()
+    if diags.has_errors():
+        result.plan, result.artifacts = None, {}
     return result

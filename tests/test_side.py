@@ -72,10 +72,16 @@ def test_a_side_the_system_cannot_fork_for_is_computed_here(monkeypatch: pytest.
 @pytest.mark.parametrize(
     ("case", "forks"),
     [
-        # tenancy, a project check run beside (pipeline.BESIDE): its error leaves no plan to check
-        ("DTV402_two_tenants_write_one_table", 1),
-        ("DTV404_recipe_file_template_of_globex", 1),
-        ("DTV501_schedule_name_code_injection", 1),  # the schedules' check, here, while tenancy's runs beside
+        # the checks that only report (pipeline.BESIDE), in one child: tenancy's project check and each
+        # job's capabilities, types, engines, upstream keys and destination; the plan is made meanwhile and
+        # the targets' checks start on it (a second child), then an error beside drops both
+        ("DTV402_two_tenants_write_one_table", 2),
+        ("DTV404_recipe_file_template_of_globex", 2),
+        ("DTV211_stripe_refunds", 2),
+        ("DTV218_native_engine_for_stripe", 2),
+        ("DTV219_decimal_without_precision", 2),
+        ("DTV229_minio_target_without_bucket", 2),
+        ("DTV501_schedule_name_code_injection", 1),  # the schedules' check, here, finds an error: no plan
         # and the targets' checks, run beside while plan.json is made
         ("DTV545_kubernetes_image_latest", 2),
         ("DTV225_retention_days_not_enforced", 2),  # warnings only: the artifacts are made
