@@ -9,7 +9,7 @@ from __future__ import annotations
 import argparse
 import os
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 from dativo.runtime.exitcodes import ExitCode
 
@@ -27,17 +27,26 @@ def _common(p: argparse.ArgumentParser) -> None:
     p.add_argument("--mode", choices=("self_hosted", "cloud"), help="deployment mode (default: from dativo.yaml)")
 
 
-def build_parser() -> argparse.ArgumentParser:
+def build_parser(only: str | None = None) -> argparse.ArgumentParser:
+    """Every command's parser, or command `only`'s alone: what `dativo <only> ...` needs (main). The others'
+    parsers, and the modules defining two of them, cost a cold compile 10 ms before its loading worker can
+    start (docs/performance.md)."""
     parser = argparse.ArgumentParser(prog="dativo", description="Compile ingestion config into verified orchestration.")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
-    _compile_parser(sub)
+    for name, add in _PARSERS.items():
+        if only is None or name == only:
+            add(sub)
+    return parser
+
+
+def _validate_parser(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("validate", help="check the project; write nothing")
     _common(p)
     _env_argument(p)
     p.set_defaults(func=_run("validate"))
-    _run_parser(sub)
-    _plan_parser(sub)
-    _dag_parser(sub)
+
+
+def _schema_parser(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("schema", help="write the JSON Schemas of every config file")
     p.add_argument("--out", default="schemas", help="directory (default: ./schemas)")
     p.add_argument("--check", action="store_true", help="write nothing; exit 1 if the schemas in --out are stale")
@@ -48,11 +57,18 @@ def build_parser() -> argparse.ArgumentParser:
         "(see docs/configuration.md#editors)",
     )
     p.set_defaults(func=_run("schema"))
-    from .commands import schedule, start  # argparse only: the scheduler itself is imported when it runs
+
+
+def _schedule_parser(sub: argparse._SubParsersAction) -> None:
+    from .commands import schedule  # argparse only: the scheduler itself is imported when it runs
 
     schedule.add_parser(sub, _run("schedule"))
+
+
+def _start_parser(sub: argparse._SubParsersAction) -> None:
+    from .commands import start
+
     start.add_parser(sub, _run("start"))
-    return parser
 
 
 def _compile_parser(sub: argparse._SubParsersAction) -> None:
@@ -204,9 +220,23 @@ def _run(name: str):
     return call
 
 
+#: each command's parser, in the order `dativo --help` lists them
+_PARSERS: dict[str, Callable[[argparse._SubParsersAction], None]] = {
+    "compile": _compile_parser,
+    "validate": _validate_parser,
+    "run": _run_parser,
+    "plan": _plan_parser,
+    "dag": _dag_parser,
+    "schema": _schema_parser,
+    "schedule": _schedule_parser,
+    "start": _start_parser,
+}
+
+
 def main(argv: Sequence[str] | None = None) -> int:
-    parser = build_parser()
-    args = parser.parse_args(argv)
+    words = sys.argv[1:] if argv is None else list(argv)
+    # `dativo <command> ...` needs that command's parser only; anything else (`--help`, a typo) gets them all
+    args = build_parser(words[0] if words and words[0] in _PARSERS else None).parse_args(words)
     try:
         return int(args.func(args))
     except UsageError as e:
