@@ -84,6 +84,8 @@ def find_configs(
                     continue
             if regular:
                 found.append(rel)
+                if not link:
+                    resolver.plain_file(rel)
             elif not folder_link and not entry.name.startswith("."):
                 # a symlink to a folder is a folder: not followed; and editors' lock files (emacs:
                 # `.#x.yaml`, a dangling symlink) are no configs

@@ -84,6 +84,13 @@ class PathResolver:
     _rels: dict[str, Located] = field(default_factory=dict, init=False, repr=False, compare=False)
     _data: dict[str, Located] = field(default_factory=dict, init=False, repr=False, compare=False)
     _reals: dict[str, str] = field(default_factory=dict, init=False, repr=False, compare=False)
+    _plain: set[str] = field(default_factory=set, init=False, repr=False, compare=False)  # see `plain_file`
+
+    def plain_file(self, rel: str) -> None:
+        """Say that the entry `rel` (normalized) is a file and no symlink, as a folder walk saw it (discover.py:
+        os.scandir tells without a stat): its real path is then its folder's, joined with its name, and the
+        schedules naming thousands of job files cost no lstat each."""
+        self._plain.add(rel)
 
     def to_rel(self, raw: str) -> Located:
         """Project-relative POSIX path for a config path, or the reason it is not one. A `${VAR:-default}`
@@ -143,6 +150,8 @@ class PathResolver:
         real_folder = self._real_folder(folder)
         if real_folder is None:
             return False
+        if rel in self._plain:
+            return True  # in a real folder inside the root, and no symlink itself
         full = os.path.join(real_folder, name)
         if os.path.islink(full):
             full = os.path.realpath(full)

@@ -157,7 +157,7 @@ PROJECT_CHECKS: tuple[ProjectCheck, ...] = (_tenancy, _secrets, _schedules, _ove
 #: their findings then drops the plan (`Compilation.settle`, emit.emit_artifacts). Reports are sorted when
 #: shown, so the place their findings take among the others changes nothing.
 BESIDE: frozenset[JobCheck | ProjectCheck] = frozenset(
-    {_capabilities, _iceberg_types, _engines, _upstream_keys, _destination, _tenancy}
+    {_capabilities, _iceberg_types, _engines, _upstream_keys, _destination, _tenancy, _secrets}
 )
 
 

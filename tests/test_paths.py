@@ -95,3 +95,29 @@ def test_a_folder_is_as_real_as_realpath_makes_it(tmp_path: Path) -> None:
     assert r.to_data("out/back/acme/orders.csv") == ("out/back/acme/orders.csv", None)  # inside, through outside
     rel, problem = r.to_data("out/secret.yaml")
     assert rel is None and problem is not None and "symlink" in problem.message
+
+
+def test_a_file_the_folder_walk_saw_plain_costs_no_lstat(tmp_path: Path, monkeypatch) -> None:
+    """Thousands of schedules name job files the jobs folder's walk found: no lstat each (paths.plain_file)."""
+    from dativo.compiler import discover
+    from dativo.compiler.diagnostics import Diagnostics
+
+    r, _ = _project(tmp_path)
+    assert discover.find_configs(r.root, "jobs", r, str, Diagnostics(), set()) == ["jobs/acme/a.yaml"]
+    looked: list[str] = []
+    real_islink = os.path.islink
+    monkeypatch.setattr(os.path, "islink", lambda p: looked.append(str(p)) or real_islink(p))
+    assert r.to_rel("/app/jobs/acme/a.yaml") == ("jobs/acme/a.yaml", None)
+    assert not any(p.endswith("a.yaml") for p in looked)
+
+
+def test_a_plain_file_in_a_symlinked_folder_leading_out_is_still_rejected(tmp_path: Path) -> None:
+    """The walk's top folder is followed if it is a symlink: its files' real paths are still looked at."""
+    from dativo.compiler import discover
+    from dativo.compiler.diagnostics import Diagnostics
+
+    r, outside = _project(tmp_path)
+    os.symlink(outside, r.root / "elsewhere")
+    assert discover.find_configs(r.root, "elsewhere", r, str, Diagnostics(), set()) == ["elsewhere/secret.yaml"]
+    rel, problem = r.to_rel("elsewhere/secret.yaml")
+    assert rel is None and problem is not None and "symlink" in problem.message

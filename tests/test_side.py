@@ -72,7 +72,7 @@ def test_a_side_the_system_cannot_fork_for_is_computed_here(monkeypatch: pytest.
 @pytest.mark.parametrize(
     ("case", "forks"),
     [
-        # the checks that only report (pipeline.BESIDE), in one child: tenancy's project check and each
+        # the checks that only report (pipeline.BESIDE), in one child: tenancy's and the secrets' project checks and each
         # job's capabilities, types, engines, upstream keys and destination; the plan is made meanwhile and
         # the targets' checks start on it (a second child), then an error beside drops both
         ("DTV402_two_tenants_write_one_table", 2),
@@ -81,6 +81,7 @@ def test_a_side_the_system_cannot_fork_for_is_computed_here(monkeypatch: pytest.
         ("DTV218_native_engine_for_stripe", 2),
         ("DTV219_decimal_without_precision", 2),
         ("DTV229_minio_target_without_bucket", 2),
+        ("DTV405_password_in_connection_uri", 2),  # the secrets' project check
         ("DTV501_schedule_name_code_injection", 1),  # the schedules' check, here, finds an error: no plan
         # and the targets' checks, run beside while plan.json is made
         ("DTV545_kubernetes_image_latest", 2),
