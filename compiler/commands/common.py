@@ -9,7 +9,6 @@ from pathlib import Path
 from ..cli import UsageError
 from ..diagnostics import Diagnostics
 from ..paths import find_root
-from ..report import FORMATS
 
 
 def project_root(arg: str) -> Path:
@@ -20,6 +19,8 @@ def project_root(arg: str) -> Path:
 
 
 def render(diags: Diagnostics, fmt: str) -> str:
+    from ..report import FORMATS  # here: the commands fork their loading worker before it is needed
+
     items = diags.sorted()
     return FORMATS[fmt](items) if items or fmt == "json" else ""
 
