@@ -4,6 +4,7 @@ whichever process computed it, and a child that fails only costs time."""
 from __future__ import annotations
 
 import os
+import time
 from pathlib import Path
 
 import pytest
@@ -50,6 +51,26 @@ def test_a_side_of_few_items_runs_here(forking: list[int]) -> None:
     ran: list[int] = []
     side = forked.Side(lambda: ran.append(os.getpid()) or len(ran), forked.SIDE_ITEMS - 1)
     assert not ran and side.result() == 1 and ran == [os.getpid()] and not forking
+
+
+def test_a_cancelled_side_stops_its_child_and_computes_nothing(forking: list[int]) -> None:
+    """An error found beside drops the targets' checks (emit.emit_artifacts): their child is killed and reaped
+    at once, not waited for, and nothing is computed here instead."""
+    ran: list[int] = []
+
+    def slow() -> int:
+        ran.append(os.getpid())
+        time.sleep(30)
+        return 1
+
+    side = forked.Side(slow, forked.SIDE_ITEMS)
+    started = time.perf_counter()
+    side.cancel()
+    assert time.perf_counter() - started < 5 and not ran and not forked._children
+    assert len(forking) == 1
+    with pytest.raises(ChildProcessError):  # reaped already: no zombie left
+        os.waitpid(forking[0], 0)
+    side.cancel()  # twice: nothing left to stop
 
 
 def test_what_a_side_raises_is_raised_here(forking: list[int]) -> None:

@@ -26,7 +26,8 @@ def main(args: argparse.Namespace) -> int:
     proof_wanted = args.check and not args.target
     out = Path(args.out) if args.out else None
     # the worker starts before anything else is imported or read, the check cache included: a miss (a cold
-    # check) then costs nothing before it (a hit costs a fork and a kill, about 2 ms)
+    # check, or one after an edit, which digests every input first) then costs nothing before it; a hit pays
+    # the fork, the worker's competition for the machine and the kill (10-15 ms of 0.2 s on 2,000 small files)
     with prefetch.loading(root, out, digest_out=proof_wanted) as prefetched:
         cache = _check_cache(args, root)
         if cache is not None and (cached := cache.hit()) is not None:
