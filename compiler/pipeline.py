@@ -345,4 +345,5 @@ def compile_project(
     c.settle()
     if diags.has_errors():
         result.plan, result.artifacts = None, {}
+    forked.keep(c)
     return result

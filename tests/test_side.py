@@ -124,3 +124,18 @@ def test_a_compile_reports_the_same_with_its_tail_beside(
         alone = report()
     assert report() == alone and alone[0] != "[]\n"
     assert len(forking) == forks
+
+
+def test_a_compile_is_held_until_exit_only_where_the_process_ends_with_it(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    """forked.keep: the console script skips freeing a compile's objects on its way out; a longer-lived
+    process (this one) frees them as usual."""
+    held: list[object] = []
+    monkeypatch.setattr(forked, "_held", held)
+    root = assemble(None, tmp_path / "project")
+    result = compile_project(root)
+    assert held == [] and result.plan is not None
+    monkeypatch.setattr(forked, "enabled", True)
+    result = compile_project(root)
+    assert len(held) == 1 and getattr(held[0], "project", None) is result.project
