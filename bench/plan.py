@@ -60,6 +60,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = ap.parse_args(argv)
     base = Path(args.keep).resolve() if args.keep else Path(tempfile.mkdtemp(prefix="dativo-bench-plan-"))
     env = {**os.environ, **GIT, "XDG_CACHE_HOME": str(base / "xdg-cache"), "PYTHONPYCACHEPREFIX": str(base / "pyc")}
+    env.pop("PYTHONDONTWRITEBYTECODE", None)  # byte-compiled like an installed package (as bench/compile.py)
     try:
         root = base / "project"
         prepare(root, args.jobs, env)

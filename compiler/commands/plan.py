@@ -4,9 +4,9 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
 import datetime as dt
 import sys
-import tempfile
 from pathlib import Path
 
 from dativo.runtime.exitcodes import ExitCode
@@ -40,7 +40,7 @@ def main(args: argparse.Namespace) -> int:
     renderer = {"text": render_text, "markdown": render_markdown, "json": render_json}[args.format]
     # Both sides are shown relative to their own root (the plan holds no displayed path), so a file with
     # the same path and bytes on both sides is parsed once.
-    with reusing(), tempfile.TemporaryDirectory(prefix="dativo-plan-") as tmp:
+    with reusing(), contextlib.ExitStack() as stack:
         try:
             head = compile_side(root, args.mode, cwd=root, env=args.env)
         except UnknownEnvironment as e:
@@ -50,9 +50,9 @@ def main(args: argparse.Namespace) -> int:
         if args.base_dir is not None:
             ref, base_root = args.base_dir, base_dir(args.base_dir)
         else:
-            ref, base_root = args.base, checkout_base(root, args.base, Path(tmp), skip=head.out)
+            ref, base_root = args.base, stack.enter_context(checkout_base(root, args.base, skip=head.out))
         try:
-            base = compile_side(base_root, args.mode, cwd=base_root, env=args.env)
+            base = compile_side(base_root, args.mode, cwd=base_root, env=args.env, worker=False)
         except UnknownEnvironment:  # an environment the change adds: nothing of it at the base
             base = Side(None, missing=f"environment {args.env!r} does not exist at the base")
     out = renderer.render(build(base, head, ref, at))

@@ -7,7 +7,8 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from dativo.runtime.plan import Plan, ScheduleEntry, plan_digest
+from dativo.runtime.deploydefaults import PLAN_FILE
+from dativo.runtime.plan import Plan, ScheduleEntry, plan_digest, text_sha256
 
 from . import prereqs
 from .fields import changed, dump
@@ -163,7 +164,8 @@ def _undigested(side: Side) -> dict[str, str]:
     only change is that digest is not listed as changed (plan.json is, and every run checks the digest)."""
     if side.plan is None:
         return side.artifacts
-    digest = plan_digest(side.plan)
+    text = side.artifacts.get(PLAN_FILE)  # the plan's text as compiled: not made a second time to be digested
+    digest = "sha256:" + text_sha256(text) if text is not None else plan_digest(side.plan)
     return {p: text.replace(digest, "sha256:<plan>") for p, text in side.artifacts.items()}
 
 
