@@ -5,17 +5,19 @@ everything the parent holds (spawn would start an interpreter and import again).
 and pickle are used directly, without multiprocessing: its import costs about as much as a hundred small
 files' load. Used by compiler/prefetch.py, which loads the files the parent did not get from its child
 itself, and by `Side`: a part of a compile's tail that runs beside the rest (compiler/pipeline.py,
-compiler/emit.py).
+compiler/emit.py), or the base side of `dativo plan` (compiler/commands/plan.py). A child forks no
+children of its own.
 """
 
 from __future__ import annotations
 
+import contextlib
 import mmap
 import os
 import pickle
 import signal
 import struct
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from typing import Generic, NoReturn, TypeVar
 
 T = TypeVar("T")
@@ -132,6 +134,11 @@ class Side(Generic[T]):
                 reap()  # never waits: the child exits once it has sent (a large one takes a while to)
         return self._work()
 
+    @property
+    def running(self) -> bool:
+        """Whether a child computes the value (`result()` not called yet)."""
+        return self._child is not None
+
     def cancel(self) -> None:
         """The value is not wanted: its child, if any, is stopped (`result()` would compute it again)."""
         child, self._child = self._child, None
@@ -140,8 +147,22 @@ class Side(Generic[T]):
             child[0].close()
 
 
+@contextlib.contextmanager
+def alone(when: bool = True) -> Iterator[None]:
+    """Within the block (`when` it is wanted), this process forks no child: the second core is taken."""
+    global enabled
+    was = enabled
+    enabled = enabled and not when
+    try:
+        yield
+    finally:
+        enabled = was
+
+
 def _child(work: Callable[[Channel], None], channel: Channel) -> NoReturn:
+    global enabled
     code = 0
+    enabled = False  # a child works alone: children of its own would compete with its parent for the cores
     try:
         os.close(channel.read_end)
         work(channel)

@@ -197,7 +197,7 @@ def _work(root: Path, out: Path | None, digest_out: bool, channel: forked.Channe
     from .paths import display_prefix, join_display
 
     display = display_prefix(root)
-    paths = _guessed_paths(root)
+    paths = guessed_paths(root)
     todo = [(rel, pathdefaults.packaged_name(rel) or join_display(display, rel)) for rel in _guessed_files(root, paths)]
     _send(channel, ("files", todo))
     batch: list[tuple[str, tuple]] = []
@@ -224,7 +224,9 @@ def _load(root: Path, rel: str, shown: str) -> tuple[str, Document | None, list]
     return shown, doc, list(diags)
 
 
-def _guessed_paths(root: Path) -> dict[str, str]:
+def guessed_paths(root: Path) -> dict[str, str]:
+    """The project's paths as dativo.yaml writes them (its raw `paths`, the defaults for the rest): read
+    before anything is validated, so a guess (a bad dativo.yaml gives the defaults)."""
     from .diagnostics import Diagnostics
     from .load import load_file
 

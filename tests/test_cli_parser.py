@@ -4,6 +4,7 @@ parser of every command does."""
 from __future__ import annotations
 
 import argparse
+from pathlib import Path
 
 import pytest
 
@@ -58,3 +59,19 @@ def test_main_builds_the_asked_commands_parser_only(monkeypatch: pytest.MonkeyPa
     with pytest.raises(SystemExit):
         cli.main(["compil"])  # a typo: every command's parser, to list them
     assert built == ["schema", None, None]
+
+
+@pytest.mark.parametrize("leaving", [False, True])
+def test_a_batch_command_leaves_the_collector_off_only_where_the_process_ends(
+    leaving: bool, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    """The console script (entry) exits right after a batch command: turning the cyclic collector back on
+    there would let the next allocation collect everything the command made. Elsewhere it is back on."""
+    import gc
+
+    monkeypatch.setattr(cli, "_leaving", leaving)
+    try:
+        assert cli.main(["schema", "--out", str(tmp_path)]) == 0
+        assert gc.isenabled() is not leaving
+    finally:
+        gc.enable()

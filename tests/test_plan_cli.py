@@ -154,3 +154,32 @@ def test_project_new_at_the_base_is_reported(repo: Path) -> None:
     report = json.loads(run.out)
     assert report["base"]["diagnostics"] == ["the project directory does not exist at the base"]
     assert {s["change"] for s in report["schedules"]} == {"added"}
+
+
+@pytest.mark.parametrize("base", [("--base", "HEAD~1"), ("--base", "no-such-ref")])
+def test_the_base_compiled_in_a_child_reports_the_same(
+    repo: Path,
+    base: tuple[str, ...],
+    forking: list[int],
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture,
+) -> None:
+    """The base is compiled in a child while the head compiles here, alone (commands/plan.py); where no
+    child may be forked, after the head: the same report and exit code either way. A revision that is
+    not one is a usage error before anything is compiled or forked."""
+    from dativo.compiler import cli, forked
+
+    monkeypatch.chdir(repo)
+
+    def plan() -> tuple[int, str, str]:
+        code = cli.main(["plan", "proj", *base, "--format", "json", "--at", AT])
+        out, err = capsys.readouterr()
+        return code, out, err
+
+    in_a_child = plan()
+    good = base[1] == "HEAD~1"
+    assert len(forking) == (1 if good else 0)  # the base's child only: the head forks no worker meanwhile
+    with monkeypatch.context() as alone:
+        alone.setattr(forked, "enabled", False)
+        assert plan() == in_a_child
+    assert in_a_child[0] == (0 if good else 2)

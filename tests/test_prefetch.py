@@ -77,7 +77,7 @@ def test_the_guess_follows_dativo_yaml_paths(tmp_path: Path) -> None:
     for rel in ("pipelines/acme/a.yaml", "pipelines/acme/b.yml", "pipelines/notes.txt", "jobs/old.yaml"):
         (tmp_path / rel).parent.mkdir(parents=True, exist_ok=True)
         (tmp_path / rel).write_text("tenant_id: acme\n", "utf-8")
-    paths = prefetch._guessed_paths(tmp_path)
+    paths = prefetch.guessed_paths(tmp_path)
     assert paths["jobs"] == "pipelines" and paths["assets"] == "assets"
     files = list(prefetch._guessed_files(tmp_path, paths))
     assert files[0] == "dativo.yaml" and "pipelines/acme/a.yaml" in files and "pipelines/acme/b.yml" in files
@@ -90,7 +90,7 @@ def test_files_outside_the_guess_are_loaded_by_the_parent(
     root = _big_project(tmp_path, broken=True)
     serial = _run(root)
     wrong = {**pathdefaults.DEFAULTS, "jobs": "elsewhere", "assets": "jobs"}  # assets: jobs loaded as such
-    monkeypatch.setattr(prefetch, "_guessed_paths", lambda root: wrong)  # the forked worker sees it too
+    monkeypatch.setattr(prefetch, "guessed_paths", lambda root: wrong)  # the forked worker sees it too
     assert _run(root, prefetch.start(root)) == serial
 
 
@@ -149,7 +149,7 @@ def test_the_guess_reads_nothing_outside_the_project_and_no_pipe(tmp_path: Path)
     (root / "dativo.yaml").write_text("version: 1\npaths:\n  jobs: ../elsewhere\n", "utf-8")
     (root / "configs" / "runner.yaml").symlink_to(outside)
     os.mkfifo(root / "registry" / "connectors.yaml")  # a read of it would block the worker for ever
-    files = list(prefetch._guessed_files(root, prefetch._guessed_paths(root)))
+    files = list(prefetch._guessed_files(root, prefetch.guessed_paths(root)))
     assert files == ["dativo.yaml"]
 
 

@@ -6,13 +6,18 @@ from __future__ import annotations
 import argparse
 import contextlib
 import datetime as dt
+import functools
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from dativo.runtime.exitcodes import ExitCode
 
 from ..cli import UsageError
 from .common import project_root, render
+
+if TYPE_CHECKING:
+    from ..plandiff.sides import Side
 
 
 def at_instant(text: str | None) -> dt.datetime:
@@ -29,32 +34,37 @@ def at_instant(text: str | None) -> dt.datetime:
 
 
 def main(args: argparse.Namespace) -> int:
+    from .. import forked, prefetch
     from ..environments import UnknownEnvironment
     from ..plandiff import render_json, render_markdown, render_text
     from ..plandiff.report import build
-    from ..plandiff.sides import Side, base_dir, checkout_base, compile_side
+    from ..plandiff.sides import base_dir, checkout_base, compile_side
     from ..reuse import reusing
 
     at = at_instant(args.at)
     root = project_root(args.project)
     renderer = {"text": render_text, "markdown": render_markdown, "json": render_json}[args.format]
-    # Both sides are shown relative to their own root (the plan holds no displayed path), so a file with
-    # the same path and bytes on both sides is parsed once.
+    ref = args.base_dir if args.base_dir is not None else args.base
+    where = base_dir(args.base_dir) if args.base_dir is not None else None
+    # The base is checked out here (a bad revision is a usage error before anything is compiled), then
+    # compiled in a child while the head compiles here, each alone on its core; where no child may be
+    # forked, here after the head. Both sides are shown relative to their own root (the plan holds no
+    # displayed path), so a file with the same path and bytes on both sides is then parsed once.
     with reusing(), contextlib.ExitStack() as stack:
+        if where is None:
+            where = stack.enter_context(checkout_base(root, ref, skip=prefetch.guessed_paths(root)["out"]))
+        base_side = forked.Side(functools.partial(_base, where, args), forked.SIDE_ITEMS)
         try:
-            head = compile_side(root, args.mode, cwd=root, env=args.env)
+            with forked.alone(base_side.running):
+                head = compile_side(root, args.mode, cwd=root, env=args.env)
         except UnknownEnvironment as e:
+            base_side.cancel()
             raise UsageError(str(e)) from None
         if not head.ok:
+            base_side.cancel()
             return _head_failed(compile_side(root, args.mode, env=args.env).diagnostics, args.format)
-        if args.base_dir is not None:
-            ref, base_root = args.base_dir, base_dir(args.base_dir)
-        else:
-            ref, base_root = args.base, stack.enter_context(checkout_base(root, args.base, skip=head.out))
-        try:
-            base = compile_side(base_root, args.mode, cwd=base_root, env=args.env, worker=False)
-        except UnknownEnvironment:  # an environment the change adds: nothing of it at the base
-            base = Side(None, missing=f"environment {args.env!r} does not exist at the base")
+        base = base_side.result()
+    forked.keep((base, head))  # the console script then leaves without freeing them (forked.keep)
     out = renderer.render(build(base, head, ref, at))
     if args.out:
         try:
@@ -64,6 +74,18 @@ def main(args: argparse.Namespace) -> int:
     else:
         sys.stdout.write(out)
     return ExitCode.OK
+
+
+def _base(where: Path, args: argparse.Namespace) -> Side:
+    """The base side, the project in `where`. It reads its files itself: in a child, it works alone; here,
+    after the head, the head's parses serve (a loading worker would read them again)."""
+    from ..environments import UnknownEnvironment
+    from ..plandiff.sides import compile_side
+
+    try:
+        return compile_side(where, args.mode, cwd=where, env=args.env, worker=False)
+    except UnknownEnvironment:  # an environment the change adds: nothing of it at the base
+        return Side(None, missing=f"environment {args.env!r} does not exist at the base")
 
 
 def _head_failed(diagnostics: list, fmt: str) -> int:

@@ -17,6 +17,14 @@ def dump(value: BaseModel | None) -> Any:
     return None if value is None else value.model_dump(mode="json")
 
 
+def same(before: BaseModel | None, after: BaseModel | None) -> bool:
+    """Whether two plan values are the same JSON: a cheaper test than `changed` on their dumps (pydantic
+    writes JSON in Rust), for the common case of an entry no change touched."""
+    if before is None or after is None:
+        return before is after
+    return type(before) is type(after) and before.model_dump_json() == after.model_dump_json()
+
+
 def flatten(value: Any, prefix: str = "") -> dict[str, Any]:
     """Leaves of `value` by dotted name: objects by key, lists of named objects by `[name]`; other lists
     and scalars are leaves (a list of strings changes as a whole)."""

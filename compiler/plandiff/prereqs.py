@@ -6,6 +6,7 @@ and what to delete (gone)."""
 
 from __future__ import annotations
 
+import marshal
 import posixpath
 from collections.abc import Iterator
 from typing import Any
@@ -30,10 +31,30 @@ def _settings(plan: Plan, target: str) -> Any:
 
 def by_tenant(plan: Plan, targets: set[str]) -> dict[str, set[str]]:
     """Every tenant's prerequisites, as sorted-able one-line strings."""
-    return {t: set(_tenant(plan, t, targets)) for t in plan.tenants}
+    required = _Required()
+    return {t: set(_tenant(plan, t, targets, required)) for t in plan.tenants}
 
 
-def _tenant(plan: Plan, tenant: str, targets: set[str]) -> Iterator[str]:
+class _Required:
+    """envvars.required of connections, once per distinct mapping: the jobs that leave their recipe's
+    connection alone have equal ones, thousands of them. Keyed by marshal, which keeps the exact types;
+    a mapping holding a value it cannot write is looked at each time."""
+
+    def __init__(self) -> None:
+        self._seen: dict[bytes, list[str]] = {}
+
+    def __call__(self, connection: dict[str, Any]) -> list[str]:
+        try:
+            key = marshal.dumps(connection)
+        except ValueError:
+            return sorted(envvars.required(connection))
+        hit = self._seen.get(key)
+        if hit is None:
+            hit = self._seen[key] = sorted(envvars.required(connection))
+        return hit
+
+
+def _tenant(plan: Plan, tenant: str, targets: set[str], required: _Required) -> Iterator[str]:
     entries = [plan.schedules[s] for s in plan.tenants[tenant].schedules if s in plan.schedules]
     concurrency = plan.tenants[tenant].concurrency
     if "kubernetes" in targets:
@@ -55,7 +76,7 @@ def _tenant(plan: Plan, tenant: str, targets: set[str]) -> Iterator[str]:
         for e in entries:
             yield f"systemd timer {unit_base(e)}.timer {'enabled' if e.enabled else 'disabled'}"
     for spec in _jobs(plan, entries):
-        yield from _runtime(spec, plan.deployment.project_dir)
+        yield from _runtime(spec, plan.deployment.project_dir, required)
     for e in entries:
         yield from (f"mount {m}" for m in getattr(e, "mounts", None) or [])
 
@@ -68,7 +89,7 @@ def _jobs(plan: Plan, entries: list[ScheduleEntry]) -> Iterator[JobSpec]:
             yield from (plan.jobs[t.job] for t in plan.dags[e.dag].tasks if t.job in plan.jobs)
 
 
-def _runtime(spec: JobSpec, project_dir: str) -> Iterator[str]:
+def _runtime(spec: JobSpec, project_dir: str, required: _Required) -> Iterator[str]:
     """What `dativo run` of this job reads from its environment: secret files (where the workers see
     them), variables without a default, mounts."""
     for side in (spec.source, spec.target):
@@ -77,7 +98,7 @@ def _runtime(spec: JobSpec, project_dir: str) -> Iterator[str]:
             yield f"secret file {posixpath.join(project_dir, creds.file)}"
         if creds is not None and creds.from_env:
             yield f"environment variable {creds.from_env}"
-        yield from (f"environment variable {n}" for n in sorted(envvars.required(side.connection)))
+        yield from (f"environment variable {n}" for n in required(side.connection))
     yield from (f"mount {m}" for m in getattr(spec, "mounts", None) or [])
 
 

@@ -13,9 +13,10 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 
-from dativo.runtime.plan import Plan
+from dativo.runtime.deploydefaults import PLAN_FILE
+from dativo.runtime.plan import Plan, text_sha256
 
-from .. import prefetch
+from .. import forked, prefetch
 from ..cli import UsageError
 from ..diagnostics import Diagnostic
 from ..pipeline import compile_project
@@ -26,7 +27,7 @@ class Side:
     """One side compiled: its plan and artifacts, or (plan None) the errors that stopped it."""
 
     plan: Plan | None
-    artifacts: dict[str, str] = field(default_factory=dict)
+    artifacts: dict[str, str] = field(default_factory=dict)  # path in the output folder -> fingerprint()
     diagnostics: list[Diagnostic] = field(default_factory=list)
     registry: str | None = None  # the project file of the connector registry, when the project has one
     missing: str | None = None  # why there is no project to compile on this side
@@ -49,13 +50,25 @@ def compile_side(
         return Side(None, missing="the project directory does not exist at the base")
     with prefetch.loading(root) if worker else contextlib.nullcontext(prefetch.Files()) as files:
         result = compile_project(root, mode=mode, cwd=cwd, env=env, files=files)
+    forked.keep(result)
     items = result.diags.sorted()
     project = result.project
     registry = project.registry.rel if project.registry is not None else None
     if result.plan is None or not result.artifacts:
         return Side(None, diagnostics=items, registry=registry)
     paths = project.settings.paths
-    return Side(result.plan, dict(result.artifacts), items, registry, recipes_dir=paths.connectors, out=paths.out)
+    return Side(
+        result.plan, fingerprints(result.artifacts), items, registry, recipes_dir=paths.connectors, out=paths.out
+    )
+
+
+def fingerprints(artifacts: dict[str, str]) -> dict[str, str]:
+    """Each artifact as the sha256 of its text with the plan's digest (stamped into CronJobs and units)
+    masked: an artifact whose only change is that digest is not listed as changed (plan.json is, and every
+    run checks the digest). A side then carries no texts: a base compiled in a child sends 6,000 digests,
+    not 26 MB, for 2,000 jobs."""
+    digest = "sha256:" + text_sha256(artifacts[PLAN_FILE])
+    return {path: text_sha256(text.replace(digest, "sha256:<plan>")) for path, text in artifacts.items()}
 
 
 def _git(cwd: Path, *args: str) -> bytes:
