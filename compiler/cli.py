@@ -190,13 +190,14 @@ def _dag_parser(sub: argparse._SubParsersAction) -> None:
 #: console script leaves without tearing the heap down (see entry)
 _BATCH = frozenset({"compile", "validate", "schema", "plan"})
 _ran_batch = False
-_leaving = False  # the console script ends the process once the command returns (entry)
 
 
 def _run(name: str):
     def call(args: argparse.Namespace) -> int:
         import gc
         import importlib
+
+        from . import forked
 
         global _ran_batch
         _ran_batch = name in _BATCH
@@ -218,7 +219,7 @@ def _run(name: str):
         finally:
             # not where the console script leaves next (entry): an allocation after this would set off a
             # collection of everything the command allocated (0.1 s after a `dativo plan` of 2,000 jobs)
-            if not _leaving:
+            if not forked.leaving:
                 gc.enable()
 
     return call
@@ -269,8 +270,7 @@ def entry() -> None:
     """
     from . import forked
 
-    global _leaving
-    forked.enabled = _leaving = True  # this process ends with the command (see forked.enabled)
+    forked.enabled = forked.leaving = True  # this process ends with the command (see forked.leaving)
     code = main()
     if not _ran_batch:
         sys.exit(code)

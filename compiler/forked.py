@@ -29,6 +29,9 @@ _children: list[int] = []  # children not yet reaped
 #: so a child never outlives its use; callers in a longer-lived process (tests, a program embedding
 #: dativo) work in one process unless they set it
 enabled = False
+#: whether the process ends with the command: set by the console script (cli.entry), which leaves with
+#: os._exit; `enabled` may be off meanwhile (`alone`, a child), this stays
+leaving = False
 #: the fewest items (jobs, schedules) a Side forks a child for: forking a compile's process, sending the
 #: result and reading it cost 3 to 5 ms; a project check or the targets' checks take about that for 200
 SIDE_ITEMS = 200
@@ -36,11 +39,11 @@ _held: list[object] = []  # see keep
 
 
 def keep(held: object) -> None:
-    """Hold `held` until the process ends, where it ends with the command (`enabled`): the console script
+    """Hold `held` until the process ends, where it ends with the command (`leaving`): the console script
     leaves with os._exit (cli.entry), so freeing a compile's objects one by one on the way out, a
     reference count at a time, is wasted (10-15 ms of a 0.5 s compile of 2,000 small files). Elsewhere
     (tests, a program embedding dativo) nothing is held."""
-    if enabled:
+    if leaving:
         _held.append(held)
 
 

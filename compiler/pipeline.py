@@ -345,5 +345,5 @@ def compile_project(
     c.settle()
     if diags.has_errors():
         result.plan, result.artifacts = None, {}
-    forked.keep(c)
+    forked.keep((c, result))
     return result

@@ -16,7 +16,6 @@ def forking(monkeypatch: pytest.MonkeyPatch) -> Iterator[list[int]]:
     """The compiler may fork (compiler/forked.py), as under the console script, and this process has two cores
     to fork for. Yields the pids of the children forked; each has ended and been reaped by the test's end."""
     monkeypatch.setattr(forked, "enabled", True)
-    monkeypatch.setattr(forked, "_held", [])  # what forked.keep holds is freed with the test
     monkeypatch.setattr(forked.os, "sched_getaffinity", lambda pid: {0, 1}, raising=False)
     pids: list[int] = []
     fork = os.fork

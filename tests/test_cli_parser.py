@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from dativo.compiler import cli
+from dativo.compiler import cli, forked
 
 ARGVS = [
     ["compile", "proj", "--check", "--target", "systemd", "--env", "staging", "--format", "json"],
@@ -69,7 +69,7 @@ def test_a_batch_command_leaves_the_collector_off_only_where_the_process_ends(
     there would let the next allocation collect everything the command made. Elsewhere it is back on."""
     import gc
 
-    monkeypatch.setattr(cli, "_leaving", leaving)
+    monkeypatch.setattr(forked, "leaving", leaving)
     try:
         assert cli.main(["schema", "--out", str(tmp_path)]) == 0
         assert gc.isenabled() is not leaving

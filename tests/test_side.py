@@ -136,6 +136,11 @@ def test_a_compile_is_held_until_exit_only_where_the_process_ends_with_it(
     root = assemble(None, tmp_path / "project")
     result = compile_project(root)
     assert held == [] and result.plan is not None
-    monkeypatch.setattr(forked, "enabled", True)
+    monkeypatch.setattr(forked, "leaving", True)
     result = compile_project(root)
-    assert len(held) == 1 and getattr(held[0], "project", None) is result.project
+    assert len(held) == 1 and any(part is result for part in held[0])  # the result and its checked jobs
+    monkeypatch.setattr(forked, "enabled", True)
+    with forked.alone():  # `dativo plan`'s head: no child forked meanwhile, the process still ends with it
+        assert not forked.enabled
+        compile_project(root)
+    assert len(held) == 2

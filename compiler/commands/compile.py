@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING
 from dativo.runtime.deploydefaults import PLAN_FILE
 from dativo.runtime.exitcodes import ExitCode
 
-from .. import forked, prefetch
+from .. import prefetch
 from ..cli import UsageError
 from ..paths import display_prefix
 from .common import emit, failed, project_root, render
@@ -50,7 +50,6 @@ def _compile(args: argparse.Namespace, root: Path, cache, started_ns: int, prefe
         )
     except UnknownEnvironment as e:
         raise UsageError(str(e)) from None
-    forked.keep(result)
     diags = result.diags
     if diags.has_errors(strict=args.strict):
         emit(diags, args.format)

@@ -54,14 +54,13 @@ def main(args: argparse.Namespace) -> int:
         if where is None:
             where = stack.enter_context(checkout_base(root, ref, skip=prefetch.guessed_paths(root)["out"]))
         base_side = forked.Side(functools.partial(_base, where, args), forked.SIDE_ITEMS)
+        stack.callback(base_side.cancel)  # a head that fails, or raises: its child stopped (after result(): no-op)
         try:
             with forked.alone(base_side.running):
                 head = compile_side(root, args.mode, cwd=root, env=args.env)
         except UnknownEnvironment as e:
-            base_side.cancel()
             raise UsageError(str(e)) from None
         if not head.ok:
-            base_side.cancel()
             return _head_failed(compile_side(root, args.mode, env=args.env).diagnostics, args.format)
         base = base_side.result()
     forked.keep((base, head))  # the console script then leaves without freeing them (forked.keep)

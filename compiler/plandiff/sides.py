@@ -13,10 +13,9 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 
-from dativo.runtime.deploydefaults import PLAN_FILE
-from dativo.runtime.plan import Plan, text_sha256
+from dativo.runtime.plan import Plan, plan_digest, text_sha256
 
-from .. import forked, prefetch
+from .. import prefetch
 from ..cli import UsageError
 from ..diagnostics import Diagnostic
 from ..pipeline import compile_project
@@ -50,24 +49,22 @@ def compile_side(
         return Side(None, missing="the project directory does not exist at the base")
     with prefetch.loading(root) if worker else contextlib.nullcontext(prefetch.Files()) as files:
         result = compile_project(root, mode=mode, cwd=cwd, env=env, files=files)
-    forked.keep(result)
     items = result.diags.sorted()
     project = result.project
     registry = project.registry.rel if project.registry is not None else None
     if result.plan is None or not result.artifacts:
         return Side(None, diagnostics=items, registry=registry)
     paths = project.settings.paths
-    return Side(
-        result.plan, fingerprints(result.artifacts), items, registry, recipes_dir=paths.connectors, out=paths.out
-    )
+    prints = fingerprints(result.plan, result.artifacts)
+    return Side(result.plan, prints, items, registry, recipes_dir=paths.connectors, out=paths.out)
 
 
-def fingerprints(artifacts: dict[str, str]) -> dict[str, str]:
+def fingerprints(plan: Plan, artifacts: dict[str, str]) -> dict[str, str]:
     """Each artifact as the sha256 of its text with the plan's digest (stamped into CronJobs and units)
     masked: an artifact whose only change is that digest is not listed as changed (plan.json is, and every
     run checks the digest). A side then carries no texts: a base compiled in a child sends 6,000 digests,
     not 26 MB, for 2,000 jobs."""
-    digest = "sha256:" + text_sha256(artifacts[PLAN_FILE])
+    digest = plan_digest(plan)  # from the text just made (Plan.to_json keeps it)
     return {path: text_sha256(text.replace(digest, "sha256:<plan>")) for path, text in artifacts.items()}
 
 
