@@ -15,7 +15,8 @@ from dativo.compiler.plandiff import sides
 def memory(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     """A folder standing in for /dev/shm, and no TMPDIR."""
     monkeypatch.setattr(sides, "MEMORY_DIR", str(tmp_path))
-    monkeypatch.delenv("TMPDIR", raising=False)
+    for name in ("TMPDIR", "TEMP", "TMP"):
+        monkeypatch.delenv(name, raising=False)
     return tmp_path
 
 
@@ -38,8 +39,9 @@ def test_not_without_room_for_four_times_the_archive(memory: Path, monkeypatch: 
     assert sides.scratch(1000) is None
 
 
-def test_not_where_tmpdir_names_a_folder(memory: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv("TMPDIR", str(memory))
+@pytest.mark.parametrize("name", ["TMPDIR", "TEMP", "TMP"])
+def test_not_where_the_user_names_a_temporary_folder(memory: Path, monkeypatch: pytest.MonkeyPatch, name: str) -> None:
+    monkeypatch.setenv(name, str(memory))
     assert sides.scratch(0) is None
 
 

@@ -113,11 +113,11 @@ def checkout_base(root: Path, ref: str, skip: str | None = None) -> Iterator[Pat
 
 
 def scratch(archive_size: int) -> str | None:
-    """Where the base is extracted: the system's temporary folder (None) where TMPDIR names one (the user
-    chose it), else MEMORY_DIR where it is a folder this process may write with room to spare, else None.
+    """Where the base is extracted: the system's temporary folder (None) where TMPDIR, TEMP or TMP names
+    one (the user chose it; tempfile reads the same three), else MEMORY_DIR where it is a folder this process may write with room to spare, else None.
     The room asked for is four times the archive plus 64 MiB: a small file takes a 4 KiB page there and
     1 KiB (header and one block) in the archive."""
-    if os.environ.get("TMPDIR"):
+    if any(os.environ.get(name) for name in ("TMPDIR", "TEMP", "TMP")):
         return None
     try:
         fs = os.statvfs(MEMORY_DIR)
